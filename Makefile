@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# portsense: bpf/*.bpf.c -> build/*.bpf.o -> bpftool gen skeleton -> binary.
+
+CLANG   ?= clang
+BPFTOOL ?= bpftool
+CC      ?= gcc
+PREFIX  ?= /usr/local
+
+OUT := build
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+MULTIARCH := $(shell $(CC) -dumpmachine)
+
+# -g: BTF goes into the object, so pinned maps show field names in bpftool.
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	-Iinclude -I/usr/include/$(MULTIARCH)
+CFLAGS  ?= -g -O2
+CFLAGS  += -Wall -Wextra -Werror -std=gnu11 -Iinclude -I$(OUT) -Iuser
+LDLIBS  := -lbpf -lelf -lz -lm
+
+USER_SRCS := user/attach.c user/fields.c user/host.c user/snapshot.c user/live.c
+USER_OBJS := $(USER_SRCS:user/%.c=$(OUT)/%.o)
+HDRS := $(wildcard include/*.h) $(wildcard bpf/*.h) $(wildcard user/*.h)
+
+.SECONDARY: $(OUT)/portsense.bpf.o
+.PHONY: all clean test test-unit demo deps install bench
+all: $(OUT)/portsense
+
+$(OUT):
+	mkdir -p $@
+
+$(OUT)/%.bpf.o: bpf/%.bpf.c $(HDRS) | $(OUT)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/%.skel.h: $(OUT)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+$(OUT)/%.o: user/%.c $(HDRS) $(OUT)/portsense.skel.h | $(OUT)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/portsense: $(OUT)/portsense.o $(USER_OBJS)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(OUT)/test_prog: tests/test_prog.c $(OUT)/fields.o $(HDRS) $(OUT)/portsense.skel.h
+	$(CC) $(CFLAGS) tests/test_prog.c $(OUT)/fields.o -o $@ $(LDLIBS)
+
+# Installs the Debian packages the build, the demo and the tests need.
+deps:
+	tools/install-deps.sh
+
+test: all
+	tests/run.sh
+
+test-unit: $(OUT)/test_prog
+	$(OUT)/test_prog
+
+demo: all
+	tools/demo.sh
+
+install: $(OUT)/portsense
+	install -D -m 0755 $(OUT)/portsense $(DESTDIR)$(PREFIX)/sbin/portsense
+	install -D -m 0644 docs/portsense.8 $(DESTDIR)$(PREFIX)/share/man/man8/portsense.8
+
+clean:
+	rm -rf $(OUT)

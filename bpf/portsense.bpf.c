@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * portsense.bpf.c - entry points: XDP (ingress), tc ingress and tc egress.
+ *
+ * Each hook finds the frame's bytes and length its own way, then runs the
+ * same parser (include/ps_parse.h) and the same counting (ps_count.h).  The
+ * sensor observes only: every verdict is XDP_PASS or TC_ACT_UNSPEC and no byte of
+ * the packet is written.
+ */
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+
+#include "portsense.h"
+#include "ps_parse.h"
+#include "ps_count.h"
+
+/*
+ * Bytes tc makes linear before parsing: Ethernet + 2 VLAN tags + a 60-byte
+ * IPv4 header or an IPv6 header with a long extension chain + TCP.  Only a
+ * non-linear skb (e.g. a jumbo frame from a packet socket) pays for it.
+ */
+#define PS_TC_PULL_LEN 512
+
+/* Sized by the loader: max interfaces x PS_DIR_MAX. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, PS_MAX_IFACES_DEFAULT * PS_DIR_MAX);
+	__type(key, struct ps_stats_key);
+	__type(value, struct ps_counters);
+} ps_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PS_G_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} ps_global SEC(".maps");
+
+/* Template for an interface the loader did not pre-create. */
+static const struct ps_counters ps_zero;
+
+static __always_inline void ps_global_inc(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&ps_global, &idx);
+
+	if (v)
+		(*v)++;
+}
+
+static __always_inline void ps_account(const struct ps_pkt *p, __u64 len,
+				       __u32 ifindex, enum ps_dir dir)
+{
+	struct ps_stats_key key = { .ifindex = ifindex, .dir = dir };
+	struct ps_counters *c;
+
+	c = bpf_map_lookup_elem(&ps_stats, &key);
+	if (!c) {
+		/* Interface attached by another path (or a race with setup). */
+		bpf_map_update_elem(&ps_stats, &key, &ps_zero, BPF_NOEXIST);
+		c = bpf_map_lookup_elem(&ps_stats, &key);
+		if (!c) {
+			ps_global_inc(PS_G_STATS_FULL);
+			return;
+		}
+	}
+	ps_count(c, p, len);
+}
+
+SEC("xdp.frags")
+int ps_xdp(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ps_pkt pkt;
+
+	ps_parse(data, data_end, 0, &pkt);
+	/* Whole frame: headers are in the first buffer, bytes are in all. */
+	ps_account(&pkt, bpf_xdp_get_buff_len(ctx), ctx->ingress_ifindex,
+		   PS_DIR_INGRESS);
+	return XDP_PASS;
+}
+
+static __always_inline int ps_tc(struct __sk_buff *skb, enum ps_dir dir)
+{
+	__u32 len = skb->len;
+	__u8 hw_tags = 0;
+	struct ps_pkt pkt;
+	void *data, *data_end;
+
+	/*
+	 * On receive the kernel moves the outer VLAN tag into skb metadata
+	 * before tc runs; put it back into the count and the length so tc
+	 * sees the frame as it was on the wire, as XDP does.
+	 */
+	if (skb->vlan_present) {
+		hw_tags = 1;
+		len += 4;
+	}
+	if (skb->data_end - skb->data < PS_TC_PULL_LEN &&
+	    skb->len > skb->data_end - skb->data)
+		bpf_skb_pull_data(skb, skb->len < PS_TC_PULL_LEN ?
+					       skb->len : PS_TC_PULL_LEN);
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+
+	ps_parse(data, data_end, hw_tags, &pkt);
+	ps_account(&pkt, len, skb->ifindex, dir);
+	/*
+	 * UNSPEC, not OK: OK would end the filter chain and hide the packet
+	 * from filters other tools attached after us; UNSPEC passes it on,
+	 * and with no further filter the packet goes on exactly as with OK.
+	 */
+	return TC_ACT_UNSPEC;
+}
+
+SEC("tc")
+int ps_tc_in(struct __sk_buff *skb)
+{
+	return ps_tc(skb, PS_DIR_INGRESS);
+}
+
+SEC("tc")
+int ps_tc_out(struct __sk_buff *skb)
+{
+	return ps_tc(skb, PS_DIR_EGRESS);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * portsense.h - the one definition of every key, value and enum shared by the
+ * BPF programs (bpf/) and the loader (user/).  Both sides include this file;
+ * nothing here may be redefined elsewhere.
+ *
+ * Counter layout: one per-CPU hash `ps_stats`, key {ifindex, direction},
+ * value struct ps_counters.  Inside the value every group of counters is an
+ * array indexed by one of the enums below, so the BPF side never uses magic
+ * offsets and `bpftool map dump` prints the field names from BTF.  A hash
+ * rather than an array because ifindexes are sparse and unbounded (a
+ * Kubernetes node creates veths all day); the loader pre-creates the entries
+ * of every interface it attaches, so the data path only ever looks up.
+ */
+#ifndef PORTSENSE_H
+#define PORTSENSE_H
+
+#include <linux/types.h>
+
+/* Default number of interfaces one instance can count (map sizing). */
+#define PS_MAX_IFACES_DEFAULT 64
+#define PS_MAX_IFACES_LIMIT   4096
+
+enum ps_dir {
+	PS_DIR_INGRESS = 0,
+	PS_DIR_EGRESS  = 1,
+	PS_DIR_MAX,
+};
+
+/* What follows the Ethernet header (after at most two VLAN tags). */
+enum ps_l3 {
+	PS_L3_IPV4  = 0,
+	PS_L3_IPV6  = 1,
+	PS_L3_ARP   = 2,
+	PS_L3_OTHER = 3,
+	PS_L3_MAX,
+};
+
+/* IANA port classes (RFC 6335 section 6). */
+enum ps_pclass {
+	PS_PCLASS_WELL_KNOWN = 0,	/* 0-1023 */
+	PS_PCLASS_REGISTERED = 1,	/* 1024-49151 */
+	PS_PCLASS_DYNAMIC    = 2,	/* 49152-65535 */
+	PS_PCLASS_MAX,
+};
+
+/*
+ * TCP flag counters.  A packet may bump several (an XMAS packet with SYN set
+ * is also syn_noack and syn_fin): each counter answers its own question.
+ */
+enum ps_tcpflag {
+	PS_TCPF_SYN_NOACK = 0,		/* SYN=1 ACK=0 */
+	PS_TCPF_SYNACK,			/* SYN=1 ACK=1 */
+	PS_TCPF_RST,			/* RST=1 */
+	PS_TCPF_FIN,			/* FIN=1 */
+	PS_TCPF_NULL,			/* none of FIN SYN RST PSH ACK URG */
+	PS_TCPF_NULL_ALL_BITS_ZERO,	/* all nine flag bits clear */
+	PS_TCPF_XMAS,			/* FIN, PSH and URG set */
+	PS_TCPF_XMAS_EXACT,		/* exactly FIN+PSH+URG of the six */
+	PS_TCPF_SYN_FIN,		/* SYN=1 FIN=1 */
+	PS_TCPF_MAX,
+};
+
+enum ps_echo {
+	PS_ECHO_REQUEST = 0,
+	PS_ECHO_REPLY   = 1,
+	PS_ECHO_MAX,
+};
+
+enum ps_arpop {
+	PS_ARP_REQUEST = 0,
+	PS_ARP_REPLY   = 1,
+	PS_ARP_MAX,
+};
+
+/* Frame-level facts worth a counter of their own. */
+enum ps_extra {
+	PS_X_VLAN_TAGGED = 0,		/* at least one VLAN tag */
+	PS_X_OVER_2_VLAN_TAGS,		/* more tags than the parser strips */
+	PS_X_OVER_1514,			/* longer than a 1500-MTU Ethernet frame */
+	PS_X_IPV4_SRC_EQ_DST,		/* outer IPv4 source == destination */
+	PS_X_LAND,			/* ... and TCP/UDP source port == dest */
+	PS_X_L3_INCOMPLETE,		/* IPv4/IPv6/ARP header cut short */
+	PS_X_L3_MALFORMED,		/* IP header present but invalid */
+	PS_X_MAX,
+};
+
+/* Counters of the instance as a whole, not of one interface. */
+enum ps_global {
+	PS_G_STATS_FULL = 0,		/* packet not counted: ps_stats full */
+	PS_G_MAX,
+};
+
+struct ps_pkts_bytes {
+	__u64 packets;
+	__u64 bytes;
+};
+
+struct ps_l4_counters {
+	__u64 packets;
+	__u64 bytes;
+	__u64 ipv4_packets;
+	__u64 ipv6_packets;
+	__u64 header_incomplete;	/* outer L4 header cut short */
+	struct ps_pkts_bytes by_dst_class[PS_PCLASS_MAX];
+	struct ps_pkts_bytes by_src_class[PS_PCLASS_MAX];
+};
+
+struct ps_icmp_counters {
+	__u64 packets;
+	__u64 echo[PS_ECHO_MAX];
+};
+
+/* Bytes are whole frame lengths as seen at the hook (all XDP buffers). */
+struct ps_counters {
+	__u64 frames;
+	__u64 bytes;
+	__u64 l3[PS_L3_MAX];
+	struct ps_l4_counters tcp;
+	__u64 tcp_flags[PS_TCPF_MAX];
+	struct ps_l4_counters udp;
+	struct ps_icmp_counters icmp;
+	struct ps_icmp_counters icmpv6;
+	__u64 ipv4_fragments;
+	__u64 ipv6_fragments;
+	__u64 arp[PS_ARP_MAX];
+	__u64 extras[PS_X_MAX];
+};
+
+/* Every member is a __u64 so user space can sum CPUs word by word. */
+#define PS_COUNTERS_WORDS (sizeof(struct ps_counters) / sizeof(__u64))
+
+struct ps_stats_key {
+	__u32 ifindex;
+	enum ps_dir dir;
+};
+
+static inline enum ps_pclass ps_port_class(__u16 port)
+{
+	if (port < 1024)
+		return PS_PCLASS_WELL_KNOWN;
+	if (port < 49152)
+		return PS_PCLASS_REGISTERED;
+	return PS_PCLASS_DYNAMIC;
+}
+
+#endif /* PORTSENSE_H */

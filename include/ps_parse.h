@@ -1,0 +1,452 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * ps_parse.h - the one packet parser, shared by the XDP and tc programs.
+ *
+ * Cursor style (after xdp-tools' parsing_helpers.h): every helper checks that
+ * the bytes it reads lie before data_end, advances the cursor and says which
+ * byte order its results are in.  The parser never writes to the packet.
+ *
+ * What it records follows the counting contract in docs/counters.md (the
+ * same rules as ../shared/pcaps/oracle.sh):
+ *  - at most two VLAN tags (0x8100, 0x88a8) are stripped; a third makes the
+ *    frame "other";
+ *  - an IPv4 fragment with a non-zero offset carries no L4 header; a first
+ *    fragment does when the header is all there;
+ *  - an IP packet has an L4 header when its header says payload follows
+ *    (IPv4 total length, IPv6 payload length, past the extension headers);
+ *  - that header counts only when complete (TCP: 14 bytes, ports to flags;
+ *    UDP: 8 bytes) inside both the captured frame and the IP payload length;
+ *    a cut-short one is recorded as incomplete, never misread; ICMP counts
+ *    with its type unread when not even that byte is there;
+ *  - an IPv4 header with an option shorter than its fixed part (which the
+ *    kernel's ip_options_compile() rejects too) is malformed: no L4;
+ *  - tunnels: outer headers only.
+ */
+#ifndef PS_PARSE_H
+#define PS_PARSE_H
+
+#include <linux/types.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "portsense.h"
+
+#ifndef ETH_P_8021AD
+#define ETH_P_8021AD 0x88A8
+#endif
+#define PS_ETH_P_QINQ1 0x9100	/* pre-802.1ad QinQ TPID, still in use */
+#define PS_ETH_P_RARP  0x8035
+
+/* linux/icmp.h would pull in libc headers (via linux/if.h). */
+#define PS_ICMP_ECHOREPLY	0
+#define PS_ICMP_ECHO		8
+#define PS_ICMPV6_ECHO_REQUEST	128
+#define PS_ICMPV6_ECHO_REPLY	129
+
+#define PS_VLAN_MAX	2	/* tags stripped before the frame is "other" */
+#define PS_IPV6_EXT_MAX	8	/* extension headers walked before giving up */
+
+#define PS_IP_MF	0x2000
+#define PS_IP_OFFSET	0x1FFF
+#define PS_IP6_OFFSET	0xFFF8
+
+/* TCP flag bits as in the low 9 bits of header bytes 12-13 (host order). */
+#define PS_TH_FIN 0x001
+#define PS_TH_SYN 0x002
+#define PS_TH_RST 0x004
+#define PS_TH_PSH 0x008
+#define PS_TH_ACK 0x010
+#define PS_TH_URG 0x020
+#define PS_TH_MASK 0x1FF
+
+/* struct ps_pkt.flags */
+enum {
+	PS_PKT_VLAN_OVERFLOW = 1 << 0,	/* more than PS_VLAN_MAX tags */
+	PS_PKT_L3_INCOMPLETE = 1 << 1,	/* L3 header cut short */
+	PS_PKT_L3_MALFORMED  = 1 << 2,	/* IP version/length fields invalid */
+	PS_PKT_FRAG          = 1 << 3,	/* IPv4 MF/offset, or IPv6 fragment hdr */
+	PS_PKT_LATER_FRAG    = 1 << 4,	/* fragment offset != 0: no L4 here */
+	PS_PKT_L4_INCOMPLETE = 1 << 5,	/* l4_proto's header cut short */
+	PS_PKT_L4_DONE       = 1 << 6,	/* l4_proto's header complete */
+	PS_PKT_ADDR4         = 1 << 7,	/* saddr4/daddr4 were read */
+	PS_PKT_ICMP_TYPE     = 1 << 8,	/* icmp_type was read */
+};
+
+/* What the parser learned about one frame.  Ports are host byte order. */
+struct ps_pkt {
+	__u8 l3;		/* enum ps_l3 */
+	__u8 vlan_tags;		/* tags seen, including one the NIC stripped */
+	__u8 l4_proto;		/* outer IPPROTO_* after IPv6 ext headers */
+	__u8 icmp_type;
+	__u16 flags;		/* PS_PKT_* */
+	__u16 arp_op;		/* host order; 0 when the header is cut short */
+	__u16 sport;
+	__u16 dport;
+	__u16 tcp_flags;	/* PS_TH_* */
+	__be32 saddr4;		/* outer IPv4 addresses, network order */
+	__be32 daddr4;
+};
+
+struct ps_cursor {
+	void *pos;
+	void *end;
+};
+
+/*
+ * Returns a pointer to @len bytes at the cursor and advances past them, or
+ * NULL (cursor unchanged) when the frame ends first.
+ */
+static __always_inline void *ps_pull(struct ps_cursor *c, __u32 len)
+{
+	void *p = c->pos;
+
+	if (p + len > c->end)
+		return NULL;
+	c->pos = p + len;
+	return p;
+}
+
+/* Returns the ethertype after at most PS_VLAN_MAX tags, network order. */
+static __always_inline __be16 ps_parse_eth(struct ps_cursor *c,
+					   struct ps_pkt *p)
+{
+	struct ethhdr *eth = ps_pull(c, sizeof(*eth));
+	__be16 proto;
+	int i;
+
+	if (!eth)
+		return 0;
+	proto = eth->h_proto;
+	/* One pass more than PS_VLAN_MAX so a third tag is noticed. */
+#pragma unroll
+	for (i = 0; i <= PS_VLAN_MAX; i++) {
+		/* Two bytes TCI, two bytes inner ethertype. */
+		__be16 *tag;
+
+		if (proto != bpf_htons(ETH_P_8021Q) &&
+		    proto != bpf_htons(ETH_P_8021AD) &&
+		    proto != bpf_htons(PS_ETH_P_QINQ1))
+			break;
+		if (p->vlan_tags >= PS_VLAN_MAX) {
+			p->flags |= PS_PKT_VLAN_OVERFLOW;
+			p->vlan_tags++;
+			return 0;
+		}
+		tag = ps_pull(c, 4);
+		if (!tag)
+			return 0;
+		p->vlan_tags++;
+		proto = tag[1];
+	}
+	return proto;
+}
+
+/*
+ * @l4_len: bytes the IP header says follow (payload length), so Ethernet
+ * padding is never read as an L4 header.  0 means no L4 header at all.
+ */
+static __always_inline void ps_parse_l4(struct ps_cursor *c, struct ps_pkt *p,
+					__u32 l4_len)
+{
+	__u8 *l4 = c->pos;
+
+	if (!l4_len)
+		return;
+	switch (p->l4_proto) {
+	case IPPROTO_TCP:
+		/* Ports, sequence, ack, offset and flags: the first 14 bytes. */
+		if (l4 + 14 > (__u8 *)c->end || l4_len < 14 || (l4[12] >> 4) < 5) {
+			p->flags |= PS_PKT_L4_INCOMPLETE;
+			return;
+		}
+		p->tcp_flags = ((l4[12] << 8) | l4[13]) & PS_TH_MASK;
+		break;
+	case IPPROTO_UDP:
+		if (l4 + sizeof(struct udphdr) > (__u8 *)c->end ||
+		    l4_len < sizeof(struct udphdr)) {
+			p->flags |= PS_PKT_L4_INCOMPLETE;
+			return;
+		}
+		break;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		/* The IP header says it is ICMP: count it, type or not. */
+		if (l4 + 1 <= (__u8 *)c->end) {
+			p->icmp_type = *l4;
+			p->flags |= PS_PKT_ICMP_TYPE;
+		}
+		p->flags |= PS_PKT_L4_DONE;
+		return;
+	default:
+		return;
+	}
+	/* TCP and UDP both start with source and destination port. */
+	p->sport = bpf_ntohs(*(__be16 *)l4);
+	p->dport = bpf_ntohs(*(__be16 *)(l4 + 2));
+	p->flags |= PS_PKT_L4_DONE;
+}
+
+/* Minimum length of each IPv4 option that has a fixed part (RFC 791 etc.). */
+static __always_inline __u8 ps_ipv4_opt_min(__u8 type)
+{
+	switch (type) {
+	case 7:		/* record route: type, len, pointer */
+	case 130:	/* security (RFC 1108) */
+	case 131:	/* loose source route */
+	case 133:	/* extended security */
+	case 137:	/* strict source route */
+		return 3;
+	case 11:	/* MTU probe (RFC 1063) */
+	case 12:	/* MTU reply */
+	case 68:	/* timestamp: type, len, pointer, overflow/flags */
+	case 136:	/* stream id */
+	case 148:	/* router alert (RFC 2113) */
+		return 4;
+	case 134:	/* CIPSO */
+		return 6;
+	case 25:	/* quick-start (RFC 4782) */
+		return 8;
+	case 82:	/* traceroute (RFC 1393) */
+		return 12;
+	default:
+		return 2;
+	}
+}
+
+#define PS_IPV4_OPT_MAX 40	/* 60-byte header minus the fixed 20 */
+
+struct ps_ipv4_opts {
+	__u8 b[64];		/* PS_IPV4_OPT_MAX bytes used; 64 for masking */
+};
+
+/*
+ * Returns 1 when an option is shorter than its fixed part, else 0.  A
+ * zero/one length or one running past the header ends the walk without
+ * verdict, as the kernel's walk does when the header is otherwise intact.
+ *
+ * A global function, so the verifier checks it once instead of once per
+ * parser path that reaches it (those differ in VLAN depth and offsets).
+ */
+__attribute__((noinline)) int ps_ipv4_opts_bad(const struct ps_ipv4_opts *o,
+					       __u32 olen)
+{
+	__u32 next = 0;	/* where the next option starts */
+	int pos;
+
+	if (!o || olen > PS_IPV4_OPT_MAX)
+		return 0;
+	/*
+	 * Walk by byte position, not by a running offset: every read index
+	 * is known to the verifier, which keeps its state count small.  Bytes
+	 * past olen are zero (end of list), so they stop the walk.
+	 */
+	for (pos = 0; pos < PS_IPV4_OPT_MAX; pos++) {
+		__u8 type, len;
+
+		if ((__u32)pos != next)
+			continue;
+		type = o->b[pos];
+		if (type == 0)		/* end of option list */
+			return 0;
+		if (type == 1) {	/* no-operation */
+			next = pos + 1;
+			continue;
+		}
+		if ((__u32)pos + 1 >= olen)
+			return 0;
+		len = o->b[pos + 1];
+		if (len < 2 || pos + len > olen)
+			return 0;
+		if (len < ps_ipv4_opt_min(type))
+			return 1;
+		next = pos + len;
+	}
+	return 0;
+}
+
+/* Copy the @olen (a multiple of 4, at most 40) option bytes to @o. */
+static __always_inline void ps_ipv4_opts_copy(struct ps_ipv4_opts *o,
+					      __u8 *opt, void *end, __u32 olen)
+{
+	int k;
+
+	__builtin_memset(o, 0, sizeof(*o));
+	/* A bounded loop: at most 10 words, each checked against the end. */
+	for (k = 0; k < PS_IPV4_OPT_MAX; k += 4) {
+		if ((__u32)k >= olen || (void *)(opt + k + 4) > end)
+			break;
+		__builtin_memcpy(&o->b[k], opt + k, 4);
+	}
+}
+
+static __always_inline void ps_parse_ipv4(struct ps_cursor *c,
+					  struct ps_pkt *p)
+{
+	struct iphdr *iph = c->pos;
+	__u32 hlen, tot_len, l4_len;
+	__u16 frag;
+
+	p->l3 = PS_L3_IPV4;
+	if (!ps_pull(c, sizeof(*iph))) {
+		p->flags |= PS_PKT_L3_INCOMPLETE;
+		return;
+	}
+	hlen = iph->ihl * 4;
+	tot_len = bpf_ntohs(iph->tot_len);
+	if (iph->version != 4 || hlen < sizeof(*iph) ||
+	    (tot_len && tot_len < hlen)) {
+		p->flags |= PS_PKT_L3_MALFORMED;
+		return;
+	}
+	p->saddr4 = iph->saddr;
+	p->daddr4 = iph->daddr;
+	p->flags |= PS_PKT_ADDR4;
+	p->l4_proto = iph->protocol;
+	frag = bpf_ntohs(iph->frag_off);
+	if (frag & (PS_IP_MF | PS_IP_OFFSET)) {
+		p->flags |= PS_PKT_FRAG;
+		if (frag & PS_IP_OFFSET) {
+			p->flags |= PS_PKT_LATER_FRAG;
+			return;
+		}
+	}
+	/* Options: hlen is at most 60, so the bound stays provable. */
+	if (!ps_pull(c, hlen - sizeof(*iph))) {
+		p->flags |= PS_PKT_L3_INCOMPLETE;
+		return;
+	}
+	if (hlen > sizeof(*iph)) {
+		struct ps_ipv4_opts opts;
+
+		ps_ipv4_opts_copy(&opts, (__u8 *)(iph + 1), c->end,
+				  hlen - sizeof(*iph));
+		if (ps_ipv4_opts_bad(&opts, hlen - sizeof(*iph))) {
+			p->flags |= PS_PKT_L3_MALFORMED;
+			return;
+		}
+	}
+	/* tot_len 0 is what TSO leaves; then the frame is the only bound. */
+	l4_len = tot_len ? tot_len - hlen : 0xFFFF;
+	ps_parse_l4(c, p, l4_len);
+}
+
+/*
+ * IPv6: walk hop-by-hop, routing, fragment, destination-options and AH
+ * headers (at most PS_IPV6_EXT_MAX) to the upper-layer header.
+ */
+static __always_inline void ps_parse_ipv6(struct ps_cursor *c,
+					  struct ps_pkt *p)
+{
+	struct ipv6hdr *ip6h = c->pos;
+	__u32 left;
+	__u8 nexthdr;
+	int i;
+
+	p->l3 = PS_L3_IPV6;
+	if (!ps_pull(c, sizeof(*ip6h))) {
+		p->flags |= PS_PKT_L3_INCOMPLETE;
+		return;
+	}
+	if (ip6h->version != 6) {
+		p->flags |= PS_PKT_L3_MALFORMED;
+		return;
+	}
+	/* Payload length 0 announces a jumbogram: the frame is the bound. */
+	left = bpf_ntohs(ip6h->payload_len);
+	if (!left)
+		left = 0xFFFF;
+	nexthdr = ip6h->nexthdr;
+
+#pragma unroll
+	for (i = 0; i < PS_IPV6_EXT_MAX; i++) {
+		__u8 *eh = c->pos;
+		__u32 len;
+
+		switch (nexthdr) {
+		case IPPROTO_HOPOPTS:
+		case IPPROTO_ROUTING:
+		case IPPROTO_DSTOPTS:
+		case IPPROTO_AH:
+		case IPPROTO_FRAGMENT:
+			break;
+		default:
+			goto upper;
+		}
+		/* Next header and length (or reserved) come first in all five. */
+		if (eh + 2 > (__u8 *)c->end)
+			return;
+		if (nexthdr == IPPROTO_FRAGMENT) {
+			__be16 *off;
+
+			len = 8;
+			if (eh + 8 > (__u8 *)c->end)
+				return;
+			p->flags |= PS_PKT_FRAG;
+			off = (__be16 *)(eh + 2);
+			if (bpf_ntohs(*off) & PS_IP6_OFFSET) {
+				p->flags |= PS_PKT_LATER_FRAG;
+				return;
+			}
+		} else if (nexthdr == IPPROTO_AH) {
+			len = ((__u32)eh[1] + 2) * 4;	/* RFC 4302: 4-octet units */
+		} else {
+			len = ((__u32)eh[1] + 1) * 8;	/* RFC 8200: 8-octet units */
+		}
+		if (!ps_pull(c, len) || len > left)
+			return;
+		left -= len;
+		nexthdr = eh[0];
+	}
+	/* Chain longer than we walk: upper layer unknown, like a tunnel. */
+	if (nexthdr == IPPROTO_HOPOPTS || nexthdr == IPPROTO_ROUTING ||
+	    nexthdr == IPPROTO_DSTOPTS || nexthdr == IPPROTO_AH ||
+	    nexthdr == IPPROTO_FRAGMENT)
+		return;
+upper:
+	p->l4_proto = nexthdr;
+	ps_parse_l4(c, p, left);
+}
+
+static __always_inline void ps_parse_arp(struct ps_cursor *c, struct ps_pkt *p)
+{
+	/* htype, ptype, hlen, plen, then the opcode at bytes 6-7. */
+	__u8 *arp = ps_pull(c, 8);
+
+	p->l3 = PS_L3_ARP;
+	if (!arp) {
+		p->flags |= PS_PKT_L3_INCOMPLETE;
+		return;
+	}
+	p->arp_op = bpf_ntohs(*(__be16 *)(arp + 6));
+}
+
+/*
+ * Parse one frame.  @hw_tags: VLAN tags already removed from the data by the
+ * kernel (an skb's accelerated tag at tc), counted toward PS_VLAN_MAX.
+ */
+static __always_inline void ps_parse(void *data, void *data_end, __u8 hw_tags,
+				     struct ps_pkt *p)
+{
+	struct ps_cursor c = { .pos = data, .end = data_end };
+	__be16 proto;
+
+	__builtin_memset(p, 0, sizeof(*p));
+	p->l3 = PS_L3_OTHER;
+	p->vlan_tags = hw_tags;
+	proto = ps_parse_eth(&c, p);
+	if (proto == bpf_htons(ETH_P_IP))
+		ps_parse_ipv4(&c, p);
+	else if (proto == bpf_htons(ETH_P_IPV6))
+		ps_parse_ipv6(&c, p);
+	else if (proto == bpf_htons(ETH_P_ARP) ||
+		 proto == bpf_htons(PS_ETH_P_RARP))
+		ps_parse_arp(&c, p);
+}
+
+#endif /* PS_PARSE_H */

@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+
+#include "attach.h"
+
+#define PS_XDP_PROG_NAME "ps_xdp"
+
+const char *ps_mode_name(__u32 xdp_flags)
+{
+	if (xdp_flags & XDP_FLAGS_DRV_MODE)
+		return "native";
+	if (xdp_flags & XDP_FLAGS_SKB_MODE)
+		return "skb";
+	return "tc";
+}
+
+static int prog_name(__u32 id, char *name, size_t len)
+{
+	struct bpf_prog_info info = {};
+	__u32 info_len = sizeof(info);
+	int fd, err;
+
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd < 0)
+		return -errno;
+	err = bpf_obj_get_info_by_fd(fd, &info, &info_len);
+	if (!err)
+		snprintf(name, len, "%s", info.name);
+	close(fd);
+	return err ? -errno : 0;
+}
+
+/* Tells whether @ifindex already has an XDP program, in any mode. */
+static __u32 xdp_present(int ifindex)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	if (bpf_xdp_query(ifindex, 0, &q))
+		return 0;
+	return q.prog_id;
+}
+
+static int attach_xdp(struct ps_iface *ifc, const struct ps_attach_opts *o,
+		      int fd)
+{
+	__u32 id = xdp_present(ifc->ifindex);
+	__u32 flags;
+	char name[BPF_OBJ_NAME_LEN] = "?";
+	int err;
+
+	if (id) {
+		prog_name(id, name, sizeof(name));
+		fprintf(stderr,
+			"portsense: %s already has an XDP program (id %u, name %s); portsense does not replace it.\n"
+			"  fix: use --hook tc, or remove it (ip link set dev %s xdp off)%s\n",
+			ifc->name, id, name, ifc->name,
+			strcmp(name, PS_XDP_PROG_NAME) ? "" :
+			", or run 'portsense detach' if no portsense is running");
+		return -EEXIST;
+	}
+	/* UPDATE_IF_NOEXIST: never replace a program that raced in. */
+	flags = XDP_FLAGS_UPDATE_IF_NOEXIST;
+	flags |= o->mode == PS_MODE_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+	err = bpf_xdp_attach(ifc->ifindex, fd, flags, NULL);
+	if (err && o->mode == PS_MODE_AUTO && err != -EBUSY && err != -EEXIST) {
+		fprintf(stderr,
+			"portsense: warning: native XDP unavailable on %s (%s); using skb mode\n",
+			ifc->name, strerror(-err));
+		flags = XDP_FLAGS_UPDATE_IF_NOEXIST | XDP_FLAGS_SKB_MODE;
+		err = bpf_xdp_attach(ifc->ifindex, fd, flags, NULL);
+	}
+	if (err) {
+		fprintf(stderr, "portsense: cannot attach XDP (%s mode) to %s: %s\n%s",
+			ps_mode_name(flags), ifc->name, strerror(-err),
+			err == -EBUSY || err == -EEXIST ?
+			"  another program was attached meanwhile; use --hook tc\n" :
+			err == -ERANGE || err == -EINVAL ?
+			"  the MTU may be too large for this driver's XDP; try --mode skb or --hook tc\n" :
+			"  try --mode skb, or --hook tc\n");
+		return err == -EBUSY ? -EEXIST : err;
+	}
+	ifc->xdp_flags = flags & ~XDP_FLAGS_UPDATE_IF_NOEXIST;
+	ifc->xdp_attached = true;
+	return 0;
+}
+
+static int attach_tc(struct ps_iface *ifc, enum bpf_tc_attach_point where,
+		     int fd, bool *done)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifc->ifindex,
+		    .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = PS_TC_HANDLE,
+		    .priority = PS_TC_PRIO, .prog_fd = fd);
+	int err;
+
+	err = bpf_tc_hook_create(&hook);
+	if (!err)
+		ifc->clsact_created = true;
+	else if (err != -EEXIST) {
+		fprintf(stderr, "portsense: cannot add clsact qdisc to %s: %s\n",
+			ifc->name, strerror(-err));
+		return err;
+	}
+	hook.attach_point = where;
+	/* No BPF_TC_F_REPLACE: an existing filter of ours means a live twin. */
+	err = bpf_tc_attach(&hook, &opts);
+	if (err == -EEXIST) {
+		fprintf(stderr,
+			"portsense: %s already has a portsense tc filter (%s, handle 0x%x prio %d)\n"
+			"  fix: stop the other portsense, or run 'portsense detach %s' if none is running\n",
+			ifc->name, where == BPF_TC_INGRESS ? "ingress" : "egress",
+			PS_TC_HANDLE, PS_TC_PRIO, ifc->name);
+		return -EEXIST;
+	}
+	if (err) {
+		fprintf(stderr, "portsense: cannot attach tc %s program to %s: %s\n",
+			where == BPF_TC_INGRESS ? "ingress" : "egress", ifc->name,
+			strerror(-err));
+		return err;
+	}
+	*done = true;
+	return 0;
+}
+
+int ps_attach(struct ps_iface *ifc, const struct ps_attach_opts *o,
+	      int xdp_fd, int tc_in_fd, int tc_out_fd)
+{
+	int err;
+
+	if (o->hook == PS_HOOK_XDP)
+		err = attach_xdp(ifc, o, xdp_fd);
+	else
+		err = attach_tc(ifc, BPF_TC_INGRESS, tc_in_fd, &ifc->tc_in);
+	if (!err && o->egress)
+		err = attach_tc(ifc, BPF_TC_EGRESS, tc_out_fd, &ifc->tc_out);
+	if (err)
+		ps_detach(ifc);
+	return err;
+}
+
+static void detach_tc(int ifindex, enum bpf_tc_attach_point where)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = where);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = PS_TC_HANDLE,
+		    .priority = PS_TC_PRIO);
+
+	bpf_tc_detach(&hook, &opts);
+}
+
+void ps_detach(struct ps_iface *ifc)
+{
+	if (ifc->tc_out)
+		detach_tc(ifc->ifindex, BPF_TC_EGRESS);
+	if (ifc->tc_in)
+		detach_tc(ifc->ifindex, BPF_TC_INGRESS);
+	ifc->tc_in = ifc->tc_out = false;
+	if (ifc->clsact_created) {
+		/* We added the qdisc, so it goes with us (and only then). */
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifc->ifindex,
+			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+
+		bpf_tc_hook_destroy(&hook);
+		ifc->clsact_created = false;
+	}
+	if (ifc->xdp_attached) {
+		bpf_xdp_detach(ifc->ifindex, ifc->xdp_flags, NULL);
+		ifc->xdp_attached = false;
+	}
+}
+
+int ps_detach_stale(int ifindex, const char *ifname)
+{
+	static const enum bpf_tc_attach_point points[] = {
+		BPF_TC_INGRESS, BPF_TC_EGRESS,
+	};
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	char name[BPF_OBJ_NAME_LEN];
+	int removed = 0;
+	size_t i;
+
+	if (!bpf_xdp_query(ifindex, 0, &q) && q.prog_id &&
+	    !prog_name(q.prog_id, name, sizeof(name)) &&
+	    !strcmp(name, PS_XDP_PROG_NAME)) {
+		LIBBPF_OPTS(bpf_xdp_attach_opts, ao, .old_prog_fd = -1);
+		__u32 mode = q.attach_mode == XDP_ATTACHED_SKB ?
+			     XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+		int fd = bpf_prog_get_fd_by_id(q.prog_id);
+
+		/* Replace-if-same: never removes a program that raced in. */
+		ao.old_prog_fd = fd;
+		if (fd >= 0 && !bpf_xdp_attach(ifindex, -1,
+					       mode | XDP_FLAGS_REPLACE, &ao)) {
+			printf("%s: removed XDP program %u (%s mode)\n", ifname,
+			       q.prog_id, ps_mode_name(mode));
+			removed++;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	for (i = 0; i < sizeof(points) / sizeof(points[0]); i++) {
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = points[i]);
+		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = PS_TC_HANDLE,
+			    .priority = PS_TC_PRIO);
+
+		if (bpf_tc_query(&hook, &opts))
+			continue;
+		if (prog_name(opts.prog_id, name, sizeof(name)) ||
+		    strncmp(name, "ps_tc_", 6))
+			continue;
+		opts.prog_id = 0;
+		opts.prog_fd = 0;
+		opts.flags = 0;
+		if (!bpf_tc_detach(&hook, &opts)) {
+			printf("%s: removed tc %s filter\n", ifname,
+			       points[i] == BPF_TC_INGRESS ? "ingress" : "egress");
+			removed++;
+		}
+	}
+	return removed;
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/* host.h - what portsense needs from the host before it loads anything. */
+#ifndef PS_HOST_H
+#define PS_HOST_H
+
+#include <stdbool.h>
+
+/* 0, or -EPERM after printing which capability is missing and the fix. */
+int ps_check_caps(void);
+
+/*
+ * Makes sure the directory that will hold @pin_path is on a bpf filesystem,
+ * mounting bpffs at /sys/fs/bpf when nothing is mounted there.  0 or -errno
+ * after printing the problem and the fix.
+ */
+int ps_check_bpffs(const char *pin_path);
+
+/* Name of the interface of the IPv4 (else IPv6) default route, or -ENOENT. */
+int ps_default_iface(char *name, size_t len);
+
+#endif /* PS_HOST_H */

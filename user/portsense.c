@@ -1,0 +1,581 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * portsense - load the sensor, attach it, show what it counts, and take it
+ * all away again on SIGINT/SIGTERM or after --duration.
+ *
+ *   portsense [OPTIONS] [IFACE...]
+ *   portsense stats [--json] [--pin-path DIR]
+ *   portsense detach [--pin-path DIR] [IFACE...]
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "portsense.skel.h"
+#include "attach.h"
+#include "fields.h"
+#include "host.h"
+#include "snapshot.h"
+
+#ifndef PS_VERSION
+#define PS_VERSION "0.1.0"
+#endif
+#define PS_PIN_PATH_DEFAULT "/sys/fs/bpf/portsense"
+#define PS_MAX_CLI_IFACES 64
+
+enum ps_output { PS_OUT_AUTO, PS_OUT_TEXT, PS_OUT_JSON };
+
+struct ps_config {
+	struct ps_attach_opts attach;
+	double duration;		/* seconds, 0 = until signalled */
+	double interval;		/* seconds between reports, 0 = none */
+	enum ps_output output;
+	const char *stats_json;		/* final snapshot, "-" = stdout */
+	const char *pin_path;
+	unsigned int max_ifaces;
+	bool verbose;
+	bool json;			/* stats --json */
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list args)
+{
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+static int libbpf_print_quiet(enum libbpf_print_level level, const char *fmt,
+			      va_list args)
+{
+	(void)level;
+	(void)fmt;
+	(void)args;
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: portsense [OPTIONS] [IFACE...]   attach and run (default IFACE: the default route's)\n"
+"       portsense stats [--json] [--pin-path DIR]\n"
+"       portsense detach [--pin-path DIR] [IFACE...]\n"
+"\n"
+"  -H, --hook xdp|tc           ingress hook (default xdp); egress always uses tc\n"
+"  -m, --mode native|skb|auto  XDP attach mode (default auto: native, else skb with a warning)\n"
+"      --no-egress             do not attach the tc egress program\n"
+"  -d, --duration SECS         exit by itself after SECS\n"
+"  -i, --interval SECS         seconds between live reports (default 1, 0 = none)\n"
+"  -o, --output text|json      live reports on stdout (default: text on a tty, else json)\n"
+"      --stats-json FILE       at exit, write the final counter snapshot ('-' = stdout)\n"
+"      --pin-path DIR          where maps are pinned (default " PS_PIN_PATH_DEFAULT ")\n"
+"      --max-interfaces N      interfaces one instance can count (default %d)\n"
+"  -v, --verbose               libbpf warnings and attach details\n"
+"  -h, --help                  this text\n"
+"  -V, --version               print the version\n"
+"\n"
+"Exit status: 0 clean, 1 runtime failure, 2 bad usage.  See portsense(8).\n",
+		PS_MAX_IFACES_DEFAULT);
+}
+
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("portsense: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n  try 'portsense --help'\n", stderr);
+	return 2;
+}
+
+static int parse_secs(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < 0 || v > 1e9)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* Returns 0 to go on, or an exit status. */
+static int parse_args(int argc, char **argv, struct ps_config *cfg,
+		      bool subcmd)
+{
+	enum { OPT_STATS_JSON = 256, OPT_PIN_PATH, OPT_MAX_IFACES,
+	       OPT_NO_EGRESS, OPT_JSON };
+	static const struct option longopts[] = {
+		{ "hook", required_argument, NULL, 'H' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "no-egress", no_argument, NULL, OPT_NO_EGRESS },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "stats-json", required_argument, NULL, OPT_STATS_JSON },
+		{ "pin-path", required_argument, NULL, OPT_PIN_PATH },
+		{ "max-interfaces", required_argument, NULL, OPT_MAX_IFACES },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
+	};
+	char *end;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "H:m:d:i:o:vhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'H':
+			if (!strcmp(optarg, "xdp"))
+				cfg->attach.hook = PS_HOOK_XDP;
+			else if (!strcmp(optarg, "tc"))
+				cfg->attach.hook = PS_HOOK_TC;
+			else
+				return usage_error("--hook must be xdp or tc, not '%s'", optarg);
+			break;
+		case 'm':
+			if (!strcmp(optarg, "native"))
+				cfg->attach.mode = PS_MODE_NATIVE;
+			else if (!strcmp(optarg, "skb"))
+				cfg->attach.mode = PS_MODE_SKB;
+			else if (!strcmp(optarg, "auto"))
+				cfg->attach.mode = PS_MODE_AUTO;
+			else
+				return usage_error("--mode must be native, skb or auto, not '%s'", optarg);
+			break;
+		case OPT_NO_EGRESS:
+			cfg->attach.egress = false;
+			break;
+		case 'd':
+			if (parse_secs(optarg, &cfg->duration) || !cfg->duration)
+				return usage_error("--duration needs a positive number of seconds, not '%s'", optarg);
+			break;
+		case 'i':
+			if (parse_secs(optarg, &cfg->interval) ||
+			    (cfg->interval && cfg->interval < 0.1))
+				return usage_error("--interval needs seconds (>= 0.1, or 0 for none), not '%s'", optarg);
+			break;
+		case 'o':
+			if (!strcmp(optarg, "text"))
+				cfg->output = PS_OUT_TEXT;
+			else if (!strcmp(optarg, "json"))
+				cfg->output = PS_OUT_JSON;
+			else
+				return usage_error("--output must be text or json, not '%s'", optarg);
+			break;
+		case OPT_STATS_JSON:
+			cfg->stats_json = optarg;
+			break;
+		case OPT_PIN_PATH:
+			if (optarg[0] != '/')
+				return usage_error("--pin-path must be an absolute path, not '%s'", optarg);
+			cfg->pin_path = optarg;
+			break;
+		case OPT_MAX_IFACES: {
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || *end || !v || v > PS_MAX_IFACES_LIMIT)
+				return usage_error("--max-interfaces must be 1..%d, not '%s'",
+						   PS_MAX_IFACES_LIMIT, optarg);
+			cfg->max_ifaces = v;
+			break;
+		}
+		case OPT_JSON:
+			if (!subcmd)
+				return usage_error("--json belongs to 'portsense stats'; use --output json or --stats-json");
+			cfg->json = true;
+			break;
+		case 'v':
+			cfg->verbose = cfg->attach.verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("portsense %s (libbpf %s)\n", PS_VERSION, libbpf_version_string());
+			exit(0);
+		default:
+			return usage_error("unknown option");
+		}
+	}
+	return 0;
+}
+
+/* Resolve interface names; exit status 2 names the one that is missing. */
+static int resolve_ifaces(char **names, int n, struct ps_iface *ifs, int *n_ifs)
+{
+	char def[IF_NAMESIZE];
+	int i, j;
+
+	if (!n) {
+		if (ps_default_iface(def, sizeof(def)))
+			return usage_error("no default route, so no default interface: name one (portsense IFACE)");
+		snprintf(ifs[0].name, sizeof(ifs[0].name), "%s", def);
+		ifs[0].ifindex = if_nametoindex(def);
+		*n_ifs = 1;
+		return ifs[0].ifindex ? 0 : usage_error("no such interface: %s", def);
+	}
+	if (n > PS_MAX_CLI_IFACES)
+		return usage_error("at most %d interfaces on the command line", PS_MAX_CLI_IFACES);
+	for (i = 0; i < n; i++) {
+		if (strlen(names[i]) >= IF_NAMESIZE || !if_nametoindex(names[i]))
+			return usage_error("no such interface: %s (see 'ip -br link')", names[i]);
+		for (j = 0; j < i; j++)
+			if (!strcmp(names[j], names[i]))
+				return usage_error("interface %s named twice", names[i]);
+		snprintf(ifs[i].name, sizeof(ifs[i].name), "%s", names[i]);
+		ifs[i].ifindex = if_nametoindex(names[i]);
+	}
+	*n_ifs = n;
+	return 0;
+}
+
+static void pin_file(char *buf, size_t len, const char *dir, const char *map)
+{
+	snprintf(buf, len, "%s/%s", dir, map);
+}
+
+/* Write @s to @path atomically (temp file + rename), or to stdout for "-". */
+static int write_stats_json(const char *path, const struct ps_snapshot *s,
+			    const char *hook)
+{
+	struct ps_json_meta meta = { .hook = hook };
+	char tmp[4096];
+	FILE *f;
+
+	if (!strcmp(path, "-")) {
+		ps_snapshot_json(stdout, s, &meta, true);
+		return 0;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	f = fopen(tmp, "w");
+	if (!f) {
+		fprintf(stderr, "portsense: cannot write %s: %s\n", tmp, strerror(errno));
+		return -errno;
+	}
+	ps_snapshot_json(f, s, &meta, true);
+	if (fclose(f) || rename(tmp, path)) {
+		fprintf(stderr, "portsense: cannot write %s: %s\n", path, strerror(errno));
+		unlink(tmp);
+		return -errno;
+	}
+	return 0;
+}
+
+/* Zeroed entries for every attached interface, so the data path only looks up. */
+static int precreate_stats(int fd, const struct ps_iface *ifs, int n)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct ps_counters *zero;
+	int i, d, err = 0;
+
+	zero = calloc(ncpu > 0 ? ncpu : 1, sizeof(*zero));
+	if (!zero)
+		return -ENOMEM;
+	for (i = 0; i < n && !err; i++) {
+		for (d = 0; d < PS_DIR_MAX; d++) {
+			struct ps_stats_key key = { .ifindex = ifs[i].ifindex, .dir = d };
+
+			/* NOEXIST: reused pins keep their counts. */
+			if (bpf_map_update_elem(fd, &key, zero, BPF_NOEXIST) &&
+			    errno != EEXIST) {
+				err = -errno;
+				fprintf(stderr, "portsense: cannot create counters for %s: %s\n"
+					"  fix: raise --max-interfaces\n",
+					ifs[i].name, strerror(errno));
+				break;
+			}
+		}
+	}
+	free(zero);
+	return err;
+}
+
+static double elapsed(const struct timespec *since)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - since->tv_sec) + (now.tv_nsec - since->tv_nsec) / 1e9;
+}
+
+/* Sleep up to @secs; a signal cuts it short. */
+static void nap(double secs)
+{
+	struct timespec ts;
+
+	if (secs <= 0)
+		return;
+	ts.tv_sec = (time_t)secs;
+	ts.tv_nsec = (long)((secs - ts.tv_sec) * 1e9);
+	nanosleep(&ts, NULL);
+}
+
+static void report(const struct ps_config *cfg, bool text, int stats_fd,
+		   int global_fd, struct ps_snapshot *prev, const char *hook)
+{
+	struct ps_snapshot cur;
+	struct ps_json_meta meta = { .event = "stats", .hook = hook };
+
+	if (ps_snapshot_read(stats_fd, global_fd, &cur))
+		return;
+	if (text)
+		ps_snapshot_table(stdout, prev, &cur);
+	else
+		ps_snapshot_json(stdout, &cur, &meta, false);
+	(void)cfg;
+	ps_snapshot_free(prev);
+	*prev = cur;
+}
+
+static int cmd_run(struct ps_config *cfg, char **names, int n_names)
+{
+	struct ps_iface ifs[PS_MAX_CLI_IFACES] = {};
+	struct portsense_bpf *skel = NULL;
+	struct ps_snapshot prev = {}, final = {};
+	struct timespec start;
+	char path[4096];
+	const char *hook = cfg->attach.hook == PS_HOOK_XDP ? "xdp" : "tc";
+	bool text;
+	int n_ifs = 0, i, err, ret = 1, stats_fd, global_fd;
+	double next_report;
+
+	err = resolve_ifaces(names, n_names, ifs, &n_ifs);
+	if (err)
+		return err;
+	if ((unsigned int)n_ifs > cfg->max_ifaces)
+		return usage_error("%d interfaces but --max-interfaces is %u", n_ifs, cfg->max_ifaces);
+	if (ps_check_caps() || ps_check_bpffs(cfg->pin_path))
+		return 1;
+
+	skel = portsense_bpf__open();
+	if (!skel) {
+		fprintf(stderr, "portsense: cannot open the BPF object: %s\n", strerror(errno));
+		return 1;
+	}
+	bpf_map__set_max_entries(skel->maps.ps_stats, cfg->max_ifaces * PS_DIR_MAX);
+	/* libbpf pins after load, or reuses compatible pins a crash left. */
+	pin_file(path, sizeof(path), cfg->pin_path, "ps_stats");
+	bpf_map__set_pin_path(skel->maps.ps_stats, path);
+	pin_file(path, sizeof(path), cfg->pin_path, "ps_global");
+	bpf_map__set_pin_path(skel->maps.ps_global, path);
+	if (cfg->attach.hook == PS_HOOK_TC)
+		bpf_program__set_autoload(skel->progs.ps_xdp, false);
+	if (mkdir(cfg->pin_path, 0700) && errno != EEXIST) {
+		fprintf(stderr, "portsense: cannot create %s: %s\n", cfg->pin_path, strerror(errno));
+		goto cleanup;
+	}
+	err = portsense_bpf__load(skel);
+	if (err) {
+		fprintf(stderr, "portsense: cannot load the BPF programs: %s\n%s", strerror(-err),
+			err == -EINVAL ? "  pins under --pin-path may be from an incompatible version: 'portsense detach' removes them\n" : "");
+		goto cleanup;
+	}
+	stats_fd = bpf_map__fd(skel->maps.ps_stats);
+	global_fd = bpf_map__fd(skel->maps.ps_global);
+	if (precreate_stats(stats_fd, ifs, n_ifs))
+		goto cleanup;
+
+	for (i = 0; i < n_ifs; i++) {
+		err = ps_attach(&ifs[i], &cfg->attach,
+				cfg->attach.hook == PS_HOOK_XDP ? bpf_program__fd(skel->progs.ps_xdp) : -1,
+				bpf_program__fd(skel->progs.ps_tc_in),
+				bpf_program__fd(skel->progs.ps_tc_out));
+		if (err)
+			goto cleanup;
+		fprintf(stderr, "portsense: %s: ingress %s%s%s, egress %s\n", ifs[i].name,
+			hook, cfg->attach.hook == PS_HOOK_XDP ? " " : "",
+			cfg->attach.hook == PS_HOOK_XDP ? ps_mode_name(ifs[i].xdp_flags) : "",
+			cfg->attach.egress ? "tc" : "off");
+	}
+	fprintf(stderr, "portsense: counting; maps pinned in %s; Ctrl-C to stop\n", cfg->pin_path);
+
+	text = cfg->output == PS_OUT_TEXT ||
+	       (cfg->output == PS_OUT_AUTO && isatty(STDOUT_FILENO));
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	ps_snapshot_read(stats_fd, global_fd, &prev);
+	next_report = cfg->interval;
+	while (!stop) {
+		double now = elapsed(&start), wake = 3600;
+
+		if (cfg->duration && now >= cfg->duration)
+			break;
+		if (cfg->interval && now >= next_report) {
+			report(cfg, text, stats_fd, global_fd, &prev, hook);
+			while (next_report <= now)
+				next_report += cfg->interval;
+		}
+		if (cfg->interval)
+			wake = next_report - now;
+		if (cfg->duration && cfg->duration - now < wake)
+			wake = cfg->duration - now;
+		nap(wake);
+	}
+	ret = 0;
+
+cleanup:
+	for (i = n_ifs - 1; i >= 0; i--)
+		ps_detach(&ifs[i]);
+	/* Read after detaching, so the snapshot holds every counted packet. */
+	if (!ret && cfg->stats_json) {
+		if (ps_snapshot_read(bpf_map__fd(skel->maps.ps_stats),
+				     bpf_map__fd(skel->maps.ps_global), &final) ||
+		    write_stats_json(cfg->stats_json, &final, hook))
+			ret = 1;
+		ps_snapshot_free(&final);
+	}
+	ps_snapshot_free(&prev);
+	if (skel) {
+		/* Pins live as long as the instance (docs/bpftool.md). */
+		bpf_map__unpin(skel->maps.ps_stats, NULL);
+		bpf_map__unpin(skel->maps.ps_global, NULL);
+		rmdir(cfg->pin_path);
+		portsense_bpf__destroy(skel);
+	}
+	return ret;
+}
+
+static int cmd_stats(struct ps_config *cfg)
+{
+	struct ps_snapshot s;
+	char path[4096];
+	int stats_fd, global_fd, err;
+
+	if (ps_check_caps())
+		return 1;
+	pin_file(path, sizeof(path), cfg->pin_path, "ps_stats");
+	stats_fd = bpf_obj_get(path);
+	if (stats_fd < 0) {
+		fprintf(stderr, "portsense: no running portsense: cannot open %s (%s)\n"
+			"  start one (portsense IFACE), or pass its --pin-path\n",
+			path, strerror(errno));
+		return 1;
+	}
+	pin_file(path, sizeof(path), cfg->pin_path, "ps_global");
+	global_fd = bpf_obj_get(path);
+	err = ps_snapshot_read(stats_fd, global_fd, &s);
+	if (err) {
+		fprintf(stderr, "portsense: cannot read %s: %s\n", cfg->pin_path, strerror(-err));
+		return 1;
+	}
+	if (cfg->json) {
+		ps_snapshot_json(stdout, &s, NULL, true);
+	} else {
+		const struct ps_field *f = ps_fields();
+		size_t i, k;
+		int d;
+
+		for (k = 0; k < s.n_ifs; k++) {
+			for (d = 0; d < PS_DIR_MAX; d++) {
+				printf("%s %s:\n", s.ifs[k].name, ps_dir_names[d]);
+				for (i = 0; f && i < PS_COUNTERS_WORDS; i++) {
+					__u64 v = ps_counter_word(&s.ifs[k].dir[d], f[i].word);
+
+					if (v)
+						printf("  %-45s %llu\n", f[i].name, (unsigned long long)v);
+				}
+			}
+		}
+	}
+	ps_snapshot_free(&s);
+	close(stats_fd);
+	if (global_fd >= 0)
+		close(global_fd);
+	return 0;
+}
+
+static int cmd_detach(struct ps_config *cfg, char **names, int n)
+{
+	struct if_nameindex *all = NULL, *it;
+	const char *maps[] = { "ps_stats", "ps_global" };
+	char path[4096];
+	int removed = 0, i;
+	size_t m;
+
+	if (ps_check_caps())
+		return 1;
+	for (i = 0; i < n; i++)
+		if (!if_nametoindex(names[i]))
+			return usage_error("no such interface: %s", names[i]);
+	if (n) {
+		for (i = 0; i < n; i++)
+			removed += ps_detach_stale(if_nametoindex(names[i]), names[i]) > 0;
+	} else {
+		all = if_nameindex();
+		for (it = all; it && it->if_index; it++)
+			removed += ps_detach_stale(it->if_index, it->if_name) > 0;
+		if_freenameindex(all);
+	}
+	for (m = 0; m < sizeof(maps) / sizeof(maps[0]); m++) {
+		pin_file(path, sizeof(path), cfg->pin_path, maps[m]);
+		if (!unlink(path))
+			printf("removed pin %s\n", path);
+	}
+	rmdir(cfg->pin_path);
+	if (!removed)
+		printf("no portsense programs were attached%s\n", n ? " there" : "");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct ps_config cfg = {
+		.attach = { .hook = PS_HOOK_XDP, .mode = PS_MODE_AUTO, .egress = true },
+		.interval = 1,
+		.pin_path = PS_PIN_PATH_DEFAULT,
+		.max_ifaces = PS_MAX_IFACES_DEFAULT,
+	};
+	struct sigaction sa = { .sa_handler = on_signal };
+	const char *sub = NULL;
+	int err;
+
+	if (argc > 1 && (!strcmp(argv[1], "stats") || !strcmp(argv[1], "detach"))) {
+		sub = argv[1];
+		argv++;
+		argc--;
+	}
+	err = parse_args(argc, argv, &cfg, sub != NULL);
+	if (err)
+		return err;
+	if (!ps_fields())
+		return 1;
+	libbpf_set_print(cfg.verbose ? libbpf_print : libbpf_print_quiet);
+
+	if (sub && !strcmp(sub, "stats")) {
+		if (optind < argc)
+			return usage_error("'portsense stats' takes no interface");
+		return cmd_stats(&cfg);
+	}
+	if (sub)
+		return cmd_detach(&cfg, argv + optind, argc - optind);
+
+	/* No SA_RESTART: a signal must cut the sleep between reports short. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	return cmd_run(&cfg, argv + optind, argc - optind);
+}

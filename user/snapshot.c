@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "fields.h"
+#include "snapshot.h"
+
+void ps_counters_add(struct ps_counters *sum, const struct ps_counters *c)
+{
+	__u64 *d = (__u64 *)sum;
+	const __u64 *s = (const __u64 *)c;
+	size_t i;
+
+	for (i = 0; i < PS_COUNTERS_WORDS; i++)
+		d[i] += s[i];
+}
+
+static struct ps_if_counters *find_if(struct ps_snapshot *s, __u32 ifindex)
+{
+	struct ps_if_counters *n;
+	size_t i;
+
+	for (i = 0; i < s->n_ifs; i++)
+		if (s->ifs[i].ifindex == ifindex)
+			return &s->ifs[i];
+	n = realloc(s->ifs, (s->n_ifs + 1) * sizeof(*n));
+	if (!n)
+		return NULL;
+	s->ifs = n;
+	n = &s->ifs[s->n_ifs++];
+	memset(n, 0, sizeof(*n));
+	n->ifindex = ifindex;
+	if (!if_indextoname(ifindex, n->name))
+		snprintf(n->name, sizeof(n->name), "if%u", ifindex);
+	return n;
+}
+
+static int by_ifindex(const void *a, const void *b)
+{
+	const struct ps_if_counters *x = a, *y = b;
+
+	return (x->ifindex > y->ifindex) - (x->ifindex < y->ifindex);
+}
+
+int ps_snapshot_read(int stats_fd, int global_fd, struct ps_snapshot *s)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct ps_stats_key key, next, *prev = NULL;
+	struct ps_counters *vals = NULL;
+	__u64 *gvals = NULL;
+	int err = 0, cpu;
+	__u32 g;
+
+	memset(s, 0, sizeof(*s));
+	clock_gettime(CLOCK_MONOTONIC, &s->taken);
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	vals = calloc(ncpu, sizeof(*vals));
+	gvals = calloc(ncpu, sizeof(*gvals));
+	if (!vals || !gvals) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	while (!bpf_map_get_next_key(stats_fd, prev, &next)) {
+		struct ps_if_counters *ifc;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(stats_fd, &key, vals))
+			continue;	/* deleted meanwhile */
+		if (key.dir >= PS_DIR_MAX)
+			continue;
+		ifc = find_if(s, key.ifindex);
+		if (!ifc) {
+			err = -ENOMEM;
+			goto cleanup;
+		}
+		for (cpu = 0; cpu < ncpu; cpu++) {
+			ps_counters_add(&ifc->dir[key.dir], &vals[cpu]);
+			ps_counters_add(&s->total[key.dir], &vals[cpu]);
+		}
+	}
+	if (s->n_ifs)
+		qsort(s->ifs, s->n_ifs, sizeof(*s->ifs), by_ifindex);
+	for (g = 0; global_fd >= 0 && g < PS_G_MAX; g++) {
+		if (bpf_map_lookup_elem(global_fd, &g, gvals))
+			continue;
+		for (cpu = 0; cpu < ncpu; cpu++)
+			s->global[g] += gvals[cpu];
+	}
+cleanup:
+	free(vals);
+	free(gvals);
+	if (err)
+		ps_snapshot_free(s);
+	return err;
+}
+
+void ps_snapshot_free(struct ps_snapshot *s)
+{
+	free(s->ifs);
+	s->ifs = NULL;
+	s->n_ifs = 0;
+}
+
+/*
+ * Minimal JSON emitter: enough for objects of integers and strings, with
+ * commas and indentation handled in one place.
+ */
+struct jw {
+	FILE *f;
+	bool pretty;
+	int depth;
+	bool first[16];
+};
+
+static void jw_sep(struct jw *w)
+{
+	if (!w->first[w->depth])
+		fputc(',', w->f);
+	w->first[w->depth] = false;
+	if (w->pretty)
+		fprintf(w->f, "\n%*s", w->depth * 2, "");
+}
+
+static void jw_key(struct jw *w, const char *key)
+{
+	jw_sep(w);
+	fprintf(w->f, w->pretty ? "\"%s\": " : "\"%s\":", key);
+}
+
+static void jw_open(struct jw *w, const char *key)
+{
+	if (key)
+		jw_key(w, key);
+	fputc('{', w->f);
+	w->first[++w->depth] = true;
+}
+
+static void jw_close(struct jw *w)
+{
+	bool empty = w->first[w->depth];
+
+	w->depth--;
+	if (w->pretty && !empty)
+		fprintf(w->f, "\n%*s", w->depth * 2, "");
+	fputc('}', w->f);
+}
+
+static void jw_u64(struct jw *w, const char *key, __u64 v)
+{
+	jw_key(w, key);
+	fprintf(w->f, "%llu", (unsigned long long)v);
+}
+
+/* Strings we write are our own names and interface names: no escaping. */
+static void jw_str(struct jw *w, const char *key, const char *v)
+{
+	jw_key(w, key);
+	fprintf(w->f, "\"%s\"", v);
+}
+
+/* Writes the dotted field paths of fields.h as nested objects. */
+static void jw_counters(struct jw *w, const char *key,
+			const struct ps_counters *c)
+{
+	const struct ps_field *f = ps_fields();
+	char open[8][PS_FIELD_NAME_MAX];
+	int n_open = 0, base;
+	size_t i;
+
+	jw_open(w, key);
+	base = w->depth;
+	for (i = 0; f && i < PS_COUNTERS_WORDS; i++) {
+		char path[PS_FIELD_NAME_MAX], *parts[8], *save = NULL, *t;
+		int n = 0, common = 0, k;
+
+		snprintf(path, sizeof(path), "%s", f[i].name);
+		for (t = strtok_r(path, ".", &save); t && n < 8;
+		     t = strtok_r(NULL, ".", &save))
+			parts[n++] = t;
+		/* Keep the objects this path shares with the previous one. */
+		while (common < n_open && common < n - 1 &&
+		       !strcmp(open[common], parts[common]))
+			common++;
+		while (n_open > common) {
+			jw_close(w);
+			n_open--;
+		}
+		for (k = common; k < n - 1; k++) {
+			jw_open(w, parts[k]);
+			snprintf(open[n_open++], PS_FIELD_NAME_MAX, "%s", parts[k]);
+		}
+		jw_u64(w, parts[n - 1], ps_counter_word(c, f[i].word));
+	}
+	while (w->depth > base)
+		jw_close(w);
+	jw_close(w);
+}
+
+static void jw_dirs(struct jw *w, const struct ps_counters *dir)
+{
+	int d;
+
+	for (d = 0; d < PS_DIR_MAX; d++)
+		jw_counters(w, ps_dir_names[d], &dir[d]);
+}
+
+void ps_snapshot_json(FILE *f, const struct ps_snapshot *s,
+		      const struct ps_json_meta *m, bool pretty)
+{
+	struct jw w = { .f = f, .pretty = pretty, .first = { true } };
+	struct timespec now;
+	char ts[64];
+	struct tm tm;
+	size_t i;
+	int g;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(ts + strlen(ts), sizeof(ts) - strlen(ts), ".%06ldZ",
+		 now.tv_nsec / 1000);
+
+	jw_open(&w, NULL);
+	jw_str(&w, "timestamp", ts);
+	if (m && m->event)
+		jw_str(&w, "event", m->event);
+	if (m && m->hook)
+		jw_str(&w, "hook", m->hook);
+	if (m && m->node)
+		jw_str(&w, "node", m->node);
+	jw_dirs(&w, s->total);
+	jw_open(&w, "interfaces");
+	for (i = 0; i < s->n_ifs; i++) {
+		jw_open(&w, s->ifs[i].name);
+		jw_u64(&w, "ifindex", s->ifs[i].ifindex);
+		jw_dirs(&w, s->ifs[i].dir);
+		jw_close(&w);
+	}
+	jw_close(&w);
+	jw_open(&w, "sensor");
+	for (g = 0; g < PS_G_MAX; g++)
+		jw_u64(&w, ps_global_names[g], s->global[g]);
+	jw_close(&w);
+	jw_close(&w);
+	fputc('\n', f);
+	fflush(f);
+}

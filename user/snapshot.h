@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * snapshot.h - read the counters out of the maps (summed over CPUs) and
+ * write them as JSON (docs/stats-json.md) or as a live text table.
+ */
+#ifndef PS_SNAPSHOT_H
+#define PS_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <net/if.h>
+
+#include "portsense.h"
+
+struct ps_if_counters {
+	__u32 ifindex;
+	char name[IF_NAMESIZE];
+	struct ps_counters dir[PS_DIR_MAX];
+};
+
+struct ps_snapshot {
+	struct ps_counters total[PS_DIR_MAX];	/* summed over interfaces */
+	struct ps_if_counters *ifs;
+	size_t n_ifs;
+	__u64 global[PS_G_MAX];
+	struct timespec taken;			/* CLOCK_MONOTONIC */
+};
+
+/*
+ * Fill @s from the ps_stats and ps_global map fds.  Returns 0 or -errno.
+ * Free with ps_snapshot_free().
+ */
+int ps_snapshot_read(int stats_fd, int global_fd, struct ps_snapshot *s);
+void ps_snapshot_free(struct ps_snapshot *s);
+
+struct ps_json_meta {
+	const char *event;	/* "stats" in periodic lines, NULL otherwise */
+	const char *hook;	/* "xdp" / "tc", NULL when unknown */
+	const char *node;
+};
+
+/* One JSON object; @pretty: indented, else a single line. */
+void ps_snapshot_json(FILE *f, const struct ps_snapshot *s,
+		      const struct ps_json_meta *m, bool pretty);
+
+/* Compact live table of rates between @prev and @cur. */
+void ps_snapshot_table(FILE *f, const struct ps_snapshot *prev,
+		       const struct ps_snapshot *cur);
+
+/* Add one CPU's counters to @sum, word by word. */
+void ps_counters_add(struct ps_counters *sum, const struct ps_counters *c);
+
+#endif /* PS_SNAPSHOT_H */
