@@ -1,0 +1,131 @@
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# tests/lib.sh - shared by the shell tests: reporting, namespaces, cleanup.
+#
+# Reporting: every check prints one line, "ok - NAME", "not ok - NAME: why"
+# or "skip - NAME # why"; tests/run.sh counts them.
+# Network rule: traffic only between namespaces made here, veth pairs,
+# 198.18.0.0/15 and 2001:db8::/32.  Everything made is removed by the EXIT
+# trap, also when a test fails half way.
+
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PORTSENSE=${PORTSENSE:-$ROOT/build/portsense}
+SHARED=${SHARED:-$(cd "$ROOT/.." && pwd)/shared}
+PY=/usr/bin/python3
+T_ID=$$
+T_NETNS=()
+T_PIDS=()
+T_PINS=()
+T_TMP=$(mktemp -d /tmp/portsense-test.XXXXXX)
+
+ok() { echo "ok - $1"; }
+not_ok() { echo "not ok - $1: $2"; }
+skip() { echo "skip - $1 # $2"; }
+# check NAME COMMAND...: ok when the command succeeds.
+check() {
+	local name=$1; shift
+	local out
+	if out=$("$@" 2>&1); then ok "$name"; else not_ok "$name" "$(echo "$out" | tail -n 5 | tr '\n' ' ')"; fi
+}
+
+# alive PID: running (a zombie child still answers kill -0, so look at its state).
+alive() {
+	local st
+	st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+	case $st in Z*) return 1 ;; esac
+}
+
+t_cleanup() {
+	local p ns
+	for p in "${T_PIDS[@]}"; do
+		kill -INT "$p" 2>/dev/null
+	done
+	for p in "${T_PIDS[@]}"; do
+		for _ in $(seq 50); do alive "$p" || break; sleep 0.1; done
+		kill -KILL "$p" 2>/dev/null
+	done
+	for ns in "${T_NETNS[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	for p in "${T_PINS[@]}"; do
+		rm -rf "$p" 2>/dev/null
+	done
+	rm -rf "$T_TMP"
+}
+trap t_cleanup EXIT
+trap 'exit 130' INT TERM
+
+ensure_bpffs() {
+	mount | grep -q ' /sys/fs/bpf type bpf' || mount -t bpf bpf /sys/fs/bpf
+}
+
+# netns_pair NS_A IF_A NS_B IF_B [MTU]: a veth pair with one end in each
+# new namespace, both quiet (no IPv6, no ARP) until the test adds addresses.
+netns_pair() {
+	local nsa=$1 ifa=$2 nsb=$3 ifb=$4 mtu=${5:-1500}
+	ip netns add "$nsa" && T_NETNS+=("$nsa") || return 1
+	ip netns add "$nsb" && T_NETNS+=("$nsb") || return 1
+	ip link add "$ifa" netns "$nsa" type veth peer name "$ifb" netns "$nsb" || return 1
+	local ns ifc
+	for pair in "$nsa:$ifa" "$nsb:$ifb"; do
+		ns=${pair%%:*}; ifc=${pair##*:}
+		ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$ifc.disable_ipv6=1" \
+			"net.ipv6.conf.all.disable_ipv6=1" "net.ipv6.conf.default.disable_ipv6=1"
+		ip -n "$ns" link set "$ifc" arp off mtu "$mtu" up || return 1
+		ip -n "$ns" link set lo up
+	done
+}
+
+# in_ns NS CMD...: run in NS, keeping /sys/fs/bpf visible (nsenter does
+# not remount /sys as 'ip netns exec' does).
+in_ns() {
+	local ns=$1; shift
+	nsenter --net="/run/netns/$ns" "$@"
+}
+
+# start_portsense NS LOG ARGS...: start in the background, wait until it
+# counts; sets PS_PID.  Returns 1 (with the log) if it did not start.
+start_portsense() {
+	local ns=$1 log=$2; shift 2
+	# nsenter itself (not a shell function) so $! is the process that
+	# becomes portsense and receives our signals.
+	nsenter --net="/run/netns/$ns" "$PORTSENSE" "$@" >"$log.out" 2>"$log" &
+	PS_PID=$!
+	T_PIDS+=("$PS_PID")
+	local i
+	for i in $(seq 100); do
+		grep -q "portsense: counting" "$log" 2>/dev/null && return 0
+		alive "$PS_PID" || break
+		sleep 0.1
+	done
+	cat "$log" >&2
+	return 1
+}
+
+# stop_portsense: SIGINT, wait (bounded); returns portsense's exit status.
+stop_portsense() {
+	local pid=$PS_PID rc i
+	kill -INT "$pid" 2>/dev/null
+	for i in $(seq 100); do alive "$pid" || break; sleep 0.1; done
+	alive "$pid" && { kill -KILL "$pid"; wait "$pid"; return 124; }
+	wait "$pid"; rc=$?
+	return $rc
+}
+
+# new_pin_path VAR NAME: a pin directory for this test in $VAR, removed at
+# exit (not a $(...) function: the list of pins must live in this shell).
+new_pin_path() {
+	printf -v "$1" '%s' "/sys/fs/bpf/portsense-test-$T_ID-$2"
+	T_PINS+=("/sys/fs/bpf/portsense-test-$T_ID-$2")
+}
+
+need_shared_pcaps() {
+	if [ ! -f "$SHARED/pcaps/expected.json" ]; then
+		if [ -n "${CI:-}" ]; then
+			not_ok "shared pcaps present" "$SHARED/pcaps/expected.json missing: CI needs ../shared beside the clone"
+		else
+			skip "shared pcaps present" "$SHARED/pcaps/expected.json missing (set SHARED=...)"
+		fi
+		return 1
+	fi
+}

@@ -1,0 +1,68 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# Exactness against real captures: replay every capture of ../shared/pcaps
+# from one namespace onto a veth whose peer has portsense attached, and
+# compare the ingress snapshot with the tshark oracle (expected.json) field
+# by field.  Once with XDP, once with the tc ingress hook.
+#
+#   tests/test_replay.sh [xdp|tc ...] [-- PCAP_NAME ...]
+. "$(dirname "$0")/lib.sh"
+
+hooks=()
+files=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	xdp|tc) hooks+=("$1") ;;
+	--) shift; files=("$@"); break ;;
+	*) echo "usage: $0 [xdp|tc ...] [-- PCAP ...]" >&2; exit 2 ;;
+	esac
+	shift
+done
+[ ${#hooks[@]} -gt 0 ] || hooks=(xdp tc)
+
+need_shared_pcaps || exit 0
+command -v tcpreplay >/dev/null || { not_ok "tcpreplay installed" "run: make deps"; exit 0; }
+ensure_bpffs
+PCAPS=$SHARED/pcaps
+EXPECTED=$PCAPS/expected.json
+[ ${#files[@]} -gt 0 ] || mapfile -t files < <($PY -c '
+import json, sys; print("\n".join(sorted(json.load(open(sys.argv[1]))["files"])))' "$EXPECTED")
+
+TX=ps-tx-$T_ID RX=ps-rx-$T_ID
+netns_pair "$TX" pstx0 "$RX" psrx0 || { not_ok "replay setup" "cannot create namespaces"; exit 0; }
+new_pin_path PIN replay
+
+for hook in "${hooks[@]}"; do
+	for f in "${files[@]}"; do
+		name="replay $hook $f"
+		# REPLAY.md: MTU >= largest frame - 14, + 8 for VLAN room.
+		maxlen=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["files"][sys.argv[2]]["extras"]["max_cap_len"])' "$EXPECTED" "$f")
+		mtu=$(( maxlen - 14 + 8 )); [ $mtu -lt 1500 ] && mtu=1500
+		ip -n "$TX" link set pstx0 mtu $mtu && ip -n "$RX" link set psrx0 mtu $mtu
+		log=$T_TMP/ps.log snap=$T_TMP/snap.json
+		rm -f "$snap"
+		if ! start_portsense "$RX" "$log" psrx0 --hook "$hook" --interval 0 \
+			--pin-path "$PIN" --stats-json "$snap"; then
+			not_ok "$name" "portsense did not start: $(tail -n 3 "$log" | tr '\n' ' ')"
+			continue
+		fi
+		# Bounded: 20 kpps, the largest capture takes about 2 s.
+		if ! out=$(ip netns exec "$TX" timeout 120 tcpreplay -q -i pstx0 --pps=20000 "$PCAPS/$f" 2>&1); then
+			stop_portsense
+			not_ok "$name" "tcpreplay failed: $(echo "$out" | tail -n 2 | tr '\n' ' ')"
+			continue
+		fi
+		sleep 0.5
+		stop_portsense; rc=$?
+		if [ $rc -ne 0 ] || [ ! -s "$snap" ]; then
+			not_ok "$name" "portsense exited $rc: $(tail -n 3 "$log" | tr '\n' ' ')"
+			continue
+		fi
+		if diff=$($PY "$ROOT/tests/compare_stats.py" "$EXPECTED" "$f" "$snap"); then
+			ok "$name"
+		else
+			not_ok "$name" "$(echo "$diff" | head -n 8 | tr '\n' ';')"
+			[ -n "${KEEP_SNAPSHOTS:-}" ] && cp "$snap" "/tmp/snap-$hook-$f.json"
+		fi
+	done
+done
