@@ -40,6 +40,9 @@ $(OUT)/%.o: user/%.c $(HDRS) $(OUT)/portsense.skel.h | $(OUT)
 $(OUT)/portsense: $(OUT)/portsense.o $(USER_OBJS)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
+$(OUT)/xdp_pass.bpf.o: tests/xdp_pass.bpf.c | $(OUT)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
 $(OUT)/test_prog: tests/test_prog.c $(OUT)/fields.o $(HDRS) $(OUT)/portsense.skel.h
 	$(CC) $(CFLAGS) tests/test_prog.c $(OUT)/fields.o -o $@ $(LDLIBS)
 
@@ -47,7 +50,7 @@ $(OUT)/test_prog: tests/test_prog.c $(OUT)/fields.o $(HDRS) $(OUT)/portsense.ske
 deps:
 	tools/install-deps.sh
 
-test: all
+test: all $(OUT)/test_prog $(OUT)/xdp_pass.bpf.o
 	tests/run.sh
 
 test-unit: $(OUT)/test_prog

@@ -129,3 +129,32 @@ need_shared_pcaps() {
 		return 1
 	fi
 }
+
+# addr_pair NS_A IF_A NS_B IF_B: 198.18.0.1 on A, 198.18.0.2 on B, with
+# permanent neighbour entries so no ARP is sent: the tests can then count
+# exactly the packets they make.
+addr_pair() {
+	local nsa=$1 ifa=$2 nsb=$3 ifb=$4 maca macb
+	ip -n "$nsa" addr add 198.18.0.1/24 dev "$ifa" || return 1
+	ip -n "$nsb" addr add 198.18.0.2/24 dev "$ifb" || return 1
+	maca=$(ip -n "$nsa" -br link show "$ifa" | awk '{print $3}')
+	macb=$(ip -n "$nsb" -br link show "$ifb" | awk '{print $3}')
+	ip -n "$nsa" link set "$ifa" arp on && ip -n "$nsb" link set "$ifb" arp on
+	ip -n "$nsa" neigh replace 198.18.0.2 lladdr "$macb" dev "$ifa" nud permanent &&
+	ip -n "$nsb" neigh replace 198.18.0.1 lladdr "$maca" dev "$ifb" nud permanent
+}
+
+# jget FILE PATH: one value of a JSON file ("ingress.icmp.echo_reply").
+jget() {
+	$PY -c 'import json,sys
+v = json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."): v = v[k]
+print(v)' "$1" "$2"
+}
+
+# expect_eq NAME FILE PATH WANT
+expect_eq() {
+	local got
+	got=$(jget "$2" "$3" 2>&1)
+	if [ "$got" = "$4" ]; then ok "$1"; else not_ok "$1" "$3 is '$got', want '$4'"; fi
+}

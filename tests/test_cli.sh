@@ -1,0 +1,37 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# Command line: usage errors exit 2 and name the problem and the fix;
+# runtime failures exit 1.  Nothing here attaches anything.
+. "$(dirname "$0")/lib.sh"
+
+# expect_exit NAME STATUS PATTERN CMD...: exit status and a message match.
+expect_exit() {
+	local name=$1 want=$2 pat=$3 out rc; shift 3
+	out=$("$@" 2>&1); rc=$?
+	# Messages span lines (problem, then fix): match them as one.
+	if [ $rc -eq "$want" ] && echo "$out" | tr "\n" " " | grep -qE -- "$pat"; then ok "$name"
+	else not_ok "$name" "exit $rc (want $want), output: $(echo "$out" | head -n 3 | tr '\n' ' ')"; fi
+}
+
+expect_exit "--help exits 0 and lists options" 0 "--stats-json FILE" "$PORTSENSE" --help
+expect_exit "--version exits 0" 0 "^portsense [0-9]" "$PORTSENSE" --version
+expect_exit "unknown interface: exit 2, named" 2 "no such interface: nosuch0" "$PORTSENSE" nosuch0
+expect_exit "bad --mode: exit 2" 2 "--mode must be native, skb or auto" "$PORTSENSE" --mode fast lo
+expect_exit "bad --hook: exit 2" 2 "--hook must be xdp or tc" "$PORTSENSE" --hook tcx lo
+expect_exit "bad --duration: exit 2" 2 "--duration needs a positive number" "$PORTSENSE" --duration -3 lo
+expect_exit "bad --interval: exit 2" 2 "--interval needs seconds" "$PORTSENSE" --interval abc lo
+expect_exit "bad --output: exit 2" 2 "--output must be text or json" "$PORTSENSE" -o xml lo
+expect_exit "relative --pin-path: exit 2" 2 "--pin-path must be an absolute path" "$PORTSENSE" --pin-path rel lo
+expect_exit "bad --max-interfaces: exit 2" 2 "--max-interfaces must be" "$PORTSENSE" --max-interfaces 0 lo
+expect_exit "unknown option: exit 2" 2 "unknown option" "$PORTSENSE" --frobnicate
+expect_exit "interface named twice: exit 2" 2 "named twice" "$PORTSENSE" lo lo
+expect_exit "stats without an instance: exit 1, says how" 1 "no running portsense.*start one" \
+	"$PORTSENSE" stats --pin-path /sys/fs/bpf/portsense-test-none-$T_ID
+expect_exit "stats takes no interface: exit 2" 2 "takes no interface" "$PORTSENSE" stats lo
+# Not root: checked before anything is loaded, so 'lo' is never touched.
+if command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
+	expect_exit "not root: exit 1, names capabilities and the fix" 1 "missing capabilities: CAP_BPF CAP_NET_ADMIN.*sudo" \
+		setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all "$PORTSENSE" lo
+else
+	skip "not root: exit 1" "setpriv or user nobody missing"
+fi

@@ -1,0 +1,140 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# The loader on live veths: both directions, both hooks, jumbo frames, not
+# replacing others' programs, stats from pins, clean detach.
+. "$(dirname "$0")/lib.sh"
+
+ensure_bpffs
+A=ps-a-$T_ID B=ps-b-$T_ID
+netns_pair "$A" psa0 "$B" psb0 && addr_pair "$A" psa0 "$B" psb0 ||
+	{ not_ok "live setup" "cannot create namespaces"; exit 0; }
+new_pin_path PIN live
+LOG=$T_TMP/ps.log SNAP=$T_TMP/snap.json
+
+# One TCP connection B -> A:8080 and three pings B -> A.
+traffic() {
+	ip netns exec "$A" $PY -c '
+import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("198.18.0.1", 8080)); s.listen(1); s.settimeout(10)
+c, _ = s.accept(); c.recv(100); c.close()' &
+	local srv=$!
+	sleep 0.3
+	ip netns exec "$B" $PY -c '
+import socket
+c = socket.create_connection(("198.18.0.1", 8080), timeout=5); c.sendall(b"x"); c.recv(100); c.close()'
+	wait $srv
+	ip netns exec "$B" ping -q -c 3 -i 0.2 -W 2 198.18.0.1 >/dev/null
+}
+
+for hook in xdp tc; do
+	rm -f "$SNAP"
+	if ! start_portsense "$B" "$LOG" psb0 --hook $hook --interval 0 --pin-path "$PIN" --stats-json "$SNAP"; then
+		not_ok "live $hook start" "$(tail -n 3 "$LOG" | tr '\n' ' ')"
+		continue
+	fi
+	if traffic; then ok "live $hook traffic passes through the sensor"; else not_ok "live $hook traffic passes through the sensor" "ping or TCP failed"; fi
+	# While running: the same snapshot from the pins.
+	if nsenter --net="/run/netns/$B" "$PORTSENSE" stats --json --pin-path "$PIN" >"$T_TMP/pinned.json" 2>"$T_TMP/stats.err"; then
+		expect_eq "live $hook stats --json from pins" "$T_TMP/pinned.json" egress.icmp.echo_request 3
+	else
+		not_ok "live $hook stats --json from pins" "$(cat "$T_TMP/stats.err")"
+	fi
+	sleep 0.3
+	stop_portsense; rc=$?
+	[ $rc -eq 0 ] && ok "live $hook exits 0 on SIGINT" || not_ok "live $hook exits 0 on SIGINT" "exit $rc"
+	expect_eq "live $hook egress echo requests" "$SNAP" egress.icmp.echo_request 3
+	expect_eq "live $hook ingress echo replies" "$SNAP" ingress.icmp.echo_reply 3
+	expect_eq "live $hook egress SYN" "$SNAP" egress.tcp.syn_noack 1
+	expect_eq "live $hook ingress SYN-ACK" "$SNAP" ingress.tcp.synack 1
+	expect_eq "live $hook egress SYN to a registered port" "$SNAP" egress.tcp.by_dst_class.registered.packets \
+		"$(jget "$SNAP" egress.tcp.packets)"
+	expect_eq "live $hook ingress only IPv4 (quiet link)" "$SNAP" ingress.frames "$(jget "$SNAP" ingress.l3.ipv4)"
+	expect_eq "live $hook per-interface equals total" "$SNAP" interfaces.psb0.egress.frames "$(jget "$SNAP" egress.frames)"
+	# Nothing left behind.
+	if ip -n "$B" link show psb0 | grep -q xdp; then not_ok "live $hook detached XDP" "$(ip -n "$B" link show psb0)"; else ok "live $hook detached XDP"; fi
+	if tc -n "$B" filter show dev psb0 ingress 2>/dev/null | grep -q ps_tc ||
+	   tc -n "$B" filter show dev psb0 egress 2>/dev/null | grep -q ps_tc; then
+		not_ok "live $hook removed tc filters" "$(tc -n "$B" filter show dev psb0 egress)"
+	else ok "live $hook removed tc filters"; fi
+	[ -e "$PIN" ] && not_ok "live $hook removed pins" "$PIN still there" || ok "live $hook removed pins"
+done
+
+# Jumbo frames: MTU 9000, native XDP (multi-buffer), whole-frame bytes.
+ip -n "$A" link set psa0 mtu 9000 && ip -n "$B" link set psb0 mtu 9000
+rm -f "$SNAP"
+if start_portsense "$B" "$LOG" psb0 --mode native --interval 0 --pin-path "$PIN" --stats-json "$SNAP"; then
+	ok "jumbo: native XDP attaches at MTU 9000"
+	# 8972 bytes of ICMP data: 9000-byte IP packets, 9014-byte frames.
+	ip netns exec "$A" ping -q -c 2 -i 0.2 -W 2 -s 8972 -M do 198.18.0.2 >/dev/null
+	sleep 0.3
+	stop_portsense
+	expect_eq "jumbo: echo requests counted" "$SNAP" ingress.icmp.echo_request 2
+	expect_eq "jumbo: bytes are whole 9014-byte frames" "$SNAP" ingress.bytes 18028
+	expect_eq "jumbo: frames over 1514" "$SNAP" ingress.extras.frames_over_1514 2
+else
+	not_ok "jumbo: native XDP attaches at MTU 9000" "$(tail -n 3 "$LOG" | tr '\n' ' ')"
+fi
+ip -n "$A" link set psa0 mtu 1500 && ip -n "$B" link set psb0 mtu 1500
+
+# skb mode is what --mode skb asks for.
+if start_portsense "$B" "$LOG" psb0 --mode skb --interval 0 --pin-path "$PIN"; then
+	ip -n "$B" link show psb0 | grep -q xdpgeneric && ok "--mode skb attaches generic XDP" ||
+		not_ok "--mode skb attaches generic XDP" "$(ip -n "$B" link show psb0 | head -n 3)"
+	# A second instance on the same interface is refused.
+	new_pin_path PIN2 second
+	out=$(nsenter --net="/run/netns/$B" "$PORTSENSE" psb0 --interval 0 --duration 1 --pin-path "$PIN2" 2>&1); rc=$?
+	[ $rc -eq 1 ] && echo "$out" | grep -q "already has an XDP program" && ok "second instance refused (exit 1)" ||
+		not_ok "second instance refused (exit 1)" "exit $rc: $out"
+	stop_portsense
+else
+	not_ok "--mode skb attaches generic XDP" "$(tail -n 3 "$LOG" | tr '\n' ' ')"
+fi
+
+# Somebody else's XDP program: refused, and left in place; tc hook works beside it.
+if ip -n "$B" link set dev psb0 xdpgeneric obj "$ROOT/build/xdp_pass.bpf.o" sec xdp 2>"$T_TMP/ip.err"; then
+	out=$(nsenter --net="/run/netns/$B" "$PORTSENSE" psb0 --interval 0 --duration 1 --pin-path "$PIN" 2>&1); rc=$?
+	[ $rc -eq 1 ] && echo "$out" | grep -q "other_xdp" && ok "foreign XDP program: refused with exit 1, named" ||
+		not_ok "foreign XDP program: refused with exit 1, named" "exit $rc: $out"
+	ip -n "$B" link show psb0 | grep -q "xdpgeneric" && ok "foreign XDP program left in place" ||
+		not_ok "foreign XDP program left in place" "it is gone"
+	out=$(nsenter --net="/run/netns/$B" "$PORTSENSE" psb0 --hook tc --interval 0 --duration 0.5 --pin-path "$PIN" 2>&1); rc=$?
+	[ $rc -eq 0 ] && ok "--hook tc works beside a foreign XDP program" || not_ok "--hook tc works beside a foreign XDP program" "exit $rc: $out"
+	ip -n "$B" link set dev psb0 xdpgeneric off
+else
+	not_ok "foreign XDP program setup" "$(cat "$T_TMP/ip.err")"
+fi
+
+# --duration ends the run by itself; json reports on stdout are one object a line.
+out=$(nsenter --net="/run/netns/$B" "$PORTSENSE" psb0 --duration 1 --interval 0.3 -o json --pin-path "$PIN" 2>/dev/null); rc=$?
+lines=$(echo "$out" | grep -c '"event":"stats"')
+if [ $rc -eq 0 ] && [ "$lines" -ge 2 ] && echo "$out" | $PY -c 'import json,sys; [json.loads(l) for l in sys.stdin]'; then
+	ok "--duration exits 0; --output json prints stats lines"
+else
+	not_ok "--duration exits 0; --output json prints stats lines" "exit $rc, $lines lines"
+fi
+
+# Default interface: the default route's.
+ip -n "$B" route add default via 198.18.0.1 dev psb0
+out=$(nsenter --net="/run/netns/$B" "$PORTSENSE" --duration 0.5 --interval 0 --pin-path "$PIN" 2>&1); rc=$?
+[ $rc -eq 0 ] && echo "$out" | grep -q "psb0: ingress xdp" && ok "default interface is the default route's" ||
+	not_ok "default interface is the default route's" "exit $rc: $out"
+
+# bpffs not mounted: portsense mounts it (in a private mount namespace here).
+out=$(unshare -m sh -c "umount /sys/fs/bpf 2>/dev/null; mount | grep -q ' /sys/fs/bpf type bpf' && exit 9;
+	nsenter --net=/run/netns/$B $PORTSENSE psb0 --duration 0.5 --interval 0 --pin-path /sys/fs/bpf/ps-mnt-test" 2>&1); rc=$?
+[ $rc -eq 0 ] && ok "bpffs not mounted: portsense mounts it" || not_ok "bpffs not mounted: portsense mounts it" "exit $rc: $out"
+
+# Crash leftovers: 'portsense detach' removes them.
+if start_portsense "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN"; then
+	kill -KILL "$PS_PID"; wait "$PS_PID" 2>/dev/null
+	out=$(nsenter --net="/run/netns/$B" "$PORTSENSE" detach --pin-path "$PIN" psb0 2>&1); rc=$?
+	if [ $rc -eq 0 ] && ! ip -n "$B" link show psb0 | grep -q xdp && [ ! -e "$PIN" ] &&
+	   ! tc -n "$B" filter show dev psb0 egress | grep -q bpf; then
+		ok "detach cleans up after a killed instance"
+	else
+		not_ok "detach cleans up after a killed instance" "exit $rc: $out"
+	fi
+else
+	not_ok "detach cleans up after a killed instance" "could not start"
+fi
