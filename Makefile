@@ -50,13 +50,16 @@ $(OUT)/test_prog: tests/test_prog.c $(OUT)/fields.o $(HDRS) $(OUT)/portsense.ske
 deps:
 	tools/install-deps.sh
 
-test: all $(OUT)/test_prog $(OUT)/xdp_pass.bpf.o
+# The README's commands: each installs what is missing first.
+test: deps
+	$(MAKE) all $(OUT)/test_prog $(OUT)/xdp_pass.bpf.o
 	tests/run.sh
 
 test-unit: $(OUT)/test_prog
 	$(OUT)/test_prog
 
-demo: all
+demo: deps
+	$(MAKE) all
 	tools/demo.sh
 
 install: $(OUT)/portsense

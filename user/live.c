@@ -61,8 +61,11 @@ void ps_snapshot_table(FILE *f, const struct ps_snapshot *prev,
 	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
 	fprintf(f, "\n%s  per second over %.1fs; tcp/udp by destination port class\n",
 		ts, secs);
-	fprintf(f, "        %-19s %-19s %-19s\n", ps_pclass_names[0],
-		ps_pclass_names[1], ps_pclass_names[2]);
+	/* Each class column is " %7s/s %7sB/s": 21 characters. */
+	fprintf(f, "%8s", "");
+	for (k = 0; k < PS_PCLASS_MAX; k++)
+		fprintf(f, " %-20s", ps_pclass_names[k]);
+	fputc('\n', f);
 	for (d = 0; d < PS_DIR_MAX; d++) {
 		const struct ps_counters *c = &cur->total[d], *p = &prev->total[d];
 		const char *dn = d == PS_DIR_INGRESS ? "in" : "out";

@@ -1,0 +1,105 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+# portsense demo: a sandbox of two network namespaces joined by a veth pair,
+# portsense attached to the "host" end, real traffic from the other end
+# (ping v4/v6, HTTP on a well-known and a registered port, a replayed SYN
+# scan when ../shared/pcaps is there), the live view, then a clean exit.
+# Touches no interface but the ones it creates.
+#   sudo tools/demo.sh [SECONDS]      (default 12)
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PORTSENSE=$ROOT/build/portsense
+PY=/usr/bin/python3
+SECS=${1:-12}
+GEN=psdemo-gen HOST=psdemo-host
+PIDS=()
+
+[ "$(id -u)" -eq 0 ] || { echo "demo: needs root (CAP_BPF, CAP_NET_ADMIN): sudo make demo" >&2; exit 1; }
+[ -x "$PORTSENSE" ] || { echo "demo: build first: make" >&2; exit 1; }
+
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	ip netns del "$GEN" 2>/dev/null
+	ip netns del "$HOST" 2>/dev/null
+	rm -rf /sys/fs/bpf/portsense-demo "$SNAP"
+}
+SNAP=$(mktemp /tmp/portsense-demo.XXXXXX.json)
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+mount | grep -q ' /sys/fs/bpf type bpf' || mount -t bpf bpf /sys/fs/bpf
+for ns in "$GEN" "$HOST"; do
+	ip netns del "$ns" 2>/dev/null
+	ip netns add "$ns" || exit 1
+	ip -n "$ns" link set lo up
+done
+ip link add psdemo0 netns "$GEN" type veth peer name psdemo1 netns "$HOST" || exit 1
+ip -n "$GEN" addr add 198.18.0.1/24 dev psdemo0
+ip -n "$HOST" addr add 198.18.0.2/24 dev psdemo1
+ip -n "$GEN" addr add 2001:db8::1/64 dev psdemo0 nodad
+ip -n "$HOST" addr add 2001:db8::2/64 dev psdemo1 nodad
+ip -n "$GEN" link set psdemo0 up
+ip -n "$HOST" link set psdemo1 up
+
+echo "== sandbox: $GEN (198.18.0.1, 2001:db8::1) <-> $HOST (198.18.0.2, 2001:db8::2)"
+echo "== portsense attached to psdemo1 in $HOST for ${SECS}s"
+# Servers on the host side: a well-known port and a registered one.
+for port in 80 8080; do
+	ip netns exec "$HOST" $PY -m http.server --bind :: "$port" >/dev/null 2>&1 &
+	PIDS+=($!)
+done
+
+nsenter --net="/run/netns/$HOST" "$PORTSENSE" psdemo1 --output text --interval 2 \
+	--duration "$SECS" --pin-path /sys/fs/bpf/portsense-demo --stats-json "$SNAP" &
+PS=$!
+sleep 1
+
+# Traffic, bounded in count and time.
+(
+	ip netns exec "$GEN" ping -q -c $((SECS * 4)) -i 0.25 198.18.0.2 >/dev/null 2>&1 &
+	ip netns exec "$GEN" ping -q -c $((SECS * 2)) -i 0.5 2001:db8::2 >/dev/null 2>&1 &
+	for i in $(seq $((SECS * 2))); do
+		ip netns exec "$GEN" $PY -c '
+import urllib.request, sys
+for url in ("http://198.18.0.2:80/", "http://198.18.0.2:8080/", "http://[2001:db8::2]:8080/"):
+    try: urllib.request.urlopen(url, timeout=2).read()
+    except Exception: pass' 2>/dev/null
+		sleep 0.5
+	done &
+	scan=$ROOT/../shared/pcaps/scan_syn_nmap_sS_with_replies.pcap
+	if [ -f "$scan" ] && command -v tcpreplay >/dev/null; then
+		sleep 3
+		echo "== replaying a recorded nmap SYN scan ($(basename "$scan")) at 1000 pps"
+		ip netns exec "$GEN" timeout 10 tcpreplay -q -i psdemo0 --pps=1000 "$scan" >/dev/null 2>&1
+	fi
+	wait
+) &
+PIDS+=($!)
+
+wait "$PS"; rc=$?
+echo
+if [ $rc -eq 0 ] && [ -s "$SNAP" ]; then
+	echo "== final counters (portsense --stats-json; all fields in docs/stats-json.md)"
+	$PY - "$SNAP" <<'PYEOF'
+import json, sys
+s = json.load(open(sys.argv[1]))
+for d in ("ingress", "egress"):
+    c = s[d]
+    print("%-7s frames %-6d bytes %-9d ipv4 %-5d ipv6 %-5d arp %-4d" % (
+        d, c["frames"], c["bytes"], c["l3"]["ipv4"], c["l3"]["ipv6"], c["l3"]["arp"]))
+    for p in ("tcp", "udp"):
+        cls = c[p]["by_dst_class"]
+        print("        %s by dst class: well_known %d  registered %d  dynamic %d" % (
+            p, cls["well_known"]["packets"], cls["registered"]["packets"], cls["dynamic"]["packets"]))
+    t = c["tcp"]
+    print("        tcp flags: syn %d synack %d rst %d fin %d; icmp echo %d/%d; icmpv6 echo %d/%d" % (
+        t["syn_noack"], t["synack"], t["rst"], t["fin"], c["icmp"]["echo_request"],
+        c["icmp"]["echo_reply"], c["icmpv6"]["echo_request"], c["icmpv6"]["echo_reply"]))
+PYEOF
+	echo "== portsense detached and exited 0; the sandbox is removed now"
+else
+	echo "demo: portsense exited $rc" >&2
+	exit 1
+fi
