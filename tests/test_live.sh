@@ -60,6 +60,20 @@ for hook in xdp tc; do
 	[ -e "$PIN" ] && not_ok "live $hook removed pins" "$PIN still there" || ok "live $hook removed pins"
 done
 
+# --no-egress: no egress filter, nothing counted there.
+rm -f "$SNAP"
+if start_portsense "$B" "$LOG" psb0 --no-egress --interval 0 --pin-path "$PIN" --stats-json "$SNAP"; then
+	tc -n "$B" filter show dev psb0 egress 2>/dev/null | grep -q ps_tc_out &&
+		not_ok "--no-egress attaches no egress program" "ps_tc_out is attached" ||
+		ok "--no-egress attaches no egress program"
+	ip netns exec "$B" ping -q -c 2 -i 0.2 -W 2 198.18.0.1 >/dev/null
+	stop_portsense
+	expect_eq "--no-egress: egress counts nothing" "$SNAP" egress.frames 0
+	expect_eq "--no-egress: ingress still counts" "$SNAP" ingress.icmp.echo_reply 2
+else
+	not_ok "--no-egress attaches no egress program" "$(tail -n 3 "$LOG" | tr '\n' ' ')"
+fi
+
 # Jumbo frames: MTU 9000, native XDP (multi-buffer), whole-frame bytes.
 ip -n "$A" link set psa0 mtu 9000 && ip -n "$B" link set psb0 mtu 9000
 rm -f "$SNAP"
