@@ -102,10 +102,11 @@ start_portsense() {
 	return 1
 }
 
-# stop_portsense: SIGINT, wait (bounded); returns portsense's exit status.
+# stop_portsense [SIGNAL]: SIGINT (or SIGNAL), wait (bounded); returns
+# portsense's exit status.
 stop_portsense() {
 	local pid=$PS_PID rc i
-	kill -INT "$pid" 2>/dev/null
+	kill -"${1:-INT}" "$pid" 2>/dev/null
 	for i in $(seq 100); do alive "$pid" || break; sleep 0.1; done
 	alive "$pid" && { kill -KILL "$pid"; wait "$pid"; return 124; }
 	wait "$pid"; rc=$?

@@ -41,8 +41,10 @@ for hook in xdp tc; do
 		not_ok "live $hook stats --json from pins" "$(cat "$T_TMP/stats.err")"
 	fi
 	sleep 0.3
-	stop_portsense; rc=$?
-	[ $rc -eq 0 ] && ok "live $hook exits 0 on SIGINT" || not_ok "live $hook exits 0 on SIGINT" "exit $rc"
+	# Both stop signals: SIGINT (a terminal) for xdp, SIGTERM (systemd, kubelet) for tc.
+	sig=INT; [ $hook = tc ] && sig=TERM
+	stop_portsense $sig; rc=$?
+	[ $rc -eq 0 ] && ok "live $hook exits 0 on SIG$sig" || not_ok "live $hook exits 0 on SIG$sig" "exit $rc"
 	expect_eq "live $hook egress echo requests" "$SNAP" egress.icmp.echo_request 3
 	expect_eq "live $hook ingress echo replies" "$SNAP" ingress.icmp.echo_reply 3
 	expect_eq "live $hook egress SYN" "$SNAP" egress.tcp.syn_noack 1
