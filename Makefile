@@ -43,7 +43,7 @@ $(OUT)/portsense: $(OUT)/portsense.o $(USER_OBJS)
 $(OUT)/xdp_pass.bpf.o: tests/xdp_pass.bpf.c | $(OUT)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(OUT)/test_prog: tests/test_prog.c $(OUT)/fields.o $(HDRS) $(OUT)/portsense.skel.h
+$(OUT)/test_prog: tests/test_prog.c tests/pktbuild.h $(OUT)/fields.o $(HDRS) $(OUT)/portsense.skel.h
 	$(CC) $(CFLAGS) tests/test_prog.c $(OUT)/fields.o -o $@ $(LDLIBS)
 
 # Installs the Debian packages the build, the demo and the tests need.

@@ -309,14 +309,13 @@ static __always_inline void ps_parse_ipv4(struct ps_cursor *c,
 	p->flags |= PS_PKT_ADDR4;
 	p->l4_proto = iph->protocol;
 	frag = bpf_ntohs(iph->frag_off);
-	if (frag & (PS_IP_MF | PS_IP_OFFSET)) {
+	if (frag & (PS_IP_MF | PS_IP_OFFSET))
 		p->flags |= PS_PKT_FRAG;
-		if (frag & PS_IP_OFFSET) {
-			p->flags |= PS_PKT_LATER_FRAG;
-			return;
-		}
-	}
-	/* Options: hlen is at most 60, so the bound stays provable. */
+	/*
+	 * Options: hlen is at most 60, so the bound stays provable.  Every
+	 * fragment carries the same kind of header, so a later one is judged
+	 * by the same rules (as the kernel's ip_rcv_options() does).
+	 */
 	if (!ps_pull(c, hlen - sizeof(*iph))) {
 		p->flags |= PS_PKT_L3_INCOMPLETE;
 		return;
@@ -330,6 +329,10 @@ static __always_inline void ps_parse_ipv4(struct ps_cursor *c,
 			p->flags |= PS_PKT_L3_MALFORMED;
 			return;
 		}
+	}
+	if (frag & PS_IP_OFFSET) {
+		p->flags |= PS_PKT_LATER_FRAG;	/* no L4 header in here */
+		return;
 	}
 	/* tot_len 0 is what TSO leaves; then the frame is the only bound. */
 	l4_len = tot_len ? tot_len - hlen : 0xFFFF;
