@@ -4,10 +4,8 @@
 # Debian 12's packages.  Does nothing when everything is there already.
 set -eu
 PKGS=(
-	clang llvm make gcc pkg-config	# build: BPF object and loader
-	libbpf-dev bpftool libelf-dev zlib1g-dev linux-libc-dev
-	iproute2 tcpreplay tshark iputils-ping util-linux	# demo and tests
-	python3
+	clang make gcc libbpf-dev bpftool libelf-dev zlib1g-dev linux-libc-dev	# build
+	iproute2 tcpreplay iputils-ping util-linux python3	# demo and tests
 )
 missing=()
 for p in "${PKGS[@]}"; do
@@ -23,7 +21,5 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-# tshark asks whether non-root users may capture; the answer does not matter here.
-echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"
