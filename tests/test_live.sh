@@ -102,6 +102,16 @@ if start_portsense "$B" "$LOG" psb0 --mode skb --interval 0 --pin-path "$PIN"; t
 	out=$(nsenter --net="/run/netns/$B" "$PORTSENSE" psb0 --interval 0 --duration 1 --pin-path "$PIN2" 2>&1); rc=$?
 	[ $rc -eq 1 ] && echo "$out" | grep -q "already has an XDP program" && ok "second instance refused (exit 1)" ||
 		not_ok "second instance refused (exit 1)" "exit $rc: $out"
+	# Pins are one instance's state: a second one on the same pin path is refused
+	# before it loads anything, and 'detach' does not pull a live instance away.
+	out=$(nsenter --net="/run/netns/$B" "$PORTSENSE" psb0 --hook tc --no-egress --interval 0 --duration 1 --pin-path "$PIN" 2>&1); rc=$?
+	[ $rc -eq 1 ] && echo "$out" | grep -q "another portsense is running with --pin-path" &&
+		ok "second instance on the same pin path refused" ||
+		not_ok "second instance on the same pin path refused" "exit $rc: $out"
+	out=$(nsenter --net="/run/netns/$B" "$PORTSENSE" detach --pin-path "$PIN" psb0 2>&1); rc=$?
+	[ $rc -eq 1 ] && ip -n "$B" link show psb0 | grep -q xdpgeneric && [ -e "$PIN/ps_stats" ] &&
+		ok "detach refuses while an instance runs" ||
+		not_ok "detach refuses while an instance runs" "exit $rc: $out"
 	stop_portsense
 else
 	not_ok "--mode skb attaches generic XDP" "$(tail -n 3 "$LOG" | tr '\n' ' ')"

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -80,6 +82,24 @@ int ps_check_bpffs(const char *pin_path)
 		"  fix: mount -t bpf bpf %s, or choose --pin-path under /sys/fs/bpf\n",
 		parent, parent);
 	return -ENODEV;
+}
+
+int ps_lock_pin_dir(const char *pin_path)
+{
+	int fd;
+
+	if (mkdir(pin_path, 0700) && errno != EEXIST)
+		return -errno;
+	fd = open(pin_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		int err = errno == EWOULDBLOCK ? -EBUSY : -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
 }
 
 static int route_iface(const char *file, int name_col, int dest_col,

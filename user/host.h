@@ -15,6 +15,13 @@ int ps_check_caps(void);
  */
 int ps_check_bpffs(const char *pin_path);
 
+/*
+ * Create @pin_path if needed and take an exclusive lock on it for the
+ * life of the process (the kernel drops it if we crash).  Returns the
+ * directory fd, or -EBUSY when another live instance holds it, or -errno.
+ */
+int ps_lock_pin_dir(const char *pin_path);
+
 /* Name of the interface of the IPv4 (else IPv6) default route, or -ENOENT. */
 int ps_default_iface(char *name, size_t len);
 

@@ -361,8 +361,8 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names)
 	struct timespec start;
 	char path[4096];
 	const char *hook = cfg->attach.hook == PS_HOOK_XDP ? "xdp" : "tc";
-	bool text;
-	int n_ifs = 0, i, err, ret = 1, stats_fd, global_fd;
+	bool text, loaded = false;
+	int n_ifs = 0, i, err, ret = 1, stats_fd, global_fd, lock_fd;
 	double next_report;
 
 	err = resolve_ifaces(names, n_names, ifs, &n_ifs);
@@ -372,11 +372,21 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names)
 		return usage_error("%d interfaces but --max-interfaces is %u", n_ifs, cfg->max_ifaces);
 	if (ps_check_caps() || ps_check_bpffs(cfg->pin_path))
 		return 1;
+	/* One instance per pin path: pins are shared state, not per interface. */
+	lock_fd = ps_lock_pin_dir(cfg->pin_path);
+	if (lock_fd < 0) {
+		if (lock_fd == -EBUSY)
+			fprintf(stderr, "portsense: another portsense is running with --pin-path %s\n"
+				"  fix: stop it, or give this one its own --pin-path\n", cfg->pin_path);
+		else
+			fprintf(stderr, "portsense: cannot use %s: %s\n", cfg->pin_path, strerror(-lock_fd));
+		return 1;
+	}
 
 	skel = portsense_bpf__open();
 	if (!skel) {
 		fprintf(stderr, "portsense: cannot open the BPF object: %s\n", strerror(errno));
-		return 1;
+		goto cleanup;
 	}
 	bpf_map__set_max_entries(skel->maps.ps_stats, cfg->max_ifaces * PS_DIR_MAX);
 	/* libbpf pins after load, or reuses compatible pins a crash left. */
@@ -386,16 +396,13 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names)
 	bpf_map__set_pin_path(skel->maps.ps_global, path);
 	if (cfg->attach.hook == PS_HOOK_TC)
 		bpf_program__set_autoload(skel->progs.ps_xdp, false);
-	if (mkdir(cfg->pin_path, 0700) && errno != EEXIST) {
-		fprintf(stderr, "portsense: cannot create %s: %s\n", cfg->pin_path, strerror(errno));
-		goto cleanup;
-	}
 	err = portsense_bpf__load(skel);
 	if (err) {
 		fprintf(stderr, "portsense: cannot load the BPF programs: %s\n%s", strerror(-err),
 			err == -EINVAL ? "  pins under --pin-path may be from an incompatible version: 'portsense detach' removes them\n" : "");
 		goto cleanup;
 	}
+	loaded = true;
 	stats_fd = bpf_map__fd(skel->maps.ps_stats);
 	global_fd = bpf_map__fd(skel->maps.ps_global);
 	if (precreate_stats(stats_fd, ifs, n_ifs))
@@ -450,13 +457,17 @@ cleanup:
 		ps_snapshot_free(&final);
 	}
 	ps_snapshot_free(&prev);
-	if (skel) {
-		/* Pins live as long as the instance (docs/bpftool.md). */
+	/*
+	 * Pins live as long as the instance.  Ours only once loaded: pins a
+	 * failed load found incompatible are left for 'portsense detach'.
+	 */
+	if (loaded) {
 		bpf_map__unpin(skel->maps.ps_stats, NULL);
 		bpf_map__unpin(skel->maps.ps_global, NULL);
-		rmdir(cfg->pin_path);
-		portsense_bpf__destroy(skel);
 	}
+	portsense_bpf__destroy(skel);
+	rmdir(cfg->pin_path);	/* only if empty */
+	close(lock_fd);
 	return ret;
 }
 
@@ -514,7 +525,7 @@ static int cmd_detach(struct ps_config *cfg, char **names, int n)
 	struct if_nameindex *all = NULL, *it;
 	const char *maps[] = { "ps_stats", "ps_global" };
 	char path[4096];
-	int removed = 0, i;
+	int removed = 0, i, lock_fd;
 	size_t m;
 
 	if (ps_check_caps())
@@ -522,6 +533,12 @@ static int cmd_detach(struct ps_config *cfg, char **names, int n)
 	for (i = 0; i < n; i++)
 		if (!if_nametoindex(names[i]))
 			return usage_error("no such interface: %s", names[i]);
+	lock_fd = ps_lock_pin_dir(cfg->pin_path);
+	if (lock_fd == -EBUSY) {
+		fprintf(stderr, "portsense: a portsense is running with --pin-path %s; detach is for what a dead one left\n"
+			"  fix: stop it (SIGINT or SIGTERM): it detaches itself\n", cfg->pin_path);
+		return 1;
+	}
 	if (n) {
 		for (i = 0; i < n; i++)
 			removed += ps_detach_stale(if_nametoindex(names[i]), names[i]) > 0;
@@ -537,6 +554,8 @@ static int cmd_detach(struct ps_config *cfg, char **names, int n)
 			printf("removed pin %s\n", path);
 	}
 	rmdir(cfg->pin_path);
+	if (lock_fd >= 0)
+		close(lock_fd);
 	if (!removed)
 		printf("no portsense programs were attached%s\n", n ? " there" : "");
 	return 0;
