@@ -16,9 +16,9 @@
 #include "ps_count.h"
 
 /*
- * Bytes tc makes linear before parsing: Ethernet + 2 VLAN tags + a 60-byte
- * IPv4 header or an IPv6 header with a long extension chain + TCP.  Only a
- * non-linear skb (e.g. a jumbo frame from a packet socket) pays for it.
+ * Bytes tc makes linear when the headers run past the skb's linear part:
+ * Ethernet + 2 VLAN tags + a 60-byte IPv4 header or an IPv6 header with a
+ * long extension chain + TCP.
  */
 #define PS_TC_PULL_LEN 512
 
@@ -97,14 +97,25 @@ static __always_inline int ps_tc(struct __sk_buff *skb, enum ps_dir dir)
 		hw_tags = 1;
 		len += 4;
 	}
-	if (skb->data_end - skb->data < PS_TC_PULL_LEN &&
-	    skb->len > skb->data_end - skb->data)
-		bpf_skb_pull_data(skb, skb->len < PS_TC_PULL_LEN ?
-					       skb->len : PS_TC_PULL_LEN);
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
-
 	ps_parse(data, data_end, hw_tags, &pkt);
+
+	/*
+	 * A header ran past the linear data while the skb holds more (a jumbo
+	 * frame from a packet socket keeps only 14 bytes linear): pull and
+	 * parse again.  Only then, so a TCP segment whose payload sits in page
+	 * fragments, the common case, is never copied.
+	 */
+	if (pkt.flags & PS_PKT_CUT) {
+		__u32 want = skb->len < PS_TC_PULL_LEN ? skb->len : PS_TC_PULL_LEN;
+
+		if (data + want > data_end && !bpf_skb_pull_data(skb, want)) {
+			data = (void *)(long)skb->data;
+			data_end = (void *)(long)skb->data_end;
+			ps_parse(data, data_end, hw_tags, &pkt);
+		}
+	}
 	ps_account(&pkt, len, skb->ifindex, dir);
 	/*
 	 * UNSPEC, not OK: OK would end the filter chain and hide the packet

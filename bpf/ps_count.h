@@ -111,16 +111,27 @@ static __always_inline void ps_count(struct ps_counters *c,
 
 	switch (p->l4_proto) {
 	case IPPROTO_TCP:
-		if (!l4_done)
-			break;
-		ps_count_l4(&c->tcp, p, len);
-		ps_count_tcp_flags(c->tcp_flags, p->tcp_flags);
-		break;
 	case IPPROTO_UDP:
-		if (!l4_done)
-			break;
-		ps_count_l4(&c->udp, p, len);
-		break;
+		if (!l4_done) {
+			/* No header, or one cut short: no ports to judge. */
+			if (p->flags & PS_PKT_L4_INCOMPLETE) {
+				if (p->l4_proto == IPPROTO_TCP)
+					c->tcp.header_incomplete++;
+				else
+					c->udp.header_incomplete++;
+			}
+			return;
+		}
+		if (p->l4_proto == IPPROTO_TCP) {
+			ps_count_l4(&c->tcp, p, len);
+			ps_count_tcp_flags(c->tcp_flags, p->tcp_flags);
+		} else {
+			ps_count_l4(&c->udp, p, len);
+		}
+		if ((p->flags & PS_PKT_ADDR4) && p->saddr4 == p->daddr4 &&
+		    p->sport == p->dport)
+			c->extras[PS_X_LAND]++;
+		return;
 	case IPPROTO_ICMP:
 		if (l4_done && p->l3 == PS_L3_IPV4)
 			ps_count_icmp(&c->icmp, p,
@@ -131,20 +142,7 @@ static __always_inline void ps_count(struct ps_counters *c,
 			ps_count_icmp(&c->icmpv6, p,
 				      PS_ICMPV6_ECHO_REQUEST, PS_ICMPV6_ECHO_REPLY);
 		return;
-	default:
-		return;
 	}
-
-	if (p->flags & PS_PKT_L4_INCOMPLETE) {
-		if (p->l4_proto == IPPROTO_TCP)
-			c->tcp.header_incomplete++;
-		else
-			c->udp.header_incomplete++;
-		return;
-	}
-	if ((p->flags & PS_PKT_ADDR4) && p->saddr4 == p->daddr4 &&
-	    p->sport == p->dport)
-		c->extras[PS_X_LAND]++;
 }
 
 #endif /* PS_COUNT_H */

@@ -8,7 +8,7 @@
  *
  * What it records follows the counting contract in docs/counters.md (the
  * same rules as ../shared/pcaps/oracle.sh):
- *  - at most two VLAN tags (0x8100, 0x88a8) are stripped; a third makes the
+ *  - at most two VLAN tags (0x8100, 0x88a8, 0x9100) are stripped; a third makes the
  *    frame "other";
  *  - an IPv4 fragment with a non-zero offset carries no L4 header; a first
  *    fragment does when the header is all there;
@@ -25,6 +25,7 @@
 #ifndef PS_PARSE_H
 #define PS_PARSE_H
 
+#include <stdbool.h>
 #include <linux/types.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
@@ -71,7 +72,7 @@ enum {
 	PS_PKT_L3_INCOMPLETE = 1 << 1,	/* L3 header cut short */
 	PS_PKT_L3_MALFORMED  = 1 << 2,	/* IP version/length fields invalid */
 	PS_PKT_FRAG          = 1 << 3,	/* IPv4 MF/offset, or IPv6 fragment hdr */
-	PS_PKT_LATER_FRAG    = 1 << 4,	/* fragment offset != 0: no L4 here */
+	PS_PKT_CUT           = 1 << 4,	/* a header ran past the data we have */
 	PS_PKT_L4_INCOMPLETE = 1 << 5,	/* l4_proto's header cut short */
 	PS_PKT_L4_DONE       = 1 << 6,	/* l4_proto's header complete */
 	PS_PKT_ADDR4         = 1 << 7,	/* saddr4/daddr4 were read */
@@ -96,7 +97,22 @@ struct ps_pkt {
 struct ps_cursor {
 	void *pos;
 	void *end;
+	/*
+	 * Set when a header ran past @end.  At tc that may only be the end of
+	 * the skb's linear part, so the caller can pull and parse again.
+	 */
+	bool cut;
 };
+
+/* True when @len bytes at @p are before the end; else notes the cut. */
+static __always_inline bool ps_has(struct ps_cursor *c, void *p, __u32 len)
+{
+	if (p + len > c->end) {
+		c->cut = true;
+		return false;
+	}
+	return true;
+}
 
 /*
  * Returns a pointer to @len bytes at the cursor and advances past them, or
@@ -106,7 +122,7 @@ static __always_inline void *ps_pull(struct ps_cursor *c, __u32 len)
 {
 	void *p = c->pos;
 
-	if (p + len > c->end)
+	if (!ps_has(c, p, len))
 		return NULL;
 	c->pos = p + len;
 	return p;
@@ -161,15 +177,15 @@ static __always_inline void ps_parse_l4(struct ps_cursor *c, struct ps_pkt *p,
 	switch (p->l4_proto) {
 	case IPPROTO_TCP:
 		/* Ports, sequence, ack, offset and flags: the first 14 bytes. */
-		if (l4 + 14 > (__u8 *)c->end || l4_len < 14 || (l4[12] >> 4) < 5) {
+		if (l4_len < 14 || !ps_has(c, l4, 14) || (l4[12] >> 4) < 5) {
 			p->flags |= PS_PKT_L4_INCOMPLETE;
 			return;
 		}
 		p->tcp_flags = ((l4[12] << 8) | l4[13]) & PS_TH_MASK;
 		break;
 	case IPPROTO_UDP:
-		if (l4 + sizeof(struct udphdr) > (__u8 *)c->end ||
-		    l4_len < sizeof(struct udphdr)) {
+		if (l4_len < sizeof(struct udphdr) ||
+		    !ps_has(c, l4, sizeof(struct udphdr))) {
 			p->flags |= PS_PKT_L4_INCOMPLETE;
 			return;
 		}
@@ -177,7 +193,7 @@ static __always_inline void ps_parse_l4(struct ps_cursor *c, struct ps_pkt *p,
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
 		/* The IP header says it is ICMP: count it, type or not. */
-		if (l4 + 1 <= (__u8 *)c->end) {
+		if (ps_has(c, l4, 1)) {
 			p->icmp_type = *l4;
 			p->flags |= PS_PKT_ICMP_TYPE;
 		}
@@ -331,12 +347,19 @@ static __always_inline void ps_parse_ipv4(struct ps_cursor *c,
 		}
 	}
 	if (frag & PS_IP_OFFSET) {
-		p->flags |= PS_PKT_LATER_FRAG;	/* no L4 header in here */
-		return;
+		return;		/* a later fragment: no L4 header in here */
 	}
 	/* tot_len 0 is what TSO leaves; then the frame is the only bound. */
 	l4_len = tot_len ? tot_len - hlen : 0xFFFF;
 	ps_parse_l4(c, p, l4_len);
+}
+
+/* The extension headers the IPv6 walk steps over. */
+static __always_inline bool ps_ipv6_is_ext(__u8 nexthdr)
+{
+	return nexthdr == IPPROTO_HOPOPTS || nexthdr == IPPROTO_ROUTING ||
+	       nexthdr == IPPROTO_DSTOPTS || nexthdr == IPPROTO_AH ||
+	       nexthdr == IPPROTO_FRAGMENT;
 }
 
 /*
@@ -371,31 +394,21 @@ static __always_inline void ps_parse_ipv6(struct ps_cursor *c,
 		__u8 *eh = c->pos;
 		__u32 len;
 
-		switch (nexthdr) {
-		case IPPROTO_HOPOPTS:
-		case IPPROTO_ROUTING:
-		case IPPROTO_DSTOPTS:
-		case IPPROTO_AH:
-		case IPPROTO_FRAGMENT:
-			break;
-		default:
+		if (!ps_ipv6_is_ext(nexthdr))
 			goto upper;
-		}
 		/* Next header and length (or reserved) come first in all five. */
-		if (eh + 2 > (__u8 *)c->end)
+		if (!ps_has(c, eh, 2))
 			return;
 		if (nexthdr == IPPROTO_FRAGMENT) {
 			__be16 *off;
 
 			len = 8;
-			if (eh + 8 > (__u8 *)c->end)
+			if (!ps_has(c, eh, 8))
 				return;
 			p->flags |= PS_PKT_FRAG;
 			off = (__be16 *)(eh + 2);
-			if (bpf_ntohs(*off) & PS_IP6_OFFSET) {
-				p->flags |= PS_PKT_LATER_FRAG;
-				return;
-			}
+			if (bpf_ntohs(*off) & PS_IP6_OFFSET)
+				return;	/* a later fragment: no L4 header */
 		} else if (nexthdr == IPPROTO_AH) {
 			len = ((__u32)eh[1] + 2) * 4;	/* RFC 4302: 4-octet units */
 		} else {
@@ -407,9 +420,7 @@ static __always_inline void ps_parse_ipv6(struct ps_cursor *c,
 		nexthdr = eh[0];
 	}
 	/* Chain longer than we walk: upper layer unknown, like a tunnel. */
-	if (nexthdr == IPPROTO_HOPOPTS || nexthdr == IPPROTO_ROUTING ||
-	    nexthdr == IPPROTO_DSTOPTS || nexthdr == IPPROTO_AH ||
-	    nexthdr == IPPROTO_FRAGMENT)
+	if (ps_ipv6_is_ext(nexthdr))
 		return;
 upper:
 	p->l4_proto = nexthdr;
@@ -450,6 +461,8 @@ static __always_inline void ps_parse(void *data, void *data_end, __u8 hw_tags,
 	else if (proto == bpf_htons(ETH_P_ARP) ||
 		 proto == bpf_htons(PS_ETH_P_RARP))
 		ps_parse_arp(&c, p);
+	if (c.cut)
+		p->flags |= PS_PKT_CUT;
 }
 
 #endif /* PS_PARSE_H */

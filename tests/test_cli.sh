@@ -30,8 +30,11 @@ expect_exit "stats without an instance: exit 1, says how" 1 "no running portsens
 expect_exit "stats takes no interface: exit 2" 2 "takes no interface" "$PORTSENSE" stats lo
 # Not root: checked before anything is loaded, so 'lo' is never touched.
 if command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
-	expect_exit "not root: exit 1, names capabilities and the fix" 1 "missing capabilities: CAP_BPF CAP_NET_ADMIN.*sudo" \
+	expect_exit "not root: exit 1, names capabilities and the fix" 1 "missing capabilities: CAP_BPF CAP_PERFMON CAP_NET_ADMIN.*sudo" \
 		setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all "$PORTSENSE" lo
+	# Root without CAP_PERFMON: refused up front, not by a verifier error.
+	expect_exit "no CAP_PERFMON: exit 1, named" 1 "missing capabilities: CAP_PERFMON.*setcap" \
+		setpriv --bounding-set=-all,+bpf,+net_admin --inh-caps=-all "$PORTSENSE" lo
 else
 	skip "not root: exit 1" "setpriv or user nobody missing"
 fi

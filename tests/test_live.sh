@@ -76,6 +76,14 @@ else
 	not_ok "--no-egress attaches no egress program" "$(tail -n 3 "$LOG" | tr '\n' ' ')"
 fi
 
+# Least privilege: CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN are enough, both hooks.
+for hook in xdp tc; do
+	out=$(timeout 30 nsenter --net="/run/netns/$B" setpriv --bounding-set=-all,+bpf,+perfmon,+net_admin \
+		--inh-caps=-all "$PORTSENSE" psb0 --hook $hook --duration 0.5 --interval 0 --pin-path "$PIN" 2>&1); rc=$?
+	[ $rc -eq 0 ] && ok "$hook runs with only CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN" ||
+		not_ok "$hook runs with only CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN" "exit $rc: $(echo "$out" | tail -n 2)"
+done
+
 # Jumbo frames: MTU 9000, native XDP (multi-buffer), whole-frame bytes.
 ip -n "$A" link set psa0 mtu 9000 && ip -n "$B" link set psb0 mtu 9000
 rm -f "$SNAP"

@@ -182,6 +182,11 @@ static const struct tcase cases[] = {
 	{ "ipv4 land udp", "ipv4:same=1 udp:sport=5353,dport=5353",
 	  "l3.ipv4 udp udp.ipv4_packets udp.dst.registered udp.src.registered"
 	  " extras.ipv4_src_eq_dst extras.land" },
+	/* No L4 header, so no ports: never LAND (the ports would read 0 = 0). */
+	{ "ipv4 land-looking later fragment", "ipv4:same=1,frag=0x0005 data:n=20",
+	  "l3.ipv4 ipv4_fragments extras.ipv4_src_eq_dst" },
+	{ "ipv4 land-looking tot_len = ihl*4", "ipv4:same=1,len=20 tcp",
+	  "l3.ipv4 extras.ipv4_src_eq_dst" },
 	{ "ipv4 src eq dst icmp", "ipv4:same=1 icmp",
 	  "l3.ipv4 icmp.packets icmp.echo_request extras.ipv4_src_eq_dst" },
 	{ "ipv4 gre", "ipv4:proto=47 data:n=24", "l3.ipv4" },

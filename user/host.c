@@ -14,6 +14,9 @@
 
 #include "host.h"
 
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
 #ifndef CAP_BPF
 #define CAP_BPF 39
 #endif
@@ -29,24 +32,30 @@ int ps_check_caps(void)
 		.version = _LINUX_CAPABILITY_VERSION_3,
 	};
 	struct __user_cap_data_struct data[2] = {};
-	bool bpf, net_admin, sys_admin;
+	bool bpf, perfmon, net_admin, sys_admin;
 
 	if (syscall(SYS_capget, &hdr, data)) {
 		fprintf(stderr, "portsense: cannot read capabilities: %s\n",
 			strerror(errno));
 		return -errno;
 	}
-	bpf = cap_effective(data, CAP_BPF);
+	/*
+	 * CAP_PERFMON: without it the verifier refuses any comparison of a
+	 * packet pointer with NULL ("pointer comparison prohibited").
+	 * CAP_SYS_ADMIN stands in for both on any kernel.
+	 */
 	sys_admin = cap_effective(data, CAP_SYS_ADMIN);
+	bpf = sys_admin || cap_effective(data, CAP_BPF);
+	perfmon = sys_admin || cap_effective(data, CAP_PERFMON);
 	net_admin = cap_effective(data, CAP_NET_ADMIN);
-	/* CAP_SYS_ADMIN implies what CAP_BPF grants on older kernels. */
-	if ((bpf || sys_admin) && net_admin)
+	if (bpf && perfmon && net_admin)
 		return 0;
 	fprintf(stderr,
-		"portsense: missing capabilities:%s%s\n"
+		"portsense: missing capabilities:%s%s%s\n"
 		"  run it as root (sudo portsense ...) or grant them: "
-		"setcap cap_bpf,cap_net_admin,cap_perfmon+ep portsense\n",
-		(bpf || sys_admin) ? "" : " CAP_BPF", net_admin ? "" : " CAP_NET_ADMIN");
+		"setcap cap_bpf,cap_perfmon,cap_net_admin+ep portsense\n",
+		bpf ? "" : " CAP_BPF", perfmon ? "" : " CAP_PERFMON",
+		net_admin ? "" : " CAP_NET_ADMIN");
 	return -EPERM;
 }
 
