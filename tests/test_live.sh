@@ -148,6 +148,21 @@ else
 	not_ok "--duration exits 0; --output json prints stats lines" "exit $rc, $lines lines"
 fi
 
+# A closed terminal (SIGHUP) or a closed pipe on stdout: detach and exit like SIGTERM.
+if start_portsense "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN"; then
+	stop_portsense HUP; rc=$?
+	[ $rc -eq 0 ] && ! ip -n "$B" link show psb0 | grep -q xdp && [ ! -e "$PIN" ] &&
+		ok "SIGHUP: detaches and exits 0" || not_ok "SIGHUP: detaches and exits 0" "exit $rc"
+else
+	not_ok "SIGHUP: detaches and exits 0" "could not start"
+fi
+timeout 20 nsenter --net="/run/netns/$B" "$PORTSENSE" psb0 -o json --interval 0.2 --duration 15 \
+	--pin-path "$PIN" 2>"$T_TMP/pipe.err" | head -n 1 >/dev/null
+rc=${PIPESTATUS[0]}
+[ "$rc" -eq 0 ] && grep -q "standard output closed" "$T_TMP/pipe.err" && ! ip -n "$B" link show psb0 | grep -q xdp &&
+	ok "stdout closed (| head -1): detaches and exits 0" ||
+	not_ok "stdout closed (| head -1): detaches and exits 0" "exit $rc: $(cat "$T_TMP/pipe.err")"
+
 # Default interface: the default route's.
 ip -n "$B" route add default via 198.18.0.1 dev psb0
 out=$(nsenter --net="/run/netns/$B" "$PORTSENSE" --duration 0.5 --interval 0 --pin-path "$PIN" 2>&1); rc=$?

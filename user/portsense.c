@@ -47,13 +47,13 @@ struct ps_config {
 	bool json;			/* stats --json */
 };
 
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
+/*
+ * The signals that end a run.  They stay blocked and are taken with
+ * sigtimedwait(), so one that arrives just before the wait still ends it
+ * at once (a handler and a flag would leave that window open).  SIGHUP: a
+ * closed terminal or ssh session must detach as cleanly as SIGTERM.
+ */
+static sigset_t stop_signals;
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list args)
@@ -324,33 +324,38 @@ static double elapsed(const struct timespec *since)
 	return (now.tv_sec - since->tv_sec) + (now.tv_nsec - since->tv_nsec) / 1e9;
 }
 
-/* Sleep up to @secs; a signal cuts it short. */
-static void nap(double secs)
+/* Sleep up to @secs; returns true when a stop signal came. */
+static bool wait_stop(double secs)
 {
 	struct timespec ts;
 
-	if (secs <= 0)
-		return;
+	if (secs < 0)
+		secs = 0;
 	ts.tv_sec = (time_t)secs;
 	ts.tv_nsec = (long)((secs - ts.tv_sec) * 1e9);
-	nanosleep(&ts, NULL);
+	return sigtimedwait(&stop_signals, NULL, &ts) > 0;
 }
 
-static void report(const struct ps_config *cfg, bool text, int stats_fd,
-		   int global_fd, struct ps_snapshot *prev, const char *hook)
+/* Returns false when stdout is gone (a closed pipe): time to stop. */
+static bool report(bool text, int stats_fd, int global_fd,
+		   struct ps_snapshot *prev, const char *hook)
 {
-	struct ps_snapshot cur;
 	struct ps_json_meta meta = { .event = "stats", .hook = hook };
+	struct ps_snapshot cur;
 
 	if (ps_snapshot_read(stats_fd, global_fd, &cur))
-		return;
+		return true;
 	if (text)
 		ps_snapshot_table(stdout, prev, &cur);
 	else
 		ps_snapshot_json(stdout, &cur, &meta, false);
-	(void)cfg;
 	ps_snapshot_free(prev);
 	*prev = cur;
+	if (ferror(stdout)) {
+		fprintf(stderr, "portsense: standard output closed; stopping\n");
+		return false;
+	}
+	return true;
 }
 
 static int cmd_run(struct ps_config *cfg, char **names, int n_names)
@@ -427,13 +432,14 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names)
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	ps_snapshot_read(stats_fd, global_fd, &prev);
 	next_report = cfg->interval;
-	while (!stop) {
+	for (;;) {
 		double now = elapsed(&start), wake = 3600;
 
 		if (cfg->duration && now >= cfg->duration)
 			break;
 		if (cfg->interval && now >= next_report) {
-			report(cfg, text, stats_fd, global_fd, &prev, hook);
+			if (!report(text, stats_fd, global_fd, &prev, hook))
+				break;
 			while (next_report <= now)
 				next_report += cfg->interval;
 		}
@@ -441,7 +447,8 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names)
 			wake = next_report - now;
 		if (cfg->duration && cfg->duration - now < wake)
 			wake = cfg->duration - now;
-		nap(wake);
+		if (wait_stop(wake))
+			break;
 	}
 	ret = 0;
 
@@ -569,7 +576,6 @@ int main(int argc, char **argv)
 		.pin_path = PS_PIN_PATH_DEFAULT,
 		.max_ifaces = PS_MAX_IFACES_DEFAULT,
 	};
-	struct sigaction sa = { .sa_handler = on_signal };
 	const char *sub = NULL;
 	int err;
 
@@ -593,8 +599,13 @@ int main(int argc, char **argv)
 	if (sub)
 		return cmd_detach(&cfg, argv + optind, argc - optind);
 
-	/* No SA_RESTART: a signal must cut the sleep between reports short. */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	/* Blocked before anything is attached: no window where they kill us. */
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGINT);
+	sigaddset(&stop_signals, SIGTERM);
+	sigaddset(&stop_signals, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stop_signals, NULL);
+	/* A closed pipe on stdout shows as a write error, handled in report(). */
+	signal(SIGPIPE, SIG_IGN);
 	return cmd_run(&cfg, argv + optind, argc - optind);
 }
