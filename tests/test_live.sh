@@ -187,3 +187,53 @@ if start_portsense "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN"; then
 else
 	not_ok "detach cleans up after a killed instance" "could not start"
 fi
+
+# 'detach' removes only the dead instance's programs (those using its pinned
+# map), not those of a live instance with another pin path.
+ip -n "$B" link add psd0 type veth peer name psd1 && ip -n "$B" link set psd0 up
+new_pin_path PIN_DEAD dead
+PS_LIVE=
+if start_portsense "$B" "$LOG" psb0 --hook tc --interval 0 --pin-path "$PIN"; then
+	PS_LIVE=$PS_PID
+	if start_portsense "$B" "$LOG.2" psd0 --mode skb --interval 0 --pin-path "$PIN_DEAD"; then
+		kill -KILL "$PS_PID"; wait "$PS_PID" 2>/dev/null
+		out=$(timeout 30 nsenter --net="/run/netns/$B" "$PORTSENSE" detach --pin-path "$PIN_DEAD" 2>&1); rc=$?
+		if [ $rc -eq 0 ] && ! ip -n "$B" link show psd0 | grep -q xdp &&
+		   tc -n "$B" filter show dev psb0 ingress | grep -q ps_tc_in; then
+			ok "detach leaves a live instance with another pin path alone"
+		else
+			not_ok "detach leaves a live instance with another pin path alone" "exit $rc: $out"
+		fi
+	else
+		not_ok "detach leaves a live instance with another pin path alone" "second start failed"
+	fi
+	PS_PID=$PS_LIVE; stop_portsense
+fi
+out=$(timeout 30 nsenter --net="/run/netns/$B" "$PORTSENSE" detach --pin-path "$PIN_DEAD" 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$out" | grep -q "nothing is pinned" && ok "detach without pins or interfaces refuses to guess" ||
+	not_ok "detach without pins or interfaces refuses to guess" "exit $rc: $out"
+
+# JSON stays valid whatever the interface is called.
+ip -n "$B" link add 'q"x\y' type veth peer name psq1 && ip -n "$B" link set 'q"x\y' up
+out=$(timeout 30 nsenter --net="/run/netns/$B" "$PORTSENSE" 'q"x\y' --mode skb --duration 0.3 --interval 0 \
+	--pin-path "$PIN" --stats-json - 2>/dev/null)
+echo "$out" | $PY -c 'import json,sys; assert "q\"x\\y" in json.load(sys.stdin)["interfaces"]' 2>/dev/null &&
+	ok "JSON escapes interface names" || not_ok "JSON escapes interface names" "$(echo "$out" | grep q.x)"
+
+# Leftover pins of another shape (here: another --max-interfaces) are
+# refused with the fix, kept for 'detach', and gone after it.
+new_pin_path PIN_INC incompatible
+if start_portsense "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN_INC"; then
+	kill -KILL "$PS_PID"; wait "$PS_PID" 2>/dev/null
+	out=$(timeout 30 nsenter --net="/run/netns/$B" "$PORTSENSE" psb0 --hook tc --max-interfaces 8 --duration 0.3 \
+		--interval 0 --pin-path "$PIN_INC" 2>&1); rc=$?
+	[ $rc -eq 1 ] && echo "$out" | grep -q "portsense detach" && [ -e "$PIN_INC/ps_stats" ] &&
+		ok "incompatible leftover pins: refused with the fix, kept" ||
+		not_ok "incompatible leftover pins: refused with the fix, kept" "exit $rc: $out"
+	timeout 30 nsenter --net="/run/netns/$B" "$PORTSENSE" detach --pin-path "$PIN_INC" >/dev/null 2>&1
+	out=$(timeout 30 nsenter --net="/run/netns/$B" "$PORTSENSE" psb0 --hook tc --max-interfaces 8 --duration 0.3 \
+		--interval 0 --pin-path "$PIN_INC" 2>&1); rc=$?
+	[ $rc -eq 0 ] && ok "after detach the new shape loads" || not_ok "after detach the new shape loads" "exit $rc: $out"
+else
+	not_ok "incompatible leftover pins: refused with the fix, kept" "could not start"
+fi

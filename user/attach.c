@@ -19,30 +19,61 @@ const char *ps_mode_name(__u32 xdp_flags)
 	return "tc";
 }
 
-static int prog_name(__u32 id, char *name, size_t len)
+/*
+ * Name of program @id and whether it uses map @map_id (0: any).  Returns
+ * 0, or -errno when the program is gone.
+ */
+static int prog_info(__u32 id, char *name, size_t len, __u32 map_id,
+		     bool *uses_map)
 {
 	struct bpf_prog_info info = {};
-	__u32 info_len = sizeof(info);
+	__u32 info_len = sizeof(info), maps[16], i;
 	int fd, err;
 
 	fd = bpf_prog_get_fd_by_id(id);
 	if (fd < 0)
 		return -errno;
+	info.nr_map_ids = sizeof(maps) / sizeof(maps[0]);
+	info.map_ids = (__u64)(unsigned long)maps;
 	err = bpf_obj_get_info_by_fd(fd, &info, &info_len);
-	if (!err)
+	if (!err) {
 		snprintf(name, len, "%s", info.name);
+		*uses_map = !map_id;
+		for (i = 0; i < info.nr_map_ids && i < 16; i++)
+			if (maps[i] == map_id)
+				*uses_map = true;
+	}
 	close(fd);
 	return err ? -errno : 0;
 }
 
-/* Tells whether @ifindex already has an XDP program, in any mode. */
+static int prog_name(__u32 id, char *name, size_t len)
+{
+	bool any;
+
+	return prog_info(id, name, len, 0, &any);
+}
+
+/* The XDP program on @ifindex in any mode (there can be one per mode). */
 static __u32 xdp_present(int ifindex)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 
 	if (bpf_xdp_query(ifindex, 0, &q))
 		return 0;
-	return q.prog_id;
+	return q.prog_id ? q.prog_id : q.drv_prog_id ? q.drv_prog_id :
+	       q.skb_prog_id ? q.skb_prog_id : q.hw_prog_id;
+}
+
+/*
+ * Remove the XDP program @fd from @ifindex in @mode, and only it: with
+ * XDP_FLAGS_REPLACE the kernel refuses if another program is there now.
+ */
+static int xdp_detach_prog(int ifindex, __u32 mode, int fd)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, o, .old_prog_fd = fd);
+
+	return bpf_xdp_attach(ifindex, -1, mode | XDP_FLAGS_REPLACE, &o);
 }
 
 static int attach_xdp(struct ps_iface *ifc, const struct ps_attach_opts *o,
@@ -85,7 +116,7 @@ static int attach_xdp(struct ps_iface *ifc, const struct ps_attach_opts *o,
 		return err == -EBUSY ? -EEXIST : err;
 	}
 	ifc->xdp_flags = flags & ~XDP_FLAGS_UPDATE_IF_NOEXIST;
-	ifc->xdp_attached = true;
+	ifc->xdp_fd = fd;
 	return 0;
 }
 
@@ -99,9 +130,7 @@ static int attach_tc(struct ps_iface *ifc, enum bpf_tc_attach_point where,
 	int err;
 
 	err = bpf_tc_hook_create(&hook);
-	if (!err)
-		ifc->clsact_created = true;
-	else if (err != -EEXIST) {
+	if (err && err != -EEXIST) {
 		fprintf(stderr, "portsense: cannot add clsact qdisc to %s: %s\n",
 			ifc->name, strerror(-err));
 		return err;
@@ -132,6 +161,7 @@ int ps_attach(struct ps_iface *ifc, const struct ps_attach_opts *o,
 {
 	int err;
 
+	ifc->xdp_fd = -1;
 	if (o->hook == PS_HOOK_XDP)
 		err = attach_xdp(ifc, o, xdp_fd);
 	else
@@ -159,21 +189,13 @@ void ps_detach(struct ps_iface *ifc)
 	if (ifc->tc_in)
 		detach_tc(ifc->ifindex, BPF_TC_INGRESS);
 	ifc->tc_in = ifc->tc_out = false;
-	if (ifc->clsact_created) {
-		/* We added the qdisc, so it goes with us (and only then). */
-		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifc->ifindex,
-			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
-
-		bpf_tc_hook_destroy(&hook);
-		ifc->clsact_created = false;
-	}
-	if (ifc->xdp_attached) {
-		bpf_xdp_detach(ifc->ifindex, ifc->xdp_flags, NULL);
-		ifc->xdp_attached = false;
+	if (ifc->xdp_fd >= 0) {
+		xdp_detach_prog(ifc->ifindex, ifc->xdp_flags, ifc->xdp_fd);
+		ifc->xdp_fd = -1;
 	}
 }
 
-int ps_detach_stale(int ifindex, const char *ifname)
+int ps_detach_stale(int ifindex, const char *ifname, __u32 map_id)
 {
 	static const enum bpf_tc_attach_point points[] = {
 		BPF_TC_INGRESS, BPF_TC_EGRESS,
@@ -181,20 +203,17 @@ int ps_detach_stale(int ifindex, const char *ifname)
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	char name[BPF_OBJ_NAME_LEN];
 	int removed = 0;
+	bool ours;
 	size_t i;
 
 	if (!bpf_xdp_query(ifindex, 0, &q) && q.prog_id &&
-	    !prog_name(q.prog_id, name, sizeof(name)) &&
+	    !prog_info(q.prog_id, name, sizeof(name), map_id, &ours) && ours &&
 	    !strcmp(name, PS_XDP_PROG_NAME)) {
-		LIBBPF_OPTS(bpf_xdp_attach_opts, ao, .old_prog_fd = -1);
 		__u32 mode = q.attach_mode == XDP_ATTACHED_SKB ?
 			     XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
 		int fd = bpf_prog_get_fd_by_id(q.prog_id);
 
-		/* Replace-if-same: never removes a program that raced in. */
-		ao.old_prog_fd = fd;
-		if (fd >= 0 && !bpf_xdp_attach(ifindex, -1,
-					       mode | XDP_FLAGS_REPLACE, &ao)) {
+		if (fd >= 0 && !xdp_detach_prog(ifindex, mode, fd)) {
 			printf("%s: removed XDP program %u (%s mode)\n", ifname,
 			       q.prog_id, ps_mode_name(mode));
 			removed++;
@@ -210,9 +229,10 @@ int ps_detach_stale(int ifindex, const char *ifname)
 
 		if (bpf_tc_query(&hook, &opts))
 			continue;
-		if (prog_name(opts.prog_id, name, sizeof(name)) ||
-		    strncmp(name, "ps_tc_", 6))
+		if (prog_info(opts.prog_id, name, sizeof(name), map_id, &ours) ||
+		    !ours || strncmp(name, "ps_tc_", 6))
 			continue;
+		/* bpf_tc_detach() wants only handle and priority set. */
 		opts.prog_id = 0;
 		opts.prog_fd = 0;
 		opts.flags = 0;

@@ -22,19 +22,17 @@ enum ps_xdp_mode { PS_MODE_AUTO, PS_MODE_NATIVE, PS_MODE_SKB };
 struct ps_iface {
 	char name[IF_NAMESIZE];
 	int ifindex;
-	/* What this instance attached, undone in reverse by ps_detach(). */
-	__u32 xdp_flags;	/* XDP_FLAGS_* used, 0 if no XDP */
-	bool xdp_attached;
+	/* What this instance attached, undone by ps_detach(). */
+	__u32 xdp_flags;	/* XDP_FLAGS_* mode used */
+	int xdp_fd;		/* our program, -1 if no XDP */
 	bool tc_in;
 	bool tc_out;
-	bool clsact_created;
 };
 
 struct ps_attach_opts {
 	enum ps_hook hook;
 	enum ps_xdp_mode mode;
 	bool egress;
-	bool verbose;
 };
 
 /*
@@ -45,15 +43,21 @@ struct ps_attach_opts {
 int ps_attach(struct ps_iface *ifc, const struct ps_attach_opts *o,
 	      int xdp_fd, int tc_in_fd, int tc_out_fd);
 
-/* Undo what ps_attach() did on @ifc; safe to call twice. */
+/*
+ * Undo what ps_attach() did on @ifc, removing only our own programs; safe
+ * to call twice.  A clsact qdisc we added stays: removing it would also
+ * remove filters other tools added to it meanwhile.
+ */
 void ps_detach(struct ps_iface *ifc);
 
 /*
- * Remove portsense programs left on @ifindex by an instance that is gone
- * (crash): XDP programs named ps_xdp and our tc filters.  Returns how many
- * were removed or -errno.
+ * Remove portsense programs an instance that is gone (SIGKILL, OOM) left on
+ * @ifindex: XDP programs named ps_xdp and our tc filters.  With @map_id,
+ * only programs using that map (the stale instance's pinned ps_stats), so
+ * an instance running with another pin path is left alone.  Returns how
+ * many were removed.
  */
-int ps_detach_stale(int ifindex, const char *name);
+int ps_detach_stale(int ifindex, const char *name, __u32 map_id);
 
 const char *ps_mode_name(__u32 xdp_flags);
 

@@ -88,7 +88,7 @@ static void usage(FILE *f)
 "      --stats-json FILE       at exit, write the final counter snapshot ('-' = stdout)\n"
 "      --pin-path DIR          where maps are pinned (default " PS_PIN_PATH_DEFAULT ")\n"
 "      --max-interfaces N      interfaces one instance can count (default %d)\n"
-"  -v, --verbose               libbpf warnings and attach details\n"
+"  -v, --verbose               show libbpf's warnings and verifier output\n"
 "  -h, --help                  this text\n"
 "  -V, --version               print the version\n"
 "\n"
@@ -211,7 +211,7 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 			cfg->json = true;
 			break;
 		case 'v':
-			cfg->verbose = cfg->attach.verbose = true;
+			cfg->verbose = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -260,26 +260,42 @@ static void pin_file(char *buf, size_t len, const char *dir, const char *map)
 	snprintf(buf, len, "%s/%s", dir, map);
 }
 
-/* Write @s to @path atomically (temp file + rename), or to stdout for "-". */
+/*
+ * Write @s to @path atomically (a private temporary file in the same
+ * directory, then rename), or to stdout for "-".  0 or -errno.
+ */
 static int write_stats_json(const char *path, const struct ps_snapshot *s,
 			    const char *hook)
 {
 	struct ps_json_meta meta = { .hook = hook };
 	char tmp[4096];
 	FILE *f;
+	int fd;
 
 	if (!strcmp(path, "-")) {
 		ps_snapshot_json(stdout, s, &meta, true);
+		if (fflush(stdout) || ferror(stdout)) {
+			fprintf(stderr, "portsense: cannot write the snapshot to stdout\n");
+			return -EIO;
+		}
 		return 0;
 	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-	f = fopen(tmp, "w");
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	/* mkstemp: O_EXCL with a random name, so no symlink is followed. */
+	fd = mkstemp(tmp);
+	f = fd < 0 ? NULL : fdopen(fd, "w");
 	if (!f) {
-		fprintf(stderr, "portsense: cannot write %s: %s\n", tmp, strerror(errno));
+		fprintf(stderr, "portsense: cannot write %s: %s\n", path, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(tmp);
+		}
 		return -errno;
 	}
+	fchmod(fd, 0644);
 	ps_snapshot_json(f, s, &meta, true);
-	if (fclose(f) || rename(tmp, path)) {
+	if (ferror(f) | fclose(f) || rename(tmp, path)) {
 		fprintf(stderr, "portsense: cannot write %s: %s\n", path, strerror(errno));
 		unlink(tmp);
 		return -errno;
@@ -366,7 +382,7 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names)
 	struct timespec start;
 	char path[4096];
 	const char *hook = cfg->attach.hook == PS_HOOK_XDP ? "xdp" : "tc";
-	bool text, loaded = false;
+	bool text, loaded = false, had_pins = true;
 	int n_ifs = 0, i, err, ret = 1, stats_fd, global_fd, lock_fd;
 	double next_report;
 
@@ -401,6 +417,7 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names)
 	bpf_map__set_pin_path(skel->maps.ps_global, path);
 	if (cfg->attach.hook == PS_HOOK_TC)
 		bpf_program__set_autoload(skel->progs.ps_xdp, false);
+	had_pins = !access(path, F_OK);	/* ps_global: pinned with ps_stats */
 	err = portsense_bpf__load(skel);
 	if (err) {
 		fprintf(stderr, "portsense: cannot load the BPF programs: %s\n%s", strerror(-err),
@@ -465,10 +482,11 @@ cleanup:
 	}
 	ps_snapshot_free(&prev);
 	/*
-	 * Pins live as long as the instance.  Ours only once loaded: pins a
-	 * failed load found incompatible are left for 'portsense detach'.
+	 * Pins live as long as the instance.  After a failed load, remove them
+	 * only if this run made them (libbpf pins before loading programs):
+	 * pins found incompatible are a dead instance's, for 'detach'.
 	 */
-	if (loaded) {
+	if (skel && (loaded || !had_pins)) {
 		bpf_map__unpin(skel->maps.ps_stats, NULL);
 		bpf_map__unpin(skel->maps.ps_global, NULL);
 	}
@@ -527,12 +545,28 @@ static int cmd_stats(struct ps_config *cfg)
 	return 0;
 }
 
+/* Id of the map pinned at @path, or 0. */
+static __u32 pinned_map_id(const char *path)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_obj_get(path);
+
+	if (fd < 0)
+		return 0;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		info.id = 0;
+	close(fd);
+	return info.id;
+}
+
 static int cmd_detach(struct ps_config *cfg, char **names, int n)
 {
 	struct if_nameindex *all = NULL, *it;
 	const char *maps[] = { "ps_stats", "ps_global" };
 	char path[4096];
-	int removed = 0, i, lock_fd;
+	int removed = 0, i, lock_fd, ret = 0;
+	__u32 map_id;
 	size_t m;
 
 	if (ps_check_caps())
@@ -546,26 +580,36 @@ static int cmd_detach(struct ps_config *cfg, char **names, int n)
 			"  fix: stop it (SIGINT or SIGTERM): it detaches itself\n", cfg->pin_path);
 		return 1;
 	}
+	/* The dead instance's programs are the ones using its pinned map. */
+	pin_file(path, sizeof(path), cfg->pin_path, "ps_stats");
+	map_id = pinned_map_id(path);
 	if (n) {
 		for (i = 0; i < n; i++)
-			removed += ps_detach_stale(if_nametoindex(names[i]), names[i]) > 0;
-	} else {
+			removed += ps_detach_stale(if_nametoindex(names[i]), names[i], map_id) > 0;
+	} else if (map_id) {
 		all = if_nameindex();
 		for (it = all; it && it->if_index; it++)
-			removed += ps_detach_stale(it->if_index, it->if_name) > 0;
+			removed += ps_detach_stale(it->if_index, it->if_name, map_id) > 0;
 		if_freenameindex(all);
+	} else {
+		fprintf(stderr, "portsense: nothing is pinned at %s, so a dead instance's programs cannot be told from a live one's\n"
+			"  fix: name the interfaces (portsense detach IFACE...), or pass the dead instance's --pin-path\n",
+			cfg->pin_path);
+		ret = 1;
+		goto out;
 	}
 	for (m = 0; m < sizeof(maps) / sizeof(maps[0]); m++) {
 		pin_file(path, sizeof(path), cfg->pin_path, maps[m]);
 		if (!unlink(path))
 			printf("removed pin %s\n", path);
 	}
+	if (!removed)
+		printf("no portsense programs were attached%s\n", n ? " there" : "");
+out:
 	rmdir(cfg->pin_path);
 	if (lock_fd >= 0)
 		close(lock_fd);
-	if (!removed)
-		printf("no portsense programs were attached%s\n", n ? " there" : "");
-	return 0;
+	return ret;
 }
 
 int main(int argc, char **argv)

@@ -127,10 +127,28 @@ static void jw_sep(struct jw *w)
 		fprintf(w->f, "\n%*s", w->depth * 2, "");
 }
 
+/* Interface names may hold '"', '\\' or control bytes: escape them. */
+static void jw_string(struct jw *w, const char *v)
+{
+	const unsigned char *c;
+
+	fputc('"', w->f);
+	for (c = (const unsigned char *)v; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			fprintf(w->f, "\\%c", *c);
+		else if (*c < 0x20 || *c == 0x7f)
+			fprintf(w->f, "\\u%04x", *c);
+		else
+			fputc(*c, w->f);
+	}
+	fputc('"', w->f);
+}
+
 static void jw_key(struct jw *w, const char *key)
 {
 	jw_sep(w);
-	fprintf(w->f, w->pretty ? "\"%s\": " : "\"%s\":", key);
+	jw_string(w, key);
+	fputs(w->pretty ? ": " : ":", w->f);
 }
 
 static void jw_open(struct jw *w, const char *key)
@@ -157,11 +175,10 @@ static void jw_u64(struct jw *w, const char *key, __u64 v)
 	fprintf(w->f, "%llu", (unsigned long long)v);
 }
 
-/* Strings we write are our own names and interface names: no escaping. */
 static void jw_str(struct jw *w, const char *key, const char *v)
 {
 	jw_key(w, key);
-	fprintf(w->f, "\"%s\"", v);
+	jw_string(w, v);
 }
 
 /* Writes the dotted field paths of fields.h as nested objects. */
