@@ -22,7 +22,7 @@ USER_OBJS := $(USER_SRCS:user/%.c=$(OUT)/%.o)
 HDRS := $(wildcard include/*.h) $(wildcard bpf/*.h) $(wildcard user/*.h)
 
 .SECONDARY: $(OUT)/portsense.bpf.o
-.PHONY: all clean test test-unit demo deps install bench
+.PHONY: all clean test test-unit demo deps install
 all: $(OUT)/portsense
 
 $(OUT):

@@ -38,11 +38,11 @@ alive() {
 t_cleanup() {
 	local p ns
 	for p in "${T_PIDS[@]}"; do
-		kill -INT "$p" 2>/dev/null
+		alive "$p" && kill -INT "$p" 2>/dev/null
 	done
 	for p in "${T_PIDS[@]}"; do
 		for _ in $(seq 50); do alive "$p" || break; sleep 0.1; done
-		kill -KILL "$p" 2>/dev/null
+		alive "$p" && kill -KILL "$p" 2>/dev/null
 	done
 	for ns in "${T_NETNS[@]}"; do
 		ip netns del "$ns" 2>/dev/null
@@ -76,11 +76,26 @@ netns_pair() {
 	done
 }
 
-# in_ns NS CMD...: run in NS, keeping /sys/fs/bpf visible (nsenter does
-# not remount /sys as 'ip netns exec' does).
-in_ns() {
+# ps_in NS ARGS...: run portsense in NS, bounded to 30 s.  nsenter keeps
+# /sys/fs/bpf visible ('ip netns exec' remounts /sys and hides it).
+ps_in() {
 	local ns=$1; shift
-	nsenter --net="/run/netns/$ns" "$@"
+	timeout 30 nsenter --net="/run/netns/$ns" "$PORTSENSE" "$@"
+}
+
+# forget_pid PID: reaped, so cleanup must never signal it (PIDs get reused).
+forget_pid() {
+	local i
+	for i in "${!T_PIDS[@]}"; do
+		[ "${T_PIDS[$i]}" = "$1" ] && unset "T_PIDS[$i]"
+	done
+}
+
+# kill_portsense: SIGKILL, as a crash would; nothing is cleaned up.
+kill_portsense() {
+	kill -KILL "$PS_PID"
+	wait "$PS_PID" 2>/dev/null
+	forget_pid "$PS_PID"
 }
 
 # start_portsense NS LOG ARGS...: start in the background, wait until it
@@ -108,13 +123,24 @@ stop_portsense() {
 	local pid=$PS_PID rc i
 	kill -"${1:-INT}" "$pid" 2>/dev/null
 	for i in $(seq 100); do alive "$pid" || break; sleep 0.1; done
-	alive "$pid" && { kill -KILL "$pid"; wait "$pid"; return 124; }
+	if alive "$pid"; then
+		kill -KILL "$pid"; wait "$pid"; forget_pid "$pid"
+		return 124
+	fi
 	wait "$pid"; rc=$?
+	forget_pid "$pid"
 	return $rc
 }
 
 # new_pin_path VAR NAME: a pin directory for this test in $VAR, removed at
 # exit (not a $(...) function: the list of pins must live in this shell).
+# stop_ok NAME: stop_portsense, and a check that it exited 0.
+stop_ok() {
+	local rc
+	stop_portsense; rc=$?
+	[ $rc -eq 0 ] && ok "$1" || not_ok "$1" "portsense exited $rc"
+}
+
 new_pin_path() {
 	printf -v "$1" '%s' "/sys/fs/bpf/portsense-test-$T_ID-$2"
 	T_PINS+=("/sys/fs/bpf/portsense-test-$T_ID-$2")

@@ -13,18 +13,19 @@ LOG=$T_TMP/ps.log SNAP=$T_TMP/snap.json
 
 # One TCP connection B -> A:8080 and three pings B -> A.
 traffic() {
-	ip netns exec "$A" $PY -c '
+	timeout 20 ip netns exec "$A" $PY -c '
 import socket
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("198.18.0.1", 8080)); s.listen(1); s.settimeout(10)
 c, _ = s.accept(); c.recv(100); c.close()' &
-	local srv=$!
+	local srv=$! client
 	sleep 0.3
-	ip netns exec "$B" $PY -c '
+	timeout 20 ip netns exec "$B" $PY -c '
 import socket
 c = socket.create_connection(("198.18.0.1", 8080), timeout=5); c.sendall(b"x"); c.recv(100); c.close()'
-	wait $srv
-	ip netns exec "$B" ping -q -c 3 -i 0.2 -W 2 198.18.0.1 >/dev/null
+	client=$?
+	wait $srv && [ $client -eq 0 ] &&
+		timeout 20 ip netns exec "$B" ping -q -c 3 -i 0.2 -W 2 198.18.0.1 >/dev/null
 }
 
 for hook in xdp tc; do
@@ -35,7 +36,7 @@ for hook in xdp tc; do
 	fi
 	if traffic; then ok "live $hook traffic passes through the sensor"; else not_ok "live $hook traffic passes through the sensor" "ping or TCP failed"; fi
 	# While running: the same snapshot from the pins.
-	if nsenter --net="/run/netns/$B" "$PORTSENSE" stats --json --pin-path "$PIN" >"$T_TMP/pinned.json" 2>"$T_TMP/stats.err"; then
+	if ps_in "$B" stats --json --pin-path "$PIN" >"$T_TMP/pinned.json" 2>"$T_TMP/stats.err"; then
 		expect_eq "live $hook stats --json from pins" "$T_TMP/pinned.json" egress.icmp.echo_request 3
 	else
 		not_ok "live $hook stats --json from pins" "$(cat "$T_TMP/stats.err")"
@@ -69,7 +70,7 @@ if start_portsense "$B" "$LOG" psb0 --no-egress --interval 0 --pin-path "$PIN" -
 		not_ok "--no-egress attaches no egress program" "ps_tc_out is attached" ||
 		ok "--no-egress attaches no egress program"
 	ip netns exec "$B" ping -q -c 2 -i 0.2 -W 2 198.18.0.1 >/dev/null
-	stop_portsense
+	stop_ok "--no-egress run exits 0 on SIGINT"
 	expect_eq "--no-egress: egress counts nothing" "$SNAP" egress.frames 0
 	expect_eq "--no-egress: ingress still counts" "$SNAP" ingress.icmp.echo_reply 2
 else
@@ -92,7 +93,7 @@ if start_portsense "$B" "$LOG" psb0 --mode native --interval 0 --pin-path "$PIN"
 	# 8972 bytes of ICMP data: 9000-byte IP packets, 9014-byte frames.
 	ip netns exec "$A" ping -q -c 2 -i 0.2 -W 2 -s 8972 -M do 198.18.0.2 >/dev/null
 	sleep 0.3
-	stop_portsense
+	stop_ok "jumbo run exits 0 on SIGINT"
 	expect_eq "jumbo: echo requests counted" "$SNAP" ingress.icmp.echo_request 2
 	expect_eq "jumbo: bytes are whole 9014-byte frames" "$SNAP" ingress.bytes 18028
 	expect_eq "jumbo: frames over 1514" "$SNAP" ingress.extras.frames_over_1514 2
@@ -107,32 +108,32 @@ if start_portsense "$B" "$LOG" psb0 --mode skb --interval 0 --pin-path "$PIN"; t
 		not_ok "--mode skb attaches generic XDP" "$(ip -n "$B" link show psb0 | head -n 3)"
 	# A second instance on the same interface is refused.
 	new_pin_path PIN2 second
-	out=$(nsenter --net="/run/netns/$B" "$PORTSENSE" psb0 --interval 0 --duration 1 --pin-path "$PIN2" 2>&1); rc=$?
+	out=$(ps_in "$B" psb0 --interval 0 --duration 1 --pin-path "$PIN2" 2>&1); rc=$?
 	[ $rc -eq 1 ] && echo "$out" | grep -q "already has an XDP program" && ok "second instance refused (exit 1)" ||
 		not_ok "second instance refused (exit 1)" "exit $rc: $out"
 	# Pins are one instance's state: a second one on the same pin path is refused
 	# before it loads anything, and 'detach' does not pull a live instance away.
-	out=$(nsenter --net="/run/netns/$B" "$PORTSENSE" psb0 --hook tc --no-egress --interval 0 --duration 1 --pin-path "$PIN" 2>&1); rc=$?
+	out=$(ps_in "$B" psb0 --hook tc --no-egress --interval 0 --duration 1 --pin-path "$PIN" 2>&1); rc=$?
 	[ $rc -eq 1 ] && echo "$out" | grep -q "another portsense is running with --pin-path" &&
 		ok "second instance on the same pin path refused" ||
 		not_ok "second instance on the same pin path refused" "exit $rc: $out"
-	out=$(nsenter --net="/run/netns/$B" "$PORTSENSE" detach --pin-path "$PIN" psb0 2>&1); rc=$?
+	out=$(ps_in "$B" detach --pin-path "$PIN" psb0 2>&1); rc=$?
 	[ $rc -eq 1 ] && ip -n "$B" link show psb0 | grep -q xdpgeneric && [ -e "$PIN/ps_stats" ] &&
 		ok "detach refuses while an instance runs" ||
 		not_ok "detach refuses while an instance runs" "exit $rc: $out"
-	stop_portsense
+	stop_ok "skb-mode run exits 0 on SIGINT"
 else
 	not_ok "--mode skb attaches generic XDP" "$(tail -n 3 "$LOG" | tr '\n' ' ')"
 fi
 
 # Somebody else's XDP program: refused, and left in place; tc hook works beside it.
 if ip -n "$B" link set dev psb0 xdpgeneric obj "$ROOT/build/xdp_pass.bpf.o" sec xdp 2>"$T_TMP/ip.err"; then
-	out=$(nsenter --net="/run/netns/$B" "$PORTSENSE" psb0 --interval 0 --duration 1 --pin-path "$PIN" 2>&1); rc=$?
+	out=$(ps_in "$B" psb0 --interval 0 --duration 1 --pin-path "$PIN" 2>&1); rc=$?
 	[ $rc -eq 1 ] && echo "$out" | grep -q "other_xdp" && ok "foreign XDP program: refused with exit 1, named" ||
 		not_ok "foreign XDP program: refused with exit 1, named" "exit $rc: $out"
 	ip -n "$B" link show psb0 | grep -q "xdpgeneric" && ok "foreign XDP program left in place" ||
 		not_ok "foreign XDP program left in place" "it is gone"
-	out=$(nsenter --net="/run/netns/$B" "$PORTSENSE" psb0 --hook tc --interval 0 --duration 0.5 --pin-path "$PIN" 2>&1); rc=$?
+	out=$(ps_in "$B" psb0 --hook tc --interval 0 --duration 0.5 --pin-path "$PIN" 2>&1); rc=$?
 	[ $rc -eq 0 ] && ok "--hook tc works beside a foreign XDP program" || not_ok "--hook tc works beside a foreign XDP program" "exit $rc: $out"
 	ip -n "$B" link set dev psb0 xdpgeneric off
 else
@@ -140,7 +141,7 @@ else
 fi
 
 # --duration ends the run by itself; json reports on stdout are one object a line.
-out=$(nsenter --net="/run/netns/$B" "$PORTSENSE" psb0 --duration 1 --interval 0.3 -o json --pin-path "$PIN" 2>/dev/null); rc=$?
+out=$(ps_in "$B" psb0 --duration 1 --interval 0.3 -o json --pin-path "$PIN" 2>/dev/null); rc=$?
 lines=$(echo "$out" | grep -c '"event":"stats"')
 if [ $rc -eq 0 ] && [ "$lines" -ge 2 ] && echo "$out" | $PY -c 'import json,sys; [json.loads(l) for l in sys.stdin]'; then
 	ok "--duration exits 0; --output json prints stats lines"
@@ -156,7 +157,7 @@ if start_portsense "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN"; then
 else
 	not_ok "SIGHUP: detaches and exits 0" "could not start"
 fi
-timeout 20 nsenter --net="/run/netns/$B" "$PORTSENSE" psb0 -o json --interval 0.2 --duration 15 \
+ps_in "$B" psb0 -o json --interval 0.2 --duration 15 \
 	--pin-path "$PIN" 2>"$T_TMP/pipe.err" | head -n 1 >/dev/null
 rc=${PIPESTATUS[0]}
 [ "$rc" -eq 0 ] && grep -q "standard output closed" "$T_TMP/pipe.err" && ! ip -n "$B" link show psb0 | grep -q xdp &&
@@ -165,19 +166,19 @@ rc=${PIPESTATUS[0]}
 
 # Default interface: the default route's.
 ip -n "$B" route add default via 198.18.0.1 dev psb0
-out=$(nsenter --net="/run/netns/$B" "$PORTSENSE" --duration 0.5 --interval 0 --pin-path "$PIN" 2>&1); rc=$?
+out=$(ps_in "$B" --duration 0.5 --interval 0 --pin-path "$PIN" 2>&1); rc=$?
 [ $rc -eq 0 ] && echo "$out" | grep -q "psb0: ingress xdp" && ok "default interface is the default route's" ||
 	not_ok "default interface is the default route's" "exit $rc: $out"
 
 # bpffs not mounted: portsense mounts it (in a private mount namespace here).
-out=$(unshare -m sh -c "umount /sys/fs/bpf 2>/dev/null; mount | grep -q ' /sys/fs/bpf type bpf' && exit 9;
+out=$(timeout 30 unshare -m sh -c "umount /sys/fs/bpf 2>/dev/null; mount | grep -q ' /sys/fs/bpf type bpf' && exit 9;
 	nsenter --net=/run/netns/$B $PORTSENSE psb0 --duration 0.5 --interval 0 --pin-path /sys/fs/bpf/ps-mnt-test" 2>&1); rc=$?
 [ $rc -eq 0 ] && ok "bpffs not mounted: portsense mounts it" || not_ok "bpffs not mounted: portsense mounts it" "exit $rc: $out"
 
 # Crash leftovers: 'portsense detach' removes them.
 if start_portsense "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN"; then
-	kill -KILL "$PS_PID"; wait "$PS_PID" 2>/dev/null
-	out=$(nsenter --net="/run/netns/$B" "$PORTSENSE" detach --pin-path "$PIN" psb0 2>&1); rc=$?
+	kill_portsense
+	out=$(ps_in "$B" detach --pin-path "$PIN" psb0 2>&1); rc=$?
 	if [ $rc -eq 0 ] && ! ip -n "$B" link show psb0 | grep -q xdp && [ ! -e "$PIN" ] &&
 	   ! tc -n "$B" filter show dev psb0 egress | grep -q bpf; then
 		ok "detach cleans up after a killed instance"
@@ -196,8 +197,8 @@ PS_LIVE=
 if start_portsense "$B" "$LOG" psb0 --hook tc --interval 0 --pin-path "$PIN"; then
 	PS_LIVE=$PS_PID
 	if start_portsense "$B" "$LOG.2" psd0 --mode skb --interval 0 --pin-path "$PIN_DEAD"; then
-		kill -KILL "$PS_PID"; wait "$PS_PID" 2>/dev/null
-		out=$(timeout 30 nsenter --net="/run/netns/$B" "$PORTSENSE" detach --pin-path "$PIN_DEAD" 2>&1); rc=$?
+		kill_portsense
+		out=$(ps_in "$B" detach --pin-path "$PIN_DEAD" 2>&1); rc=$?
 		if [ $rc -eq 0 ] && ! ip -n "$B" link show psd0 | grep -q xdp &&
 		   tc -n "$B" filter show dev psb0 ingress | grep -q ps_tc_in; then
 			ok "detach leaves a live instance with another pin path alone"
@@ -209,13 +210,13 @@ if start_portsense "$B" "$LOG" psb0 --hook tc --interval 0 --pin-path "$PIN"; th
 	fi
 	PS_PID=$PS_LIVE; stop_portsense
 fi
-out=$(timeout 30 nsenter --net="/run/netns/$B" "$PORTSENSE" detach --pin-path "$PIN_DEAD" 2>&1); rc=$?
+out=$(ps_in "$B" detach --pin-path "$PIN_DEAD" 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$out" | grep -q "nothing is pinned" && ok "detach without pins or interfaces refuses to guess" ||
 	not_ok "detach without pins or interfaces refuses to guess" "exit $rc: $out"
 
 # JSON stays valid whatever the interface is called.
 ip -n "$B" link add 'q"x\y' type veth peer name psq1 && ip -n "$B" link set 'q"x\y' up
-out=$(timeout 30 nsenter --net="/run/netns/$B" "$PORTSENSE" 'q"x\y' --mode skb --duration 0.3 --interval 0 \
+out=$(ps_in "$B" 'q"x\y' --mode skb --duration 0.3 --interval 0 \
 	--pin-path "$PIN" --stats-json - 2>/dev/null)
 echo "$out" | $PY -c 'import json,sys; assert "q\"x\\y" in json.load(sys.stdin)["interfaces"]' 2>/dev/null &&
 	ok "JSON escapes interface names" || not_ok "JSON escapes interface names" "$(echo "$out" | grep q.x)"
@@ -224,14 +225,14 @@ echo "$out" | $PY -c 'import json,sys; assert "q\"x\\y" in json.load(sys.stdin)[
 # refused with the fix, kept for 'detach', and gone after it.
 new_pin_path PIN_INC incompatible
 if start_portsense "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN_INC"; then
-	kill -KILL "$PS_PID"; wait "$PS_PID" 2>/dev/null
-	out=$(timeout 30 nsenter --net="/run/netns/$B" "$PORTSENSE" psb0 --hook tc --max-interfaces 8 --duration 0.3 \
+	kill_portsense
+	out=$(ps_in "$B" psb0 --hook tc --max-interfaces 8 --duration 0.3 \
 		--interval 0 --pin-path "$PIN_INC" 2>&1); rc=$?
 	[ $rc -eq 1 ] && echo "$out" | grep -q "portsense detach" && [ -e "$PIN_INC/ps_stats" ] &&
 		ok "incompatible leftover pins: refused with the fix, kept" ||
 		not_ok "incompatible leftover pins: refused with the fix, kept" "exit $rc: $out"
-	timeout 30 nsenter --net="/run/netns/$B" "$PORTSENSE" detach --pin-path "$PIN_INC" >/dev/null 2>&1
-	out=$(timeout 30 nsenter --net="/run/netns/$B" "$PORTSENSE" psb0 --hook tc --max-interfaces 8 --duration 0.3 \
+	ps_in "$B" detach --pin-path "$PIN_INC" >/dev/null 2>&1
+	out=$(ps_in "$B" psb0 --hook tc --max-interfaces 8 --duration 0.3 \
 		--interval 0 --pin-path "$PIN_INC" 2>&1); rc=$?
 	[ $rc -eq 0 ] && ok "after detach the new shape loads" || not_ok "after detach the new shape loads" "exit $rc: $out"
 else

@@ -18,12 +18,18 @@ PIDS=()
 [ -x "$PORTSENSE" ] || { echo "demo: build first: make" >&2; exit 1; }
 
 cleanup() {
-	local p
+	local p ns
+	# Everything inside the sandbox namespaces is the demo's own: servers,
+	# pings, tcpreplay and portsense (which detaches on SIGTERM).
+	for ns in "$GEN" "$HOST"; do
+		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -TERM "$p" 2>/dev/null; done
+	done
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	ip netns del "$GEN" 2>/dev/null
 	ip netns del "$HOST" 2>/dev/null
-	rm -rf /sys/fs/bpf/portsense-demo "$SNAP"
+	rm -rf "$SNAP"
+	rmdir /sys/fs/bpf/portsense-demo 2>/dev/null
 }
 SNAP=$(mktemp /tmp/portsense-demo.XXXXXX.json)
 trap cleanup EXIT
@@ -31,6 +37,8 @@ trap 'exit 130' INT TERM
 
 mount | grep -q ' /sys/fs/bpf type bpf' || mount -t bpf bpf /sys/fs/bpf
 for ns in "$GEN" "$HOST"; do
+	# A sandbox of this name is an earlier demo's leftover (the demo is
+	# the only thing that makes it): start afresh.
 	ip netns del "$ns" 2>/dev/null
 	ip netns add "$ns" || exit 1
 	ip -n "$ns" link set lo up

@@ -114,7 +114,7 @@ int ps_lock_pin_dir(const char *pin_path)
 static int route_iface(const char *file, int name_col, int dest_col,
 		       const char *default_dest, char *name, size_t len)
 {
-	char line[512], cols[12][64];
+	char line[512], cols[10][64];
 	FILE *f = fopen(file, "r");
 	int found = -ENOENT;
 

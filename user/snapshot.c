@@ -249,8 +249,6 @@ void ps_snapshot_json(FILE *f, const struct ps_snapshot *s,
 		jw_str(&w, "event", m->event);
 	if (m && m->hook)
 		jw_str(&w, "hook", m->hook);
-	if (m && m->node)
-		jw_str(&w, "node", m->node);
 	jw_dirs(&w, s->total);
 	jw_open(&w, "interfaces");
 	for (i = 0; i < s->n_ifs; i++) {

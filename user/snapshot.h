@@ -36,7 +36,6 @@ void ps_snapshot_free(struct ps_snapshot *s);
 struct ps_json_meta {
 	const char *event;	/* "stats" in periodic lines, NULL otherwise */
 	const char *hook;	/* "xdp" / "tc", NULL when unknown */
-	const char *node;
 };
 
 /* One JSON object; @pretty: indented, else a single line. */
