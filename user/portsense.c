@@ -243,13 +243,13 @@ static int resolve_ifaces(char **names, int n, struct ps_iface *ifs, int *n_ifs)
 	if (n > PS_MAX_CLI_IFACES)
 		return usage_error("at most %d interfaces on the command line", PS_MAX_CLI_IFACES);
 	for (i = 0; i < n; i++) {
-		if (strlen(names[i]) >= IF_NAMESIZE || !if_nametoindex(names[i]))
+		ifs[i].ifindex = strlen(names[i]) < IF_NAMESIZE ? if_nametoindex(names[i]) : 0;
+		if (!ifs[i].ifindex)
 			return usage_error("no such interface: %s (see 'ip -br link')", names[i]);
 		for (j = 0; j < i; j++)
 			if (!strcmp(names[j], names[i]))
 				return usage_error("interface %s named twice", names[i]);
 		snprintf(ifs[i].name, sizeof(ifs[i].name), "%s", names[i]);
-		ifs[i].ifindex = if_nametoindex(names[i]);
 	}
 	*n_ifs = n;
 	return 0;
