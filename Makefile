@@ -17,7 +17,7 @@ CFLAGS  ?= -g -O2
 CFLAGS  += -Wall -Wextra -Werror -std=gnu11 -Iinclude -I$(OUT) -Iuser
 LDLIBS  := -lbpf -lelf -lz -lm
 
-USER_SRCS := user/attach.c user/fields.c user/host.c user/snapshot.c user/live.c
+USER_SRCS := user/alerts.c user/attach.c user/fields.c user/host.c user/snapshot.c user/live.c
 USER_OBJS := $(USER_SRCS:user/%.c=$(OUT)/%.o)
 HDRS := $(wildcard include/*.h) $(wildcard bpf/*.h) $(wildcard user/*.h)
 

@@ -3,7 +3,8 @@
  * portsense.bpf.c - entry points: XDP (ingress), tc ingress and tc egress.
  *
  * Each hook finds the frame's bytes and length its own way, then runs the
- * same parser (include/ps_parse.h) and the same counting (ps_count.h).  The
+ * same parser (include/ps_parse.h), the same counting (ps_count.h) and the
+ * same detectors (ps_detect.h).  The
  * sensor observes only: every verdict is XDP_PASS or TC_ACT_UNSPEC and no byte of
  * the packet is written.
  */
@@ -12,8 +13,10 @@
 #include <bpf/bpf_helpers.h>
 
 #include "portsense.h"
+#include "ps_global.h"
 #include "ps_parse.h"
 #include "ps_count.h"
+#include "ps_detect.h"
 
 /*
  * Bytes tc makes linear when the headers run past the skb's linear part:
@@ -30,23 +33,8 @@ struct {
 	__type(value, struct ps_counters);
 } ps_stats SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, PS_G_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} ps_global SEC(".maps");
-
 /* Template for an interface the loader did not pre-create. */
 static const struct ps_counters ps_zero;
-
-static __always_inline void ps_global_inc(__u32 idx)
-{
-	__u64 *v = bpf_map_lookup_elem(&ps_global, &idx);
-
-	if (v)
-		(*v)++;
-}
 
 static __always_inline void ps_account(const struct ps_pkt *p, __u64 len,
 				       __u32 ifindex, enum ps_dir dir)
@@ -60,7 +48,7 @@ static __always_inline void ps_account(const struct ps_pkt *p, __u64 len,
 		bpf_map_update_elem(&ps_stats, &key, &ps_zero, BPF_NOEXIST);
 		c = bpf_map_lookup_elem(&ps_stats, &key);
 		if (!c) {
-			ps_global_inc(PS_G_STATS_FULL);
+			ps_global_add(PS_G_STATS_FULL);
 			return;
 		}
 	}
@@ -78,6 +66,7 @@ int ps_xdp(struct xdp_md *ctx)
 	/* Whole frame: headers are in the first buffer, bytes are in all. */
 	ps_account(&pkt, bpf_xdp_get_buff_len(ctx), ctx->ingress_ifindex,
 		   PS_DIR_INGRESS);
+	ps_detect(&pkt, ctx->ingress_ifindex, PS_DIR_INGRESS);
 	return XDP_PASS;
 }
 
@@ -117,6 +106,7 @@ static __always_inline int ps_tc(struct __sk_buff *skb, enum ps_dir dir)
 		}
 	}
 	ps_account(&pkt, len, skb->ifindex, dir);
+	ps_detect(&pkt, skb->ifindex, dir);
 	/*
 	 * UNSPEC, not OK: OK would end the filter chain and hide the packet
 	 * from filters other tools attached after us; UNSPEC passes it on,

@@ -98,7 +98,7 @@ static __always_inline void ps_count(struct ps_counters *c,
 	case PS_L3_IPV4:
 		if (p->flags & PS_PKT_FRAG)
 			c->ipv4_fragments++;
-		if ((p->flags & PS_PKT_ADDR4) && p->saddr4 == p->daddr4)
+		if ((p->flags & PS_PKT_ADDR) && p->saddr[0] == p->daddr[0])
 			c->extras[PS_X_IPV4_SRC_EQ_DST]++;
 		break;
 	case PS_L3_IPV6:
@@ -128,8 +128,8 @@ static __always_inline void ps_count(struct ps_counters *c,
 		} else {
 			ps_count_l4(&c->udp, p, len);
 		}
-		if ((p->flags & PS_PKT_ADDR4) && p->saddr4 == p->daddr4 &&
-		    p->sport == p->dport)
+		if (p->l3 == PS_L3_IPV4 && (p->flags & PS_PKT_ADDR) &&
+		    p->saddr[0] == p->daddr[0] && p->sport == p->dport)
 			c->extras[PS_X_LAND]++;
 		return;
 	case IPPROTO_ICMP:

@@ -88,8 +88,68 @@ enum ps_extra {
 /* Counters of the instance as a whole, not of one interface. */
 enum ps_global {
 	PS_G_STATS_FULL = 0,		/* packet not counted: ps_stats full */
+	PS_G_EVENTS_LOST,		/* alert not delivered: ring buffer full */
+	PS_G_ALERTS_SUPPRESSED,		/* alert held down (same key, same period) */
 	PS_G_MAX,
 };
+
+/*
+ * Alert ids.  The numbers are internal; the stable ids users see are the
+ * snake_case names in user/alerts.c (portsense --list-alerts).
+ */
+enum ps_alert {
+	PS_ALERT_LAND = 0,
+	PS_ALERT_INVALID_TCP_FLAGS,
+	PS_ALERT_MAX,
+};
+
+enum ps_severity {
+	PS_SEV_LOW = 0,
+	PS_SEV_MEDIUM,
+	PS_SEV_HIGH,
+	PS_SEV_CRITICAL,
+};
+
+/* ps_event.detail for invalid_tcp_flags: which combination. */
+enum ps_tcp_invalid {
+	PS_TCPINV_NULL = 1,
+	PS_TCPINV_XMAS,
+	PS_TCPINV_SYN_FIN,
+	PS_TCPINV_SYN_RST,
+};
+
+/*
+ * One alert, from BPF to the loader through the ps_events ring buffer.
+ * Addresses are in network byte order; IPv4 uses the first 4 bytes.
+ */
+struct ps_event {
+	__u64 ts_ns;		/* CLOCK_MONOTONIC (coarse) at the alert */
+	__u32 alert;		/* enum ps_alert */
+	__u32 ifindex;
+	__u8 dir;		/* enum ps_dir */
+	__u8 family;		/* 4 or 6 */
+	__u8 proto;		/* IPPROTO_* */
+	__u8 detail;		/* alert-specific, e.g. enum ps_tcp_invalid */
+	__u16 sport;		/* host order; 0 when not TCP/UDP */
+	__u16 dport;
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u32 tcp_flags;	/* the packet's flags, for TCP alerts */
+	__u32 suppressed;	/* alerts for this key held down since the last */
+	__u64 holddown_ns;	/* the hold-down period this alert opens */
+};
+
+/*
+ * Load-time knobs (BPF rodata, set by the loader before load).  One
+ * struct so both sides agree on names and defaults.
+ */
+struct ps_detect_cfg {
+	__u64 holddown_ns;		/* one alert per key per this period */
+	__u32 enabled;			/* bit (1 << enum ps_alert) */
+};
+
+#define PS_HOLDDOWN_NS_DEFAULT	(10ULL * 1000 * 1000 * 1000)	/* 10 s */
+#define PS_HOLD_SLOTS		4096	/* hold-down table, power of two */
 
 struct ps_pkts_bytes {
 	__u64 packets;

@@ -75,7 +75,7 @@ enum {
 	PS_PKT_CUT           = 1 << 4,	/* a header ran past the data we have */
 	PS_PKT_L4_INCOMPLETE = 1 << 5,	/* l4_proto's header cut short */
 	PS_PKT_L4_DONE       = 1 << 6,	/* l4_proto's header complete */
-	PS_PKT_ADDR4         = 1 << 7,	/* saddr4/daddr4 were read */
+	PS_PKT_ADDR          = 1 << 7,	/* saddr/daddr were read */
 	PS_PKT_ICMP_TYPE     = 1 << 8,	/* icmp_type was read */
 };
 
@@ -90,8 +90,9 @@ struct ps_pkt {
 	__u16 sport;
 	__u16 dport;
 	__u16 tcp_flags;	/* PS_TH_* */
-	__be32 saddr4;		/* outer IPv4 addresses, network order */
-	__be32 daddr4;
+	/* Outer addresses, network order; IPv4 in word 0, the rest zero. */
+	__be32 saddr[4];
+	__be32 daddr[4];
 };
 
 struct ps_cursor {
@@ -320,9 +321,9 @@ static __always_inline void ps_parse_ipv4(struct ps_cursor *c,
 		p->flags |= PS_PKT_L3_MALFORMED;
 		return;
 	}
-	p->saddr4 = iph->saddr;
-	p->daddr4 = iph->daddr;
-	p->flags |= PS_PKT_ADDR4;
+	p->saddr[0] = iph->saddr;
+	p->daddr[0] = iph->daddr;
+	p->flags |= PS_PKT_ADDR;
 	p->l4_proto = iph->protocol;
 	frag = bpf_ntohs(iph->frag_off);
 	if (frag & (PS_IP_MF | PS_IP_OFFSET))
@@ -383,6 +384,9 @@ static __always_inline void ps_parse_ipv6(struct ps_cursor *c,
 		p->flags |= PS_PKT_L3_MALFORMED;
 		return;
 	}
+	__builtin_memcpy(p->saddr, &ip6h->saddr, 16);
+	__builtin_memcpy(p->daddr, &ip6h->daddr, 16);
+	p->flags |= PS_PKT_ADDR;
 	/* Payload length 0 announces a jumbogram: the frame is the bound. */
 	left = bpf_ntohs(ip6h->payload_len);
 	if (!left)

@@ -41,7 +41,7 @@ for hook in "${hooks[@]}"; do
 		ip -n "$TX" link set pstx0 mtu $mtu && ip -n "$RX" link set psrx0 mtu $mtu
 		log=$T_TMP/ps.log snap=$T_TMP/snap.json
 		rm -f "$snap"
-		if ! start_portsense "$RX" "$log" psrx0 --hook "$hook" --interval 0 \
+		if ! start_portsense "$RX" "$log" psrx0 --hook "$hook" --interval 0 -o json \
 			--pin-path "$PIN" --stats-json "$snap"; then
 			not_ok "$name" "portsense did not start: $(tail -n 3 "$log" | tr '\n' ' ')"
 			continue
@@ -58,6 +58,14 @@ for hook in "${hooks[@]}"; do
 			not_ok "$name" "portsense exited $rc: $(tail -n 3 "$log" | tr '\n' ' ')"
 			continue
 		fi
+		# Alerts each capture raised, for docs/detection.md (tools/ can rerun).
+		n_alerts=$(grep -c '"event":"alert"' "$log.out")
+		[ -n "${ALERT_LOG:-}" ] && grep '"event":"alert"' "$log.out" | sed "s|^|$hook $f |" >>"$ALERT_LOG"
+		case $f in
+		normal_*)
+			[ "$n_alerts" = 0 ] && ok "no alert on benign capture ($hook) $f" ||
+				not_ok "no alert on benign capture ($hook) $f" "$n_alerts alerts: $(grep -m1 alert "$log.out")" ;;
+		esac
 		if diff=$($PY "$ROOT/tests/compare_stats.py" "$EXPECTED" "$f" "$snap"); then
 			ok "$name"
 		else

@@ -21,7 +21,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "portsense.h"	/* before the skeleton: its rodata uses our types */
 #include "portsense.skel.h"
+#include "alerts.h"
 #include "attach.h"
 #include "fields.h"
 #include "host.h"
@@ -43,9 +45,13 @@ struct ps_config {
 	const char *stats_json;		/* final snapshot, "-" = stdout */
 	const char *pin_path;
 	unsigned int max_ifaces;
+	struct ps_detect_cfg detect;	/* BPF rodata */
 	bool verbose;
 	bool json;			/* stats --json */
 };
+
+/* Longest wait between ring buffer reads: alert latency stays under it. */
+#define PS_ALERT_TICK_S 0.1
 
 /*
  * The signals that end a run.  They stay blocked and are taken with
@@ -88,6 +94,9 @@ static void usage(FILE *f)
 "      --stats-json FILE       at exit, write the final counter snapshot ('-' = stdout)\n"
 "      --pin-path DIR          where maps are pinned (default " PS_PIN_PATH_DEFAULT ")\n"
 "      --max-interfaces N      interfaces one instance can count (default %d)\n"
+"      --holddown SECS         one alert per key per SECS (default 10)\n"
+"      --disable ID[,ID...]    turn these detectors off (ids: --list-alerts)\n"
+"      --list-alerts           print the alert catalogue and exit\n"
 "  -v, --verbose               show libbpf's warnings and verifier output\n"
 "  -h, --help                  this text\n"
 "  -V, --version               print the version\n"
@@ -126,7 +135,8 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 		      bool subcmd)
 {
 	enum { OPT_STATS_JSON = 256, OPT_PIN_PATH, OPT_MAX_IFACES,
-	       OPT_NO_EGRESS, OPT_JSON };
+	       OPT_NO_EGRESS, OPT_JSON, OPT_HOLDDOWN, OPT_DISABLE,
+	       OPT_LIST_ALERTS };
 	static const struct option longopts[] = {
 		{ "hook", required_argument, NULL, 'H' },
 		{ "mode", required_argument, NULL, 'm' },
@@ -138,6 +148,9 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 		{ "pin-path", required_argument, NULL, OPT_PIN_PATH },
 		{ "max-interfaces", required_argument, NULL, OPT_MAX_IFACES },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "holddown", required_argument, NULL, OPT_HOLDDOWN },
+		{ "disable", required_argument, NULL, OPT_DISABLE },
+		{ "list-alerts", no_argument, NULL, OPT_LIST_ALERTS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -205,6 +218,35 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 			cfg->max_ifaces = v;
 			break;
 		}
+		case OPT_HOLDDOWN: {
+			double secs;
+
+			if (parse_secs(optarg, &secs) || secs > 86400)
+				return usage_error("--holddown needs seconds (0..86400), not '%s'", optarg);
+			cfg->detect.holddown_ns = (__u64)(secs * 1e9);
+			break;
+		}
+		case OPT_DISABLE: {
+			char *list = strdup(optarg), *save = NULL, *id;
+			int a;
+
+			if (!list)
+				return usage_error("out of memory");
+			for (id = strtok_r(list, ",", &save); id; id = strtok_r(NULL, ",", &save)) {
+				a = ps_alert_find(id);
+				if (a < 0) {
+					usage_error("--disable: no alert called '%s' (see --list-alerts)", id);
+					free(list);
+					return 2;
+				}
+				cfg->detect.enabled &= ~(1U << a);
+			}
+			free(list);
+			break;
+		}
+		case OPT_LIST_ALERTS:
+			ps_alerts_list(stdout);
+			exit(0);
 		case OPT_JSON:
 			if (!subcmd)
 				return usage_error("--json belongs to 'portsense stats'; use --output json or --stats-json");
@@ -374,10 +416,30 @@ static bool report(bool text, int stats_fd, int global_fd,
 	return true;
 }
 
+static int on_event(void *ctx, void *data, size_t size)
+{
+	return ps_alert_print(ctx, data, size);
+}
+
+static const char *node_name(void)
+{
+	static char host[256];
+	const char *env = getenv("NODE_NAME");
+
+	if (env && *env)
+		return env;
+	if (gethostname(host, sizeof(host)))
+		snprintf(host, sizeof(host), "unknown");
+	host[sizeof(host) - 1] = '\0';
+	return host;
+}
+
 static int cmd_run(struct ps_config *cfg, char **names, int n_names)
 {
 	struct ps_iface ifs[PS_MAX_CLI_IFACES] = {};
 	struct portsense_bpf *skel = NULL;
+	struct ring_buffer *rb = NULL;
+	struct ps_alert_out alerts = { .f = stdout, .node = node_name() };
 	struct ps_snapshot prev = {}, final = {};
 	struct timespec start;
 	char path[4096];
@@ -417,6 +479,7 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names)
 	bpf_map__set_pin_path(skel->maps.ps_global, path);
 	if (cfg->attach.hook == PS_HOOK_TC)
 		bpf_program__set_autoload(skel->progs.ps_xdp, false);
+	skel->rodata->ps_cfg = cfg->detect;
 	had_pins = !access(path, F_OK);	/* ps_global: pinned with ps_stats */
 	err = portsense_bpf__load(skel);
 	if (err) {
@@ -446,6 +509,12 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names)
 
 	text = cfg->output == PS_OUT_TEXT ||
 	       (cfg->output == PS_OUT_AUTO && isatty(STDOUT_FILENO));
+	alerts.json = !text;
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.ps_events), on_event, &alerts, NULL);
+	if (!rb) {
+		fprintf(stderr, "portsense: cannot read the alert ring buffer: %s\n", strerror(errno));
+		goto cleanup;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	ps_snapshot_read(stats_fd, global_fd, &prev);
 	next_report = cfg->interval;
@@ -464,14 +533,25 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names)
 			wake = next_report - now;
 		if (cfg->duration && cfg->duration - now < wake)
 			wake = cfg->duration - now;
+		if (wake > PS_ALERT_TICK_S)
+			wake = PS_ALERT_TICK_S;
 		if (wait_stop(wake))
 			break;
+		ring_buffer__consume(rb);
+		if (ferror(stdout)) {
+			fprintf(stderr, "portsense: standard output closed; stopping\n");
+			break;
+		}
 	}
 	ret = 0;
 
 cleanup:
 	for (i = n_ifs - 1; i >= 0; i--)
 		ps_detach(&ifs[i]);
+	if (rb) {
+		ring_buffer__consume(rb);	/* alerts raised before the detach */
+		ring_buffer__free(rb);
+	}
 	/* Read after detaching, so the snapshot holds every counted packet. */
 	if (!ret && cfg->stats_json) {
 		if (ps_snapshot_read(bpf_map__fd(skel->maps.ps_stats),
@@ -619,6 +699,10 @@ int main(int argc, char **argv)
 		.interval = 1,
 		.pin_path = PS_PIN_PATH_DEFAULT,
 		.max_ifaces = PS_MAX_IFACES_DEFAULT,
+		.detect = {
+			.holddown_ns = PS_HOLDDOWN_NS_DEFAULT,
+			.enabled = (1U << PS_ALERT_MAX) - 1,
+		},
 	};
 	const char *sub = NULL;
 	int err;

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * ps_alert.h - from "a detector fired" to an event in the ring buffer, with
+ * in-kernel hold-down: one alert per key per period, the next one carrying
+ * how many were held down.
+ *
+ * The hold-down table is a direct-mapped array indexed by a hash of the
+ * key, not a hash map: a spoofed flood makes every packet a new key, and an
+ * array slot costs a load and a compare where a map insert costs hundreds
+ * of nanoseconds.  Two keys sharing a slot only cost an extra alert when
+ * they alternate.  Two CPUs firing the same key at the same instant may
+ * both alert: a duplicate, never a loss.
+ */
+#ifndef PS_ALERT_H
+#define PS_ALERT_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "portsense.h"
+#include "ps_global.h"
+#include "ps_parse.h"
+
+struct ps_hold {
+	__u64 key;
+	__u64 until_ns;
+	__u32 suppressed;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PS_HOLD_SLOTS);
+	__type(key, __u32);
+	__type(value, struct ps_hold);
+} ps_hold SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} ps_events SEC(".maps");
+
+/* Set by the loader before load (struct ps_detect_cfg in portsense.h). */
+const volatile struct ps_detect_cfg ps_cfg = {
+	.holddown_ns = PS_HOLDDOWN_NS_DEFAULT,
+	.enabled = (1U << PS_ALERT_MAX) - 1,
+};
+
+static __always_inline bool ps_alert_enabled(enum ps_alert a)
+{
+	return ps_cfg.enabled & (1U << a);
+}
+
+/* 64-bit mixing step (splitmix64's finaliser): cheap and well spread. */
+static __always_inline __u64 ps_mix(__u64 h, __u64 v)
+{
+	h ^= v;
+	h *= 0x9E3779B97F4A7C15ULL;
+	return h ^ (h >> 31);
+}
+
+static __always_inline __u64 ps_mix_addr(__u64 h, const __be32 a[4])
+{
+	h = ps_mix(h, ((__u64)a[0] << 32) | a[1]);
+	return ps_mix(h, ((__u64)a[2] << 32) | a[3]);
+}
+
+/*
+ * Emit alert @a for @p unless its key @key was alerted within the
+ * hold-down period.  @detail is alert-specific (struct ps_event).
+ */
+static __always_inline void ps_alert(enum ps_alert a, __u64 key,
+				     const struct ps_pkt *p, __u32 ifindex,
+				     enum ps_dir dir, __u8 detail)
+{
+	__u32 slot = (__u32)(key >> 32) & (PS_HOLD_SLOTS - 1);
+	struct ps_hold *h = bpf_map_lookup_elem(&ps_hold, &slot);
+	struct ps_event *e;
+	__u64 now = bpf_ktime_get_coarse_ns();
+	__u32 suppressed = 0;
+
+	if (!h)
+		return;
+	if (h->key == key && now < h->until_ns) {
+		__sync_fetch_and_add(&h->suppressed, 1);
+		ps_global_add(PS_G_ALERTS_SUPPRESSED);
+		return;
+	}
+	if (h->key == key)
+		suppressed = h->suppressed;
+	h->key = key;
+	h->until_ns = now + ps_cfg.holddown_ns;
+	h->suppressed = 0;
+
+	e = bpf_ringbuf_reserve(&ps_events, sizeof(*e), 0);
+	if (!e) {
+		/* Counted, never silent; the next packet of the key may retry. */
+		h->until_ns = 0;
+		ps_global_add(PS_G_EVENTS_LOST);
+		return;
+	}
+	e->ts_ns = now;
+	e->alert = a;
+	e->ifindex = ifindex;
+	e->dir = dir;
+	e->family = p->l3 == PS_L3_IPV6 ? 6 : 4;
+	e->proto = p->l4_proto;
+	e->detail = detail;
+	e->sport = p->sport;
+	e->dport = p->dport;
+	__builtin_memcpy(e->saddr, p->saddr, 16);
+	__builtin_memcpy(e->daddr, p->daddr, 16);
+	e->tcp_flags = p->tcp_flags;
+	e->suppressed = suppressed;
+	e->holddown_ns = ps_cfg.holddown_ns;
+	bpf_ringbuf_submit(e, 0);
+}
+
+#endif /* PS_ALERT_H */

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <time.h>
+
+#include "alerts.h"
+
+const struct ps_alert_info ps_alert_catalogue[PS_ALERT_MAX] = {
+	[PS_ALERT_LAND] = {
+		.id = "land", .severity = PS_SEV_HIGH,
+		.what = "source address equals destination (and, for TCP/UDP, source port equals destination port)",
+		.why = "a LAND attack: the packet makes an old stack answer itself in a loop; no real host sends it",
+	},
+	[PS_ALERT_INVALID_TCP_FLAGS] = {
+		.id = "invalid_tcp_flags", .severity = PS_SEV_MEDIUM,
+		.what = "TCP flags no stack sends: NULL, XMAS (FIN+PSH+URG), SYN+FIN or SYN+RST",
+		.why = "a stealth scan (nmap -sN/-sX), firewall or IDS evasion, or OS fingerprinting",
+	},
+};
+
+static const char *const severity_names[] = {
+	[PS_SEV_LOW] = "low", [PS_SEV_MEDIUM] = "medium",
+	[PS_SEV_HIGH] = "high", [PS_SEV_CRITICAL] = "critical",
+};
+
+static const char *const tcp_invalid_names[] = {
+	[PS_TCPINV_NULL] = "NULL (no flags)",
+	[PS_TCPINV_XMAS] = "XMAS (FIN+PSH+URG)",
+	[PS_TCPINV_SYN_FIN] = "SYN+FIN",
+	[PS_TCPINV_SYN_RST] = "SYN+RST",
+};
+
+int ps_alert_find(const char *id)
+{
+	int i;
+
+	for (i = 0; i < PS_ALERT_MAX; i++)
+		if (!strcmp(ps_alert_catalogue[i].id, id))
+			return i;
+	return -1;
+}
+
+void ps_alerts_list(FILE *f)
+{
+	int i;
+
+	fprintf(f, "%-20s %-9s %s\n", "ALERT", "SEVERITY", "RULE / LIKELY CAUSE");
+	for (i = 0; i < PS_ALERT_MAX; i++) {
+		const struct ps_alert_info *a = &ps_alert_catalogue[i];
+
+		fprintf(f, "%-20s %-9s %s\n%31s%s\n", a->id, severity_names[a->severity],
+			a->what, "", a->why);
+	}
+}
+
+static const char *proto_name(__u8 proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP: return "tcp";
+	case IPPROTO_UDP: return "udp";
+	case IPPROTO_ICMP: return "icmp";
+	case IPPROTO_ICMPV6: return "icmpv6";
+	default: return "ip";
+	}
+}
+
+/*
+ * Everything that came off the wire or from the kernel is escaped before it
+ * is printed: no control byte reaches a terminal or a log (log injection).
+ * @json: JSON string escapes; else C-style.
+ */
+static void put_escaped(FILE *f, const char *s, bool json)
+{
+	const unsigned char *c;
+
+	for (c = (const unsigned char *)s; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			fprintf(f, "\\%c", *c);
+		else if (*c < 0x20 || *c >= 0x7f)
+			fprintf(f, json ? "\\u%04x" : "\\x%02x", *c);
+		else
+			fputc(*c, f);
+	}
+}
+
+/* Wall-clock time of a CLOCK_MONOTONIC stamp, as RFC 3339 UTC. */
+static void iso_time(char *buf, size_t len, __u64 mono_ns)
+{
+	struct timespec mono, real;
+	__s64 ago;
+	time_t sec;
+	long usec;
+	struct tm tm;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	ago = (__s64)mono.tv_sec * 1000000000 + mono.tv_nsec - (__s64)mono_ns;
+	if (ago < 0)
+		ago = 0;
+	sec = real.tv_sec - ago / 1000000000;
+	usec = real.tv_nsec / 1000 - (ago % 1000000000) / 1000;
+	if (usec < 0) {
+		usec += 1000000;
+		sec--;
+	}
+	gmtime_r(&sec, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + strlen(buf), len - strlen(buf), ".%06ldZ", usec);
+}
+
+static void detail_text(char *buf, size_t len, const struct ps_event *e)
+{
+	switch (e->alert) {
+	case PS_ALERT_LAND:
+		snprintf(buf, len, "source == destination%s",
+			 e->proto == IPPROTO_TCP || e->proto == IPPROTO_UDP ?
+			 " and source port == destination port" : "");
+		break;
+	case PS_ALERT_INVALID_TCP_FLAGS:
+		snprintf(buf, len, "TCP %s, flags 0x%03x",
+			 e->detail < sizeof(tcp_invalid_names) / sizeof(tcp_invalid_names[0]) &&
+			 tcp_invalid_names[e->detail] ? tcp_invalid_names[e->detail] : "invalid",
+			 e->tcp_flags & 0x1ff);
+		break;
+	default:
+		buf[0] = '\0';
+	}
+}
+
+int ps_alert_print(struct ps_alert_out *o, const void *data, size_t size)
+{
+	const struct ps_event *e = data;
+	const struct ps_alert_info *a;
+	char ts[64], src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+	char ifname[IF_NAMESIZE], detail[160];
+	int af;
+	bool ports;
+
+	/* A short or unknown record is dropped, never half printed. */
+	if (size < sizeof(*e) || e->alert >= PS_ALERT_MAX)
+		return 0;
+	a = &ps_alert_catalogue[e->alert];
+	af = e->family == 6 ? AF_INET6 : AF_INET;
+	inet_ntop(af, e->saddr, src, sizeof(src));
+	inet_ntop(af, e->daddr, dst, sizeof(dst));
+	if (!if_indextoname(e->ifindex, ifname))
+		snprintf(ifname, sizeof(ifname), "if%u", e->ifindex);
+	iso_time(ts, sizeof(ts), e->ts_ns);
+	detail_text(detail, sizeof(detail), e);
+	ports = e->proto == IPPROTO_TCP || e->proto == IPPROTO_UDP;
+
+	if (o->json) {
+		fprintf(o->f, "{\"timestamp\":\"%s\",\"event\":\"alert\",\"alert\":\"%s\","
+			"\"severity\":\"%s\",\"ifname\":\"", ts, a->id,
+			severity_names[a->severity]);
+		put_escaped(o->f, ifname, true);
+		fprintf(o->f, "\",\"direction\":\"%s\",\"proto\":\"%s\",\"src_ip\":\"%s\","
+			"\"dst_ip\":\"%s\",", e->dir ? "egress" : "ingress",
+			proto_name(e->proto), src, dst);
+		if (ports)
+			fprintf(o->f, "\"src_port\":%u,\"dst_port\":%u,", e->sport, e->dport);
+		else
+			fputs("\"src_port\":null,\"dst_port\":null,", o->f);
+		fprintf(o->f, "\"count\":%u,\"suppressed\":%u,\"window_ms\":%llu,\"detail\":\"",
+			e->suppressed + 1, e->suppressed,
+			(unsigned long long)(e->holddown_ns / 1000000));
+		put_escaped(o->f, detail, true);
+		fputs("\",\"explanation\":\"", o->f);
+		put_escaped(o->f, a->why, true);
+		fputs("\",\"node\":\"", o->f);
+		put_escaped(o->f, o->node, true);
+		fputs("\"}\n", o->f);
+	} else {
+		fprintf(o->f, "%s ALERT %s [%s] ", ts, a->id, severity_names[a->severity]);
+		put_escaped(o->f, ifname, false);
+		if (ports)
+			fprintf(o->f, " %s %s %s:%u -> %s:%u", e->dir ? "out" : "in",
+				proto_name(e->proto), src, e->sport, dst, e->dport);
+		else
+			fprintf(o->f, " %s %s %s -> %s", e->dir ? "out" : "in",
+				proto_name(e->proto), src, dst);
+		fprintf(o->f, ": %s", detail);
+		if (e->suppressed)
+			fprintf(o->f, " (+%u held down in the last %llus)", e->suppressed,
+				(unsigned long long)(e->holddown_ns / 1000000000));
+		fprintf(o->f, "\n    likely: %s\n", a->why);
+	}
+	fflush(o->f);
+	o->printed++;
+	return 0;
+}

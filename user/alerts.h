@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * alerts.h - the alert catalogue (stable ids, severities, what each means)
+ * and the output of the events the BPF detectors send.
+ */
+#ifndef PS_ALERTS_H
+#define PS_ALERTS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "portsense.h"
+
+struct ps_alert_info {
+	const char *id;		/* stable snake_case id */
+	enum ps_severity severity;
+	const char *what;	/* the rule, one line */
+	const char *why;	/* likely causes, for the operator */
+};
+
+extern const struct ps_alert_info ps_alert_catalogue[PS_ALERT_MAX];
+
+/* enum ps_alert for @id, or -1. */
+int ps_alert_find(const char *id);
+
+/* --list-alerts: the catalogue as a table. */
+void ps_alerts_list(FILE *f);
+
+struct ps_alert_out {
+	FILE *f;
+	bool json;
+	const char *node;	/* NODE_NAME or the host name */
+	unsigned long long printed;
+};
+
+/* Print one event; @data/@size straight from the ring buffer. */
+int ps_alert_print(struct ps_alert_out *o, const void *data, size_t size);
+
+#endif /* PS_ALERTS_H */
