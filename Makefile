@@ -14,10 +14,11 @@ MULTIARCH := $(shell $(CC) -dumpmachine)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-Iinclude -I/usr/include/$(MULTIARCH)
 CFLAGS  ?= -g -O2
-CFLAGS  += -Wall -Wextra -Werror -std=gnu11 -Iinclude -I$(OUT) -Iuser
+CFLAGS  += -Wall -Wextra -Werror -std=gnu11 -Iinclude -I$(OUT) -Iuser \
+	-DPS_DATADIR='"$(PREFIX)/share/portsense"'
 LDLIBS  := -lbpf -lelf -lz -lm
 
-USER_SRCS := user/alerts.c user/attach.c user/fields.c user/host.c user/snapshot.c user/live.c
+USER_SRCS := user/alerts.c user/attach.c user/fields.c user/host.c user/lists.c user/snapshot.c user/live.c
 USER_OBJS := $(USER_SRCS:user/%.c=$(OUT)/%.o)
 HDRS := $(wildcard include/*.h) $(wildcard bpf/*.h) $(wildcard user/*.h)
 
@@ -65,6 +66,7 @@ demo: deps
 install: $(OUT)/portsense
 	install -D -m 0755 $(OUT)/portsense $(DESTDIR)$(PREFIX)/sbin/portsense
 	install -D -m 0644 docs/portsense.8 $(DESTDIR)$(PREFIX)/share/man/man8/portsense.8
+	install -D -m 0644 data/backdoor-ports.txt $(DESTDIR)$(PREFIX)/share/portsense/backdoor-ports.txt
 
 clean:
 	rm -rf $(OUT)

@@ -36,12 +36,15 @@ struct {
 /* Template for an interface the loader did not pre-create. */
 static const struct ps_counters ps_zero;
 
-static __always_inline void ps_account(const struct ps_pkt *p, __u64 len,
-				       __u32 ifindex, enum ps_dir dir)
+/* Global, like ps_detect(): verified once, whatever path parsed the frame. */
+__attribute__((noinline)) int ps_account(const struct ps_pkt *p, __u64 len,
+					  __u32 ifindex, __u32 dir)
 {
 	struct ps_stats_key key = { .ifindex = ifindex, .dir = dir };
 	struct ps_counters *c;
 
+	if (!p)
+		return 0;
 	c = bpf_map_lookup_elem(&ps_stats, &key);
 	if (!c) {
 		/* Interface attached by another path (or a race with setup). */
@@ -49,10 +52,11 @@ static __always_inline void ps_account(const struct ps_pkt *p, __u64 len,
 		c = bpf_map_lookup_elem(&ps_stats, &key);
 		if (!c) {
 			ps_global_add(PS_G_STATS_FULL);
-			return;
+			return 0;
 		}
 	}
 	ps_count(c, p, len);
+	return 0;
 }
 
 SEC("xdp.frags")

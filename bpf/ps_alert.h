@@ -111,6 +111,7 @@ static __always_inline void ps_alert(enum ps_alert a, __u64 key,
 	__builtin_memcpy(e->saddr, p->saddr, 16);
 	__builtin_memcpy(e->daddr, p->daddr, 16);
 	e->tcp_flags = p->tcp_flags;
+	e->frag_end = p->frag_end;
 	e->suppressed = suppressed;
 	e->holddown_ns = ps_cfg.holddown_ns;
 	bpf_ringbuf_submit(e, 0);

@@ -100,6 +100,9 @@ enum ps_global {
 enum ps_alert {
 	PS_ALERT_LAND = 0,
 	PS_ALERT_INVALID_TCP_FLAGS,
+	PS_ALERT_PING_OF_DEATH,
+	PS_ALERT_BOGON_SOURCE,
+	PS_ALERT_BACKDOOR_PORT,
 	PS_ALERT_MAX,
 };
 
@@ -118,6 +121,26 @@ enum ps_tcp_invalid {
 	PS_TCPINV_SYN_RST,
 };
 
+/* ps_event.detail for backdoor_port. */
+enum ps_backdoor_kind {
+	PS_BACKDOOR_PROBE = 1,		/* a SYN in to a backdoor port */
+	PS_BACKDOOR_LISTENING,		/* a SYN-ACK out: something listens */
+};
+
+/*
+ * Key of the ps_bogons LPM trie.  The family byte comes first and counts in
+ * the prefix (prefixlen = 8 + bits), so an IPv4 entry can never match an
+ * IPv6 address or the other way round (::ffff:0:0/96 stays an IPv6 prefix).
+ */
+struct ps_lpm_key {
+	__u32 prefixlen;
+	__u8 family;		/* 4 or 6 */
+	__u8 addr[16];		/* IPv4 in the first 4 bytes */
+};
+
+#define PS_BOGONS_MAX		1024
+#define PS_BACKDOOR_PORTS_MAX	1024
+
 /*
  * One alert, from BPF to the loader through the ps_events ring buffer.
  * Addresses are in network byte order; IPv4 uses the first 4 bytes.
@@ -135,6 +158,7 @@ struct ps_event {
 	__u8 saddr[16];
 	__u8 daddr[16];
 	__u32 tcp_flags;	/* the packet's flags, for TCP alerts */
+	__u32 frag_end;		/* ping_of_death: reassembled size implied */
 	__u32 suppressed;	/* alerts for this key held down since the last */
 	__u64 holddown_ns;	/* the hold-down period this alert opens */
 };

@@ -90,6 +90,11 @@ struct ps_pkt {
 	__u16 sport;
 	__u16 dport;
 	__u16 tcp_flags;	/* PS_TH_* */
+	/*
+	 * Fragments: the size the reassembled packet must reach to hold this
+	 * one (IPv4: offset + total length; IPv6: offset + fragment data).
+	 */
+	__u32 frag_end;
 	/* Outer addresses, network order; IPv4 in word 0, the rest zero. */
 	__be32 saddr[4];
 	__be32 daddr[4];
@@ -326,8 +331,10 @@ static __always_inline void ps_parse_ipv4(struct ps_cursor *c,
 	p->flags |= PS_PKT_ADDR;
 	p->l4_proto = iph->protocol;
 	frag = bpf_ntohs(iph->frag_off);
-	if (frag & (PS_IP_MF | PS_IP_OFFSET))
+	if (frag & (PS_IP_MF | PS_IP_OFFSET)) {
 		p->flags |= PS_PKT_FRAG;
+		p->frag_end = (frag & PS_IP_OFFSET) * 8 + tot_len;
+	}
 	/*
 	 * Options: hlen is at most 60, so the bound stays provable.  Every
 	 * fragment carries the same kind of header, so a later one is judged
@@ -411,6 +418,9 @@ static __always_inline void ps_parse_ipv6(struct ps_cursor *c,
 				return;
 			p->flags |= PS_PKT_FRAG;
 			off = (__be16 *)(eh + 2);
+			if (left >= 8)
+				p->frag_end = (bpf_ntohs(*off) & PS_IP6_OFFSET) +
+					      left - 8;
 			if (bpf_ntohs(*off) & PS_IP6_OFFSET)
 				return;	/* a later fragment: no L4 header */
 		} else if (nexthdr == IPPROTO_AH) {

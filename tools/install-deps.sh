@@ -5,7 +5,7 @@
 set -eu
 PKGS=(
 	clang make gcc libbpf-dev bpftool libelf-dev zlib1g-dev linux-libc-dev	# build
-	iproute2 procps tcpreplay iputils-ping util-linux python3 hping3	# demo and tests
+	iproute2 procps tcpreplay iputils-ping util-linux python3 hping3 python3-scapy	# demo and tests
 )
 missing=()
 for p in "${PKGS[@]}"; do

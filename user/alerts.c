@@ -18,6 +18,21 @@ const struct ps_alert_info ps_alert_catalogue[PS_ALERT_MAX] = {
 		.what = "TCP flags no stack sends: NULL, XMAS (FIN+PSH+URG), SYN+FIN or SYN+RST",
 		.why = "a stealth scan (nmap -sN/-sX), firewall or IDS evasion, or OS fingerprinting",
 	},
+	[PS_ALERT_PING_OF_DEATH] = {
+		.id = "ping_of_death", .severity = PS_SEV_HIGH,
+		.what = "an IP fragment that would reassemble past 65535 bytes (IPv4 and IPv6)",
+		.why = "the oversized-fragment attack that overflows reassembly buffers; no stack sends it",
+	},
+	[PS_ALERT_BOGON_SOURCE] = {
+		.id = "bogon_source", .severity = PS_SEV_MEDIUM,
+		.what = "a source address from the bogon list (default 0/8 127/8 224/4 240/4 ::1 ff00::/8 ::ffff:0:0/96)",
+		.why = "a spoofed source (floods, reflection) or a misconfigured or leaking route",
+	},
+	[PS_ALERT_BACKDOOR_PORT] = {
+		.id = "backdoor_port", .severity = PS_SEV_HIGH,
+		.what = "a TCP SYN to, or a SYN-ACK from, a port known for backdoors and trojans (data/backdoor-ports.txt)",
+		.why = "someone looking for an installed backdoor, or (SYN-ACK out) one listening on this host",
+	},
 };
 
 static const char *const severity_names[] = {
@@ -117,6 +132,21 @@ static void detail_text(char *buf, size_t len, const struct ps_event *e)
 		snprintf(buf, len, "source == destination%s",
 			 e->proto == IPPROTO_TCP || e->proto == IPPROTO_UDP ?
 			 " and source port == destination port" : "");
+		break;
+	case PS_ALERT_PING_OF_DEATH:
+		snprintf(buf, len, "%s fragment reaching %u bytes when reassembled",
+			 e->family == 6 ? "IPv6" : "IPv4", e->frag_end);
+		break;
+	case PS_ALERT_BOGON_SOURCE:
+		snprintf(buf, len, "source address in the bogon list");
+		break;
+	case PS_ALERT_BACKDOOR_PORT:
+		if (e->detail == PS_BACKDOOR_LISTENING)
+			snprintf(buf, len, "this host accepts TCP connections on port %u, known for backdoors",
+				 e->sport);
+		else
+			snprintf(buf, len, "connection attempt to TCP port %u, known for backdoors",
+				 e->dport);
 		break;
 	case PS_ALERT_INVALID_TCP_FLAGS:
 		snprintf(buf, len, "TCP %s, flags 0x%03x",

@@ -27,6 +27,7 @@
 #include "attach.h"
 #include "fields.h"
 #include "host.h"
+#include "lists.h"
 #include "snapshot.h"
 
 #ifndef PS_VERSION
@@ -46,6 +47,8 @@ struct ps_config {
 	const char *pin_path;
 	unsigned int max_ifaces;
 	struct ps_detect_cfg detect;	/* BPF rodata */
+	const char *bogons_file;	/* NULL: the defaults */
+	const char *backdoor_file;	/* NULL: the installed data file */
 	bool verbose;
 	bool json;			/* stats --json */
 };
@@ -97,6 +100,8 @@ static void usage(FILE *f)
 "      --holddown SECS         one alert per key per SECS (default 10)\n"
 "      --disable ID[,ID...]    turn these detectors off (ids: --list-alerts)\n"
 "      --list-alerts           print the alert catalogue and exit\n"
+"      --bogons FILE           bogon source prefixes, one CIDR a line (default: built in)\n"
+"      --backdoor-ports FILE   backdoor TCP ports, one a line (default: data/backdoor-ports.txt)\n"
 "  -v, --verbose               show libbpf's warnings and verifier output\n"
 "  -h, --help                  this text\n"
 "  -V, --version               print the version\n"
@@ -136,7 +141,7 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 {
 	enum { OPT_STATS_JSON = 256, OPT_PIN_PATH, OPT_MAX_IFACES,
 	       OPT_NO_EGRESS, OPT_JSON, OPT_HOLDDOWN, OPT_DISABLE,
-	       OPT_LIST_ALERTS };
+	       OPT_LIST_ALERTS, OPT_BOGONS, OPT_BACKDOOR };
 	static const struct option longopts[] = {
 		{ "hook", required_argument, NULL, 'H' },
 		{ "mode", required_argument, NULL, 'm' },
@@ -151,6 +156,8 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 		{ "holddown", required_argument, NULL, OPT_HOLDDOWN },
 		{ "disable", required_argument, NULL, OPT_DISABLE },
 		{ "list-alerts", no_argument, NULL, OPT_LIST_ALERTS },
+		{ "bogons", required_argument, NULL, OPT_BOGONS },
+		{ "backdoor-ports", required_argument, NULL, OPT_BACKDOOR },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -244,6 +251,12 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 			free(list);
 			break;
 		}
+		case OPT_BOGONS:
+			cfg->bogons_file = optarg;
+			break;
+		case OPT_BACKDOOR:
+			cfg->backdoor_file = optarg;
+			break;
 		case OPT_LIST_ALERTS:
 			ps_alerts_list(stdout);
 			exit(0);
@@ -416,6 +429,52 @@ static bool report(bool text, int stats_fd, int global_fd,
 	return true;
 }
 
+struct ps_lists {
+	struct ps_cidr_list bogons;
+	struct ps_port_list ports;
+};
+
+/* Read the detectors' lists; exit status 2 (bad configuration) or 0. */
+static int read_lists(struct ps_config *cfg, struct ps_lists *l)
+{
+	char path[4096];
+
+	if (!cfg->bogons_file)
+		ps_bogons_default(&l->bogons);
+	else if (ps_cidr_file(cfg->bogons_file, &l->bogons))
+		return 2;
+	if (cfg->backdoor_file) {
+		if (ps_port_file(cfg->backdoor_file, &l->ports))
+			return 2;
+	} else if (!(cfg->detect.enabled & (1U << PS_ALERT_BACKDOOR_PORT))) {
+		l->ports.n = 0;
+	} else if (ps_data_file("backdoor-ports.txt", path, sizeof(path))) {
+		fprintf(stderr, "portsense: warning: no backdoor-ports.txt installed; backdoor_port is off"
+			" (pass --backdoor-ports FILE)\n");
+		cfg->detect.enabled &= ~(1U << PS_ALERT_BACKDOOR_PORT);
+	} else if (ps_port_file(path, &l->ports)) {
+		return 2;
+	}
+	return 0;
+}
+
+/* Put the lists into their maps (after load). 0 or -errno. */
+static int fill_lists(struct portsense_bpf *skel, const struct ps_lists *l)
+{
+	__u8 one = 1;
+	size_t i;
+
+	for (i = 0; i < l->bogons.n; i++)
+		if (bpf_map_update_elem(bpf_map__fd(skel->maps.ps_bogons),
+					&l->bogons.keys[i], &one, BPF_ANY))
+			return -errno;
+	for (i = 0; i < l->ports.n; i++)
+		if (bpf_map_update_elem(bpf_map__fd(skel->maps.ps_bdports),
+					&l->ports.ports[i], &one, BPF_ANY))
+			return -errno;
+	return 0;
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	return ps_alert_print(ctx, data, size);
@@ -441,6 +500,7 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names)
 	struct ring_buffer *rb = NULL;
 	struct ps_alert_out alerts = { .f = stdout, .node = node_name() };
 	struct ps_snapshot prev = {}, final = {};
+	struct ps_lists *lists = NULL;
 	struct timespec start;
 	char path[4096];
 	const char *hook = cfg->attach.hook == PS_HOOK_XDP ? "xdp" : "tc";
@@ -453,8 +513,18 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names)
 		return err;
 	if ((unsigned int)n_ifs > cfg->max_ifaces)
 		return usage_error("%d interfaces but --max-interfaces is %u", n_ifs, cfg->max_ifaces);
-	if (ps_check_caps() || ps_check_bpffs(cfg->pin_path))
+	lists = calloc(1, sizeof(*lists));
+	if (!lists)
 		return 1;
+	err = read_lists(cfg, lists);
+	if (err) {
+		free(lists);
+		return err;
+	}
+	if (ps_check_caps() || ps_check_bpffs(cfg->pin_path)) {
+		free(lists);
+		return 1;
+	}
 	/* One instance per pin path: pins are shared state, not per interface. */
 	lock_fd = ps_lock_pin_dir(cfg->pin_path);
 	if (lock_fd < 0) {
@@ -463,6 +533,7 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names)
 				"  fix: stop it, or give this one its own --pin-path\n", cfg->pin_path);
 		else
 			fprintf(stderr, "portsense: cannot use %s: %s\n", cfg->pin_path, strerror(-lock_fd));
+		free(lists);
 		return 1;
 	}
 
@@ -488,6 +559,11 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names)
 		goto cleanup;
 	}
 	loaded = true;
+	err = fill_lists(skel, lists);
+	if (err) {
+		fprintf(stderr, "portsense: cannot load the detector lists: %s\n", strerror(-err));
+		goto cleanup;
+	}
 	stats_fd = bpf_map__fd(skel->maps.ps_stats);
 	global_fd = bpf_map__fd(skel->maps.ps_global);
 	if (precreate_stats(stats_fd, ifs, n_ifs))
@@ -571,6 +647,7 @@ cleanup:
 		bpf_map__unpin(skel->maps.ps_global, NULL);
 	}
 	portsense_bpf__destroy(skel);
+	free(lists);
 	rmdir(cfg->pin_path);	/* only if empty */
 	close(lock_fd);
 	return ret;

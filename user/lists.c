@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lists.h"
+
+#ifndef PS_DATADIR
+#define PS_DATADIR "/usr/local/share/portsense"
+#endif
+
+int ps_cidr_parse(const char *s, struct ps_lpm_key *k)
+{
+	char addr[INET6_ADDRSTRLEN + 1], *end;
+	const char *slash = strchr(s, '/');
+	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
+	unsigned long plen;
+	__u8 v4[4];
+	int i;
+
+	if (!alen || alen >= sizeof(addr))
+		return -EINVAL;
+	memcpy(addr, s, alen);
+	addr[alen] = '\0';
+	memset(k, 0, sizeof(*k));
+	if (inet_pton(AF_INET, addr, v4) == 1) {
+		k->family = 4;
+		memcpy(k->addr, v4, 4);
+		plen = 32;
+		if (slash) {
+			errno = 0;
+			plen = strtoul(slash + 1, &end, 10);
+			if (errno || *end || end == slash + 1 || plen > 32)
+				return -EINVAL;
+		}
+		k->prefixlen = plen;
+	} else if (inet_pton(AF_INET6, addr, k->addr) == 1) {
+		k->family = 6;
+		plen = 128;
+		if (slash) {
+			errno = 0;
+			plen = strtoul(slash + 1, &end, 10);
+			if (errno || *end || end == slash + 1 || plen > 128)
+				return -EINVAL;
+		}
+		k->prefixlen = plen;
+	} else {
+		return -EINVAL;
+	}
+	/* Host bits set ("10.1.2.3/8") are almost always a typo: refuse. */
+	for (i = k->prefixlen; i < 128; i++)
+		if (k->addr[i / 8] & (0x80 >> (i % 8)))
+			return -EINVAL;
+	k->prefixlen += 8;	/* the family byte */
+	return 0;
+}
+
+void ps_bogons_default(struct ps_cidr_list *l)
+{
+	/* RFC 6890 "not a valid source" and the oracle's martian set. */
+	static const char *const defaults[] = {
+		"0.0.0.0/8", "127.0.0.0/8", "224.0.0.0/4", "240.0.0.0/4",
+		"::1/128", "ff00::/8", "::ffff:0:0/96",
+	};
+	size_t i;
+
+	l->n = 0;
+	for (i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+		if (!ps_cidr_parse(defaults[i], &l->keys[l->n]))
+			l->n++;
+}
+
+/*
+ * Calls @fn on each entry of @path (first word of each non-comment line).
+ * Stops at the first error, which @fn or this function prints.
+ */
+static int each_entry(const char *path, int (*fn)(const char *word, void *ctx),
+		      void *ctx)
+{
+	char line[512], *word, *save;
+	FILE *f = fopen(path, "r");
+	int lineno = 0, err = 0;
+
+	if (!f) {
+		err = -errno;
+		fprintf(stderr, "portsense: cannot read %s: %s\n", path, strerror(errno));
+		return err;
+	}
+	while (!err && fgets(line, sizeof(line), f)) {
+		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			fprintf(stderr, "portsense: %s:%d: line too long\n", path, lineno);
+			err = -EINVAL;
+			break;
+		}
+		line[strcspn(line, "#\r\n")] = '\0';
+		word = strtok_r(line, " \t", &save);
+		if (!word)
+			continue;
+		err = fn(word, ctx);
+		if (err)
+			fprintf(stderr, "portsense: %s:%d: %s '%s'\n", path, lineno,
+				err == -E2BIG ? "too many entries at" : "not valid:", word);
+	}
+	fclose(f);
+	return err;
+}
+
+static int add_cidr(const char *word, void *ctx)
+{
+	struct ps_cidr_list *l = ctx;
+
+	if (l->n >= PS_BOGONS_MAX)
+		return -E2BIG;
+	if (ps_cidr_parse(word, &l->keys[l->n]))
+		return -EINVAL;
+	l->n++;
+	return 0;
+}
+
+int ps_cidr_file(const char *path, struct ps_cidr_list *l)
+{
+	l->n = 0;
+	return each_entry(path, add_cidr, l);
+}
+
+static int add_port(const char *word, void *ctx)
+{
+	struct ps_port_list *l = ctx;
+	unsigned long v;
+	char *end;
+
+	if (l->n >= PS_BACKDOOR_PORTS_MAX)
+		return -E2BIG;
+	errno = 0;
+	v = strtoul(word, &end, 10);
+	if (errno || *end || !v || v > 65535)
+		return -EINVAL;
+	l->ports[l->n++] = v;
+	return 0;
+}
+
+int ps_port_file(const char *path, struct ps_port_list *l)
+{
+	l->n = 0;
+	return each_entry(path, add_port, l);
+}
+
+int ps_data_file(const char *name, char *buf, size_t len)
+{
+	char exe[PATH_MAX], *slash;
+	ssize_t n;
+
+	snprintf(buf, len, "%s/%s", PS_DATADIR, name);
+	if (!access(buf, R_OK))
+		return 0;
+	/* Run from the build tree: build/portsense -> data/NAME. */
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(buf, len, "%s/../data/%s", exe, name);
+			if (!access(buf, R_OK))
+				return 0;
+		}
+	}
+	return -ENOENT;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * lists.h - the detectors' data read at start: the bogon prefixes and the
+ * backdoor ports.  Files are one entry per line, '#' starts a comment; an
+ * error names the file and line.
+ */
+#ifndef PS_LISTS_H
+#define PS_LISTS_H
+
+#include <stddef.h>
+
+#include "portsense.h"
+
+struct ps_cidr_list {
+	struct ps_lpm_key keys[PS_BOGONS_MAX];
+	size_t n;
+};
+
+struct ps_port_list {
+	__u16 ports[PS_BACKDOOR_PORTS_MAX];
+	size_t n;
+};
+
+/* "198.51.100.0/24", "2001:db8::/32" or a bare address. 0 or -EINVAL. */
+int ps_cidr_parse(const char *s, struct ps_lpm_key *k);
+
+/* The default bogon sources (docs/detection.md). */
+void ps_bogons_default(struct ps_cidr_list *l);
+
+/* Read a list file; 0, or -errno after printing file:line and the problem. */
+int ps_cidr_file(const char *path, struct ps_cidr_list *l);
+int ps_port_file(const char *path, struct ps_port_list *l);
+
+/*
+ * The installed (or, when run from the build tree, the source tree's)
+ * copy of data file @name, in @buf.  0 or -ENOENT.
+ */
+int ps_data_file(const char *name, char *buf, size_t len);
+
+#endif /* PS_LISTS_H */
