@@ -38,3 +38,20 @@ if command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
 else
 	skip "not root: exit 1" "setpriv or user nobody missing"
 fi
+
+# Detector lists and options: a bad entry is a configuration error (exit 2)
+# naming the file and line, found before anything is loaded.
+printf '# ok\n10.0.0.0/8\n10.1.0.0/8\n' >"$T_TMP/bogons"
+expect_exit "--bogons: host bits set: exit 2, file:line" 2 "bogons:3: not valid: '10.1.0.0/8'" \
+	"$PORTSENSE" --bogons "$T_TMP/bogons" lo
+printf '2001:db8::/129\n' >"$T_TMP/bogons"
+expect_exit "--bogons: prefix too long: exit 2" 2 "bogons:1: not valid" "$PORTSENSE" --bogons "$T_TMP/bogons" lo
+expect_exit "--bogons: unreadable file: exit 2" 2 "cannot read /nonexistent/bogons" \
+	"$PORTSENSE" --bogons /nonexistent/bogons lo
+printf '31337\n70000\n' >"$T_TMP/ports"
+expect_exit "--backdoor-ports: port out of range: exit 2" 2 "ports:2: not valid: '70000'" \
+	"$PORTSENSE" --backdoor-ports "$T_TMP/ports" lo
+expect_exit "--disable: unknown alert id: exit 2" 2 "no alert called 'nosuch'" "$PORTSENSE" --disable land,nosuch lo
+expect_exit "--holddown: out of range: exit 2" 2 "--holddown needs seconds" "$PORTSENSE" --holddown 100000 lo
+expect_exit "--list-alerts prints every id" 0 "land.*invalid_tcp_flags.*ping_of_death.*bogon_source.*backdoor_port" \
+	"$PORTSENSE" --list-alerts

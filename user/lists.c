@@ -18,7 +18,7 @@ int ps_cidr_parse(const char *s, struct ps_lpm_key *k)
 	char addr[INET6_ADDRSTRLEN + 1], *end;
 	const char *slash = strchr(s, '/');
 	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
-	unsigned long plen;
+	unsigned long plen, max;
 	__u8 v4[4];
 	int i;
 
@@ -30,27 +30,21 @@ int ps_cidr_parse(const char *s, struct ps_lpm_key *k)
 	if (inet_pton(AF_INET, addr, v4) == 1) {
 		k->family = 4;
 		memcpy(k->addr, v4, 4);
-		plen = 32;
-		if (slash) {
-			errno = 0;
-			plen = strtoul(slash + 1, &end, 10);
-			if (errno || *end || end == slash + 1 || plen > 32)
-				return -EINVAL;
-		}
-		k->prefixlen = plen;
+		max = 32;
 	} else if (inet_pton(AF_INET6, addr, k->addr) == 1) {
 		k->family = 6;
-		plen = 128;
-		if (slash) {
-			errno = 0;
-			plen = strtoul(slash + 1, &end, 10);
-			if (errno || *end || end == slash + 1 || plen > 128)
-				return -EINVAL;
-		}
-		k->prefixlen = plen;
+		max = 128;
 	} else {
 		return -EINVAL;
 	}
+	plen = max;
+	if (slash) {
+		errno = 0;
+		plen = strtoul(slash + 1, &end, 10);
+		if (errno || *end || end == slash + 1 || plen > max)
+			return -EINVAL;
+	}
+	k->prefixlen = plen;
 	/* Host bits set ("10.1.2.3/8") are almost always a typo: refuse. */
 	for (i = k->prefixlen; i < 128; i++)
 		if (k->addr[i / 8] & (0x80 >> (i % 8)))
