@@ -41,10 +41,7 @@ struct {
 } ps_events SEC(".maps");
 
 /* Set by the loader before load (struct ps_detect_cfg in portsense.h). */
-const volatile struct ps_detect_cfg ps_cfg = {
-	.holddown_ns = PS_HOLDDOWN_NS_DEFAULT,
-	.enabled = (1U << PS_ALERT_MAX) - 1,
-};
+const volatile struct ps_detect_cfg ps_cfg = PS_DETECT_CFG_DEFAULT;
 
 static __always_inline bool ps_alert_enabled(enum ps_alert a)
 {
@@ -65,13 +62,20 @@ static __always_inline __u64 ps_mix_addr(__u64 h, const __be32 a[4])
 	return ps_mix(h, ((__u64)a[2] << 32) | a[3]);
 }
 
+struct ps_evidence {
+	__u64 count;		/* packets in the window, or 1 */
+	__u64 window_ns;	/* 0 for per-packet detectors */
+	__u64 aux;
+};
+
 /*
  * Emit alert @a for @p unless its key @key was alerted within the
  * hold-down period.  @detail is alert-specific (struct ps_event).
  */
-static __always_inline void ps_alert(enum ps_alert a, __u64 key,
-				     const struct ps_pkt *p, __u32 ifindex,
-				     enum ps_dir dir, __u8 detail)
+static __always_inline void ps_alert_ev(enum ps_alert a, __u64 key,
+					const struct ps_pkt *p, __u32 ifindex,
+					enum ps_dir dir, __u8 detail,
+					const struct ps_evidence *ev)
 {
 	__u32 slot = (__u32)(key >> 32) & (PS_HOLD_SLOTS - 1);
 	struct ps_hold *h = bpf_map_lookup_elem(&ps_hold, &slot);
@@ -114,7 +118,20 @@ static __always_inline void ps_alert(enum ps_alert a, __u64 key,
 	e->frag_end = p->frag_end;
 	e->suppressed = suppressed;
 	e->holddown_ns = ps_cfg.holddown_ns;
+	e->count = ev->count;
+	e->window_ns = ev->window_ns;
+	e->aux = ev->aux;
 	bpf_ringbuf_submit(e, 0);
+}
+
+/* A per-packet detector's alert: this packet is the whole evidence. */
+static __always_inline void ps_alert(enum ps_alert a, __u64 key,
+				     const struct ps_pkt *p, __u32 ifindex,
+				     enum ps_dir dir, __u8 detail)
+{
+	struct ps_evidence ev = { .count = 1 };
+
+	ps_alert_ev(a, key, p, ifindex, dir, detail, &ev);
 }
 
 #endif /* PS_ALERT_H */

@@ -171,6 +171,163 @@ static __always_inline void ps_detect_backdoor(const struct ps_pkt *p,
 }
 
 /*
+ * Rate state, per victim: packets in the current window.  Keyed by the
+ * destination, so a flood from random spoofed sources is one entry, not
+ * one per packet.  LRU: a host has few addresses, and an old victim's entry
+ * may go.
+ */
+struct ps_rate_key {
+	__u32 alert;		/* enum ps_alert */
+	__u32 family;
+	__be32 addr[4];
+};
+
+struct ps_rate {
+	__u64 start_ns;
+	__u64 hits;
+	__u64 aux;		/* smurf: echo requests the victim sent */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PS_RATE_KEYS_MAX);
+	__type(key, struct ps_rate_key);
+	__type(value, struct ps_rate);
+} ps_rates SEC(".maps");
+
+/* The victim's rate entry, its window restarted if it ran out. */
+static __always_inline struct ps_rate *ps_rate_of(enum ps_alert a,
+						   const struct ps_pkt *p,
+						   const __be32 addr[4], __u64 now)
+{
+	struct ps_rate_key k = { .alert = a, .family = p->l3 };
+	struct ps_rate *r;
+
+	__builtin_memcpy(k.addr, addr, 16);
+	r = bpf_map_lookup_elem(&ps_rates, &k);
+	if (!r) {
+		struct ps_rate z = { .start_ns = now };
+
+		bpf_map_update_elem(&ps_rates, &k, &z, BPF_NOEXIST);
+		r = bpf_map_lookup_elem(&ps_rates, &k);
+		if (!r)
+			return NULL;
+	}
+	/* A racing reset on another CPU loses a few counts, never an alert. */
+	if (now - r->start_ns >= ps_cfg.window_ns) {
+		r->start_ns = now;
+		r->hits = 0;
+		r->aux = 0;
+	}
+	return r;
+}
+
+/*
+ * Count one packet toward @a for the victim @addr; alert once the window
+ * holds @threshold (the hold-down keeps it to one alert per period).
+ * @detail goes into the event.  Returns the entry for extra checks.
+ */
+static __always_inline void ps_rate_hit(enum ps_alert a, const struct ps_pkt *p,
+					const __be32 addr[4], __u32 threshold,
+					__u32 ifindex, enum ps_dir dir, __u8 detail)
+{
+	__u64 now = bpf_ktime_get_coarse_ns(), n;
+	struct ps_rate *r = ps_rate_of(a, p, addr, now);
+	struct ps_evidence ev;
+
+	if (!r)
+		return;
+	n = __sync_fetch_and_add(&r->hits, 1) + 1;
+	if (n < threshold)
+		return;
+	/* smurf (victim): replies to requests it sent are no reflection. */
+	if (a == PS_ALERT_SMURF && detail == PS_SMURF_VICTIM && n <= 10 * r->aux)
+		return;
+	ev.count = n;
+	ev.window_ns = ps_cfg.window_ns;
+	ev.aux = r->aux;
+	ps_alert_ev(a, ps_mix(ps_mix_addr(a, addr), detail), p, ifindex, dir,
+		    detail, &ev);
+}
+
+static __always_inline bool ps_icmp_echo(const struct ps_pkt *p, bool request)
+{
+	if (!(p->flags & PS_PKT_ICMP_TYPE))
+		return false;
+	if (p->l3 == PS_L3_IPV4 && p->l4_proto == IPPROTO_ICMP)
+		return p->icmp_type == (request ? PS_ICMP_ECHO : PS_ICMP_ECHOREPLY);
+	if (p->l3 == PS_L3_IPV6 && p->l4_proto == IPPROTO_ICMPV6)
+		return p->icmp_type == (request ? PS_ICMPV6_ECHO_REQUEST :
+					PS_ICMPV6_ECHO_REPLY);
+	return false;
+}
+
+/* Broadcast or multicast at L2 or L3: what a Smurf or Fraggle trigger uses. */
+static __always_inline bool ps_to_group(const struct ps_pkt *p)
+{
+	__u8 first = ((const __u8 *)p->daddr)[0];
+
+	if (p->flags & PS_PKT_L2_MCAST)
+		return true;
+	if (p->l3 == PS_L3_IPV4)
+		return p->daddr[0] == 0xffffffff || (first & 0xf0) == 0xe0;
+	return first == 0xff;
+}
+
+/*
+ * The floods and their reflections, per victim and window (default 1 s):
+ * - icmp_flood: echo requests to one host at or above icmp_flood;
+ * - rst_flood: TCP RSTs to one host at or above rst_flood;
+ * - smurf (victim): echo replies to a host at or above smurf_replies and
+ *   more than ten times the requests it sent (seen on egress);
+ * - smurf (amplifier): echo requests to a broadcast or multicast address
+ *   at or above smurf_bcast (a single admin's 'ping -b' stays under);
+ * - fraggle: UDP to echo (7) or chargen (19) at a broadcast or multicast
+ *   address: no legitimate use, every packet is evidence.
+ */
+static __always_inline void ps_detect_floods(const struct ps_pkt *p,
+					     __u32 ifindex, enum ps_dir dir)
+{
+	if (dir == PS_DIR_EGRESS) {
+		/* The host's own echo requests excuse the replies it gets. */
+		if (ps_alert_enabled(PS_ALERT_SMURF) && ps_icmp_echo(p, true)) {
+			struct ps_rate *r = ps_rate_of(PS_ALERT_SMURF, p, p->saddr,
+						       bpf_ktime_get_coarse_ns());
+
+			if (r)
+				__sync_fetch_and_add(&r->aux, 1);
+		}
+		return;
+	}
+	if (ps_icmp_echo(p, true)) {
+		if (ps_to_group(p)) {
+			if (ps_alert_enabled(PS_ALERT_SMURF))
+				ps_rate_hit(PS_ALERT_SMURF, p, p->daddr, ps_cfg.smurf_bcast,
+					    ifindex, dir, PS_SMURF_AMPLIFIER);
+		} else if (ps_alert_enabled(PS_ALERT_ICMP_FLOOD)) {
+			ps_rate_hit(PS_ALERT_ICMP_FLOOD, p, p->daddr, ps_cfg.icmp_flood,
+				    ifindex, dir, 0);
+		}
+	} else if (ps_icmp_echo(p, false)) {
+		if (ps_alert_enabled(PS_ALERT_SMURF))
+			ps_rate_hit(PS_ALERT_SMURF, p, p->daddr, ps_cfg.smurf_replies,
+				    ifindex, dir, PS_SMURF_VICTIM);
+	} else if (p->l4_proto == IPPROTO_TCP && (p->flags & PS_PKT_L4_DONE) &&
+		   (p->tcp_flags & PS_TH_RST)) {
+		if (ps_alert_enabled(PS_ALERT_RST_FLOOD))
+			ps_rate_hit(PS_ALERT_RST_FLOOD, p, p->daddr, ps_cfg.rst_flood,
+				    ifindex, dir, 0);
+	} else if (p->l4_proto == IPPROTO_UDP && (p->flags & PS_PKT_L4_DONE) &&
+		   (p->dport == 7 || p->dport == 19) && ps_to_group(p)) {
+		if (ps_alert_enabled(PS_ALERT_FRAGGLE))
+			ps_alert(PS_ALERT_FRAGGLE,
+				 ps_mix_addr(ps_mix_addr(PS_ALERT_FRAGGLE, p->saddr),
+					     p->daddr),
+				 p, ifindex, dir, 0);
+	}
+}
+
+/*
  * Run every enabled detector on one frame.  A global function: the frame
  * arrives parsed (plain values, no packet pointers), so the verifier checks
  * the detectors once instead of once per parser path.
@@ -184,6 +341,7 @@ __attribute__((noinline)) int ps_detect(const struct ps_pkt *p, __u32 ifindex,
 	if (dir == PS_DIR_EGRESS) {
 		if (ps_alert_enabled(PS_ALERT_BACKDOOR_PORT))
 			ps_detect_backdoor(p, ifindex, dir);
+		ps_detect_floods(p, ifindex, dir);
 		return 0;
 	}
 	if (ps_alert_enabled(PS_ALERT_LAND))
@@ -196,6 +354,7 @@ __attribute__((noinline)) int ps_detect(const struct ps_pkt *p, __u32 ifindex,
 		ps_detect_bogon(p, ifindex, dir);
 	if (ps_alert_enabled(PS_ALERT_BACKDOOR_PORT))
 		ps_detect_backdoor(p, ifindex, dir);
+	ps_detect_floods(p, ifindex, dir);
 	return 0;
 }
 

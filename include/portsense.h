@@ -103,6 +103,10 @@ enum ps_alert {
 	PS_ALERT_PING_OF_DEATH,
 	PS_ALERT_BOGON_SOURCE,
 	PS_ALERT_BACKDOOR_PORT,
+	PS_ALERT_ICMP_FLOOD,
+	PS_ALERT_RST_FLOOD,
+	PS_ALERT_SMURF,
+	PS_ALERT_FRAGGLE,
 	PS_ALERT_MAX,
 };
 
@@ -125,6 +129,12 @@ enum ps_tcp_invalid {
 enum ps_backdoor_kind {
 	PS_BACKDOOR_PROBE = 1,		/* a SYN in to a backdoor port */
 	PS_BACKDOOR_LISTENING,		/* a SYN-ACK out: something listens */
+};
+
+/* ps_event.detail for smurf. */
+enum ps_smurf_kind {
+	PS_SMURF_VICTIM = 1,		/* echo replies flood a host that asked none */
+	PS_SMURF_AMPLIFIER,		/* echo requests to a broadcast address */
 };
 
 /*
@@ -161,6 +171,13 @@ struct ps_event {
 	__u32 frag_end;		/* ping_of_death: reassembled size implied */
 	__u32 suppressed;	/* alerts for this key held down since the last */
 	__u64 holddown_ns;	/* the hold-down period this alert opens */
+	/*
+	 * The evidence: rate detectors, packets in the window that crossed
+	 * the threshold (window_ns); per-packet detectors, 1 and window 0.
+	 */
+	__u64 count;
+	__u64 window_ns;
+	__u64 aux;		/* smurf: echo requests the victim sent */
 };
 
 /*
@@ -169,8 +186,32 @@ struct ps_event {
  */
 struct ps_detect_cfg {
 	__u64 holddown_ns;		/* one alert per key per this period */
+	__u64 window_ns;		/* rate detectors count per this window */
 	__u32 enabled;			/* bit (1 << enum ps_alert) */
+	/* Packets per window to one victim (docs/detection.md says why). */
+	__u32 icmp_flood;
+	__u32 rst_flood;
+	__u32 smurf_replies;
+	__u32 smurf_bcast;
 };
+
+#define PS_WINDOW_NS_DEFAULT		(1000ULL * 1000 * 1000)	/* 1 s */
+#define PS_ICMP_FLOOD_DEFAULT		1000
+#define PS_RST_FLOOD_DEFAULT		1000
+#define PS_SMURF_REPLIES_DEFAULT	1000
+#define PS_SMURF_BCAST_DEFAULT		10
+#define PS_RATE_KEYS_MAX		8192
+
+/* The defaults, for the BPF rodata and the loader alike. */
+#define PS_DETECT_CFG_DEFAULT {					\
+	.holddown_ns = PS_HOLDDOWN_NS_DEFAULT,			\
+	.window_ns = PS_WINDOW_NS_DEFAULT,			\
+	.enabled = (1U << PS_ALERT_MAX) - 1,			\
+	.icmp_flood = PS_ICMP_FLOOD_DEFAULT,			\
+	.rst_flood = PS_RST_FLOOD_DEFAULT,			\
+	.smurf_replies = PS_SMURF_REPLIES_DEFAULT,		\
+	.smurf_bcast = PS_SMURF_BCAST_DEFAULT,			\
+}
 
 #define PS_HOLDDOWN_NS_DEFAULT	(10ULL * 1000 * 1000 * 1000)	/* 10 s */
 #define PS_HOLD_SLOTS		4096	/* hold-down table, power of two */

@@ -77,6 +77,8 @@ enum {
 	PS_PKT_L4_DONE       = 1 << 6,	/* l4_proto's header complete */
 	PS_PKT_ADDR          = 1 << 7,	/* saddr/daddr were read */
 	PS_PKT_ICMP_TYPE     = 1 << 8,	/* icmp_type was read */
+	PS_PKT_L2_BCAST      = 1 << 9,	/* Ethernet destination ff:ff:ff:ff:ff:ff */
+	PS_PKT_L2_MCAST      = 1 << 10,	/* Ethernet group address (incl. bcast) */
 };
 
 /* What the parser learned about one frame.  Ports are host byte order. */
@@ -144,6 +146,12 @@ static __always_inline __be16 ps_parse_eth(struct ps_cursor *c,
 
 	if (!eth)
 		return 0;
+	if (eth->h_dest[0] & 1) {
+		p->flags |= PS_PKT_L2_MCAST;
+		if ((eth->h_dest[0] & eth->h_dest[1] & eth->h_dest[2] &
+		     eth->h_dest[3] & eth->h_dest[4] & eth->h_dest[5]) == 0xff)
+			p->flags |= PS_PKT_L2_BCAST;
+	}
 	proto = eth->h_proto;
 	/* One pass more than PS_VLAN_MAX so a third tag is noticed. */
 #pragma unroll

@@ -178,6 +178,49 @@ if start_portsense "$B" "$LOG" psb0 -o json --interval 0 --pin-path "$PIN"; then
 	stop_ok "default lists run exits 0"
 fi
 
+# Floods and reflections, per victim and 1 s window (hping3 --faster, bounded
+# counts; scapy for broadcast triggers).
+if start_portsense "$B" "$LOG" psb0 -o json --interval 0 --pin-path "$PIN"; then
+	hping -1 -c 5 -i u200000
+	sleep 0.2
+	expect_alert "5 pings are no icmp_flood" 0 icmp_flood
+	timeout 20 ip netns exec "$A" hping3 -q -1 --faster -c 3000 198.18.0.2 >/dev/null 2>&1
+	wait_alert 1 icmp_flood dst_ip=198.18.0.2 && expect_alert "icmp_flood: 3000 echo requests at full speed, one alert" 1 icmp_flood ||
+		not_ok "icmp_flood: 3000 echo requests at full speed, one alert" "none"
+	timeout 20 ip netns exec "$A" hping3 -q -R --faster -c 3000 -p 80 198.18.0.2 >/dev/null 2>&1
+	wait_alert 1 rst_flood dst_ip=198.18.0.2 && expect_alert "rst_flood: 3000 RSTs at full speed, one alert" 1 rst_flood ||
+		not_ok "rst_flood: 3000 RSTs at full speed, one alert" "none"
+	# Spoofed echo replies to B, which asked nothing: the reflected half of Smurf.
+	timeout 20 ip netns exec "$A" hping3 -q -1 -C 0 --faster -c 3000 198.18.0.2 >/dev/null 2>&1
+	wait_alert 1 smurf dst_ip=198.18.0.2 && ok "smurf (victim): unsolicited echo reply flood alerts" ||
+		not_ok "smurf (victim): unsolicited echo reply flood alerts" "none"
+	mac=ff:ff:ff:ff:ff:ff
+	timeout 30 ip netns exec "$A" $PY -c '
+import logging
+logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
+from scapy.all import Ether, IP, ICMP, UDP, sendp
+b = "ff:ff:ff:ff:ff:ff"
+sendp(Ether(dst=b) / IP(src="198.18.0.50", dst="198.18.0.255") / ICMP(), iface="psa0",
+      count=20, inter=0.01, verbose=False)
+sendp(Ether(dst=b) / IP(src="198.18.0.51", dst="198.18.0.255") / UDP(sport=7, dport=7), iface="psa0",
+      count=2, verbose=False)' || not_ok "scapy broadcast triggers sent" "scapy failed"
+	wait_alert 1 smurf dst_ip=198.18.0.255 && ok "smurf (amplifier): 20 echo requests to the broadcast address alert" ||
+		not_ok "smurf (amplifier): 20 echo requests to the broadcast address alert" "none: $(tail -n 1 "$OUT")"
+	wait_alert 1 fraggle dst_port=7 && expect_alert "fraggle: UDP echo to the broadcast address, one alert" 1 fraggle ||
+		not_ok "fraggle: UDP echo to the broadcast address, one alert" "none"
+	stop_ok "flood run exits 0"
+else
+	not_ok "floods: portsense starts" "$(tail -n 3 "$LOG" | tr '\n' ' ')"
+fi
+
+# --threshold: a lower icmp_flood threshold fires on less.
+if start_portsense "$B" "$LOG" psb0 -o json --interval 0 --threshold icmp_flood=20 --pin-path "$PIN"; then
+	hping -1 -c 30 -i u5000
+	wait_alert 1 icmp_flood && ok "--threshold icmp_flood=20: 30 fast pings alert" ||
+		not_ok "--threshold icmp_flood=20: 30 fast pings alert" "none"
+	stop_ok "threshold run exits 0"
+fi
+
 # --disable: the detector is off in the kernel.
 if start_portsense "$B" "$LOG" psb0 -o json --interval 0 --disable invalid_tcp_flags --pin-path "$PIN"; then
 	hping -c 3 -a 198.18.1.9 -F -P -U -p 80

@@ -55,3 +55,6 @@ expect_exit "--disable: unknown alert id: exit 2" 2 "no alert called 'nosuch'" "
 expect_exit "--holddown: out of range: exit 2" 2 "--holddown needs seconds" "$PORTSENSE" --holddown 100000 lo
 expect_exit "--list-alerts prints every id" 0 "land.*invalid_tcp_flags.*ping_of_death.*bogon_source.*backdoor_port" \
 	"$PORTSENSE" --list-alerts
+expect_exit "--threshold: unknown name: exit 2" 2 "no threshold called 'foo'" "$PORTSENSE" --threshold foo=3 lo
+expect_exit "--threshold: not a number: exit 2" 2 "--threshold needs NAME=N" "$PORTSENSE" --threshold icmp_flood=x lo
+expect_exit "--window: out of range: exit 2" 2 "--window needs seconds" "$PORTSENSE" --window 0 lo

@@ -33,6 +33,26 @@ const struct ps_alert_info ps_alert_catalogue[PS_ALERT_MAX] = {
 		.what = "a TCP SYN to, or a SYN-ACK from, a port known for backdoors and trojans (data/backdoor-ports.txt)",
 		.why = "someone looking for an installed backdoor, or (SYN-ACK out) one listening on this host",
 	},
+	[PS_ALERT_ICMP_FLOOD] = {
+		.id = "icmp_flood", .severity = PS_SEV_HIGH,
+		.what = "ICMP/ICMPv6 echo requests to one host at or above --threshold icmp_flood per window (default 1000/s)",
+		.why = "a ping flood (hping3 --flood, ping -f) exhausting the link or the host's CPU",
+	},
+	[PS_ALERT_RST_FLOOD] = {
+		.id = "rst_flood", .severity = PS_SEV_HIGH,
+		.what = "TCP RSTs to one host at or above --threshold rst_flood per window (default 1000/s)",
+		.why = "an RST flood tearing down or probing connections, or backscatter of a flood spoofing this host",
+	},
+	[PS_ALERT_SMURF] = {
+		.id = "smurf", .severity = PS_SEV_HIGH,
+		.what = "echo replies flooding a host that sent (almost) no requests, or echo requests to a broadcast/multicast address",
+		.why = "a Smurf attack: requests with the victim's address sent to a broadcast address make every host reply to it",
+	},
+	[PS_ALERT_FRAGGLE] = {
+		.id = "fraggle", .severity = PS_SEV_HIGH,
+		.what = "UDP to echo (7) or chargen (19) at a broadcast or multicast address",
+		.why = "a Fraggle attack: the UDP variant of Smurf, amplified by echo/chargen servers on the segment",
+	},
 };
 
 static const char *const severity_names[] = {
@@ -148,6 +168,29 @@ static void detail_text(char *buf, size_t len, const struct ps_event *e)
 			snprintf(buf, len, "connection attempt to TCP port %u, known for backdoors",
 				 e->dport);
 		break;
+	case PS_ALERT_ICMP_FLOOD:
+		snprintf(buf, len, "%llu echo requests in %llu ms", (unsigned long long)e->count,
+			 (unsigned long long)(e->window_ns / 1000000));
+		break;
+	case PS_ALERT_RST_FLOOD:
+		snprintf(buf, len, "%llu TCP RSTs in %llu ms", (unsigned long long)e->count,
+			 (unsigned long long)(e->window_ns / 1000000));
+		break;
+	case PS_ALERT_SMURF:
+		if (e->detail == PS_SMURF_AMPLIFIER)
+			snprintf(buf, len, "%llu echo requests to a broadcast/multicast address in %llu ms",
+				 (unsigned long long)e->count,
+				 (unsigned long long)(e->window_ns / 1000000));
+		else
+			snprintf(buf, len, "%llu echo replies in %llu ms to a host that sent %llu requests",
+				 (unsigned long long)e->count,
+				 (unsigned long long)(e->window_ns / 1000000),
+				 (unsigned long long)e->aux);
+		break;
+	case PS_ALERT_FRAGGLE:
+		snprintf(buf, len, "UDP to port %u (%s) at a broadcast/multicast address", e->dport,
+			 e->dport == 7 ? "echo" : "chargen");
+		break;
 	case PS_ALERT_INVALID_TCP_FLAGS:
 		snprintf(buf, len, "TCP %s, flags 0x%03x",
 			 e->detail < sizeof(tcp_invalid_names) / sizeof(tcp_invalid_names[0]) &&
@@ -165,12 +208,25 @@ int ps_alert_print(struct ps_alert_out *o, const void *data, size_t size)
 	const struct ps_alert_info *a;
 	char ts[64], src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
 	char ifname[IF_NAMESIZE], detail[160];
+	unsigned long long count, window_ms;
 	int af;
 	bool ports;
 
 	/* A short or unknown record is dropped, never half printed. */
 	if (size < sizeof(*e) || e->alert >= PS_ALERT_MAX)
 		return 0;
+	/*
+	 * Rate detectors: packets in the window that crossed the threshold.
+	 * Per-packet ones: packets since the previous alert for the key, over
+	 * (at most) the hold-down period.
+	 */
+	if (e->window_ns) {
+		count = e->count;
+		window_ms = e->window_ns / 1000000;
+	} else {
+		count = e->count + e->suppressed;
+		window_ms = e->holddown_ns / 1000000;
+	}
 	a = &ps_alert_catalogue[e->alert];
 	af = e->family == 6 ? AF_INET6 : AF_INET;
 	inet_ntop(af, e->saddr, src, sizeof(src));
@@ -193,9 +249,8 @@ int ps_alert_print(struct ps_alert_out *o, const void *data, size_t size)
 			fprintf(o->f, "\"src_port\":%u,\"dst_port\":%u,", e->sport, e->dport);
 		else
 			fputs("\"src_port\":null,\"dst_port\":null,", o->f);
-		fprintf(o->f, "\"count\":%u,\"suppressed\":%u,\"window_ms\":%llu,\"detail\":\"",
-			e->suppressed + 1, e->suppressed,
-			(unsigned long long)(e->holddown_ns / 1000000));
+		fprintf(o->f, "\"count\":%llu,\"suppressed\":%u,\"window_ms\":%llu,\"detail\":\"",
+			count, e->suppressed, window_ms);
 		put_escaped(o->f, detail, true);
 		fputs("\",\"explanation\":\"", o->f);
 		put_escaped(o->f, a->why, true);

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -99,6 +100,8 @@ static void usage(FILE *f)
 "      --max-interfaces N      interfaces one instance can count (default %d)\n"
 "      --holddown SECS         one alert per key per SECS (default 10)\n"
 "      --disable ID[,ID...]    turn these detectors off (ids: --list-alerts)\n"
+"      --threshold NAME=N      icmp_flood, rst_flood, smurf_replies, smurf_bcast: packets per window\n"
+"      --window SECS           window of the rate detectors (default 1)\n"
 "      --list-alerts           print the alert catalogue and exit\n"
 "      --bogons FILE           bogon source prefixes, one CIDR a line (default: built in)\n"
 "      --backdoor-ports FILE   backdoor TCP ports, one a line (default: data/backdoor-ports.txt)\n"
@@ -141,7 +144,8 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 {
 	enum { OPT_STATS_JSON = 256, OPT_PIN_PATH, OPT_MAX_IFACES,
 	       OPT_NO_EGRESS, OPT_JSON, OPT_HOLDDOWN, OPT_DISABLE,
-	       OPT_LIST_ALERTS, OPT_BOGONS, OPT_BACKDOOR };
+	       OPT_LIST_ALERTS, OPT_BOGONS, OPT_BACKDOOR, OPT_THRESHOLD,
+	       OPT_WINDOW };
 	static const struct option longopts[] = {
 		{ "hook", required_argument, NULL, 'H' },
 		{ "mode", required_argument, NULL, 'm' },
@@ -157,6 +161,8 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 		{ "disable", required_argument, NULL, OPT_DISABLE },
 		{ "list-alerts", no_argument, NULL, OPT_LIST_ALERTS },
 		{ "bogons", required_argument, NULL, OPT_BOGONS },
+		{ "threshold", required_argument, NULL, OPT_THRESHOLD },
+		{ "window", required_argument, NULL, OPT_WINDOW },
 		{ "backdoor-ports", required_argument, NULL, OPT_BACKDOOR },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -249,6 +255,41 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 				cfg->detect.enabled &= ~(1U << a);
 			}
 			free(list);
+			break;
+		}
+		case OPT_THRESHOLD: {
+			static const struct { const char *name; size_t off; } knobs[] = {
+				{ "icmp_flood", offsetof(struct ps_detect_cfg, icmp_flood) },
+				{ "rst_flood", offsetof(struct ps_detect_cfg, rst_flood) },
+				{ "smurf_replies", offsetof(struct ps_detect_cfg, smurf_replies) },
+				{ "smurf_bcast", offsetof(struct ps_detect_cfg, smurf_bcast) },
+			};
+			const char *eq = strchr(optarg, '=');
+			unsigned long v;
+			size_t k;
+
+			errno = 0;
+			v = eq ? strtoul(eq + 1, &end, 10) : 0;
+			if (!eq || errno || end == eq + 1 || *end || !v || v > 100000000)
+				return usage_error("--threshold needs NAME=N (N 1..100000000), not '%s'", optarg);
+			for (k = 0; k < sizeof(knobs) / sizeof(knobs[0]); k++) {
+				if (strlen(knobs[k].name) == (size_t)(eq - optarg) &&
+				    !strncmp(knobs[k].name, optarg, eq - optarg)) {
+					*(__u32 *)((char *)&cfg->detect + knobs[k].off) = v;
+					break;
+				}
+			}
+			if (k == sizeof(knobs) / sizeof(knobs[0]))
+				return usage_error("--threshold: no threshold called '%.*s' (icmp_flood, rst_flood, smurf_replies, smurf_bcast)",
+						   (int)(eq - optarg), optarg);
+			break;
+		}
+		case OPT_WINDOW: {
+			double secs;
+
+			if (parse_secs(optarg, &secs) || secs < 0.01 || secs > 3600)
+				return usage_error("--window needs seconds (0.01..3600), not '%s'", optarg);
+			cfg->detect.window_ns = (__u64)(secs * 1e9);
 			break;
 		}
 		case OPT_BOGONS:
@@ -776,10 +817,7 @@ int main(int argc, char **argv)
 		.interval = 1,
 		.pin_path = PS_PIN_PATH_DEFAULT,
 		.max_ifaces = PS_MAX_IFACES_DEFAULT,
-		.detect = {
-			.holddown_ns = PS_HOLDDOWN_NS_DEFAULT,
-			.enabled = (1U << PS_ALERT_MAX) - 1,
-		},
+		.detect = PS_DETECT_CFG_DEFAULT,
 	};
 	const char *sub = NULL;
 	int err;
