@@ -59,14 +59,35 @@ __attribute__((noinline)) int ps_account(const struct ps_pkt *p, __u64 len,
 	return 0;
 }
 
+/*
+ * The parser, once per hook, as global functions: each is verified once,
+ * and its callers see only the parsed result, so the stages after it do
+ * not multiply the parser's many paths.
+ */
+__attribute__((noinline)) int ps_parse_xdp(struct xdp_md *ctx, struct ps_pkt *p)
+{
+	if (!p)
+		return 0;
+	ps_parse((void *)(long)ctx->data, (void *)(long)ctx->data_end, 0, p);
+	return 0;
+}
+
+__attribute__((noinline)) int ps_parse_skb(struct __sk_buff *skb, __u32 hw_tags,
+					    struct ps_pkt *p)
+{
+	if (!p)
+		return 0;
+	ps_parse((void *)(long)skb->data, (void *)(long)skb->data_end,
+		 hw_tags & 1, p);
+	return 0;
+}
+
 SEC("xdp.frags")
 int ps_xdp(struct xdp_md *ctx)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
 	struct ps_pkt pkt;
 
-	ps_parse(data, data_end, 0, &pkt);
+	ps_parse_xdp(ctx, &pkt);
 	/* Whole frame: headers are in the first buffer, bytes are in all. */
 	ps_account(&pkt, bpf_xdp_get_buff_len(ctx), ctx->ingress_ifindex,
 		   PS_DIR_INGRESS);
@@ -76,10 +97,8 @@ int ps_xdp(struct xdp_md *ctx)
 
 static __always_inline int ps_tc(struct __sk_buff *skb, enum ps_dir dir)
 {
-	__u32 len = skb->len;
-	__u8 hw_tags = 0;
+	__u32 len = skb->len, hw_tags = 0;
 	struct ps_pkt pkt;
-	void *data, *data_end;
 
 	/*
 	 * On receive the kernel moves the outer VLAN tag into skb metadata
@@ -90,9 +109,7 @@ static __always_inline int ps_tc(struct __sk_buff *skb, enum ps_dir dir)
 		hw_tags = 1;
 		len += 4;
 	}
-	data = (void *)(long)skb->data;
-	data_end = (void *)(long)skb->data_end;
-	ps_parse(data, data_end, hw_tags, &pkt);
+	ps_parse_skb(skb, hw_tags, &pkt);
 
 	/*
 	 * A header ran past the linear data while the skb holds more (a jumbo
@@ -102,12 +119,11 @@ static __always_inline int ps_tc(struct __sk_buff *skb, enum ps_dir dir)
 	 */
 	if (pkt.flags & PS_PKT_CUT) {
 		__u32 want = skb->len < PS_TC_PULL_LEN ? skb->len : PS_TC_PULL_LEN;
+		void *data = (void *)(long)skb->data;
+		void *data_end = (void *)(long)skb->data_end;
 
-		if (data + want > data_end && !bpf_skb_pull_data(skb, want)) {
-			data = (void *)(long)skb->data;
-			data_end = (void *)(long)skb->data_end;
-			ps_parse(data, data_end, hw_tags, &pkt);
-		}
+		if (data + want > data_end && !bpf_skb_pull_data(skb, want))
+			ps_parse_skb(skb, hw_tags, &pkt);
 	}
 	ps_account(&pkt, len, skb->ifindex, dir);
 	ps_detect(&pkt, skb->ifindex, dir);

@@ -35,6 +35,19 @@ struct {
 	__type(value, struct ps_hold);
 } ps_hold SEC(".maps");
 
+/* Per alert id: alerts sent in the current second (the budget). */
+struct ps_budget {
+	__u64 start_ns;
+	__u64 sent;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PS_ALERT_MAX);
+	__type(key, __u32);
+	__type(value, struct ps_budget);
+} ps_budget SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);
@@ -77,19 +90,34 @@ static __always_inline void ps_alert_ev(enum ps_alert a, __u64 key,
 					enum ps_dir dir, __u8 detail,
 					const struct ps_evidence *ev)
 {
-	__u32 slot = (__u32)(key >> 32) & (PS_HOLD_SLOTS - 1);
+	__u32 slot = (__u32)(key >> 32) & (PS_HOLD_SLOTS - 1), id = a;
 	struct ps_hold *h = bpf_map_lookup_elem(&ps_hold, &slot);
+	struct ps_budget *b = bpf_map_lookup_elem(&ps_budget, &id);
 	struct ps_event *e;
 	__u64 now = bpf_ktime_get_coarse_ns();
 	__u32 suppressed = 0;
 
-	if (!h)
+	if (!h || !b)
 		return;
-	if (h->key == key && now < h->until_ns) {
+	if (h->key == key && (__s64)(h->until_ns - now) > 0) {
 		__sync_fetch_and_add(&h->suppressed, 1);
 		ps_global_add(PS_G_ALERTS_SUPPRESSED);
 		return;
 	}
+	/*
+	 * The id's budget for this second: beyond it (a spoofed flood, each
+	 * packet a new key) alerts are counted, not sent, so neither the ring
+	 * buffer nor the reader drowns.  Races only let a few more through.
+	 */
+	if ((__s64)(now - b->start_ns) >= 1000000000LL) {
+		b->start_ns = now;
+		b->sent = 0;
+	}
+	if (b->sent >= ps_cfg.alert_rate) {
+		ps_global_add(PS_G_ALERTS_RATELIMITED);
+		return;
+	}
+	__sync_fetch_and_add(&b->sent, 1);
 	if (h->key == key)
 		suppressed = h->suppressed;
 	h->key = key;
@@ -98,8 +126,10 @@ static __always_inline void ps_alert_ev(enum ps_alert a, __u64 key,
 
 	e = bpf_ringbuf_reserve(&ps_events, sizeof(*e), 0);
 	if (!e) {
-		/* Counted, never silent; the next packet of the key may retry. */
+		/* Counted, never silent; the next packet of the key retries
+		 * and still carries the held-down count. */
 		h->until_ns = 0;
+		h->suppressed = suppressed;
 		ps_global_add(PS_G_EVENTS_LOST);
 		return;
 	}
@@ -117,6 +147,7 @@ static __always_inline void ps_alert_ev(enum ps_alert a, __u64 key,
 	e->tcp_flags = p->tcp_flags;
 	e->frag_end = p->frag_end;
 	e->suppressed = suppressed;
+	e->pad = 0;
 	e->holddown_ns = ps_cfg.holddown_ns;
 	e->count = ev->count;
 	e->window_ns = ev->window_ns;

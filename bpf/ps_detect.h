@@ -79,7 +79,9 @@ static __always_inline void ps_detect_tcp_flags(const struct ps_pkt *p,
 static __always_inline void ps_detect_pod(const struct ps_pkt *p,
 					  __u32 ifindex, enum ps_dir dir)
 {
-	if (!(p->flags & PS_PKT_FRAG) || p->frag_end <= 65535)
+	/* A jumbogram's frag_end is measured against no real length: skip. */
+	if (!(p->flags & PS_PKT_FRAG) || (p->flags & PS_PKT_JUMBO) ||
+	    p->frag_end <= 65535)
 		return;
 	ps_alert(PS_ALERT_PING_OF_DEATH,
 		 ps_mix_addr(ps_mix_addr(PS_ALERT_PING_OF_DEATH, p->saddr),
@@ -109,8 +111,10 @@ static __always_inline void ps_detect_bogon(const struct ps_pkt *p,
 	struct ps_lpm_key k = {};
 
 	if (p->l3 == PS_L3_IPV4) {
-		if (!p->saddr[0] && p->l4_proto == IPPROTO_UDP &&
-		    p->sport == 68 && p->dport == 67)
+		/* DHCP discovery; IGMP queries of a querier with no address. */
+		if (!p->saddr[0] &&
+		    ((p->l4_proto == IPPROTO_UDP && p->sport == 68 && p->dport == 67) ||
+		     p->l4_proto == IPPROTO_IGMP))
 			return;
 		k.prefixlen = 8 + 32;
 		k.family = 4;
@@ -213,8 +217,11 @@ static __always_inline struct ps_rate *ps_rate_of(enum ps_alert a,
 		if (!r)
 			return NULL;
 	}
-	/* A racing reset on another CPU loses a few counts, never an alert. */
-	if (now - r->start_ns >= ps_cfg.window_ns) {
+	/*
+	 * Signed: another CPU may just have restarted the window at a later
+	 * "now" than ours.  A racing reset loses a few counts, never an alert.
+	 */
+	if ((__s64)(now - r->start_ns) >= (__s64)ps_cfg.window_ns) {
 		r->start_ns = now;
 		r->hits = 0;
 		r->aux = 0;
@@ -237,8 +244,14 @@ static __always_inline void ps_rate_hit(enum ps_alert a, const struct ps_pkt *p,
 
 	if (!r)
 		return;
+	/*
+	 * Past the threshold this window has had its chance to alert: a plain
+	 * load, so a flood does not keep every CPU writing one cache line.
+	 */
+	if (r->hits >= threshold)
+		return;
 	n = __sync_fetch_and_add(&r->hits, 1) + 1;
-	if (n < threshold)
+	if (n != threshold)
 		return;
 	/* smurf (victim): replies to requests it sent are no reflection. */
 	if (a == PS_ALERT_SMURF && detail == PS_SMURF_VICTIM && n <= 10 * r->aux)
@@ -309,7 +322,8 @@ static __always_inline void ps_detect_floods(const struct ps_pkt *p,
 				    ifindex, dir, 0);
 		}
 	} else if (ps_icmp_echo(p, false)) {
-		if (ps_alert_enabled(PS_ALERT_SMURF))
+		/* Without egress the host's own requests are invisible. */
+		if (ps_alert_enabled(PS_ALERT_SMURF) && ps_cfg.egress)
 			ps_rate_hit(PS_ALERT_SMURF, p, p->daddr, ps_cfg.smurf_replies,
 				    ifindex, dir, PS_SMURF_VICTIM);
 	} else if (p->l4_proto == IPPROTO_TCP && (p->flags & PS_PKT_L4_DONE) &&

@@ -89,7 +89,8 @@ enum ps_extra {
 enum ps_global {
 	PS_G_STATS_FULL = 0,		/* packet not counted: ps_stats full */
 	PS_G_EVENTS_LOST,		/* alert not delivered: ring buffer full */
-	PS_G_ALERTS_SUPPRESSED,		/* alert held down (same key, same period) */
+	PS_G_ALERTS_SUPPRESSED,		/* alert trigger held down (same key, period) */
+	PS_G_ALERTS_RATELIMITED,	/* alert dropped: its id's budget was spent */
 	PS_G_MAX,
 };
 
@@ -170,6 +171,7 @@ struct ps_event {
 	__u32 tcp_flags;	/* the packet's flags, for TCP alerts */
 	__u32 frag_end;		/* ping_of_death: reassembled size implied */
 	__u32 suppressed;	/* alerts for this key held down since the last */
+	__u32 pad;		/* explicit, zeroed: no stale bytes reach user space */
 	__u64 holddown_ns;	/* the hold-down period this alert opens */
 	/*
 	 * The evidence: rate detectors, packets in the window that crossed
@@ -180,6 +182,9 @@ struct ps_event {
 	__u64 aux;		/* smurf: echo requests the victim sent */
 };
 
+_Static_assert(sizeof(struct ps_event) == 104,
+	       "struct ps_event: every byte a named field (no hidden padding)");
+
 /*
  * Load-time knobs (BPF rodata, set by the loader before load).  One
  * struct so both sides agree on names and defaults.
@@ -188,6 +193,12 @@ struct ps_detect_cfg {
 	__u64 holddown_ns;		/* one alert per key per this period */
 	__u64 window_ns;		/* rate detectors count per this window */
 	__u32 enabled;			/* bit (1 << enum ps_alert) */
+	/*
+	 * At most this many alerts per id per second, whatever the keys: a
+	 * flood from random sources makes every packet a new key.
+	 */
+	__u32 alert_rate;
+	__u32 egress;			/* tc egress attached: smurf can see requests */
 	/* Packets per window to one victim (docs/detection.md says why). */
 	__u32 icmp_flood;
 	__u32 rst_flood;
@@ -201,12 +212,15 @@ struct ps_detect_cfg {
 #define PS_SMURF_REPLIES_DEFAULT	1000
 #define PS_SMURF_BCAST_DEFAULT		10
 #define PS_RATE_KEYS_MAX		8192
+#define PS_ALERT_RATE_DEFAULT		100
 
 /* The defaults, for the BPF rodata and the loader alike. */
 #define PS_DETECT_CFG_DEFAULT {					\
 	.holddown_ns = PS_HOLDDOWN_NS_DEFAULT,			\
 	.window_ns = PS_WINDOW_NS_DEFAULT,			\
 	.enabled = (1U << PS_ALERT_MAX) - 1,			\
+	.alert_rate = PS_ALERT_RATE_DEFAULT,			\
+	.egress = 1,						\
 	.icmp_flood = PS_ICMP_FLOOD_DEFAULT,			\
 	.rst_flood = PS_RST_FLOOD_DEFAULT,			\
 	.smurf_replies = PS_SMURF_REPLIES_DEFAULT,		\

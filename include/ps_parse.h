@@ -79,6 +79,7 @@ enum {
 	PS_PKT_ICMP_TYPE     = 1 << 8,	/* icmp_type was read */
 	PS_PKT_L2_BCAST      = 1 << 9,	/* Ethernet destination ff:ff:ff:ff:ff:ff */
 	PS_PKT_L2_MCAST      = 1 << 10,	/* Ethernet group address (incl. bcast) */
+	PS_PKT_JUMBO         = 1 << 11,	/* IPv6 payload length 0: no length bound */
 };
 
 /* What the parser learned about one frame.  Ports are host byte order. */
@@ -404,8 +405,10 @@ static __always_inline void ps_parse_ipv6(struct ps_cursor *c,
 	p->flags |= PS_PKT_ADDR;
 	/* Payload length 0 announces a jumbogram: the frame is the bound. */
 	left = bpf_ntohs(ip6h->payload_len);
-	if (!left)
+	if (!left) {
 		left = 0xFFFF;
+		p->flags |= PS_PKT_JUMBO;
+	}
 	nexthdr = ip6h->nexthdr;
 
 #pragma unroll

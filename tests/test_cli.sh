@@ -58,3 +58,5 @@ expect_exit "--list-alerts prints every id" 0 "land.*invalid_tcp_flags.*ping_of_
 expect_exit "--threshold: unknown name: exit 2" 2 "no threshold called 'foo'" "$PORTSENSE" --threshold foo=3 lo
 expect_exit "--threshold: not a number: exit 2" 2 "--threshold needs NAME=N" "$PORTSENSE" --threshold icmp_flood=x lo
 expect_exit "--window: out of range: exit 2" 2 "--window needs seconds" "$PORTSENSE" --window 0 lo
+expect_exit "--holddown below 0.1 s: exit 2" 2 "--holddown needs seconds \(0.1" "$PORTSENSE" --holddown 0 lo
+expect_exit "--alert-rate 0: exit 2" 2 "--alert-rate must be" "$PORTSENSE" --alert-rate 0 lo

@@ -60,7 +60,8 @@ const char *const ps_extra_names[PS_X_MAX] = {
 const char *const ps_global_names[PS_G_MAX] = {
 	[PS_G_STATS_FULL]        = "stats_map_full",
 	[PS_G_EVENTS_LOST]       = "events_lost",
-	[PS_G_ALERTS_SUPPRESSED] = "alerts_suppressed",
+	[PS_G_ALERTS_SUPPRESSED]  = "alerts_suppressed",
+	[PS_G_ALERTS_RATELIMITED] = "alerts_ratelimited",
 };
 
 #define WORD(member) (offsetof(struct ps_counters, member) / sizeof(__u64))

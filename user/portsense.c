@@ -102,6 +102,7 @@ static void usage(FILE *f)
 "      --disable ID[,ID...]    turn these detectors off (ids: --list-alerts)\n"
 "      --threshold NAME=N      icmp_flood, rst_flood, smurf_replies, smurf_bcast: packets per window\n"
 "      --window SECS           window of the rate detectors (default 1)\n"
+"      --alert-rate N          at most N alerts per id per second (default 100)\n"
 "      --list-alerts           print the alert catalogue and exit\n"
 "      --bogons FILE           bogon source prefixes, one CIDR a line (default: built in)\n"
 "      --backdoor-ports FILE   backdoor TCP ports, one a line (default: data/backdoor-ports.txt)\n"
@@ -145,7 +146,7 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 	enum { OPT_STATS_JSON = 256, OPT_PIN_PATH, OPT_MAX_IFACES,
 	       OPT_NO_EGRESS, OPT_JSON, OPT_HOLDDOWN, OPT_DISABLE,
 	       OPT_LIST_ALERTS, OPT_BOGONS, OPT_BACKDOOR, OPT_THRESHOLD,
-	       OPT_WINDOW };
+	       OPT_WINDOW, OPT_ALERT_RATE };
 	static const struct option longopts[] = {
 		{ "hook", required_argument, NULL, 'H' },
 		{ "mode", required_argument, NULL, 'm' },
@@ -163,6 +164,7 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 		{ "bogons", required_argument, NULL, OPT_BOGONS },
 		{ "threshold", required_argument, NULL, OPT_THRESHOLD },
 		{ "window", required_argument, NULL, OPT_WINDOW },
+		{ "alert-rate", required_argument, NULL, OPT_ALERT_RATE },
 		{ "backdoor-ports", required_argument, NULL, OPT_BACKDOOR },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -234,8 +236,8 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 		case OPT_HOLDDOWN: {
 			double secs;
 
-			if (parse_secs(optarg, &secs) || secs > 86400)
-				return usage_error("--holddown needs seconds (0..86400), not '%s'", optarg);
+			if (parse_secs(optarg, &secs) || secs < 0.1 || secs > 86400)
+				return usage_error("--holddown needs seconds (0.1..86400), not '%s'", optarg);
 			cfg->detect.holddown_ns = (__u64)(secs * 1e9);
 			break;
 		}
@@ -290,6 +292,16 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 			if (parse_secs(optarg, &secs) || secs < 0.01 || secs > 3600)
 				return usage_error("--window needs seconds (0.01..3600), not '%s'", optarg);
 			cfg->detect.window_ns = (__u64)(secs * 1e9);
+			break;
+		}
+		case OPT_ALERT_RATE: {
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || *end || !v || v > 100000)
+				return usage_error("--alert-rate must be 1..100000, not '%s'", optarg);
+			cfg->detect.alert_rate = v;
 			break;
 		}
 		case OPT_BOGONS:
@@ -591,6 +603,7 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names)
 	bpf_map__set_pin_path(skel->maps.ps_global, path);
 	if (cfg->attach.hook == PS_HOOK_TC)
 		bpf_program__set_autoload(skel->progs.ps_xdp, false);
+	cfg->detect.egress = cfg->attach.egress;
 	skel->rodata->ps_cfg = cfg->detect;
 	had_pins = !access(path, F_OK);	/* ps_global: pinned with ps_stats */
 	err = portsense_bpf__load(skel);
