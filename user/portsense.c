@@ -139,6 +139,21 @@ static int parse_secs(const char *s, double *out)
 	return 0;
 }
 
+/* A whole decimal number in [min, max]: 0, or -EINVAL. */
+static int parse_ulong(const char *s, unsigned long min, unsigned long max,
+		       unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
 /* Returns 0 to go on, or an exit status. */
 static int parse_args(int argc, char **argv, struct ps_config *cfg,
 		      bool subcmd)
@@ -171,7 +186,6 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
-	char *end;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "H:m:d:i:o:vhV", longopts, NULL)) != -1) {
@@ -225,9 +239,7 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 		case OPT_MAX_IFACES: {
 			unsigned long v;
 
-			errno = 0;
-			v = strtoul(optarg, &end, 10);
-			if (errno || *end || !v || v > PS_MAX_IFACES_LIMIT)
+			if (parse_ulong(optarg, 1, PS_MAX_IFACES_LIMIT, &v))
 				return usage_error("--max-interfaces must be 1..%d, not '%s'",
 						   PS_MAX_IFACES_LIMIT, optarg);
 			cfg->max_ifaces = v;
@@ -270,9 +282,7 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 			unsigned long v;
 			size_t k;
 
-			errno = 0;
-			v = eq ? strtoul(eq + 1, &end, 10) : 0;
-			if (!eq || errno || end == eq + 1 || *end || !v || v > 100000000)
+			if (!eq || parse_ulong(eq + 1, 1, 100000000, &v))
 				return usage_error("--threshold needs NAME=N (N 1..100000000), not '%s'", optarg);
 			for (k = 0; k < sizeof(knobs) / sizeof(knobs[0]); k++) {
 				if (strlen(knobs[k].name) == (size_t)(eq - optarg) &&
@@ -297,9 +307,7 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 		case OPT_ALERT_RATE: {
 			unsigned long v;
 
-			errno = 0;
-			v = strtoul(optarg, &end, 10);
-			if (errno || *end || !v || v > 100000)
+			if (parse_ulong(optarg, 1, 100000, &v))
 				return usage_error("--alert-rate must be 1..100000, not '%s'", optarg);
 			cfg->detect.alert_rate = v;
 			break;
