@@ -4,9 +4,8 @@
  *
  * Each hook finds the frame's bytes and length its own way, then runs the
  * same parser (include/ps_parse.h), the same counting (ps_count.h) and the
- * same detectors (ps_detect.h).  The
- * sensor observes only: every verdict is XDP_PASS or TC_ACT_UNSPEC and no byte of
- * the packet is written.
+ * same detectors (ps_detect.h).  The sensor observes only: every verdict is
+ * XDP_PASS or TC_ACT_UNSPEC and no byte of the packet is written.
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>

@@ -232,7 +232,7 @@ static __always_inline struct ps_rate *ps_rate_of(enum ps_alert a,
 /*
  * Count one packet toward @a for the victim @addr; alert once the window
  * holds @threshold (the hold-down keeps it to one alert per period).
- * @detail goes into the event.  Returns the entry for extra checks.
+ * @detail goes into the event.
  */
 static __always_inline void ps_rate_hit(enum ps_alert a, const struct ps_pkt *p,
 					const __be32 addr[4], __u32 threshold,

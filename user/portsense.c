@@ -468,26 +468,20 @@ static bool wait_stop(double secs)
 	return sigtimedwait(&stop_signals, NULL, &ts) > 0;
 }
 
-/* Returns false when stdout is gone (a closed pipe): time to stop. */
-static bool report(bool text, int stats_fd, int global_fd,
+static void report(bool text, int stats_fd, int global_fd,
 		   struct ps_snapshot *prev, const char *hook)
 {
 	struct ps_json_meta meta = { .event = "stats", .hook = hook };
 	struct ps_snapshot cur;
 
 	if (ps_snapshot_read(stats_fd, global_fd, &cur))
-		return true;
+		return;
 	if (text)
 		ps_snapshot_table(stdout, prev, &cur);
 	else
 		ps_snapshot_json(stdout, &cur, &meta, false);
 	ps_snapshot_free(prev);
 	*prev = cur;
-	if (ferror(stdout)) {
-		fprintf(stderr, "portsense: standard output closed; stopping\n");
-		return false;
-	}
-	return true;
 }
 
 struct ps_lists {
@@ -662,8 +656,7 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names)
 		if (cfg->duration && now >= cfg->duration)
 			break;
 		if (cfg->interval && now >= next_report) {
-			if (!report(text, stats_fd, global_fd, &prev, hook))
-				break;
+			report(text, stats_fd, global_fd, &prev, hook);
 			while (next_report <= now)
 				next_report += cfg->interval;
 		}
@@ -676,6 +669,7 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names)
 		if (wait_stop(wake))
 			break;
 		ring_buffer__consume(rb);
+		/* Reports and alerts both write stdout: a closed pipe ends the run. */
 		if (ferror(stdout)) {
 			fprintf(stderr, "portsense: standard output closed; stopping\n");
 			break;
