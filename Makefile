@@ -16,9 +16,9 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 CFLAGS  ?= -g -O2
 CFLAGS  += -Wall -Wextra -Werror -std=gnu11 -Iinclude -I$(OUT) -Iuser \
 	-DPS_DATADIR='"$(PREFIX)/share/portsense"'
-LDLIBS  := -lbpf -lelf -lz -lm
+LDLIBS  := -lbpf -lelf -lz -lm -linih
 
-USER_SRCS := user/alerts.c user/attach.c user/fields.c user/host.c user/lists.c user/snapshot.c user/live.c
+USER_SRCS := user/alerts.c user/attach.c user/config.c user/fields.c user/host.c user/lists.c user/snapshot.c user/live.c
 USER_OBJS := $(USER_SRCS:user/%.c=$(OUT)/%.o)
 HDRS := $(wildcard include/*.h) $(wildcard bpf/*.h) $(wildcard user/*.h)
 
@@ -67,6 +67,7 @@ install: $(OUT)/portsense
 	install -D -m 0755 $(OUT)/portsense $(DESTDIR)$(PREFIX)/sbin/portsense
 	install -D -m 0644 docs/portsense.8 $(DESTDIR)$(PREFIX)/share/man/man8/portsense.8
 	install -D -m 0644 data/backdoor-ports.txt $(DESTDIR)$(PREFIX)/share/portsense/backdoor-ports.txt
+	install -D -m 0644 data/amplifier-ports.txt $(DESTDIR)$(PREFIX)/share/portsense/amplifier-ports.txt
 
 clean:
 	rm -rf $(OUT)

@@ -71,6 +71,23 @@ __attribute__((noinline)) int ps_parse_xdp(struct xdp_md *ctx, struct ps_pkt *p)
 	return 0;
 }
 
+/* NDP's second pass (ps_parse_nd), apart from the parser's paths. */
+__attribute__((noinline)) int ps_nd_xdp(struct xdp_md *ctx, struct ps_pkt *p)
+{
+	if (!p)
+		return 0;
+	ps_parse_nd((void *)(long)ctx->data, (void *)(long)ctx->data_end, p);
+	return 0;
+}
+
+__attribute__((noinline)) int ps_nd_skb(struct __sk_buff *skb, struct ps_pkt *p)
+{
+	if (!p)
+		return 0;
+	ps_parse_nd((void *)(long)skb->data, (void *)(long)skb->data_end, p);
+	return 0;
+}
+
 __attribute__((noinline)) int ps_parse_skb(struct __sk_buff *skb, __u32 hw_tags,
 					    struct ps_pkt *p)
 {
@@ -87,10 +104,12 @@ int ps_xdp(struct xdp_md *ctx)
 	struct ps_pkt pkt;
 
 	ps_parse_xdp(ctx, &pkt);
+	if (pkt.l4_proto == IPPROTO_ICMPV6)
+		ps_nd_xdp(ctx, &pkt);
 	/* Whole frame: headers are in the first buffer, bytes are in all. */
 	ps_account(&pkt, bpf_xdp_get_buff_len(ctx), ctx->ingress_ifindex,
 		   PS_DIR_INGRESS);
-	ps_detect(&pkt, ctx->ingress_ifindex, PS_DIR_INGRESS);
+	ps_detect(&pkt, bpf_xdp_get_buff_len(ctx), ctx->ingress_ifindex, PS_DIR_INGRESS);
 	return XDP_PASS;
 }
 
@@ -124,8 +143,10 @@ static __always_inline int ps_tc(struct __sk_buff *skb, enum ps_dir dir)
 		if (data + want > data_end && !bpf_skb_pull_data(skb, want))
 			ps_parse_skb(skb, hw_tags, &pkt);
 	}
+	if (pkt.l4_proto == IPPROTO_ICMPV6)
+		ps_nd_skb(skb, &pkt);
 	ps_account(&pkt, len, skb->ifindex, dir);
-	ps_detect(&pkt, skb->ifindex, dir);
+	ps_detect(&pkt, len, skb->ifindex, dir);
 	/*
 	 * UNSPEC, not OK: OK would end the filter chain and hide the packet
 	 * from filters other tools attached after us; UNSPEC passes it on,

@@ -78,8 +78,47 @@ static __always_inline __u64 ps_mix_addr(__u64 h, const __be32 a[4])
 struct ps_evidence {
 	__u64 count;		/* packets in the window, or 1 */
 	__u64 window_ns;	/* 0 for per-packet detectors */
-	__u64 aux;
+	__u64 aux;		/* struct ps_event says what aux and aux2 hold */
+	__u64 aux2;
+	/*
+	 * The address the allow-list is matched against: the source for a
+	 * detector keyed by source, the victim for one keyed by victim.
+	 * NULL: the packet's source.
+	 */
+	const __be32 *who;
+	const __be32 *src;	/* the event's source address; NULL: the packet's */
+	__u8 mac[6];
+	__u8 old_mac[6];
 };
+
+/* Prefixes whose traffic a detector ignores; value: bit (1 << enum ps_alert). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, PS_ALLOW_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct ps_lpm_key);
+	__type(value, __u32);
+} ps_allow SEC(".maps");
+
+/*
+ * True when @addr is allow-listed for @a.  An LPM lookup costs tens of
+ * nanoseconds, so callers ask only when an alert or new state is at stake,
+ * never per packet; with an empty list (the loader says so) never at all.
+ */
+static __always_inline bool ps_allowed(enum ps_alert a, __u8 l3,
+				       const __be32 addr[4])
+{
+	struct ps_lpm_key k = {};
+	__u32 *m;
+
+	if (!ps_cfg.allow)
+		return false;
+	k.family = l3 == PS_L3_IPV6 ? 6 : 4;
+	k.prefixlen = 8 + (l3 == PS_L3_IPV6 ? 128 : 32);
+	__builtin_memcpy(k.addr, addr, 16);
+	m = bpf_map_lookup_elem(&ps_allow, &k);
+	return m && (*m & (1U << a));
+}
 
 /*
  * Emit alert @a for @p unless its key @key was alerted within the
@@ -98,6 +137,8 @@ static __always_inline void ps_alert_ev(enum ps_alert a, __u64 key,
 	__u32 suppressed = 0;
 
 	if (!h || !b)
+		return;
+	if (ps_allowed(a, p->l3, ev->who ? ev->who : p->saddr))
 		return;
 	if (h->key == key && (__s64)(h->until_ns - now) > 0) {
 		__sync_fetch_and_add(&h->suppressed, 1);
@@ -142,7 +183,7 @@ static __always_inline void ps_alert_ev(enum ps_alert a, __u64 key,
 	e->detail = detail;
 	e->sport = p->sport;
 	e->dport = p->dport;
-	__builtin_memcpy(e->saddr, p->saddr, 16);
+	__builtin_memcpy(e->saddr, ev->src ? ev->src : p->saddr, 16);
 	__builtin_memcpy(e->daddr, p->daddr, 16);
 	e->tcp_flags = p->tcp_flags;
 	e->frag_end = p->frag_end;
@@ -152,6 +193,10 @@ static __always_inline void ps_alert_ev(enum ps_alert a, __u64 key,
 	e->count = ev->count;
 	e->window_ns = ev->window_ns;
 	e->aux = ev->aux;
+	e->aux2 = ev->aux2;
+	__builtin_memcpy(e->mac, ev->mac, 6);
+	__builtin_memcpy(e->old_mac, ev->old_mac, 6);
+	e->pad2 = 0;
 	bpf_ringbuf_submit(e, 0);
 }
 

@@ -10,6 +10,10 @@
 #include "portsense.h"
 #include "ps_alert.h"
 #include "ps_parse.h"
+#include "ps_rate.h"
+#include "ps_scan.h"
+#include "ps_tcpstate.h"
+#include "ps_arp.h"
 
 static __always_inline bool ps_addr_eq(const struct ps_pkt *p)
 {
@@ -174,95 +178,6 @@ static __always_inline void ps_detect_backdoor(const struct ps_pkt *p,
 		 p, ifindex, dir, kind);
 }
 
-/*
- * Rate state, per victim: packets in the current window.  Keyed by the
- * destination, so a flood from random spoofed sources is one entry, not
- * one per packet.  LRU: a host has few addresses, and an old victim's entry
- * may go.
- */
-struct ps_rate_key {
-	__u32 alert;		/* enum ps_alert */
-	__u32 family;
-	__be32 addr[4];
-};
-
-struct ps_rate {
-	__u64 start_ns;
-	__u64 hits;
-	__u64 aux;		/* smurf: echo requests the victim sent */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, PS_RATE_KEYS_MAX);
-	__type(key, struct ps_rate_key);
-	__type(value, struct ps_rate);
-} ps_rates SEC(".maps");
-
-/* The victim's rate entry, its window restarted if it ran out. */
-static __always_inline struct ps_rate *ps_rate_of(enum ps_alert a,
-						   const struct ps_pkt *p,
-						   const __be32 addr[4], __u64 now)
-{
-	struct ps_rate_key k = { .alert = a, .family = p->l3 };
-	struct ps_rate *r;
-
-	__builtin_memcpy(k.addr, addr, 16);
-	r = bpf_map_lookup_elem(&ps_rates, &k);
-	if (!r) {
-		struct ps_rate z = { .start_ns = now };
-
-		bpf_map_update_elem(&ps_rates, &k, &z, BPF_NOEXIST);
-		r = bpf_map_lookup_elem(&ps_rates, &k);
-		if (!r)
-			return NULL;
-	}
-	/*
-	 * Signed: another CPU may just have restarted the window at a later
-	 * "now" than ours.  A racing reset loses a few counts, never an alert.
-	 */
-	if ((__s64)(now - r->start_ns) >= (__s64)ps_cfg.window_ns) {
-		r->start_ns = now;
-		r->hits = 0;
-		r->aux = 0;
-	}
-	return r;
-}
-
-/*
- * Count one packet toward @a for the victim @addr; alert once the window
- * holds @threshold (the hold-down keeps it to one alert per period).
- * @detail goes into the event.
- */
-static __always_inline void ps_rate_hit(enum ps_alert a, const struct ps_pkt *p,
-					const __be32 addr[4], __u32 threshold,
-					__u32 ifindex, enum ps_dir dir, __u8 detail)
-{
-	__u64 now = bpf_ktime_get_coarse_ns(), n;
-	struct ps_rate *r = ps_rate_of(a, p, addr, now);
-	struct ps_evidence ev;
-
-	if (!r)
-		return;
-	/*
-	 * Past the threshold this window has had its chance to alert: a plain
-	 * load, so a flood does not keep every CPU writing one cache line.
-	 */
-	if (r->hits >= threshold)
-		return;
-	n = __sync_fetch_and_add(&r->hits, 1) + 1;
-	if (n != threshold)
-		return;
-	/* smurf (victim): replies to requests it sent are no reflection. */
-	if (a == PS_ALERT_SMURF && detail == PS_SMURF_VICTIM && n <= 10 * r->aux)
-		return;
-	ev.count = n;
-	ev.window_ns = ps_cfg.window_ns;
-	ev.aux = r->aux;
-	ps_alert_ev(a, ps_mix(ps_mix_addr(a, addr), detail), p, ifindex, dir,
-		    detail, &ev);
-}
-
 static __always_inline bool ps_icmp_echo(const struct ps_pkt *p, bool request)
 {
 	if (!(p->flags & PS_PKT_ICMP_TYPE))
@@ -342,15 +257,68 @@ static __always_inline void ps_detect_floods(const struct ps_pkt *p,
 }
 
 /*
+ * udp_amplification: responses from amplifier ports (DNS, NTP, SSDP,
+ * memcached...) to one host at or above amp_packets and amp_bytes in the
+ * window, and more than ten times the requests it sent to such ports (seen
+ * on egress): a reflection flood aimed at it.  Keyed by the victim.
+ */
+static __always_inline void ps_detect_amp(const struct ps_pkt *p, __u64 len,
+					  __u32 ifindex, enum ps_dir dir)
+{
+	__u64 now, n, b;
+	struct ps_rate *r;
+	struct ps_evidence ev = {};
+
+	if (p->l4_proto != IPPROTO_UDP || !(p->flags & PS_PKT_L4_DONE))
+		return;
+	now = bpf_ktime_get_coarse_ns();
+	if (dir == PS_DIR_EGRESS) {
+		if (ps_amp_port(p->dport)) {
+			r = ps_rate_of(PS_ALERT_UDP_AMPLIFICATION, p, p->saddr, now);
+			if (r)
+				__sync_fetch_and_add(&r->aux, 1);
+		}
+		return;
+	}
+	if (!ps_amp_port(p->sport))
+		return;
+	r = ps_rate_of(PS_ALERT_UDP_AMPLIFICATION, p, p->daddr, now);
+	if (!r || r->fired)
+		return;
+	n = __sync_fetch_and_add(&r->hits, 1) + 1;
+	b = __sync_fetch_and_add(&r->bytes, len) + len;
+	if (n < ps_cfg.amp_packets || b < ps_cfg.amp_bytes || n <= 10 * r->aux)
+		return;
+	r->fired = 1;
+	ev.count = n;
+	ev.window_ns = ps_cfg.window_ns;
+	ev.aux = r->aux;
+	ev.aux2 = b;
+	ev.who = p->daddr;
+	ps_alert_ev(PS_ALERT_UDP_AMPLIFICATION,
+		    ps_mix_addr(PS_ALERT_UDP_AMPLIFICATION, p->daddr), p, ifindex,
+		    dir, 0, &ev);
+}
+
+/*
  * Run every enabled detector on one frame.  A global function: the frame
  * arrives parsed (plain values, no packet pointers), so the verifier checks
- * the detectors once instead of once per parser path.
+ * the detectors once instead of once per parser path.  The stateful
+ * groups are global functions of their own for the same reason.
  */
-__attribute__((noinline)) int ps_detect(const struct ps_pkt *p, __u32 ifindex,
-					 __u32 dir)
+__attribute__((noinline)) int ps_detect(const struct ps_pkt *p, __u64 len,
+					 __u32 ifindex, __u32 dir)
 {
-	if (!p || !(p->flags & PS_PKT_ADDR))
+	if (!p)
 		return 0;
+	if (p->flags & PS_PKT_BINDING)
+		ps_detect_arp(p, ifindex, dir);
+	if (!(p->flags & PS_PKT_ADDR))
+		return 0;
+	ps_detect_tcp(p, ifindex, dir);
+	ps_detect_scan(p, ifindex, dir);
+	if (ps_alert_enabled(PS_ALERT_UDP_AMPLIFICATION))
+		ps_detect_amp(p, len, ifindex, dir);
 	/* Egress: only what says something about this host itself. */
 	if (dir == PS_DIR_EGRESS) {
 		if (ps_alert_enabled(PS_ALERT_BACKDOOR_PORT))

@@ -91,6 +91,13 @@ enum ps_global {
 	PS_G_EVENTS_LOST,		/* alert not delivered: ring buffer full */
 	PS_G_ALERTS_SUPPRESSED,		/* alert trigger held down (same key, period) */
 	PS_G_ALERTS_RATELIMITED,	/* alert dropped: its id's budget was spent */
+	/*
+	 * A source earned per-source scan state (the sketch in front of it
+	 * saw it probe many ports or hosts) but the admission budget of this
+	 * second was spent: it is watched by the sketch only, for now.
+	 */
+	PS_G_SCAN_ADMIT_DENIED,
+	PS_G_SCAN_ADMITTED,		/* sources given per-source scan state */
 	PS_G_MAX,
 };
 
@@ -108,6 +115,13 @@ enum ps_alert {
 	PS_ALERT_RST_FLOOD,
 	PS_ALERT_SMURF,
 	PS_ALERT_FRAGGLE,
+	PS_ALERT_SYN_FLOOD,
+	PS_ALERT_HALF_OPEN,
+	PS_ALERT_BACKSCATTER,
+	PS_ALERT_PORT_SCAN,
+	PS_ALERT_HOST_SWEEP,
+	PS_ALERT_UDP_AMPLIFICATION,
+	PS_ALERT_ARP_SPOOF,
 	PS_ALERT_MAX,
 };
 
@@ -138,6 +152,39 @@ enum ps_smurf_kind {
 	PS_SMURF_AMPLIFIER,		/* echo requests to a broadcast address */
 };
 
+/* ps_event.detail for port_scan and host_sweep: what the probes were. */
+enum ps_scan_kind {
+	PS_SCAN_SYN = 1,	/* SYN, TCP header <= 24 bytes: a raw scanner */
+	PS_SCAN_CONNECT,	/* SYN with a full option set: connect() */
+	PS_SCAN_FIN,
+	PS_SCAN_NULL,
+	PS_SCAN_XMAS,
+	PS_SCAN_ACK,
+	PS_SCAN_MAIMON,		/* FIN+ACK */
+	PS_SCAN_UDP,
+	PS_SCAN_PING,		/* ICMP/ICMPv6 echo request (sweeps) */
+	PS_SCAN_KIND_MAX,
+};
+
+/* ps_event.detail for syn_flood. */
+enum ps_synflood_kind {
+	PS_SYNFLOOD_ONE_PORT = 1,	/* one port took the flood */
+	PS_SYNFLOOD_MANY_PORTS,		/* spread over the host's ports */
+};
+
+/* ps_event.detail for backscatter. */
+enum ps_backscatter_kind {
+	PS_BACKSCATTER_SYNACK = 1,
+	PS_BACKSCATTER_RST,
+};
+
+/* ps_event.detail for arp_spoof. */
+enum ps_arp_kind {
+	PS_ARPSPOOF_MAC_CHANGE = 1,	/* ARP: an IPv4 address moved to another MAC */
+	PS_ARPSPOOF_REPLY_FLOOD,	/* ARP replies nobody asked for */
+	PS_ARPSPOOF_ND_MAC_CHANGE,	/* NDP: an IPv6 address moved to another MAC */
+};
+
 /*
  * Key of the ps_bogons LPM trie.  The family byte comes first and counts in
  * the prefix (prefixlen = 8 + bits), so an IPv4 entry can never match an
@@ -151,6 +198,21 @@ struct ps_lpm_key {
 
 #define PS_BOGONS_MAX		1024
 #define PS_BACKDOOR_PORTS_MAX	1024
+#define PS_ALLOW_MAX		4096	/* allow-list prefixes, all detectors */
+#define PS_AMP_PORT_WORDS	1024	/* amplifier ports: a 65536-bit bitmap */
+
+/*
+ * Sizes of the detectors' state (docs/detection.md, "State and cost").
+ * Slot tables are direct-mapped arrays: a store, never a map insert.
+ */
+#define PS_SKETCH_SLOTS		16384	/* sources seen probing, hashed */
+#define PS_SCAN_SOURCES_MAX	16384	/* sources with per-source scan state */
+#define PS_SCAN_ADMIT_RATE	2000	/* new per-source entries per second */
+#define PS_SCAN_ADMIT_BITS	8	/* ports or hosts a source must touch first */
+#define PS_FLOW_SLOTS		65536	/* handshakes in progress, hashed */
+#define PS_SYNQ_KEYS_MAX	4096	/* local addresses under SYN watch */
+#define PS_SYNQ_PORTS		8	/* ports tracked apart per address */
+#define PS_BIND_MAX		8192	/* IP-to-MAC bindings (ARP, NDP) */
 
 /*
  * One alert, from BPF to the loader through the ps_events ring buffer.
@@ -176,13 +238,24 @@ struct ps_event {
 	/*
 	 * The evidence: rate detectors, packets in the window that crossed
 	 * the threshold (window_ns); per-packet detectors, 1 and window 0.
+	 * aux and aux2 are per alert (docs/detection.md):
+	 *   smurf: aux = echo requests the victim sent;
+	 *   syn_flood, half_open: aux = handshakes completed, aux2 = SYN-ACKs sent;
+	 *   port_scan, host_sweep: aux = negative answers (RST, ICMP
+	 *     unreachable) the host sent the scanner, aux2 = SYN-ACKs;
+	 *   udp_amplification: aux = requests sent, aux2 = bytes received;
+	 *   arp_spoof: aux = ARP requests the host sent (reply_flood).
 	 */
 	__u64 count;
 	__u64 window_ns;
-	__u64 aux;		/* smurf: echo requests the victim sent */
+	__u64 aux;
+	__u64 aux2;
+	__u8 mac[6];		/* arp_spoof: the MAC now claimed */
+	__u8 old_mac[6];	/* arp_spoof: the MAC bound before */
+	__u32 pad2;
 };
 
-_Static_assert(sizeof(struct ps_event) == 104,
+_Static_assert(sizeof(struct ps_event) == 128,
 	       "struct ps_event: every byte a named field (no hidden padding)");
 
 /*
@@ -204,6 +277,17 @@ struct ps_detect_cfg {
 	__u32 rst_flood;
 	__u32 smurf_replies;
 	__u32 smurf_bcast;
+	__u32 syn_flood;		/* SYNs per window to one (ip, port) */
+	__u32 half_open;		/* SYN-ACKs out per window never completed */
+	__u32 backscatter;		/* unsolicited SYN-ACK/RST per window */
+	__u32 scan_ports;		/* distinct ports per source per scan window */
+	__u32 sweep_hosts;		/* distinct hosts per source per scan window */
+	__u32 amp_packets;		/* amplifier responses per window */
+	__u32 amp_bytes;		/* ... and their bytes */
+	__u32 arp_replies;		/* unsolicited ARP replies per window */
+	__u32 allow;			/* ps_allow holds entries: look sources up */
+	__u32 pad;
+	__u64 scan_window_ns;		/* port_scan, host_sweep */
 };
 
 #define PS_WINDOW_NS_DEFAULT		(1000ULL * 1000 * 1000)	/* 1 s */
@@ -211,6 +295,15 @@ struct ps_detect_cfg {
 #define PS_RST_FLOOD_DEFAULT		1000
 #define PS_SMURF_REPLIES_DEFAULT	1000
 #define PS_SMURF_BCAST_DEFAULT		10
+#define PS_SYN_FLOOD_DEFAULT		1000
+#define PS_HALF_OPEN_DEFAULT		200
+#define PS_BACKSCATTER_DEFAULT		100
+#define PS_SCAN_PORTS_DEFAULT		20
+#define PS_SWEEP_HOSTS_DEFAULT		16
+#define PS_AMP_PACKETS_DEFAULT		500
+#define PS_AMP_BYTES_DEFAULT		(256 * 1024)
+#define PS_ARP_REPLIES_DEFAULT		50
+#define PS_SCAN_WINDOW_NS_DEFAULT	(10ULL * 1000 * 1000 * 1000)	/* 10 s */
 #define PS_RATE_KEYS_MAX		8192
 #define PS_ALERT_RATE_DEFAULT		100
 
@@ -225,6 +318,15 @@ struct ps_detect_cfg {
 	.rst_flood = PS_RST_FLOOD_DEFAULT,			\
 	.smurf_replies = PS_SMURF_REPLIES_DEFAULT,		\
 	.smurf_bcast = PS_SMURF_BCAST_DEFAULT,			\
+	.syn_flood = PS_SYN_FLOOD_DEFAULT,			\
+	.half_open = PS_HALF_OPEN_DEFAULT,			\
+	.backscatter = PS_BACKSCATTER_DEFAULT,			\
+	.scan_ports = PS_SCAN_PORTS_DEFAULT,			\
+	.sweep_hosts = PS_SWEEP_HOSTS_DEFAULT,			\
+	.amp_packets = PS_AMP_PACKETS_DEFAULT,			\
+	.amp_bytes = PS_AMP_BYTES_DEFAULT,			\
+	.arp_replies = PS_ARP_REPLIES_DEFAULT,			\
+	.scan_window_ns = PS_SCAN_WINDOW_NS_DEFAULT,		\
 }
 
 #define PS_HOLDDOWN_NS_DEFAULT	(10ULL * 1000 * 1000 * 1000)	/* 10 s */

@@ -80,6 +80,8 @@ enum {
 	PS_PKT_L2_BCAST      = 1 << 9,	/* Ethernet destination ff:ff:ff:ff:ff:ff */
 	PS_PKT_L2_MCAST      = 1 << 10,	/* Ethernet group address (incl. bcast) */
 	PS_PKT_JUMBO         = 1 << 11,	/* IPv6 payload length 0: no length bound */
+	PS_PKT_BINDING       = 1 << 12,	/* bind/mac: an address-to-MAC claim */
+	PS_PKT_RST_SEQ0      = 1 << 13,	/* a TCP RST with sequence number 0 */
 };
 
 /* What the parser learned about one frame.  Ports are host byte order. */
@@ -93,6 +95,8 @@ struct ps_pkt {
 	__u16 sport;
 	__u16 dport;
 	__u16 tcp_flags;	/* PS_TH_* */
+	__u8 tcp_doff;		/* TCP header length in 32-bit words */
+	__u8 pad;
 	/*
 	 * Fragments: the size the reassembled packet must reach to hold this
 	 * one (IPv4: offset + total length; IPv6: offset + fragment data).
@@ -101,6 +105,14 @@ struct ps_pkt {
 	/* Outer addresses, network order; IPv4 in word 0, the rest zero. */
 	__be32 saddr[4];
 	__be32 daddr[4];
+	/*
+	 * PS_PKT_BINDING: the frame claims @bind is at @mac (an ARP sender,
+	 * an NDP solicitation's source or an advertisement's target).  ARP
+	 * also fills saddr/daddr word 0 (sender, target) without PS_PKT_ADDR.
+	 */
+	__u8 mac[6];
+	__u16 l4_off;		/* IPv6: where the upper-layer header starts */
+	__be32 bind[4];
 };
 
 struct ps_cursor {
@@ -197,6 +209,13 @@ static __always_inline void ps_parse_l4(struct ps_cursor *c, struct ps_pkt *p,
 			return;
 		}
 		p->tcp_flags = ((l4[12] << 8) | l4[13]) & PS_TH_MASK;
+		p->tcp_doff = l4[12] >> 4;
+		/*
+		 * A RST answering a SYN carries sequence 0 (RFC 9293 3.10.7.1);
+		 * one ending a live connection carries a real one.
+		 */
+		if ((l4[13] & PS_TH_RST) && !(l4[4] | l4[5] | l4[6] | l4[7]))
+			p->flags |= PS_PKT_RST_SEQ0;
 		break;
 	case IPPROTO_UDP:
 		if (l4_len < sizeof(struct udphdr) ||
@@ -379,12 +398,54 @@ static __always_inline bool ps_ipv6_is_ext(__u8 nexthdr)
 	       nexthdr == IPPROTO_FRAGMENT;
 }
 
+#define PS_ND_SOLICIT	135
+#define PS_ND_ADVERT	136
+#define PS_L4_OFF_MAX	4095	/* a bound the verifier can see */
+
+/*
+ * NDP, the IPv6 ARP: a neighbour solicitation names its sender's MAC (source
+ * link-layer option), an advertisement its target's (target link-layer
+ * option).  Only the usual layout is read: the option right after the
+ * 16-byte target, which is where every stack puts it.
+ *
+ * A second pass from the L4 offset the parser noted, run by the hooks in a
+ * function of its own: inside the parser, after the extension-header walk,
+ * it would be verified once per walk path (several times the whole parser).
+ */
+static __always_inline void ps_parse_nd(void *data, void *data_end,
+					struct ps_pkt *p)
+{
+	__u8 *nd;
+
+	if (p->l3 != PS_L3_IPV6 || p->l4_proto != IPPROTO_ICMPV6 ||
+	    !(p->flags & PS_PKT_ICMP_TYPE) ||
+	    (p->icmp_type != PS_ND_SOLICIT && p->icmp_type != PS_ND_ADVERT) ||
+	    p->l4_off > PS_L4_OFF_MAX)
+		return;
+	nd = data + p->l4_off;
+	if ((void *)(nd + 32) > data_end)
+		return;
+	/* Option type 1 (source) in a solicitation, 2 (target) in an advert; length 1. */
+	if (nd[24] != (p->icmp_type == PS_ND_SOLICIT ? 1 : 2) || nd[25] != 1)
+		return;
+	if (p->icmp_type == PS_ND_ADVERT) {
+		__builtin_memcpy(p->bind, nd + 8, 16);
+	} else {
+		/* Duplicate address detection: no address claimed yet. */
+		if (!(p->saddr[0] | p->saddr[1] | p->saddr[2] | p->saddr[3]))
+			return;
+		__builtin_memcpy(p->bind, p->saddr, 16);
+	}
+	__builtin_memcpy(p->mac, nd + 26, 6);
+	p->flags |= PS_PKT_BINDING;
+}
+
 /*
  * IPv6: walk hop-by-hop, routing, fragment, destination-options and AH
  * headers (at most PS_IPV6_EXT_MAX) to the upper-layer header.
  */
 static __always_inline void ps_parse_ipv6(struct ps_cursor *c,
-					  struct ps_pkt *p)
+					  struct ps_pkt *p, void *data)
 {
 	struct ipv6hdr *ip6h = c->pos;
 	__u32 left;
@@ -449,6 +510,7 @@ static __always_inline void ps_parse_ipv6(struct ps_cursor *c,
 		return;
 upper:
 	p->l4_proto = nexthdr;
+	p->l4_off = c->pos - data;
 	ps_parse_l4(c, p, left);
 }
 
@@ -463,6 +525,18 @@ static __always_inline void ps_parse_arp(struct ps_cursor *c, struct ps_pkt *p)
 		return;
 	}
 	p->arp_op = bpf_ntohs(*(__be16 *)(arp + 6));
+	/*
+	 * Ethernet/IPv4 (htype 1, ptype 0x0800, sizes 6 and 4): the sender's
+	 * claim and the target.  A short body is no error: the op counted.
+	 */
+	if (arp[0] || arp[1] != 1 || arp[2] != 0x08 || arp[3] || arp[4] != 6 ||
+	    arp[5] != 4 || (void *)(arp + 28) > c->end)
+		return;
+	__builtin_memcpy(p->mac, arp + 8, 6);
+	__builtin_memcpy(p->saddr, arp + 14, 4);
+	__builtin_memcpy(p->daddr, arp + 24, 4);
+	p->bind[0] = p->saddr[0];
+	p->flags |= PS_PKT_BINDING;
 }
 
 /*
@@ -482,7 +556,7 @@ static __always_inline void ps_parse(void *data, void *data_end, __u8 hw_tags,
 	if (proto == bpf_htons(ETH_P_IP))
 		ps_parse_ipv4(&c, p);
 	else if (proto == bpf_htons(ETH_P_IPV6))
-		ps_parse_ipv6(&c, p);
+		ps_parse_ipv6(&c, p, data);
 	else if (proto == bpf_htons(ETH_P_ARP) ||
 		 proto == bpf_htons(PS_ETH_P_RARP))
 		ps_parse_arp(&c, p);

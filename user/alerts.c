@@ -53,12 +53,88 @@ const struct ps_alert_info ps_alert_catalogue[PS_ALERT_MAX] = {
 		.what = "UDP to echo (7) or chargen (19) at a broadcast or multicast address",
 		.why = "a Fraggle attack: the UDP variant of Smurf, amplified by echo/chargen servers on the segment",
 	},
+	[PS_ALERT_SYN_FLOOD] = {
+		.id = "syn_flood", .severity = PS_SEV_CRITICAL,
+		.what = "TCP SYNs to one address and port (or spread over its ports) at or above --threshold syn_flood per window (default 1000/s), fewer than a quarter of the handshakes completed",
+		.why = "a SYN flood filling the listen queue, usually from spoofed sources; a real load spike completes its handshakes",
+	},
+	[PS_ALERT_HALF_OPEN] = {
+		.id = "half_open", .severity = PS_SEV_HIGH,
+		.what = "this host sent --threshold half_open SYN-ACKs per window from one port (default 200) and fewer than half were completed by the client's ACK",
+		.why = "a SYN flood this host answers (spoofed sources never ACK), SYN scans (-sS resets instead), or clients whose ACKs a firewall or broken path drops",
+	},
+	[PS_ALERT_BACKSCATTER] = {
+		.id = "backscatter", .severity = PS_SEV_MEDIUM,
+		.what = "SYN-ACKs, or RSTs answering a SYN, for connections this host never opened, at or above --threshold backscatter per window (default 100)",
+		.why = "someone floods a third party with this host's address as the spoofed source; the victim's answers land here",
+	},
+	[PS_ALERT_PORT_SCAN] = {
+		.id = "port_scan", .severity = PS_SEV_HIGH,
+		.what = "one source probed --threshold scan_ports distinct ports (default 20) within --scan-window (default 10 s), fewer than half accepted; typed syn, connect, fin, null, xmas, ack, maimon or udp",
+		.why = "a vertical port scan (nmap, masscan) mapping the services of this host; refusals (RST, ICMP unreachable) from the host confirm it",
+	},
+	[PS_ALERT_HOST_SWEEP] = {
+		.id = "host_sweep", .severity = PS_SEV_MEDIUM,
+		.what = "one source probed --threshold sweep_hosts distinct addresses (default 16) within --scan-window (default 10 s)",
+		.why = "a horizontal scan or ping sweep (nmap -sn, masscan) looking for live hosts or one service; monitoring systems and load balancers look alike: allow-list them",
+	},
+	[PS_ALERT_UDP_AMPLIFICATION] = {
+		.id = "udp_amplification", .severity = PS_SEV_CRITICAL,
+		.what = "UDP from amplifier ports (DNS, NTP, SSDP, memcached, ...) to one host at or above --threshold amp_packets and amp_bytes per window, over ten times the requests it sent",
+		.why = "a reflection/amplification DDoS: spoofed requests with this host's address make open servers flood it with large answers",
+	},
+	[PS_ALERT_ARP_SPOOF] = {
+		.id = "arp_spoof", .severity = PS_SEV_HIGH,
+		.what = "an address whose MAC binding changes (ARP, NDP), or ARP replies at or above --threshold arp_replies per window (default 50), over ten times the requests sent",
+		.why = "ARP/NDP cache poisoning for a man-in-the-middle (arpspoof, ettercap), or a failover or replaced NIC (then once)",
+	},
 };
 
 static const char *const severity_names[] = {
 	[PS_SEV_LOW] = "low", [PS_SEV_MEDIUM] = "medium",
 	[PS_SEV_HIGH] = "high", [PS_SEV_CRITICAL] = "critical",
 };
+
+/* The "kind" field: detail as a word, per alert (NULL: none). */
+static const char *const scan_kinds[PS_SCAN_KIND_MAX] = {
+	[PS_SCAN_SYN] = "syn", [PS_SCAN_CONNECT] = "connect", [PS_SCAN_FIN] = "fin",
+	[PS_SCAN_NULL] = "null", [PS_SCAN_XMAS] = "xmas", [PS_SCAN_ACK] = "ack",
+	[PS_SCAN_MAIMON] = "maimon", [PS_SCAN_UDP] = "udp", [PS_SCAN_PING] = "ping",
+};
+
+static const char *const tcp_invalid_kinds[] = {
+	[PS_TCPINV_NULL] = "null", [PS_TCPINV_XMAS] = "xmas",
+	[PS_TCPINV_SYN_FIN] = "syn_fin", [PS_TCPINV_SYN_RST] = "syn_rst",
+};
+
+#define PICK(tab, i) ((i) < sizeof(tab) / sizeof((tab)[0]) ? (tab)[i] : NULL)
+
+static const char *kind_name(const struct ps_event *e)
+{
+	static const char *const backdoor[] = { [PS_BACKDOOR_PROBE] = "probe",
+						[PS_BACKDOOR_LISTENING] = "listening" };
+	static const char *const smurf[] = { [PS_SMURF_VICTIM] = "victim",
+					     [PS_SMURF_AMPLIFIER] = "amplifier" };
+	static const char *const synflood[] = { [PS_SYNFLOOD_ONE_PORT] = "one_port",
+						[PS_SYNFLOOD_MANY_PORTS] = "many_ports" };
+	static const char *const backscatter[] = { [PS_BACKSCATTER_SYNACK] = "syn_ack",
+						   [PS_BACKSCATTER_RST] = "rst" };
+	static const char *const arp[] = { [PS_ARPSPOOF_MAC_CHANGE] = "mac_change",
+					   [PS_ARPSPOOF_REPLY_FLOOD] = "reply_flood",
+					   [PS_ARPSPOOF_ND_MAC_CHANGE] = "nd_mac_change" };
+
+	switch (e->alert) {
+	case PS_ALERT_INVALID_TCP_FLAGS: return PICK(tcp_invalid_kinds, e->detail);
+	case PS_ALERT_BACKDOOR_PORT: return PICK(backdoor, e->detail);
+	case PS_ALERT_SMURF: return PICK(smurf, e->detail);
+	case PS_ALERT_SYN_FLOOD: return PICK(synflood, e->detail);
+	case PS_ALERT_BACKSCATTER: return PICK(backscatter, e->detail);
+	case PS_ALERT_PORT_SCAN:
+	case PS_ALERT_HOST_SWEEP: return PICK(scan_kinds, e->detail);
+	case PS_ALERT_ARP_SPOOF: return PICK(arp, e->detail);
+	default: return NULL;
+	}
+}
 
 static const char *const tcp_invalid_names[] = {
 	[PS_TCPINV_NULL] = "NULL (no flags)",
@@ -90,9 +166,12 @@ void ps_alerts_list(FILE *f)
 	}
 }
 
-static const char *proto_name(__u8 proto)
+static const char *proto_name(const struct ps_event *e)
 {
-	switch (proto) {
+	/* An ARP frame has no IP protocol; NDP is ICMPv6 and says so. */
+	if (e->alert == PS_ALERT_ARP_SPOOF && e->family == 4)
+		return "arp";
+	switch (e->proto) {
 	case IPPROTO_TCP: return "tcp";
 	case IPPROTO_UDP: return "udp";
 	case IPPROTO_ICMP: return "icmp";
@@ -197,6 +276,52 @@ static void detail_text(char *buf, size_t len, const struct ps_event *e)
 			 tcp_invalid_names[e->detail] ? tcp_invalid_names[e->detail] : "invalid",
 			 e->tcp_flags & 0x1ff);
 		break;
+	case PS_ALERT_SYN_FLOOD:
+		snprintf(buf, len, "%llu SYNs in %llu ms %s, %llu handshakes completed, %llu SYN-ACKs sent",
+			 (unsigned long long)e->count, (unsigned long long)(e->window_ns / 1000000),
+			 e->detail == PS_SYNFLOOD_MANY_PORTS ? "spread over many ports" : "to one port",
+			 (unsigned long long)e->aux, (unsigned long long)e->aux2);
+		break;
+	case PS_ALERT_HALF_OPEN:
+		snprintf(buf, len, "%llu SYN-ACKs sent from port %u in %llu ms, %llu completed",
+			 (unsigned long long)e->count, e->sport,
+			 (unsigned long long)(e->window_ns / 1000000), (unsigned long long)e->aux);
+		break;
+	case PS_ALERT_BACKSCATTER:
+		snprintf(buf, len, "%llu unsolicited SYN-ACKs/RSTs in %llu ms (this one a %s)",
+			 (unsigned long long)e->count, (unsigned long long)(e->window_ns / 1000000),
+			 e->detail == PS_BACKSCATTER_RST ? "RST answering a SYN" : "SYN-ACK");
+		break;
+	case PS_ALERT_PORT_SCAN:
+	case PS_ALERT_HOST_SWEEP: {
+		const char *k = PICK(scan_kinds, e->detail);
+
+		snprintf(buf, len, "%s scan: %llu distinct %s within %g s; the host refused %llu and accepted %llu",
+			 k ? k : "unknown", (unsigned long long)e->count,
+			 e->alert == PS_ALERT_PORT_SCAN ? "ports" : "hosts",
+			 e->window_ns / 1e9,
+			 (unsigned long long)e->aux, (unsigned long long)e->aux2);
+		break;
+	}
+	case PS_ALERT_UDP_AMPLIFICATION:
+		snprintf(buf, len, "%llu UDP responses (%llu bytes) from port %u and others in %llu ms; the host sent %llu requests",
+			 (unsigned long long)e->count, (unsigned long long)e->aux2, e->sport,
+			 (unsigned long long)(e->window_ns / 1000000), (unsigned long long)e->aux);
+		break;
+	case PS_ALERT_ARP_SPOOF: {
+		const __u8 *m = e->mac, *o = e->old_mac;
+
+		if (e->detail == PS_ARPSPOOF_REPLY_FLOOD)
+			snprintf(buf, len, "%llu ARP replies in %llu ms, %llu requests sent",
+				 (unsigned long long)e->count,
+				 (unsigned long long)(e->window_ns / 1000000),
+				 (unsigned long long)e->aux);
+		else
+			snprintf(buf, len, "%s binding moved from %02x:%02x:%02x:%02x:%02x:%02x to %02x:%02x:%02x:%02x:%02x:%02x",
+				 e->detail == PS_ARPSPOOF_ND_MAC_CHANGE ? "NDP" : "ARP",
+				 o[0], o[1], o[2], o[3], o[4], o[5], m[0], m[1], m[2], m[3], m[4], m[5]);
+		break;
+	}
 	default:
 		buf[0] = '\0';
 	}
@@ -207,7 +332,8 @@ int ps_alert_print(struct ps_alert_out *o, const void *data, size_t size)
 	const struct ps_event *e = data;
 	const struct ps_alert_info *a;
 	char ts[64], src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
-	char ifname[IF_NAMESIZE], detail[160];
+	char ifname[IF_NAMESIZE], detail[192];
+	const char *kind;
 	unsigned long long count, window_ms;
 	int af;
 	bool ports;
@@ -236,6 +362,7 @@ int ps_alert_print(struct ps_alert_out *o, const void *data, size_t size)
 	iso_time(ts, sizeof(ts), e->ts_ns);
 	detail_text(detail, sizeof(detail), e);
 	ports = e->proto == IPPROTO_TCP || e->proto == IPPROTO_UDP;
+	kind = kind_name(e);
 
 	if (o->json) {
 		fprintf(o->f, "{\"timestamp\":\"%s\",\"event\":\"alert\",\"alert\":\"%s\","
@@ -244,7 +371,7 @@ int ps_alert_print(struct ps_alert_out *o, const void *data, size_t size)
 		put_escaped(o->f, ifname, true);
 		fprintf(o->f, "\",\"direction\":\"%s\",\"proto\":\"%s\",\"src_ip\":\"%s\","
 			"\"dst_ip\":\"%s\",", e->dir ? "egress" : "ingress",
-			proto_name(e->proto), src, dst);
+			proto_name(e), src, dst);
 		if (ports)
 			fprintf(o->f, "\"src_port\":%u,\"dst_port\":%u,", e->sport, e->dport);
 		else
@@ -252,7 +379,11 @@ int ps_alert_print(struct ps_alert_out *o, const void *data, size_t size)
 		fprintf(o->f, "\"count\":%llu,\"suppressed\":%u,\"window_ms\":%llu,\"detail\":\"",
 			count, e->suppressed, window_ms);
 		put_escaped(o->f, detail, true);
-		fputs("\",\"explanation\":\"", o->f);
+		if (kind)
+			fprintf(o->f, "\",\"kind\":\"%s\",", kind);
+		else
+			fputs("\",\"kind\":null,", o->f);
+		fputs("\"explanation\":\"", o->f);
 		put_escaped(o->f, a->why, true);
 		fputs("\",\"node\":\"", o->f);
 		put_escaped(o->f, o->node, true);
@@ -262,10 +393,10 @@ int ps_alert_print(struct ps_alert_out *o, const void *data, size_t size)
 		put_escaped(o->f, ifname, false);
 		if (ports)
 			fprintf(o->f, " %s %s %s:%u -> %s:%u", e->dir ? "out" : "in",
-				proto_name(e->proto), src, e->sport, dst, e->dport);
+				proto_name(e), src, e->sport, dst, e->dport);
 		else
 			fprintf(o->f, " %s %s %s -> %s", e->dir ? "out" : "in",
-				proto_name(e->proto), src, dst);
+				proto_name(e), src, dst);
 		fprintf(o->f, ": %s", detail);
 		if (e->suppressed)
 			fprintf(o->f, " (+%u held down in the last %llus)", e->suppressed,

@@ -62,6 +62,8 @@ const char *const ps_global_names[PS_G_MAX] = {
 	[PS_G_EVENTS_LOST]       = "events_lost",
 	[PS_G_ALERTS_SUPPRESSED]  = "alerts_suppressed",
 	[PS_G_ALERTS_RATELIMITED] = "alerts_ratelimited",
+	[PS_G_SCAN_ADMIT_DENIED]  = "scan_admissions_denied",
+	[PS_G_SCAN_ADMITTED]      = "scan_sources_admitted",
 };
 
 #define WORD(member) (offsetof(struct ps_counters, member) / sizeof(__u64))
@@ -142,12 +144,22 @@ static void build(void)
 
 const struct ps_field *ps_fields(void)
 {
+	size_t g;
+
 	if (!n_fields) {
 		build();
 		if (n_fields != PS_COUNTERS_WORDS) {
 			fprintf(stderr, "portsense: internal error: %zu of %zu counters named\n",
 				n_fields, (size_t)PS_COUNTERS_WORDS);
 			return NULL;
+		}
+		/* A name added to enum ps_global but not here would print as NULL. */
+		for (g = 0; g < PS_G_MAX; g++) {
+			if (!ps_global_names[g]) {
+				fprintf(stderr, "portsense: internal error: sensor counter %zu has no name\n", g);
+				n_fields = 0;
+				return NULL;
+			}
 		}
 	}
 	return table;

@@ -26,6 +26,7 @@
 #include "portsense.skel.h"
 #include "alerts.h"
 #include "attach.h"
+#include "config.h"
 #include "fields.h"
 #include "host.h"
 #include "lists.h"
@@ -50,6 +51,7 @@ struct ps_config {
 	struct ps_detect_cfg detect;	/* BPF rodata */
 	const char *bogons_file;	/* NULL: the defaults */
 	const char *backdoor_file;	/* NULL: the installed data file */
+	const char *amp_file;		/* NULL: the installed data file */
 	bool verbose;
 	bool json;			/* stats --json */
 };
@@ -100,12 +102,16 @@ static void usage(FILE *f)
 "      --max-interfaces N      interfaces one instance can count (default %d)\n"
 "      --holddown SECS         one alert per key per SECS (default 10)\n"
 "      --disable ID[,ID...]    turn these detectors off (ids: --list-alerts)\n"
-"      --threshold NAME=N      icmp_flood, rst_flood, smurf_replies, smurf_bcast: packets per window\n"
+"      --threshold NAME=N      a detector's threshold (names and defaults: portsense(8))\n"
 "      --window SECS           window of the rate detectors (default 1)\n"
+"      --scan-window SECS      window of port_scan and host_sweep (default 10)\n"
+"      --allow ID=CIDR[,CIDR]  sources detector ID (or 'all') ignores; repeatable\n"
 "      --alert-rate N          at most N alerts per id per second (default 100)\n"
 "      --list-alerts           print the alert catalogue and exit\n"
 "      --bogons FILE           bogon source prefixes, one CIDR a line (default: built in)\n"
 "      --backdoor-ports FILE   backdoor TCP ports, one a line (default: data/backdoor-ports.txt)\n"
+"      --amp-ports FILE        UDP amplifier ports, one a line (default: data/amplifier-ports.txt)\n"
+"  -c, --config FILE           settings file (INI; see portsense(8)); options given here win\n"
 "  -v, --verbose               show libbpf's warnings and verifier output\n"
 "  -h, --help                  this text\n"
 "  -V, --version               print the version\n"
@@ -114,11 +120,16 @@ static void usage(FILE *f)
 		PS_MAX_IFACES_DEFAULT);
 }
 
+/* "FILE:LINE" while the config file's settings are applied. */
+static const char *opt_where;
+
 static int usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
 	fputs("portsense: ", stderr);
+	if (opt_where)
+		fprintf(stderr, "%s: ", opt_where);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -154,6 +165,87 @@ static int parse_ulong(const char *s, unsigned long min, unsigned long max,
 	return 0;
 }
 
+/* --threshold NAME=N: the knobs of struct ps_detect_cfg, by name. */
+struct threshold {
+	const char *name;
+	size_t off;
+};
+
+#define KNOB(n) { #n, offsetof(struct ps_detect_cfg, n) }
+static const struct threshold thresholds[] = {
+	KNOB(icmp_flood), KNOB(rst_flood), KNOB(smurf_replies), KNOB(smurf_bcast),
+	KNOB(syn_flood), KNOB(half_open), KNOB(backscatter), KNOB(scan_ports),
+	KNOB(sweep_hosts), KNOB(amp_packets), KNOB(amp_bytes), KNOB(arp_replies),
+};
+#undef KNOB
+
+static const struct threshold *threshold_find(const char *name, size_t len)
+{
+	size_t k;
+
+	for (k = 0; k < sizeof(thresholds) / sizeof(thresholds[0]); k++)
+		if (strlen(thresholds[k].name) == len && !strncmp(thresholds[k].name, name, len))
+			return &thresholds[k];
+	return NULL;
+}
+
+static const char *threshold_names(void)
+{
+	static char buf[512];
+	size_t k, off = 0;
+
+	for (k = 0; k < sizeof(thresholds) / sizeof(thresholds[0]) && off < sizeof(buf); k++)
+		off += snprintf(buf + off, sizeof(buf) - off, "%s%s", k ? ", " : "",
+				thresholds[k].name);
+	return buf;
+}
+
+/* --allow entries, merged per prefix when the maps are filled. */
+static struct ps_allow_entry {
+	struct ps_lpm_key key;
+	__u32 alerts;		/* bit (1 << enum ps_alert) */
+} allow_list[PS_ALLOW_MAX];
+static size_t allow_n;
+
+/* --allow ID=CIDR[,CIDR...]: 0, or 2 after the message. */
+static int allow_add(const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	char id[64], *cidrs, *save = NULL, *c;
+	__u32 mask;
+	int a, ret = 0;
+
+	if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof(id) || !eq[1])
+		return usage_error("--allow needs ALERT_ID=CIDR[,CIDR...] (ALERT_ID or 'all'), not '%s'", arg);
+	snprintf(id, sizeof(id), "%.*s", (int)(eq - arg), arg);
+	if (!strcmp(id, "all")) {
+		mask = (1U << PS_ALERT_MAX) - 1;
+	} else {
+		a = ps_alert_find(id);
+		if (a < 0)
+			return usage_error("--allow: no alert called '%s' (see --list-alerts)", id);
+		mask = 1U << a;
+	}
+	cidrs = strdup(eq + 1);
+	if (!cidrs)
+		return usage_error("out of memory");
+	for (c = strtok_r(cidrs, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
+		while (*c == ' ')
+			c++;
+		if (allow_n == PS_ALLOW_MAX) {
+			ret = usage_error("--allow: more than %d prefixes", PS_ALLOW_MAX);
+			break;
+		}
+		if (ps_cidr_parse(c, &allow_list[allow_n].key)) {
+			ret = usage_error("--allow: '%s' is not an address or CIDR prefix", c);
+			break;
+		}
+		allow_list[allow_n++].alerts = mask;
+	}
+	free(cidrs);
+	return ret;
+}
+
 /* Returns 0 to go on, or an exit status. */
 static int parse_args(int argc, char **argv, struct ps_config *cfg,
 		      bool subcmd)
@@ -161,7 +253,7 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 	enum { OPT_STATS_JSON = 256, OPT_PIN_PATH, OPT_MAX_IFACES,
 	       OPT_NO_EGRESS, OPT_JSON, OPT_HOLDDOWN, OPT_DISABLE,
 	       OPT_LIST_ALERTS, OPT_BOGONS, OPT_BACKDOOR, OPT_THRESHOLD,
-	       OPT_WINDOW, OPT_ALERT_RATE };
+	       OPT_WINDOW, OPT_ALERT_RATE, OPT_SCAN_WINDOW, OPT_ALLOW, OPT_AMP };
 	static const struct option longopts[] = {
 		{ "hook", required_argument, NULL, 'H' },
 		{ "mode", required_argument, NULL, 'm' },
@@ -180,6 +272,10 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 		{ "threshold", required_argument, NULL, OPT_THRESHOLD },
 		{ "window", required_argument, NULL, OPT_WINDOW },
 		{ "alert-rate", required_argument, NULL, OPT_ALERT_RATE },
+		{ "scan-window", required_argument, NULL, OPT_SCAN_WINDOW },
+		{ "allow", required_argument, NULL, OPT_ALLOW },
+		{ "amp-ports", required_argument, NULL, OPT_AMP },
+		{ "config", required_argument, NULL, 'c' },
 		{ "backdoor-ports", required_argument, NULL, OPT_BACKDOOR },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -188,7 +284,7 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "H:m:d:i:o:vhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "H:m:d:i:o:c:vhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'H':
 			if (!strcmp(optarg, "xdp"))
@@ -272,30 +368,35 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 			break;
 		}
 		case OPT_THRESHOLD: {
-			static const struct { const char *name; size_t off; } knobs[] = {
-				{ "icmp_flood", offsetof(struct ps_detect_cfg, icmp_flood) },
-				{ "rst_flood", offsetof(struct ps_detect_cfg, rst_flood) },
-				{ "smurf_replies", offsetof(struct ps_detect_cfg, smurf_replies) },
-				{ "smurf_bcast", offsetof(struct ps_detect_cfg, smurf_bcast) },
-			};
 			const char *eq = strchr(optarg, '=');
+			const struct threshold *t = eq ? threshold_find(optarg, eq - optarg) : NULL;
 			unsigned long v;
-			size_t k;
 
-			if (!eq || parse_ulong(eq + 1, 1, 100000000, &v))
-				return usage_error("--threshold needs NAME=N (N 1..100000000), not '%s'", optarg);
-			for (k = 0; k < sizeof(knobs) / sizeof(knobs[0]); k++) {
-				if (strlen(knobs[k].name) == (size_t)(eq - optarg) &&
-				    !strncmp(knobs[k].name, optarg, eq - optarg)) {
-					*(__u32 *)((char *)&cfg->detect + knobs[k].off) = v;
-					break;
-				}
-			}
-			if (k == sizeof(knobs) / sizeof(knobs[0]))
-				return usage_error("--threshold: no threshold called '%.*s' (icmp_flood, rst_flood, smurf_replies, smurf_bcast)",
-						   (int)(eq - optarg), optarg);
+			if (!eq || parse_ulong(eq + 1, 1, 1000000000, &v))
+				return usage_error("--threshold needs NAME=N (N 1..1000000000), not '%s'", optarg);
+			if (!t)
+				return usage_error("--threshold: no threshold called '%.*s' (%s)",
+						   (int)(eq - optarg), optarg, threshold_names());
+			*(__u32 *)((char *)&cfg->detect + t->off) = v;
 			break;
 		}
+		case OPT_SCAN_WINDOW: {
+			double secs;
+
+			if (parse_secs(optarg, &secs) || secs < 0.1 || secs > 3600)
+				return usage_error("--scan-window needs seconds (0.1..3600), not '%s'", optarg);
+			cfg->detect.scan_window_ns = (__u64)(secs * 1e9);
+			break;
+		}
+		case OPT_ALLOW:
+			if (allow_add(optarg))
+				return 2;
+			break;
+		case OPT_AMP:
+			cfg->amp_file = optarg;
+			break;
+		case 'c':
+			break;	/* read before the other options: see main() */
 		case OPT_WINDOW: {
 			double secs;
 
@@ -487,37 +588,54 @@ static void report(bool text, int stats_fd, int global_fd,
 struct ps_lists {
 	struct ps_cidr_list bogons;
 	struct ps_port_list ports;
+	struct ps_port_list amp;
 };
+
+/*
+ * A port list for detector @a: @file, else the installed data file @name;
+ * with neither, the detector is turned off with a warning.  0 or 2.
+ */
+static int read_port_list(struct ps_config *cfg, enum ps_alert a, const char *file,
+			  const char *name, const char *opt, struct ps_port_list *l)
+{
+	char path[4096];
+
+	l->n = 0;
+	if (file)
+		return ps_port_file(file, l) ? 2 : 0;
+	if (!(cfg->detect.enabled & (1U << a)))
+		return 0;
+	if (ps_data_file(name, path, sizeof(path))) {
+		fprintf(stderr, "portsense: warning: no %s installed; %s is off (pass %s FILE)\n",
+			name, ps_alert_catalogue[a].id, opt);
+		cfg->detect.enabled &= ~(1U << a);
+		return 0;
+	}
+	return ps_port_file(path, l) ? 2 : 0;
+}
 
 /* Read the detectors' lists; exit status 2 (bad configuration) or 0. */
 static int read_lists(struct ps_config *cfg, struct ps_lists *l)
 {
-	char path[4096];
-
 	if (!cfg->bogons_file)
 		ps_bogons_default(&l->bogons);
 	else if (ps_cidr_file(cfg->bogons_file, &l->bogons))
 		return 2;
-	if (cfg->backdoor_file) {
-		if (ps_port_file(cfg->backdoor_file, &l->ports))
-			return 2;
-	} else if (!(cfg->detect.enabled & (1U << PS_ALERT_BACKDOOR_PORT))) {
-		l->ports.n = 0;
-	} else if (ps_data_file("backdoor-ports.txt", path, sizeof(path))) {
-		fprintf(stderr, "portsense: warning: no backdoor-ports.txt installed; backdoor_port is off"
-			" (pass --backdoor-ports FILE)\n");
-		cfg->detect.enabled &= ~(1U << PS_ALERT_BACKDOOR_PORT);
-	} else if (ps_port_file(path, &l->ports)) {
+	if (read_port_list(cfg, PS_ALERT_BACKDOOR_PORT, cfg->backdoor_file,
+			   "backdoor-ports.txt", "--backdoor-ports", &l->ports) ||
+	    read_port_list(cfg, PS_ALERT_UDP_AMPLIFICATION, cfg->amp_file,
+			   "amplifier-ports.txt", "--amp-ports", &l->amp))
 		return 2;
-	}
 	return 0;
 }
 
 /* Put the lists into their maps (after load). 0 or -errno. */
 static int fill_lists(struct portsense_bpf *skel, const struct ps_lists *l)
 {
+	int allow_fd = bpf_map__fd(skel->maps.ps_allow);
+	__u64 words[PS_AMP_PORT_WORDS] = {};
 	__u8 one = 1;
-	size_t i;
+	__u32 i;
 
 	for (i = 0; i < l->bogons.n; i++)
 		if (bpf_map_update_elem(bpf_map__fd(skel->maps.ps_bogons),
@@ -527,6 +645,21 @@ static int fill_lists(struct portsense_bpf *skel, const struct ps_lists *l)
 		if (bpf_map_update_elem(bpf_map__fd(skel->maps.ps_bdports),
 					&l->ports.ports[i], &one, BPF_ANY))
 			return -errno;
+	for (i = 0; i < l->amp.n; i++)
+		words[l->amp.ports[i] >> 6] |= 1ULL << (l->amp.ports[i] & 63);
+	for (i = 0; i < PS_AMP_PORT_WORDS; i++)
+		if (words[i] && bpf_map_update_elem(bpf_map__fd(skel->maps.ps_ampports),
+						    &i, &words[i], BPF_ANY))
+			return -errno;
+	/* One prefix named for several detectors: one entry, their bits ORed. */
+	for (i = 0; i < allow_n; i++) {
+		__u32 alerts = 0;
+
+		bpf_map_lookup_elem(allow_fd, &allow_list[i].key, &alerts);
+		alerts |= allow_list[i].alerts;
+		if (bpf_map_update_elem(allow_fd, &allow_list[i].key, &alerts, BPF_ANY))
+			return -errno;
+	}
 	return 0;
 }
 
@@ -606,6 +739,7 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names)
 	if (cfg->attach.hook == PS_HOOK_TC)
 		bpf_program__set_autoload(skel->progs.ps_xdp, false);
 	cfg->detect.egress = cfg->attach.egress;
+	cfg->detect.allow = allow_n > 0;
 	skel->rodata->ps_cfg = cfg->detect;
 	had_pins = !access(path, F_OK);	/* ps_global: pinned with ps_stats */
 	err = portsense_bpf__load(skel);
@@ -825,6 +959,55 @@ out:
 	return ret;
 }
 
+struct config_ctx {
+	struct ps_config *cfg;
+	bool subcmd;
+};
+
+/* One setting of the file, through the command line's parser. */
+static int apply_setting(void *ctx, const char *where, const char *opt, const char *val)
+{
+	struct config_ctx *c = ctx;
+	char name[64];
+	char *argv[4] = { "portsense", name, NULL, NULL };
+	int err;
+
+	snprintf(name, sizeof(name), "--%s", opt);
+	if (val) {
+		/* Kept for the run: file names are used after the file is closed. */
+		argv[2] = strdup(val);
+		if (!argv[2])
+			return usage_error("out of memory");
+	}
+	opt_where = where;
+	optind = 0;
+	opterr = 0;	/* our message names the line, not getopt's */
+	err = parse_args(val ? 3 : 2, argv, c->cfg, c->subcmd);
+	if (!err && optind < (val ? 3 : 2))
+		err = usage_error("'%s' takes no value", opt);
+	opterr = 1;
+	opt_where = NULL;
+	return err;
+}
+
+/* -c/--config FILE anywhere on the command line: read it first. */
+static int read_config(int argc, char **argv, struct ps_config *cfg, bool subcmd)
+{
+	struct config_ctx ctx = { .cfg = cfg, .subcmd = subcmd };
+	const char *path = NULL;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) && i + 1 < argc)
+			path = argv[++i];
+		else if (!strncmp(argv[i], "--config=", 9))
+			path = argv[i] + 9;
+	}
+	return path ? ps_config_read(path, apply_setting, &ctx) : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct ps_config cfg = {
@@ -842,6 +1025,10 @@ int main(int argc, char **argv)
 		argv++;
 		argc--;
 	}
+	err = read_config(argc, argv, &cfg, sub != NULL);
+	if (err)
+		return err;
+	optind = 0;	/* glibc: start getopt afresh on the command line */
 	err = parse_args(argc, argv, &cfg, sub != NULL);
 	if (err)
 		return err;

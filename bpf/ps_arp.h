@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * ps_arp.h - arp_spoof: an address whose MAC binding changes (ARP for
+ * IPv4, NDP for IPv6), and floods of ARP replies nobody asked for.
+ *
+ * Bindings live in an LRU keyed by address.  ARP and NDP stay on one
+ * segment and come at human rates, so an insert per new address is
+ * affordable; a flood of made-up addresses only churns the LRU (its size
+ * bounds the cost), and the reply-flood rule catches that flood itself.
+ */
+#ifndef PS_ARP_H
+#define PS_ARP_H
+
+#include "portsense.h"
+#include "ps_alert.h"
+#include "ps_parse.h"
+#include "ps_rate.h"
+
+struct ps_bind {
+	__u8 mac[6];
+	__u16 pad;
+	__u64 seen_ns;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PS_BIND_MAX);
+	__type(key, struct ps_src_key);
+	__type(value, struct ps_bind);
+} ps_binds SEC(".maps");
+
+static __always_inline bool ps_mac_eq(const __u8 *a, const __u8 *b)
+{
+	return *(const __u32 *)a == *(const __u32 *)b &&
+	       *(const __u16 *)(a + 4) == *(const __u16 *)(b + 4);
+}
+
+/* A claim "@p->bind is at @p->mac" seen on ingress. */
+static __always_inline void ps_binding(const struct ps_pkt *p, __u32 ifindex,
+				       enum ps_dir dir)
+{
+	struct ps_src_key k = { .family = p->l3 == PS_L3_IPV6 ? PS_L3_IPV6 : PS_L3_IPV4 };
+	struct ps_evidence ev = { .count = 1 };
+	struct ps_bind *b, nb = {};
+
+	/* ARP probes (sender 0.0.0.0) claim nothing. */
+	if (!(p->bind[0] | p->bind[1] | p->bind[2] | p->bind[3]))
+		return;
+	__builtin_memcpy(k.addr, p->bind, 16);
+	b = bpf_map_lookup_elem(&ps_binds, &k);
+	if (!b) {
+		__builtin_memcpy(nb.mac, p->mac, 6);
+		nb.seen_ns = bpf_ktime_get_coarse_ns();
+		bpf_map_update_elem(&ps_binds, &k, &nb, BPF_ANY);
+		return;
+	}
+	if (ps_mac_eq(b->mac, p->mac))
+		return;
+	__builtin_memcpy(ev.old_mac, b->mac, 6);
+	__builtin_memcpy(ev.mac, p->mac, 6);
+	/* The new claim stands: a flip back alerts again (after hold-down). */
+	__builtin_memcpy(b->mac, p->mac, 6);
+	b->seen_ns = bpf_ktime_get_coarse_ns();
+	/* The event names the address whose binding moved as its source. */
+	ev.who = p->bind;
+	ev.src = p->bind;
+	ps_alert_ev(PS_ALERT_ARP_SPOOF, ps_mix_addr(PS_ALERT_ARP_SPOOF + p->l3, p->bind),
+		    p, ifindex, dir,
+		    p->l3 == PS_L3_IPV6 ? PS_ARPSPOOF_ND_MAC_CHANGE : PS_ARPSPOOF_MAC_CHANGE,
+		    &ev);
+}
+
+/*
+ * ARP replies per target address and window; unsolicited when more than
+ * ten times the requests that address sent (seen on egress).
+ */
+__attribute__((noinline)) int ps_detect_arp(const struct ps_pkt *p, __u32 ifindex,
+					    __u32 dir)
+{
+	if (!p || !(p->flags & PS_PKT_BINDING) || !ps_alert_enabled(PS_ALERT_ARP_SPOOF))
+		return 0;
+	if (dir == PS_DIR_EGRESS) {
+		if (p->l3 == PS_L3_ARP && p->arp_op == 1) {
+			struct ps_rate *r = ps_rate_of(PS_ALERT_ARP_SPOOF, p, p->saddr,
+						       bpf_ktime_get_coarse_ns());
+
+			if (r)
+				__sync_fetch_and_add(&r->aux, 1);
+		}
+		return 0;
+	}
+	ps_binding(p, ifindex, dir);
+	if (p->l3 == PS_L3_ARP && p->arp_op == 2)
+		ps_rate_hit(PS_ALERT_ARP_SPOOF, p, p->daddr, ps_cfg.arp_replies,
+			    ifindex, dir, PS_ARPSPOOF_REPLY_FLOOD);
+	return 0;
+}
+
+#endif /* PS_ARP_H */

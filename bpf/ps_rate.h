@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * ps_rate.h - packets per window toward one victim, the state of the rate
+ * detectors (floods, reflections, backscatter, amplification).
+ */
+#ifndef PS_RATE_H
+#define PS_RATE_H
+
+#include "portsense.h"
+#include "ps_alert.h"
+#include "ps_parse.h"
+
+/* One address: a source, a victim or one of this host's own. */
+struct ps_src_key {
+	__u32 family;		/* enum ps_l3 */
+	__be32 addr[4];
+};
+
+/*
+ * Rate state, per victim: packets in the current window.  Keyed by the
+ * destination, so a flood from random spoofed sources is one entry, not
+ * one per packet.  LRU: a host has few addresses, and an old victim's entry
+ * may go.
+ */
+struct ps_rate_key {
+	__u32 alert;		/* enum ps_alert */
+	__u32 family;
+	__be32 addr[4];
+};
+
+struct ps_rate {
+	__u64 start_ns;
+	__u64 hits;
+	__u64 aux;		/* smurf, udp_amplification, arp_spoof: the victim's requests */
+	__u64 bytes;		/* udp_amplification */
+	__u64 fired;		/* udp_amplification: this window has alerted */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PS_RATE_KEYS_MAX);
+	__type(key, struct ps_rate_key);
+	__type(value, struct ps_rate);
+} ps_rates SEC(".maps");
+
+/* The victim's rate entry, its window restarted if it ran out. */
+static __always_inline struct ps_rate *ps_rate_of(enum ps_alert a,
+						   const struct ps_pkt *p,
+						   const __be32 addr[4], __u64 now)
+{
+	struct ps_rate_key k = { .alert = a, .family = p->l3 };
+	struct ps_rate *r;
+
+	__builtin_memcpy(k.addr, addr, 16);
+	r = bpf_map_lookup_elem(&ps_rates, &k);
+	if (!r) {
+		struct ps_rate z = { .start_ns = now };
+
+		bpf_map_update_elem(&ps_rates, &k, &z, BPF_NOEXIST);
+		r = bpf_map_lookup_elem(&ps_rates, &k);
+		if (!r)
+			return NULL;
+	}
+	/*
+	 * Signed: another CPU may just have restarted the window at a later
+	 * "now" than ours.  A racing reset loses a few counts, never an alert.
+	 */
+	if ((__s64)(now - r->start_ns) >= (__s64)ps_cfg.window_ns) {
+		r->start_ns = now;
+		r->hits = 0;
+		r->aux = 0;
+		r->bytes = 0;
+		r->fired = 0;
+	}
+	return r;
+}
+
+/*
+ * Count one packet toward @a for the victim @addr; alert once the window
+ * holds @threshold (the hold-down keeps it to one alert per period).
+ * @detail goes into the event.
+ */
+static __always_inline void ps_rate_hit(enum ps_alert a, const struct ps_pkt *p,
+					const __be32 addr[4], __u32 threshold,
+					__u32 ifindex, enum ps_dir dir, __u8 detail)
+{
+	__u64 now = bpf_ktime_get_coarse_ns(), n;
+	struct ps_rate *r = ps_rate_of(a, p, addr, now);
+	struct ps_evidence ev;
+
+	if (!r)
+		return;
+	/*
+	 * Past the threshold this window has had its chance to alert: a plain
+	 * load, so a flood does not keep every CPU writing one cache line.
+	 */
+	if (r->hits >= threshold)
+		return;
+	n = __sync_fetch_and_add(&r->hits, 1) + 1;
+	if (n != threshold)
+		return;
+	/* Answers to requests the victim sent (aux) are no reflection. */
+	if (((a == PS_ALERT_SMURF && detail == PS_SMURF_VICTIM) ||
+	     a == PS_ALERT_ARP_SPOOF) && n <= 10 * r->aux)
+		return;
+	__builtin_memset(&ev, 0, sizeof(ev));
+	ev.count = n;
+	ev.window_ns = ps_cfg.window_ns;
+	ev.aux = r->aux;
+	ev.who = addr;
+	ps_alert_ev(a, ps_mix(ps_mix_addr(a, addr), detail), p, ifindex, dir,
+		    detail, &ev);
+}
+
+/* Amplifier source ports (data/amplifier-ports.txt): a 65536-bit bitmap. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PS_AMP_PORT_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
+} ps_ampports SEC(".maps");
+
+static __always_inline bool ps_amp_port(__u16 port)
+{
+	__u32 w = port >> 6;
+	__u64 *m = bpf_map_lookup_elem(&ps_ampports, &w);
+
+	return m && ((*m >> (port & 63)) & 1);
+}
+
+#endif /* PS_RATE_H */

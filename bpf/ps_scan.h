@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * ps_scan.h - port_scan (one source, many ports) and host_sweep (one
+ * source, many hosts), typed by what the probes look like and corroborated
+ * by what this host answers on egress.
+ *
+ * Two stages, so a flood from random spoofed sources never buys state:
+ *  1. a sketch: a direct-mapped array indexed by a hash of the source, each
+ *     slot holding which (hashed) ports and hosts its sources touched this
+ *     scan window.  A flood at one (host, port) sets one bit per slot
+ *     whatever its sources; a scanner sets many in its own slot.
+ *  2. per-source state in an LRU hash, created only for a source whose
+ *     slot has PS_SCAN_ADMIT_BITS ports or hosts set, and at most
+ *     PS_SCAN_ADMIT_RATE new sources a second (the excess is counted).
+ *     A scanner keeps touching its entry, so the LRU keeps it even while
+ *     colliding junk comes and goes.
+ * docs/detection.md explains the numbers.
+ */
+#ifndef PS_SCAN_H
+#define PS_SCAN_H
+
+#include "portsense.h"
+#include "ps_alert.h"
+#include "ps_parse.h"
+#include "ps_rate.h"
+
+struct ps_sketch {
+	__u64 start_ns;		/* scan window of this slot */
+	__u64 ports;		/* bit (hash(dport) % 64) */
+	__u64 hosts;		/* bit (hash(daddr) % 64) */
+	__u64 tracked_until;	/* a source of this slot has per-source state */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PS_SKETCH_SLOTS);
+	__type(key, __u32);
+	__type(value, struct ps_sketch);
+} ps_sketch SEC(".maps");
+
+struct ps_scan {
+	__u64 start_ns;
+	__u64 ports[4];		/* 256 bits: distinct destination ports, hashed */
+	__u64 hosts[2];		/* 128 bits: distinct destination hosts, hashed */
+	__u64 nports;		/* bits set above, i.e. distinct ports seen */
+	__u64 nhosts;
+	__u64 accepted;		/* SYN-ACKs this host sent the source */
+	__u64 refused;		/* RSTs and ICMP unreachables it sent */
+	__u64 kinds[PS_SCAN_KIND_MAX];	/* probes by enum ps_scan_kind */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PS_SCAN_SOURCES_MAX);
+	/* Per-CPU free lists: an insert takes no global lock. */
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
+	__type(key, struct ps_src_key);
+	__type(value, struct ps_scan);
+} ps_scans SEC(".maps");
+
+static const struct ps_scan ps_scan_zero;
+
+/* Admissions to ps_scans in the current second (one shared budget). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ps_budget);
+} ps_admit SEC(".maps");
+
+/*
+ * What an ingress packet probes with, or 0 when it is no probe.  The TCP
+ * kinds are nmap's: -sS (a bare SYN with at most an MSS option: raw
+ * scanners build minimal headers), -sT (the OS's SYN, full options), -sF,
+ * -sN, -sX, -sA, -sM.  UDP only to ports below 32768: replies to this
+ * host's own queries land on its ephemeral ports (Linux 32768-60999,
+ * Windows 49152+), and must not look like a scan.
+ */
+static __always_inline __u8 ps_probe_kind(const struct ps_pkt *p)
+{
+	if (p->l4_proto == IPPROTO_TCP && (p->flags & PS_PKT_L4_DONE)) {
+		switch (p->tcp_flags & 0x3F) {
+		case PS_TH_SYN:
+			return p->tcp_doff <= 6 ? PS_SCAN_SYN : PS_SCAN_CONNECT;
+		case PS_TH_FIN:
+			return PS_SCAN_FIN;
+		case 0:
+			return PS_SCAN_NULL;
+		case PS_TH_FIN | PS_TH_PSH | PS_TH_URG:
+			return PS_SCAN_XMAS;
+		case PS_TH_ACK:
+			return PS_SCAN_ACK;
+		case PS_TH_FIN | PS_TH_ACK:
+			return PS_SCAN_MAIMON;
+		default:
+			return 0;
+		}
+	}
+	/* Nor are answers from amplifier ports (a reflection hits random ports). */
+	if (p->l4_proto == IPPROTO_UDP && (p->flags & PS_PKT_L4_DONE))
+		return p->dport < 32768 && !ps_amp_port(p->sport) ? PS_SCAN_UDP : 0;
+	if ((p->flags & PS_PKT_ICMP_TYPE) &&
+	    ((p->l3 == PS_L3_IPV4 && p->l4_proto == IPPROTO_ICMP &&
+	      p->icmp_type == PS_ICMP_ECHO) ||
+	     (p->l3 == PS_L3_IPV6 && p->l4_proto == IPPROTO_ICMPV6 &&
+	      p->icmp_type == PS_ICMPV6_ECHO_REQUEST)))
+		return PS_SCAN_PING;
+	return 0;
+}
+
+static __always_inline __u64 ps_src_hash(const struct ps_pkt *p,
+					 const __be32 addr[4])
+{
+	return ps_mix_addr(0x5CA7 + p->l3, addr);
+}
+
+static __always_inline struct ps_sketch *ps_sketch_of(__u64 h)
+{
+	__u32 slot = (__u32)h & (PS_SKETCH_SLOTS - 1);
+
+	return bpf_map_lookup_elem(&ps_sketch, &slot);
+}
+
+static __always_inline struct ps_scan *ps_scan_of(const struct ps_pkt *p,
+						  const __be32 addr[4])
+{
+	struct ps_src_key k = { .family = p->l3 };
+
+	__builtin_memcpy(k.addr, addr, 16);
+	return bpf_map_lookup_elem(&ps_scans, &k);
+}
+
+/* Spend one admission of this second's budget; false when it is spent. */
+static __always_inline bool ps_admit_one(__u64 now)
+{
+	__u32 zero = 0;
+	struct ps_budget *b = bpf_map_lookup_elem(&ps_admit, &zero);
+
+	if (!b)
+		return false;
+	if ((__s64)(now - b->start_ns) >= 1000000000LL) {
+		b->start_ns = now;
+		b->sent = 0;
+	}
+	if (b->sent >= PS_SCAN_ADMIT_RATE) {
+		ps_global_add(PS_G_SCAN_ADMIT_DENIED);
+		return false;
+	}
+	__sync_fetch_and_add(&b->sent, 1);
+	ps_global_add(PS_G_SCAN_ADMITTED);
+	return true;
+}
+
+/* Per-source state for p's source, created when admitted. */
+static __always_inline struct ps_scan *ps_scan_admit(const struct ps_pkt *p,
+						     __u64 now)
+{
+	struct ps_src_key k = { .family = p->l3 };
+	struct ps_scan *e;
+
+	__builtin_memcpy(k.addr, p->saddr, 16);
+	e = bpf_map_lookup_elem(&ps_scans, &k);
+	if (e)
+		return e;
+	/* Known scanners and monitoring hosts never cost an entry. */
+	if (ps_allowed(PS_ALERT_PORT_SCAN, p->l3, p->saddr) &&
+	    ps_allowed(PS_ALERT_HOST_SWEEP, p->l3, p->saddr))
+		return NULL;
+	if (!ps_admit_one(now))
+		return NULL;
+	/* Zeroed from .rodata; ps_scan_track() starts its window. */
+	bpf_map_update_elem(&ps_scans, &k, &ps_scan_zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&ps_scans, &k);
+}
+
+/* Set bit @idx of a bitmap; true when it was clear (a new port or host). */
+static __always_inline bool ps_bit_new(__u64 *w, __u64 bit)
+{
+	if (*w & bit)
+		return false;
+	__sync_fetch_and_or(w, bit);
+	return true;
+}
+
+/* The kind most of the source's probes had. */
+static __always_inline __u8 ps_scan_kind_of(const struct ps_scan *e)
+{
+	__u8 best = PS_SCAN_SYN;
+	int k;
+
+#pragma unroll
+	for (k = PS_SCAN_SYN + 1; k < PS_SCAN_KIND_MAX; k++)
+		if (e->kinds[k] > e->kinds[best])
+			best = k;
+	return best;
+}
+
+/*
+ * Check at the threshold and again at each doubling: a source whose first
+ * probes met open ports (and so was spared) is judged again as it goes on;
+ * the hold-down keeps it to one alert per period.
+ */
+static __always_inline bool ps_at_checkpoint(__u64 n, __u32 threshold)
+{
+	return n >= threshold && (n == threshold || !(n & (n - 1)));
+}
+
+static __always_inline void ps_scan_alert(enum ps_alert a, const struct ps_pkt *p,
+					  const struct ps_scan *e, __u64 n,
+					  __u32 ifindex, enum ps_dir dir)
+{
+	struct ps_evidence ev = {
+		.count = n,
+		.window_ns = ps_cfg.scan_window_ns,
+		.aux = e->refused,
+		.aux2 = e->accepted,
+	};
+
+	ps_alert_ev(a, ps_mix_addr(a, p->saddr), p, ifindex, dir,
+		    ps_scan_kind_of(e), &ev);
+}
+
+/* One probe of a tracked source. */
+static __always_inline void ps_scan_track(const struct ps_pkt *p, struct ps_scan *e,
+					  __u8 kind, __u64 now, __u32 ifindex,
+					  enum ps_dir dir)
+{
+	__u64 h, n;
+
+	if ((__s64)(now - e->start_ns) >= (__s64)ps_cfg.scan_window_ns) {
+		/* A racing CPU may lose a count or two at the boundary. */
+		__builtin_memset(e, 0, sizeof(*e));
+		e->start_ns = now;
+	}
+	if (kind < PS_SCAN_KIND_MAX)
+		__sync_fetch_and_add(&e->kinds[kind], 1);
+
+	if (kind != PS_SCAN_PING && ps_alert_enabled(PS_ALERT_PORT_SCAN)) {
+		h = ps_mix(0x9087, p->dport);
+		if (ps_bit_new(&e->ports[(h >> 6) & 3], 1ULL << (h & 63))) {
+			n = __sync_fetch_and_add(&e->nports, 1) + 1;
+			/* Mostly accepted: a client of many services, no scan. */
+			if (ps_at_checkpoint(n, ps_cfg.scan_ports) &&
+			    e->accepted * 2 < n)
+				ps_scan_alert(PS_ALERT_PORT_SCAN, p, e, n, ifindex, dir);
+		}
+	}
+	if (ps_alert_enabled(PS_ALERT_HOST_SWEEP)) {
+		h = ps_mix_addr(0x4057, p->daddr);
+		if (ps_bit_new(&e->hosts[(h >> 6) & 1], 1ULL << (h & 63))) {
+			n = __sync_fetch_and_add(&e->nhosts, 1) + 1;
+			if (ps_at_checkpoint(n, ps_cfg.sweep_hosts))
+				ps_scan_alert(PS_ALERT_HOST_SWEEP, p, e, n, ifindex, dir);
+		}
+	}
+}
+
+/* Ingress: a probe, through the sketch to per-source state. */
+static __always_inline void ps_scan_probe(const struct ps_pkt *p, __u8 kind,
+					  __u32 ifindex, enum ps_dir dir)
+{
+	__u64 now = bpf_ktime_get_coarse_ns(), h = ps_src_hash(p, p->saddr);
+	struct ps_sketch *s = ps_sketch_of(h);
+	struct ps_scan *e;
+	__u64 bit;
+
+	if (!s)
+		return;
+	if ((__s64)(now - s->start_ns) >= (__s64)ps_cfg.scan_window_ns) {
+		s->start_ns = now;
+		s->ports = 0;
+		s->hosts = 0;
+	}
+	/*
+	 * Bits hash the port and host only, never the source: a flood at one
+	 * (host, port) from a million sources sets the same bit everywhere.
+	 */
+	if (kind != PS_SCAN_PING) {
+		bit = 1ULL << (ps_mix(0x9087, p->dport) & 63);
+		if (!(s->ports & bit))
+			__sync_fetch_and_or(&s->ports, bit);
+	}
+	bit = 1ULL << (ps_mix_addr(0x4057, p->daddr) & 63);
+	if (!(s->hosts & bit))
+		__sync_fetch_and_or(&s->hosts, bit);
+
+	if ((__s64)(s->tracked_until - now) > 0) {
+		e = ps_scan_of(p, p->saddr);
+		/* Another source of this slot: it has to earn its state too. */
+		if (!e && __builtin_popcountll(s->ports) < PS_SCAN_ADMIT_BITS &&
+		    __builtin_popcountll(s->hosts) < PS_SCAN_ADMIT_BITS)
+			return;
+		if (!e)
+			e = ps_scan_admit(p, now);
+	} else {
+		if (__builtin_popcountll(s->ports) < PS_SCAN_ADMIT_BITS &&
+		    __builtin_popcountll(s->hosts) < PS_SCAN_ADMIT_BITS)
+			return;
+		e = ps_scan_admit(p, now);
+	}
+	if (!e)
+		return;
+	s->tracked_until = now + ps_cfg.scan_window_ns;
+	ps_scan_track(p, e, kind, now, ifindex, dir);
+}
+
+/*
+ * Egress: this host's answer to a tracked source.  A SYN-ACK accepts; a
+ * RST or an ICMP destination unreachable refuses (what closed ports say
+ * to a scanner).  Lookups only: nothing is created here.
+ */
+static __always_inline void ps_scan_answer(const struct ps_pkt *p)
+{
+	__u64 now, *ctr;
+	struct ps_sketch *s;
+	struct ps_scan *e;
+	bool accept = false;
+
+	if (p->l4_proto == IPPROTO_TCP && (p->flags & PS_PKT_L4_DONE)) {
+		if ((p->tcp_flags & (PS_TH_SYN | PS_TH_ACK)) == (PS_TH_SYN | PS_TH_ACK))
+			accept = true;
+		else if (!(p->tcp_flags & PS_TH_RST))
+			return;
+	} else if (!(p->flags & PS_PKT_ICMP_TYPE) ||
+		   !((p->l4_proto == IPPROTO_ICMP && p->icmp_type == 3) ||
+		     (p->l4_proto == IPPROTO_ICMPV6 && p->icmp_type == 1))) {
+		return;
+	}
+	s = ps_sketch_of(ps_src_hash(p, p->daddr));
+	now = bpf_ktime_get_coarse_ns();
+	if (!s || (__s64)(s->tracked_until - now) <= 0)
+		return;
+	e = ps_scan_of(p, p->daddr);
+	if (!e)
+		return;
+	ctr = accept ? &e->accepted : &e->refused;
+	__sync_fetch_and_add(ctr, 1);
+}
+
+/* Global: verified once, called from ps_detect() for each frame. */
+__attribute__((noinline)) int ps_detect_scan(const struct ps_pkt *p,
+					     __u32 ifindex, __u32 dir)
+{
+	__u8 kind;
+
+	if (!p || !(p->flags & PS_PKT_ADDR))
+		return 0;
+	if (!ps_alert_enabled(PS_ALERT_PORT_SCAN) &&
+	    !ps_alert_enabled(PS_ALERT_HOST_SWEEP))
+		return 0;
+	if (dir == PS_DIR_EGRESS) {
+		ps_scan_answer(p);
+		return 0;
+	}
+	kind = ps_probe_kind(p);
+	if (kind)
+		ps_scan_probe(p, kind, ifindex, dir);
+	return 0;
+}
+
+#endif /* PS_SCAN_H */

@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * ps_tcpstate.h - detectors that need to know how handshakes end:
+ *  - syn_flood: SYNs to one (address, port) of this host above a rate
+ *    while few handshakes complete;
+ *  - half_open: SYN-ACKs this host sends that are never completed;
+ *  - backscatter: SYN-ACKs and RSTs for connections this host never
+ *    opened (someone floods a third party with this host's address).
+ *
+ * Handshakes are followed in ps_flows, a direct-mapped array indexed by a
+ * hash of the connection: this host's SYN or SYN-ACK on egress stores a
+ * tag, the peer's answer on ingress finds it.  A store per handshake, no
+ * map insert, so a SYN flood from random sources costs no state per
+ * source: the per-address counters (ps_synq) are keyed by this host's own
+ * addresses.  Colliding connections overwrite each other's slot, which can
+ * only lose a completion (the flood looks a little worse, never better).
+ */
+#ifndef PS_TCPSTATE_H
+#define PS_TCPSTATE_H
+
+#include "portsense.h"
+#include "ps_alert.h"
+#include "ps_parse.h"
+#include "ps_rate.h"
+
+enum {
+	PS_FLOW_OPENED = 1,	/* this host sent the SYN */
+	PS_FLOW_ANSWERED,	/* this host sent the SYN-ACK */
+	PS_FLOW_DONE,		/* the handshake completed */
+};
+
+struct ps_flow {
+	__u32 tag;		/* high bits of the connection hash, never 0 */
+	__u32 state;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PS_FLOW_SLOTS);
+	__type(key, __u32);
+	__type(value, struct ps_flow);
+} ps_flows SEC(".maps");
+
+struct ps_synq_port {
+	__u64 port;
+	__u64 syns;		/* SYNs in */
+	__u64 synacks;		/* SYN-ACKs out */
+	__u64 done;		/* handshakes completed (final ACK in) */
+};
+
+/* One of this host's addresses, this window. */
+struct ps_synq {
+	__u64 start_ns;
+	__u64 syns;
+	__u64 synacks;
+	__u64 done;
+	/*
+	 * SYNs from the same source as the SYN before: high for one scanner
+	 * sweeping the ports (port_scan's business), low for a flood.
+	 */
+	__u64 last_src;
+	__u64 same_src;
+	/* Direct-mapped by port: a flood at one port gets a slot of its own. */
+	struct ps_synq_port ports[PS_SYNQ_PORTS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PS_SYNQ_KEYS_MAX);
+	__type(key, struct ps_src_key);
+	__type(value, struct ps_synq);
+} ps_synq SEC(".maps");
+
+static const struct ps_synq ps_synq_zero;
+
+/*
+ * The slot of a connection, from this host's side (local address and
+ * port, remote address and port), whichever way the packet goes.
+ */
+static __always_inline __u64 ps_flow_hash(const struct ps_pkt *p, enum ps_dir dir)
+{
+	const __be32 *local = dir == PS_DIR_EGRESS ? p->saddr : p->daddr;
+	const __be32 *remote = dir == PS_DIR_EGRESS ? p->daddr : p->saddr;
+	__u32 lport = dir == PS_DIR_EGRESS ? p->sport : p->dport;
+	__u32 rport = dir == PS_DIR_EGRESS ? p->dport : p->sport;
+
+	return ps_mix(ps_mix_addr(ps_mix_addr(0xF10 + p->l3, local), remote),
+		      (lport << 16) | rport);
+}
+
+static __always_inline struct ps_flow *ps_flow_of(__u64 h)
+{
+	__u32 slot = (__u32)h & (PS_FLOW_SLOTS - 1);
+
+	return bpf_map_lookup_elem(&ps_flows, &slot);
+}
+
+static __always_inline __u32 ps_flow_tag(__u64 h)
+{
+	return (__u32)(h >> 32) | 1;
+}
+
+/*
+ * The counters of local address @addr, window restarted if it ran out (a
+ * new entry's start of 0 restarts it at once).
+ */
+static __always_inline struct ps_synq *ps_synq_of(const struct ps_pkt *p,
+						  const __be32 addr[4], __u64 now,
+						  bool create)
+{
+	struct ps_src_key k = { .family = p->l3 };
+	struct ps_synq *q;
+
+	__builtin_memcpy(k.addr, addr, 16);
+	q = bpf_map_lookup_elem(&ps_synq, &k);
+	if (!q) {
+		/* Keyed by this host's addresses: few keys, whatever the sources. */
+		if (!create)
+			return NULL;
+		/* From .rodata: a 288-byte value must not live on the stack. */
+		bpf_map_update_elem(&ps_synq, &k, &ps_synq_zero, BPF_NOEXIST);
+		q = bpf_map_lookup_elem(&ps_synq, &k);
+		if (!q)
+			return NULL;
+	}
+	if ((__s64)(now - q->start_ns) >= (__s64)ps_cfg.window_ns) {
+		__builtin_memset(q, 0, sizeof(*q));
+		q->start_ns = now;
+	}
+	return q;
+}
+
+/*
+ * The port's slot, taken over when it holds another port that saw little
+ * this window; NULL when another, busy port holds it (totals still count).
+ */
+static __always_inline struct ps_synq_port *ps_synq_port(struct ps_synq *q,
+							 __u16 port, bool take)
+{
+	struct ps_synq_port *s = &q->ports[ps_mix(0x5E, port) & (PS_SYNQ_PORTS - 1)];
+
+	if (s->port == port)
+		return s;
+	if (!take || s->syns + s->synacks >= 8)
+		return NULL;
+	s->port = port;
+	s->syns = 0;
+	s->synacks = 0;
+	s->done = 0;
+	return s;
+}
+
+static __always_inline void ps_synq_alert(enum ps_alert a, const struct ps_pkt *p,
+					  const __be32 victim[4], __u16 port,
+					  __u64 n, __u64 done, __u64 synacks,
+					  __u32 ifindex, enum ps_dir dir, __u8 detail)
+{
+	struct ps_evidence ev = {
+		.count = n,
+		.window_ns = ps_cfg.window_ns,
+		.aux = done,
+		.aux2 = synacks,
+		.who = victim,
+	};
+
+	ps_alert_ev(a, ps_mix(ps_mix_addr(a, victim), ((__u64)detail << 16) | port),
+		    p, ifindex, dir, detail, &ev);
+}
+
+/*
+ * An ingress SYN.  syn_flood fires when a port's SYNs reach the threshold
+ * in the window and fewer than a quarter of them completed; or, for a
+ * flood spread over many ports from many sources, when the address's
+ * total does.  Without
+ * egress no completion is seen and the rate alone decides.
+ */
+static __always_inline void ps_syn_in(const struct ps_pkt *p, __u32 ifindex,
+				      enum ps_dir dir)
+{
+	__u64 now = bpf_ktime_get_coarse_ns(), n, t, h;
+	struct ps_synq *q = ps_synq_of(p, p->daddr, now, true);
+	struct ps_synq_port *s;
+	__u32 thr = ps_cfg.syn_flood;
+
+	if (!q)
+		return;
+	/* Past the threshold the window has had its say: loads only. */
+	if (q->syns >= thr)
+		return;
+	t = __sync_fetch_and_add(&q->syns, 1) + 1;
+	h = ps_mix_addr(0x51, p->saddr);
+	if (q->last_src == h)
+		q->same_src++;
+	else
+		q->last_src = h;
+	s = ps_synq_port(q, p->dport, true);
+	n = 0;
+	if (s) {
+		n = __sync_fetch_and_add(&s->syns, 1) + 1;
+		if (n == thr && s->done * 4 < n) {
+			ps_synq_alert(PS_ALERT_SYN_FLOOD, p, p->daddr, p->dport, n,
+				      s->done, s->synacks, ifindex, dir,
+				      PS_SYNFLOOD_ONE_PORT);
+			return;
+		}
+	}
+	/* Many ports from mostly one source is a scan: port_scan names it. */
+	if (t == thr && n * 2 < t && q->done * 4 < t && q->same_src * 2 < t)
+		ps_synq_alert(PS_ALERT_SYN_FLOOD, p, p->daddr, 0, t, q->done,
+			      q->synacks, ifindex, dir, PS_SYNFLOOD_MANY_PORTS);
+}
+
+/* An egress SYN-ACK: this host answers; half_open when few complete. */
+static __always_inline void ps_synack_out(const struct ps_pkt *p, __u32 ifindex,
+					  enum ps_dir dir)
+{
+	__u64 now = bpf_ktime_get_coarse_ns(), n;
+	struct ps_synq *q = ps_synq_of(p, p->saddr, now, true);
+	struct ps_synq_port *s;
+
+	if (!q)
+		return;
+	__sync_fetch_and_add(&q->synacks, 1);
+	s = ps_synq_port(q, p->sport, true);
+	if (!s || s->synacks >= ps_cfg.half_open)
+		return;
+	n = __sync_fetch_and_add(&s->synacks, 1) + 1;
+	if (n == ps_cfg.half_open && s->done * 2 < n &&
+	    ps_alert_enabled(PS_ALERT_HALF_OPEN))
+		ps_synq_alert(PS_ALERT_HALF_OPEN, p, p->saddr, p->sport, n, s->done,
+			      n, ifindex, dir, 0);
+}
+
+/* An ingress ACK that completes a handshake this host answered. */
+static __always_inline void ps_handshake_done(const struct ps_pkt *p)
+{
+	struct ps_synq *q = ps_synq_of(p, p->daddr, bpf_ktime_get_coarse_ns(), false);
+	struct ps_synq_port *s;
+
+	if (!q)
+		return;
+	__sync_fetch_and_add(&q->done, 1);
+	s = ps_synq_port(q, p->dport, false);
+	if (s)
+		__sync_fetch_and_add(&s->done, 1);
+}
+
+/*
+ * backscatter: per local address and window, SYN-ACKs that answer no SYN
+ * of ours, and RSTs that answer a SYN (sequence 0) we never sent.
+ */
+static __always_inline void ps_backscatter(const struct ps_pkt *p, __u32 ifindex,
+					   enum ps_dir dir, __u8 kind)
+{
+	if (ps_alert_enabled(PS_ALERT_BACKSCATTER))
+		ps_rate_hit(PS_ALERT_BACKSCATTER, p, p->daddr, ps_cfg.backscatter,
+			    ifindex, dir, kind);
+}
+
+/* Global: verified once, called from ps_detect() for each frame. */
+__attribute__((noinline)) int ps_detect_tcp(const struct ps_pkt *p,
+					    __u32 ifindex, __u32 dir)
+{
+	struct ps_flow *f;
+	__u16 fl;
+	__u64 h;
+	__u32 tag;
+
+	if (!p || !(p->flags & PS_PKT_ADDR) || p->l4_proto != IPPROTO_TCP ||
+	    !(p->flags & PS_PKT_L4_DONE))
+		return 0;
+	fl = p->tcp_flags & (PS_TH_SYN | PS_TH_ACK | PS_TH_RST);
+	/* Only the packets that open, answer or end a handshake. */
+	if (fl != PS_TH_SYN && fl != (PS_TH_SYN | PS_TH_ACK) && fl != PS_TH_ACK &&
+	    !(fl & PS_TH_RST))
+		return 0;
+	if (dir == PS_DIR_INGRESS && fl == PS_TH_SYN) {
+		if (ps_alert_enabled(PS_ALERT_SYN_FLOOD))
+			ps_syn_in(p, ifindex, dir);
+		return 0;
+	}
+	/* The rest needs egress: what this host sent. */
+	if (!ps_cfg.egress)
+		return 0;
+	h = ps_flow_hash(p, dir);
+	tag = ps_flow_tag(h);
+	f = ps_flow_of(h);
+	if (!f)
+		return 0;
+	if (dir == PS_DIR_EGRESS) {
+		if (fl == PS_TH_SYN) {
+			f->tag = tag;
+			f->state = PS_FLOW_OPENED;
+		} else if (fl == (PS_TH_SYN | PS_TH_ACK)) {
+			f->tag = tag;
+			f->state = PS_FLOW_ANSWERED;
+			ps_synack_out(p, ifindex, dir);
+		}
+		return 0;
+	}
+	if (fl == PS_TH_ACK) {
+		/* Most ingress packets: one load and a compare. */
+		if (f->tag == tag && f->state == PS_FLOW_ANSWERED) {
+			f->state = PS_FLOW_DONE;
+			ps_handshake_done(p);
+		}
+	} else if (fl == (PS_TH_SYN | PS_TH_ACK)) {
+		if (f->tag == tag && f->state == PS_FLOW_OPENED)
+			f->state = PS_FLOW_DONE;
+		else
+			ps_backscatter(p, ifindex, dir, PS_BACKSCATTER_SYNACK);
+	} else if ((p->flags & PS_PKT_RST_SEQ0) && (fl & PS_TH_ACK) &&
+		   !(f->tag == tag && f->state == PS_FLOW_OPENED)) {
+		ps_backscatter(p, ifindex, dir, PS_BACKSCATTER_RST);
+	}
+	return 0;
+}
+
+#endif /* PS_TCPSTATE_H */

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * The file's sections group the options; a key is the long option's name:
+ *
+ *   [sensor]     hook, mode, egress (yes/no), pin-path, max-interfaces
+ *   [output]     output, interval, stats-json
+ *   [detect]     holddown, window, scan-window, alert-rate, disable
+ *   [threshold]  NAME = N            (as --threshold NAME=N)
+ *   [allow]      ALERT_ID = CIDR,... (as --allow ALERT_ID=CIDR,...)
+ *   [lists]      bogons, backdoor-ports, amp-ports
+ *
+ * Unknown sections and keys are errors with their line, like bad values:
+ * a typo must not silently leave a default in place.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ini.h>
+
+#include "config.h"
+
+struct reader {
+	FILE *f;
+	const char *path;
+	int line;		/* of the last line handed to inih */
+	char where[4200];
+	ps_config_apply apply;
+	void *ctx;
+	int status;		/* first failure's exit status */
+};
+
+/* inih reads line by line through this, so the count is the handler's line. */
+static char *read_line(char *str, int num, void *stream)
+{
+	struct reader *r = stream;
+	char *s = fgets(str, num, r->f);
+
+	if (s && strchr(s, '\n'))
+		r->line++;
+	else if (s && feof(r->f))
+		r->line++;	/* a last line without a newline */
+	return s;
+}
+
+static const char *const sections[][6] = {
+	{ "sensor", "hook", "mode", "egress", "pin-path", "max-interfaces" },
+	{ "output", "output", "interval", "stats-json", NULL },
+	{ "detect", "holddown", "window", "scan-window", "alert-rate", "disable" },
+	{ "lists", "bogons", "backdoor-ports", "amp-ports", NULL },
+};
+
+static int handler(void *user, const char *section, const char *name,
+		   const char *value)
+{
+	struct reader *r = user;
+	char buf[4200];
+	size_t s, k;
+
+	if (r->status)
+		return 1;	/* report the first problem only */
+	snprintf(r->where, sizeof(r->where), "%s:%d", r->path, r->line);
+	if (!strcmp(section, "threshold") || !strcmp(section, "allow")) {
+		snprintf(buf, sizeof(buf), "%s=%s", name, value);
+		r->status = r->apply(r->ctx, r->where, section, buf);
+		return 1;
+	}
+	for (s = 0; s < sizeof(sections) / sizeof(sections[0]); s++) {
+		if (strcmp(section, sections[s][0]))
+			continue;
+		for (k = 1; k < 6 && sections[s][k]; k++) {
+			if (strcmp(name, sections[s][k]))
+				continue;
+			if (!strcmp(name, "egress")) {
+				if (!strcmp(value, "no"))
+					r->status = r->apply(r->ctx, r->where, "no-egress", NULL);
+				else if (strcmp(value, "yes"))
+					goto bad;
+				return 1;
+			}
+			r->status = r->apply(r->ctx, r->where, name, value);
+			return 1;
+		}
+		fprintf(stderr, "portsense: %s: no setting '%s' in [%s]\n", r->where, name, section);
+		r->status = 2;
+		return 1;
+	}
+	fprintf(stderr, "portsense: %s: no section [%s] (sensor, output, detect, threshold, allow, lists)\n",
+		r->where, section);
+	r->status = 2;
+	return 1;
+bad:
+	fprintf(stderr, "portsense: %s: %s must be yes or no, not '%s'\n", r->where, name, value);
+	r->status = 2;
+	return 1;
+}
+
+int ps_config_read(const char *path, ps_config_apply apply, void *ctx)
+{
+	struct reader r = { .path = path, .apply = apply, .ctx = ctx };
+	int err;
+
+	r.f = fopen(path, "r");
+	if (!r.f) {
+		fprintf(stderr, "portsense: cannot read config file %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	err = ini_parse_stream(read_line, &r, handler, &r);
+	fclose(r.f);
+	if (r.status)
+		return r.status;
+	if (err) {
+		/* inih's own complaint: a line that is neither section nor key. */
+		fprintf(stderr, "portsense: %s:%d: not 'key = value' or '[section]'\n",
+			path, err > 0 ? err : r.line);
+		return 2;
+	}
+	return 0;
+}
