@@ -47,13 +47,16 @@ $(OUT)/xdp_pass.bpf.o: tests/xdp_pass.bpf.c | $(OUT)
 $(OUT)/test_prog: tests/test_prog.c tests/pktbuild.h $(OUT)/fields.o $(HDRS) $(OUT)/portsense.skel.h
 	$(CC) $(CFLAGS) tests/test_prog.c $(OUT)/fields.o -o $@ $(LDLIBS)
 
+$(OUT)/test_detect: tests/test_detect.c $(HDRS) $(OUT)/portsense.skel.h
+	$(CC) $(CFLAGS) tests/test_detect.c -o $@ $(LDLIBS)
+
 # Installs the Debian packages the build, the demo and the tests need.
 deps:
 	tools/install-deps.sh
 
 # The README's commands: each installs what is missing first.
 test: deps
-	$(MAKE) all $(OUT)/test_prog $(OUT)/xdp_pass.bpf.o
+	$(MAKE) all $(OUT)/test_prog $(OUT)/test_detect $(OUT)/xdp_pass.bpf.o
 	tests/run.sh
 
 test-unit: $(OUT)/test_prog

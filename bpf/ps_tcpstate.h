@@ -184,18 +184,13 @@ static __always_inline void ps_syn_in(const struct ps_pkt *p, __u32 ifindex,
 
 	if (!q)
 		return;
-	/* Past the threshold the window has had its say: loads only. */
-	if (q->syns >= thr)
-		return;
-	t = __sync_fetch_and_add(&q->syns, 1) + 1;
-	h = ps_mix_addr(0x51, p->saddr);
-	if (q->last_src == h)
-		q->same_src++;
-	else
-		q->last_src = h;
+	/*
+	 * Past the threshold a counter has had its say this window: loads
+	 * only, so a flood does not keep every CPU writing one cache line.
+	 */
 	s = ps_synq_port(q, p->dport, true);
-	n = 0;
-	if (s) {
+	n = s ? s->syns : 0;
+	if (s && n < thr) {
 		n = __sync_fetch_and_add(&s->syns, 1) + 1;
 		if (n == thr && s->done * 4 < n) {
 			ps_synq_alert(PS_ALERT_SYN_FLOOD, p, p->daddr, p->dport, n,
@@ -204,6 +199,14 @@ static __always_inline void ps_syn_in(const struct ps_pkt *p, __u32 ifindex,
 			return;
 		}
 	}
+	if (q->syns >= thr)
+		return;
+	t = __sync_fetch_and_add(&q->syns, 1) + 1;
+	h = ps_mix_addr(0x51, p->saddr);
+	if (q->last_src == h)
+		q->same_src++;
+	else
+		q->last_src = h;
 	/* Many ports from mostly one source is a scan: port_scan names it. */
 	if (t == thr && n * 2 < t && q->done * 4 < t && q->same_src * 2 < t)
 		ps_synq_alert(PS_ALERT_SYN_FLOOD, p, p->daddr, 0, t, q->done,
@@ -222,8 +225,9 @@ static __always_inline void ps_synack_out(const struct ps_pkt *p, __u32 ifindex,
 		return;
 	__sync_fetch_and_add(&q->synacks, 1);
 	s = ps_synq_port(q, p->sport, true);
-	if (!s || s->synacks >= ps_cfg.half_open)
+	if (!s)
 		return;
+	/* Counted on: syn_flood reports it (the host's SYN-ACK rate is bounded). */
 	n = __sync_fetch_and_add(&s->synacks, 1) + 1;
 	if (n == ps_cfg.half_open && s->done * 2 < n &&
 	    ps_alert_enabled(PS_ALERT_HALF_OPEN))
