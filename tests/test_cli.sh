@@ -60,3 +60,39 @@ expect_exit "--threshold: not a number: exit 2" 2 "--threshold needs NAME=N" "$P
 expect_exit "--window: out of range: exit 2" 2 "--window needs seconds" "$PORTSENSE" --window 0 lo
 expect_exit "--holddown below 0.1 s: exit 2" 2 "--holddown needs seconds \(0.1" "$PORTSENSE" --holddown 0 lo
 expect_exit "--alert-rate 0: exit 2" 2 "--alert-rate must be" "$PORTSENSE" --alert-rate 0 lo
+expect_exit "--list-alerts prints the stateful detectors" 0 "syn_flood.*half_open.*backscatter.*port_scan.*host_sweep.*udp_amplification.*arp_spoof" \
+	"$PORTSENSE" --list-alerts
+expect_exit "--scan-window: out of range: exit 2" 2 "--scan-window needs seconds" "$PORTSENSE" --scan-window 0 nosuch0
+expect_exit "--allow: unknown alert id: exit 2" 2 "--allow: no alert called 'scan'" "$PORTSENSE" --allow scan=198.18.0.1 nosuch0
+expect_exit "--allow: not a prefix: exit 2" 2 "--allow: '198.18.0.1/40' is not" "$PORTSENSE" --allow port_scan=198.18.0.1/40 nosuch0
+expect_exit "--allow: no prefix: exit 2" 2 "--allow needs ALERT_ID=CIDR" "$PORTSENSE" --allow port_scan= nosuch0
+printf '53\n0\n' >"$T_TMP/amp"
+expect_exit "--amp-ports: port 0: exit 2, file:line" 2 "amp:2: not valid: '0'" "$PORTSENSE" --amp-ports "$T_TMP/amp" lo
+
+# The config file: every key is an option, checked by the same code; errors
+# name the file and line.
+cfg() { printf "$1" >"$T_TMP/ps.ini"; }
+cfg '[sensor]\nhook = tc\negress = no\n[detect]\nholddown = 3\n[threshold]\nsyn_flood = 5000\n[allow]\nport_scan = 198.18.7.0/24, 2001:db8:7::/48\n[lists]\namp-ports = '"$T_TMP/amp-ok"'\n'
+printf '53\n' >"$T_TMP/amp-ok"
+expect_exit "config: a good file is taken (then the unknown interface stops it)" 2 "no such interface: nosuch0" \
+	"$PORTSENSE" --config "$T_TMP/ps.ini" nosuch0
+cfg '[detect]\nholddown = 3\n\n[threshold]\nscan_port = 30\n'
+expect_exit "config: unknown threshold: exit 2, file:line" 2 "ps.ini:5: --threshold: no threshold called 'scan_port'" \
+	"$PORTSENSE" -c "$T_TMP/ps.ini" nosuch0
+cfg '[detect]\nholdown = 3\n'
+expect_exit "config: unknown key: exit 2, file:line" 2 "ps.ini:2: no setting 'holdown' in \[detect\]" \
+	"$PORTSENSE" --config="$T_TMP/ps.ini" nosuch0
+cfg '[detectors]\nholddown = 3\n'
+expect_exit "config: unknown section: exit 2" 2 "ps.ini:2: no section \[detectors\]" "$PORTSENSE" -c "$T_TMP/ps.ini" nosuch0
+cfg '[detect]\nholddown = -1\n'
+expect_exit "config: bad value: exit 2, the option's own message" 2 "ps.ini:2: --holddown needs seconds" \
+	"$PORTSENSE" -c "$T_TMP/ps.ini" nosuch0
+cfg '[sensor]\negress = maybe\n'
+expect_exit "config: egress must be yes or no" 2 "ps.ini:2: egress must be yes or no" "$PORTSENSE" -c "$T_TMP/ps.ini" nosuch0
+cfg '[detect]\nholddown\n'
+expect_exit "config: a line that is not key = value: exit 2" 2 "ps.ini:2: not 'key = value'" "$PORTSENSE" -c "$T_TMP/ps.ini" nosuch0
+expect_exit "config: missing file: exit 2" 2 "cannot read config file /nonexistent.ini" "$PORTSENSE" -c /nonexistent.ini nosuch0
+# The command line wins: a bad file value is not rescued, a good one is overridden.
+cfg '[detect]\nholddown = 3\n'
+expect_exit "config then CLI: the CLI's bad value is reported" 2 "^portsense: --holddown needs" \
+	"$PORTSENSE" -c "$T_TMP/ps.ini" --holddown 0 nosuch0
