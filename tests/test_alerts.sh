@@ -176,10 +176,20 @@ fi
 # The default bogon list is what the kernel holds (the rule itself is
 # exercised above with a list inside the test range).
 if start_portsense "$B" "$LOG" psb0 -o json --interval 0 --pin-path "$PIN"; then
-	n=$(bpftool map dump name ps_bogons 2>/dev/null | grep -c '"prefixlen"')
+	# This instance's maps (another portsense may run beside the tests):
+	# those of the program attached to our interface.
+	prog=$(nsenter --net="/run/netns/$B" bpftool -j net show dev psb0 | $PY -c 'import json,sys
+print(json.load(sys.stdin)[0]["xdp"][0]["id"])')
+	map_of() {
+		bpftool -j prog show id "$prog" | $PY -c 'import json,sys,subprocess
+for m in json.load(sys.stdin)["map_ids"]:
+    i = json.loads(subprocess.run(["bpftool", "-j", "map", "show", "id", str(m)], capture_output=True).stdout)
+    if i["name"] == sys.argv[1]: print(m)' "$1"
+	}
+	n=$(bpftool map dump id "$(map_of ps_bogons)" 2>/dev/null | grep -c '"prefixlen"')
 	[ "$n" = 7 ] && ok "default bogon list: 7 prefixes in the kernel" ||
 		not_ok "default bogon list: 7 prefixes in the kernel" "$n"
-	n=$(bpftool map dump name ps_bdports 2>/dev/null | grep -c '"key"')
+	n=$(bpftool map dump id "$(map_of ps_bdports)" 2>/dev/null | grep -c '"key"')
 	list=$ROOT/data/backdoor-ports.txt
 	[ -r /usr/local/share/portsense/backdoor-ports.txt ] && list=/usr/local/share/portsense/backdoor-ports.txt
 	want=$(grep -c '^[0-9]' "$list")
