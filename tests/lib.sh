@@ -232,3 +232,67 @@ expect_alert() {
 	got=$(alerts_of "$@")
 	[ "$got" = "$want" ] && ok "$name" || not_ok "$name" "$got alerts $*, want $want: $(grep -c alert "$OUT") alert lines"
 }
+
+# alert_poll SECS ID [COND...]: waits up to SECS for an alert in $OUT that
+# matches, and prints "N FIRST KINDS": how many match, the first one's
+# timestamp in seconds since the epoch (- if none) and their kinds (comma
+# separated).  COND is FIELD=VALUE; FIELD may be A|B (either field matches).
+alert_poll() {
+	$PY - "$OUT" "$@" <<'PYEOF'
+import datetime, json, sys, time
+path, secs, aid, conds = sys.argv[1], float(sys.argv[2]), sys.argv[3], sys.argv[4:]
+conds = [(k.split("|"), v) for k, v in (c.split("=", 1) for c in conds)]
+end = time.monotonic() + secs
+while True:
+    hits = []
+    for line in open(path):
+        try:
+            e = json.loads(line)
+        except ValueError:
+            continue
+        if e.get("event") == "alert" and e.get("alert") == aid and \
+           all(any(str(e.get(f)) == v for f in fields) for fields, v in conds):
+            hits.append(e)
+    if hits or time.monotonic() >= end:
+        break
+    time.sleep(0.02)
+if not hits:
+    print("0 - -")
+else:
+    t = datetime.datetime.strptime(hits[0]["timestamp"], "%Y-%m-%dT%H:%M:%S.%fZ")
+    first = t.replace(tzinfo=datetime.timezone.utc).timestamp()
+    print(len(hits), "%.6f" % first, ",".join(sorted({str(e.get("kind")) for e in hits})))
+PYEOF
+}
+
+# now_s: seconds since the epoch, to the microsecond (alert timestamps' clock).
+now_s() { date +%s.%6N; }
+
+# ms_since T0 T1: whole milliseconds from T0 to T1 (seconds since the epoch).
+ms_since() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%d", (b - a) * 1000 + 0.5 }'; }
+
+# record_result FIELD...: one tab-separated line in $RESULTS, when it is set
+# (tools/detection-report.sh collects them).
+record_result() {
+	[ -n "${RESULTS:-}" ] || return 0
+	local IFS=$'\t'
+	echo "$*" >>"$RESULTS"
+}
+
+# mac_of NS IF: the interface's MAC address.
+mac_of() { ip -n "$1" -br link show "$2" | awk '{print $3}'; }
+
+# enable_ipv6 NS IF ADDR: IPv6 back on (netns_pair turns it off) with ADDR/64,
+# no duplicate address detection.
+enable_ipv6() {
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
+		net.ipv6.conf.default.disable_ipv6=0 "net.ipv6.conf.$2.disable_ipv6=0" &&
+	ip -n "$1" -6 addr add "$3/64" dev "$2" nodad
+}
+
+# counter_ge NAME FILE PATH MIN: ok when the snapshot's counter is >= MIN.
+counter_ge() {
+	local got
+	got=$(jget "$2" "$3" 2>&1)
+	if [ "$got" -ge "$4" ] 2>/dev/null; then ok "$1 ($3 = $got)"; else not_ok "$1" "$3 is '$got', want >= $4"; fi
+}
