@@ -296,3 +296,20 @@ counter_ge() {
 	got=$(jget "$2" "$3" 2>&1)
 	if [ "$got" -ge "$4" ] 2>/dev/null; then ok "$1 ($3 = $got)"; else not_ok "$1" "$3 is '$got', want >= $4"; fi
 }
+
+# sensor_for NAME NS IF [ARGS...]: a fresh portsense on IF in NS for one
+# scenario, $SC = NAME: JSON alerts in $OUT, hold-down 60 s (longer than any
+# scenario, so a second alert is a second key), final counters in $SNAP.
+# When it does not start: says so, records it, returns 1.
+sensor_for() {
+	SC=$1; local ns=$2 ifc=$3; shift 3
+	SNAP=$T_TMP/snap-${SC//[^a-zA-Z0-9]/_}.json
+	start_portsense "$ns" "$LOG" "$ifc" -o json --interval 0 --holddown 60 --pin-path "$PIN" \
+		--stats-json "$SNAP" "$@" && return 0
+	not_ok "$SC: portsense starts" "$(tail -n 2 "$LOG" | tr '\n' ' ')"
+	record_result "$SC" "portsense $*" - "not run (portsense did not start)" ""
+	return 1
+}
+
+# alerts_seen: how many alerts of each id $OUT holds ("3 land 1 smurf").
+alerts_seen() { grep -o '"alert":"[a-z_]*"' "$OUT" | cut -d'"' -f4 | sort | uniq -c | tr -s ' \n' ' '; }

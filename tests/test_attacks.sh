@@ -105,18 +105,8 @@ PYEOF
 GEN_PID=$!
 T_PIDS+=("$GEN_PID")
 
-# scenario NAME [PORTSENSE ARGS...]: a fresh portsense on the victim; its
-# final counters go to $SNAP.
-scenario() {
-	SC=$1; shift
-	SNAP=$T_TMP/snap-${SC//[^a-zA-Z0-9]/_}.json
-	if ! start_portsense "$B" "$LOG" psb0 -o json --interval 0 --holddown 60 --pin-path "$PIN" \
-		--stats-json "$SNAP" "$@"; then
-		not_ok "$SC: portsense starts" "$(tail -n 2 "$LOG" | tr '\n' ' ')"
-		record_result "$SC" "portsense $*" - "not run (portsense did not start)" ""
-		return 1
-	fi
-}
+# scenario NAME [PORTSENSE ARGS...]: a fresh portsense on the victim.
+scenario() { sensor_for "$1" "$B" psb0 "${@:2}"; }
 
 # attacker CMD...: the tool in the attacker's namespace, bounded; sets T0
 # (the attack's start) and TOOL (its command line, for the results).
@@ -133,8 +123,6 @@ replay() {
 	attacker tcpreplay -q -i psa0 "$rate" "$CAP/$1.pcap"
 	TOOL="scapy $1.pcap, tcpreplay $rate"
 }
-
-alerts_seen() { grep -o '"alert":"[a-z_]*"' "$OUT" | cut -d'"' -f4 | sort | uniq -c | tr -s ' \n' ' '; }
 
 # expect ID KIND [COND...]: after the tool ended, the alert within 2 s, and
 # exactly one for the key (the CONDs) and of KIND (- for detectors without
