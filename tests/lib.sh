@@ -313,3 +313,23 @@ sensor_for() {
 
 # alerts_seen: how many alerts of each id $OUT holds ("3 land 1 smurf").
 alerts_seen() { grep -o '"alert":"[a-z_]*"' "$OUT" | cut -d'"' -f4 | sort | uniq -c | tr -s ' \n' ' '; }
+
+# need_tools TOOL...: each on PATH, else a failed check and exit.
+need_tools() {
+	local t
+	for t in "$@"; do
+		command -v "$t" >/dev/null || { not_ok "$t installed" "run: make deps"; exit 0; }
+	done
+}
+
+# two_hosts NAME: the usual sandbox: namespaces $A and $B joined by psa0 and
+# psb0, 198.18.0.1 and .2 (netns_pair, addr_pair), a pin path $PIN and the
+# logs $LOG and $OUT of start_portsense.  Exits with a failed check if not.
+two_hosts() {
+	ensure_bpffs
+	A=ps-$1-a-$T_ID B=ps-$1-b-$T_ID
+	netns_pair "$A" psa0 "$B" psb0 && addr_pair "$A" psa0 "$B" psb0 ||
+		{ not_ok "$1 setup" "cannot create namespaces"; exit 0; }
+	new_pin_path PIN "$1"
+	LOG=$T_TMP/ps.log OUT=$T_TMP/ps.log.out
+}

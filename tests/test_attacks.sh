@@ -18,14 +18,9 @@
 # them) and to no ARP.
 . "$(dirname "$0")/lib.sh"
 
-for t in nmap masscan hping3 tcpreplay; do
-	command -v $t >/dev/null || { not_ok "$t installed" "run: make deps"; exit 0; }
-done
+need_tools nmap masscan hping3 tcpreplay ping
 $PY -c 'import scapy' 2>/dev/null || { not_ok "python3-scapy installed" "run: make deps"; exit 0; }
-ensure_bpffs
-A=ps-xa-$T_ID B=ps-xb-$T_ID
-netns_pair "$A" psa0 "$B" psb0 && addr_pair "$A" psa0 "$B" psb0 ||
-	{ not_ok "attacks setup" "cannot create namespaces"; exit 0; }
+two_hosts attacks
 V=198.18.0.2
 MA=$(mac_of "$A" psa0) MB=$(mac_of "$B" psb0)
 # The victim answers spoofed sources as a real host would, via its router.
@@ -40,8 +35,7 @@ done
 # ARP binding the spoofing test changes.
 ip -n "$A" addr add 198.18.0.9/24 dev psa0
 ip -n "$A" addr add 198.18.0.3/24 dev psa0
-new_pin_path PIN attacks
-LOG=$T_TMP/ps.log OUT=$T_TMP/ps.log.out CAP=$T_TMP/cap
+CAP=$T_TMP/cap
 mkdir -p "$CAP"
 
 # scapy builds the captures while nmap and hping3 run.
@@ -173,8 +167,23 @@ expect() {
 # finish: portsense stops cleanly and writes $SNAP.
 finish() { stop_ok "$SC: portsense exits 0"; }
 
-# listen PORT: a TCP listener on the victim (backlog 1024, accepts nothing),
-# for the SYN floods; LISTEN_PID.
+# attack NAME PATH MIN EXPECTATION... -- CMD...: a fresh portsense, the
+# attack (CMD: attacker, replay, or a function around them), each
+# EXPECTATION ("ID KIND COND...", see expect), and the counter PATH >= MIN
+# that proves the attack's packets reached the victim.
+attack() {
+	local name=$1 path=$2 min=$3 e exps=(); shift 3
+	while [ "$1" != -- ]; do exps+=("$1"); shift; done
+	shift
+	scenario "$name" || return
+	"$@"
+	for e in "${exps[@]}"; do expect $e; done
+	finish
+	counter_ge "$SC: the attack's packets reached the victim" "$SNAP" "$path" "$min"
+}
+
+# listen PORT: a TCP listener on the victim (backlog 1024, accepts nothing)
+# for the SYN floods, whose SYN-ACKs are half_open's evidence; LISTEN_PID.
 listen() {
 	timeout 60 ip netns exec "$B" $PY -c 'import socket, sys, time
 s = socket.socket(); s.bind(("198.18.0.2", int(sys.argv[1]))); s.listen(1024); time.sleep(60)' "$1" &
@@ -183,100 +192,60 @@ s = socket.socket(); s.bind(("198.18.0.2", int(sys.argv[1]))); s.listen(1024); t
 	wait_listen "$B" "$1" || not_ok "$SC: listener on $1" "not listening after 5 s"
 }
 unlisten() { kill "$LISTEN_PID"; wait "$LISTEN_PID" 2>/dev/null; forget_pid "$LISTEN_PID"; }
+# on_port80 CMD...: CMD while the victim listens on port 80.
+on_port80() { local rc; listen 80; "$@"; rc=$?; unlisten; return $rc; }
 
 # The nmap options every scan here uses: no discovery (no ARP ping), no DNS,
 # no retries, bounded.
 NMAP=(-Pn -n --disable-arp-ping --max-retries 0 -T4 --host-timeout 20s)
+SCANNER="src_ip=198.18.0.1"
 
 # Port scans, one per nmap scan type, 200 ports each: port_scan from the
 # scanner, and invalid_tcp_flags for the NULL and XMAS scans.
 nmap_scan() {
-	local type=$1 kind=$2 path=$3 min=$4; shift 4
-	scenario "nmap $type" || return
-	attacker nmap "$type" "${NMAP[@]}" -p 1-200 $V
-	expect port_scan "$kind" src_ip=198.18.0.1
-	[ $# -gt 0 ] && expect "$@"
-	finish
-	counter_ge "$SC: its probes reached the victim" "$SNAP" "$path" "$min"
+	local type=$1 kind=$2 path=$3; shift 3
+	attack "nmap $type" "$path" 200 "port_scan $kind $SCANNER" "$@" -- attacker nmap "$type" "${NMAP[@]}" -p 1-200 $V
 }
-nmap_scan -sS syn ingress.tcp.syn_noack 200
-nmap_scan -sT connect ingress.tcp.syn_noack 200
-nmap_scan -sF fin ingress.tcp.fin 200
-nmap_scan -sN null ingress.tcp.null 200 invalid_tcp_flags - src_ip=198.18.0.1
-nmap_scan -sX xmas ingress.tcp.xmas 200 invalid_tcp_flags - src_ip=198.18.0.1
-nmap_scan -sA ack ingress.tcp.packets 200
-nmap_scan -sM maimon ingress.tcp.fin 200
-nmap_scan -sU udp ingress.udp.packets 200
+nmap_scan -sS syn ingress.tcp.syn_noack
+nmap_scan -sT connect ingress.tcp.syn_noack
+nmap_scan -sF fin ingress.tcp.fin
+nmap_scan -sN null ingress.tcp.null "invalid_tcp_flags - $SCANNER"
+nmap_scan -sX xmas ingress.tcp.xmas "invalid_tcp_flags - $SCANNER"
+nmap_scan -sA ack ingress.tcp.packets
+nmap_scan -sM maimon ingress.tcp.fin
+nmap_scan -sU udp ingress.udp.packets
 
 # masscan has its own TCP/IP stack: it needs the interface, the source
-# address and the next hop's MAC (without --router-mac it waits for an ARP
-# answer from a router that this namespace does not have, silently).
-if scenario "masscan"; then
-	attacker masscan -e psa0 --adapter-ip 198.18.0.1 --adapter-mac "$MA" --router-mac "$MB" \
-		-p 1-200 --rate 2000 --wait 0 $V
-	expect port_scan syn src_ip=198.18.0.1
-	finish
-	counter_ge "$SC: its probes reached the victim" "$SNAP" ingress.tcp.syn_noack 200
-fi
+# address and the next hop's MAC (without --router-mac it waits, silently
+# and for ever, for the ARP answer of a router this namespace does not have).
+attack "masscan" ingress.tcp.syn_noack 200 "port_scan syn $SCANNER" -- attacker masscan -e psa0 \
+	--adapter-ip 198.18.0.1 --adapter-mac "$MA" --router-mac "$MB" -p 1-200 --rate 2000 --wait 0 $V
 
 # Host sweeps over the victim's 32 addresses.  On a directly connected
 # subnet nmap discovers hosts by ARP unless told --disable-arp-ping.
-if scenario "nmap -sn ping sweep"; then
+attack "nmap -sn ping sweep" ingress.icmp.echo_request 32 "host_sweep ping $SCANNER" -- \
 	attacker nmap -sn -PE -n --disable-arp-ping --max-retries 0 -T4 198.18.0.64/27
-	expect host_sweep ping src_ip=198.18.0.1
-	finish
-	counter_ge "$SC: its echo requests reached the victim" "$SNAP" ingress.icmp.echo_request 32
-fi
-if scenario "nmap -sS -p 80 sweep"; then
+attack "nmap -sS -p 80 sweep" ingress.tcp.syn_noack 32 "host_sweep syn $SCANNER" -- \
 	attacker nmap -sS "${NMAP[@]}" -p 80 198.18.0.64/27
-	expect host_sweep syn src_ip=198.18.0.1
-	finish
-	counter_ge "$SC: its SYNs reached the victim" "$SNAP" ingress.tcp.syn_noack 32
-fi
 
 # Floods from hping3 and ping, bounded in count.
-flood() {
-	local name=$1 id=$2 path=$3 min=$4; shift 4
-	scenario "$name" || return
-	attacker "$@"
-	expect "$id" - dst_ip=$V
-	finish
-	counter_ge "$SC: the flood reached the victim" "$SNAP" "$path" "$min"
-}
-flood "RST flood" rst_flood ingress.tcp.rst 3000 hping3 -q -R --faster -c 3000 -p 80 $V
-flood "ICMP flood (hping3)" icmp_flood ingress.icmp.echo_request 3000 hping3 -q -1 --faster -c 3000 $V
-flood "ICMP flood (ping -f)" icmp_flood ingress.icmp.echo_request 3000 ping -q -f -c 3000 $V
-# Smurf, the victim's side: echo replies it never asked for.
-flood "smurf (victim)" smurf ingress.icmp.echo_reply 3000 hping3 -q -1 -C 0 --faster -c 3000 $V
-# Smurf, the amplifiers' side: echo requests to the broadcast address,
-# from the victim's spoofed address.
-if scenario "smurf (broadcast)"; then
+attack "RST flood" ingress.tcp.rst 3000 "rst_flood - dst_ip=$V" -- attacker hping3 -q -R --faster -c 3000 -p 80 $V
+attack "ICMP flood (hping3)" ingress.icmp.echo_request 3000 "icmp_flood - dst_ip=$V" -- \
+	attacker hping3 -q -1 --faster -c 3000 $V
+attack "ICMP flood (ping -f)" ingress.icmp.echo_request 3000 "icmp_flood - dst_ip=$V" -- attacker ping -q -f -c 3000 $V
+# Smurf, the victim's side: echo replies it never asked for; the
+# amplifiers' side: echo requests to the broadcast address, from the
+# victim's spoofed address.
+attack "smurf (victim)" ingress.icmp.echo_reply 3000 "smurf - dst_ip=$V" -- attacker hping3 -q -1 -C 0 --faster -c 3000 $V
+attack "smurf (broadcast)" ingress.icmp.echo_request 20 "smurf - dst_ip=198.18.0.255" -- \
 	attacker hping3 -q -1 -a $V -c 20 -i u10000 198.18.0.255
-	expect smurf - dst_ip=198.18.0.255
-	finish
-	counter_ge "$SC: the requests reached the segment" "$SNAP" ingress.icmp.echo_request 20
-fi
-if scenario "land"; then
-	attacker hping3 -q -S -a $V -s 139 -k -p 139 -c 3 -i u20000 $V
-	expect land - dst_ip=$V
-	finish
-	counter_ge "$SC: the packets reached the victim" "$SNAP" ingress.extras.land 3
-fi
-if scenario "ping of death (hping3)"; then
+attack "land" ingress.extras.land 3 "land - dst_ip=$V" -- attacker hping3 -q -S -a $V -s 139 -k -p 139 -c 3 -i u20000 $V
+attack "ping of death (hping3)" ingress.ipv4_fragments 2 "ping_of_death - $SCANNER" -- \
 	attacker hping3 -q -1 -c 2 -i u20000 -g 65512 -d 200 $V
-	expect ping_of_death - src_ip=198.18.0.1
-	finish
-	counter_ge "$SC: the fragments reached the victim" "$SNAP" ingress.ipv4_fragments 2
-fi
-# An open port for the SYN floods: its SYN-ACKs are half_open's evidence.
-if scenario "SYN flood (hping3)"; then
-	listen 80
-	attacker hping3 -q -S --faster -c 3000 -p 80 $V
-	expect syn_flood one_port dst_ip=$V dst_port=80
-	finish
-	unlisten
-	counter_ge "$SC: the SYNs reached the victim" "$SNAP" ingress.tcp.syn_noack 3000
-fi
+# From a real address: the attacker's kernel resets each SYN-ACK, so the
+# victim sees an RST flood too.
+attack "SYN flood (hping3)" ingress.tcp.syn_noack 3000 "syn_flood one_port dst_ip=$V dst_port=80" -- \
+	on_port80 attacker hping3 -q -S --faster -c 3000 -p 80 $V
 
 # From here on, scapy's captures.
 wait "$GEN_PID"; rc=$?
@@ -284,12 +253,7 @@ forget_pid "$GEN_PID"
 [ $rc = 0 ] && ok "scapy built the attack captures" ||
 	{ not_ok "scapy built the attack captures" "$(tail -n 3 "$T_TMP/gen.log" | tr '\n' ' ')"; exit 0; }
 
-if scenario "ping of death (scapy)"; then
-	replay ping_of_death
-	expect ping_of_death - src_ip=198.18.0.1
-	finish
-	counter_ge "$SC: the 45 fragments reached the victim" "$SNAP" ingress.ipv4_fragments 45
-fi
+attack "ping of death (scapy)" ingress.ipv4_fragments 45 "ping_of_death - $SCANNER" -- replay ping_of_death
 
 # A SYN flood from random sources (4000/s for 2 s) and, during it, an nmap
 # scan from 198.18.0.1: the flood must not blind the scan detector, and its
@@ -303,59 +267,34 @@ if scenario "random-source SYN flood + nmap -sS"; then
 	attacker nmap -sS "${NMAP[@]}" -p 1-200 $V
 	wait $flood_pid
 	T_FLOOD_END=$(now_s)
-	expect port_scan syn src_ip=198.18.0.1
+	expect port_scan syn $SCANNER
 	T0=$T_FLOOD T_END=$T_FLOOD_END TOOL=$(replayed_as synflood --pps=4000)
 	expect syn_flood one_port dst_ip=$V dst_port=80
 	expect half_open - "src_ip|dst_ip=$V"
 	expect_alert "$SC: no port_scan from the spoofed sources" 1 port_scan
-	finish
 	unlisten
+	finish
 	counter_ge "$SC: the flood and the scan reached the victim" "$SNAP" ingress.tcp.syn_noack 8200
 	counter_ge "$SC: the victim answered with SYN-ACKs" "$SNAP" egress.tcp.synack 1000
 fi
-if scenario "random-source SYN flood, random ports"; then
+attack "random-source SYN flood, random ports" ingress.tcp.syn_noack 3000 "syn_flood many_ports dst_ip=$V" -- \
 	replay synflood_ports
-	expect syn_flood many_ports dst_ip=$V
-	finish
-	counter_ge "$SC: the SYNs reached the victim" "$SNAP" ingress.tcp.syn_noack 3000
-fi
+attack "backscatter (SYN-ACK)" ingress.tcp.synack 500 "backscatter syn_ack dst_ip=$V" -- replay backscatter_synack
+attack "backscatter (RST)" ingress.tcp.rst 500 "backscatter rst dst_ip=$V" -- replay backscatter_rst
+attack "DNS amplification" ingress.udp.by_src_class.well_known.packets 2000 "udp_amplification - dst_ip=$V" -- \
+	replay dns_amp
+attack "ARP reply flood" ingress.arp.reply 200 "arp_spoof reply_flood" -- replay arp_flood
 
-replayed() {
-	local name=$1 cap=$2 path=$3 min=$4; shift 4
-	scenario "$name" || return
-	replay "$cap"
-	expect "$@"
-	finish
-	counter_ge "$SC: the packets reached the victim" "$SNAP" "$path" "$min"
-}
-replayed "backscatter (SYN-ACK)" backscatter_synack ingress.tcp.synack 500 backscatter syn_ack dst_ip=$V
-replayed "backscatter (RST)" backscatter_rst ingress.tcp.rst 500 backscatter rst dst_ip=$V
-replayed "DNS amplification" dns_amp ingress.udp.by_src_class.well_known.packets 2000 udp_amplification - dst_ip=$V
-replayed "ARP reply flood" arp_flood ingress.arp.reply 200 arp_spoof reply_flood
-
-# ARP spoofing: the victim learns 198.18.0.3 from a real ARP exchange (it
-# pings it), then the spoofed replies move it to another MAC.
-if scenario "ARP spoofing (binding change)"; then
-	timeout 10 ip netns exec "$B" ping -q -c 1 -W 2 198.18.0.3 >/dev/null ||
-		not_ok "$SC: the victim reaches 198.18.0.3" "ping failed"
-	replay arp_change
-	expect arp_spoof mac_change src_ip=198.18.0.3
-	finish
-	counter_ge "$SC: the spoofed replies reached the victim" "$SNAP" ingress.arp.reply 4
-fi
-
-# NDP spoofing, the same over IPv6: 2001:db8::1 learnt from a real neighbour
-# solicitation and advert, then moved.
+# ARP and NDP spoofing: the victim learns 198.18.0.3 (2001:db8::1) from a
+# real exchange, as it pings it; then the spoofed replies (adverts) move it
+# to another MAC.
+learn_then() { local ping=$1; shift; timeout 10 ip netns exec "$B" $ping >/dev/null || not_ok "$SC: $ping" "failed"; "$@"; }
+attack "ARP spoofing (binding change)" ingress.arp.reply 4 "arp_spoof mac_change src_ip=198.18.0.3" -- \
+	learn_then "ping -q -c 1 -W 2 198.18.0.3" replay arp_change
 enable_ipv6 "$A" psa0 2001:db8::1 && enable_ipv6 "$B" psb0 2001:db8::2 ||
 	not_ok "IPv6 on the test link" "cannot enable it"
-if scenario "NDP spoofing (binding change)"; then
-	timeout 10 ip netns exec "$B" ping -q -6 -c 1 -W 2 2001:db8::1 >/dev/null ||
-		not_ok "$SC: the victim reaches 2001:db8::1" "ping failed"
-	replay nd_change
-	expect arp_spoof nd_mac_change src_ip=2001:db8::1
-	finish
-	counter_ge "$SC: the adverts reached the victim" "$SNAP" ingress.icmpv6.packets 4
-fi
+attack "NDP spoofing (binding change)" ingress.icmpv6.packets 4 "arp_spoof nd_mac_change src_ip=2001:db8::1" -- \
+	learn_then "ping -q -6 -c 1 -W 2 2001:db8::1" replay nd_change
 
 # --allow: the allowed scanner raises nothing, another one still does.
 if scenario "--allow port_scan=198.18.0.1" --allow port_scan=198.18.0.1; then

@@ -12,15 +12,8 @@
 # RESULTS=FILE each load adds a line "load, tool and command, alerts raised".
 . "$(dirname "$0")/lib.sh"
 
-for t in wrk iperf3 ping; do
-	command -v $t >/dev/null || { not_ok "$t installed" "run: make deps"; exit 0; }
-done
-ensure_bpffs
-A=ps-na-$T_ID B=ps-nb-$T_ID
-netns_pair "$A" psa0 "$B" psb0 && addr_pair "$A" psa0 "$B" psb0 ||
-	{ not_ok "benign setup" "cannot create namespaces"; exit 0; }
-new_pin_path PIN benign
-LOG=$T_TMP/ps.log OUT=$T_TMP/ps.log.out
+need_tools wrk iperf3 ping
+two_hosts benign
 
 # A minimal DNS server and client: dns.py serve ADDR SECS, or
 # dns.py query SERVER N (one socket, so one random source port, per query,
