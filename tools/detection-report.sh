@@ -8,8 +8,8 @@
 #   sudo tools/detection-report.sh [OUTPUT]     (default docs/detection-results.md)
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DOC=$(realpath -m "${1:-$ROOT/docs/detection-results.md}")
 cd "$ROOT" || exit 1
-DOC=${1:-docs/detection-results.md}
 [ "$(id -u)" -eq 0 ] || { echo "detection-report: needs root (the suites load BPF): sudo $0" >&2; exit 1; }
 tools/install-deps.sh || exit 1
 make -s all || exit 1
