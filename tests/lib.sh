@@ -185,3 +185,151 @@ expect_eq() {
 	got=$(jget "$2" "$3" 2>&1)
 	if [ "$got" = "$4" ]; then ok "$1"; else not_ok "$1" "$3 is '$got', want '$4'"; fi
 }
+
+# The alert helpers read the JSON lines portsense printed to $OUT.
+# alerts_of ID [FIELD=VALUE...]: count JSON alert lines matching all.
+alerts_of() {
+	$PY - "$OUT" "$@" <<'PYEOF'
+import json, sys
+path, aid, conds = sys.argv[1], sys.argv[2], sys.argv[3:]
+n = 0
+for line in open(path):
+    try:
+        e = json.loads(line)
+    except ValueError:
+        continue
+    if e.get("event") != "alert" or e.get("alert") != aid:
+        continue
+    if all(str(e.get(k)) == v for k, v in (c.split("=", 1) for c in conds)):
+        n += 1
+print(n)
+PYEOF
+}
+
+# wait_alert SECS ID [COND...]: true once such an alert is printed.
+wait_alert() {
+	local secs=$1 i; shift
+	for i in $(seq $((secs * 20))); do
+		[ "$(alerts_of "$@")" -ge 1 ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# wait_listen NS PORT: until something listens on TCP PORT in NS (5 s).
+wait_listen() {
+	local i
+	for i in $(seq 50); do
+		ip netns exec "$1" ss -ltnH "sport = :$2" | grep -q LISTEN && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# expect_alert NAME WANT ID [COND...]: exactly WANT matching alerts.
+expect_alert() {
+	local name=$1 want=$2 got; shift 2
+	got=$(alerts_of "$@")
+	[ "$got" = "$want" ] && ok "$name" || not_ok "$name" "$got alerts $*, want $want: $(grep -c alert "$OUT") alert lines"
+}
+
+# alert_poll SECS ID [COND...]: waits up to SECS for an alert in $OUT that
+# matches, and prints "N FIRST KINDS": how many match, the first one's
+# timestamp in seconds since the epoch (- if none) and their kinds (comma
+# separated).  COND is FIELD=VALUE; FIELD may be A|B (either field matches).
+alert_poll() {
+	$PY - "$OUT" "$@" <<'PYEOF'
+import datetime, json, sys, time
+path, secs, aid, conds = sys.argv[1], float(sys.argv[2]), sys.argv[3], sys.argv[4:]
+conds = [(k.split("|"), v) for k, v in (c.split("=", 1) for c in conds)]
+end = time.monotonic() + secs
+while True:
+    hits = []
+    for line in open(path):
+        try:
+            e = json.loads(line)
+        except ValueError:
+            continue
+        if e.get("event") == "alert" and e.get("alert") == aid and \
+           all(any(str(e.get(f)) == v for f in fields) for fields, v in conds):
+            hits.append(e)
+    if hits or time.monotonic() >= end:
+        break
+    time.sleep(0.02)
+if not hits:
+    print("0 - -")
+else:
+    t = datetime.datetime.strptime(hits[0]["timestamp"], "%Y-%m-%dT%H:%M:%S.%fZ")
+    first = t.replace(tzinfo=datetime.timezone.utc).timestamp()
+    print(len(hits), "%.6f" % first, ",".join(sorted({str(e.get("kind")) for e in hits})))
+PYEOF
+}
+
+# now_s: seconds since the epoch, to the microsecond (alert timestamps' clock).
+now_s() { date +%s.%6N; }
+
+# ms_since T0 T1: whole milliseconds from T0 to T1 (seconds since the epoch).
+ms_since() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%d", (b - a) * 1000 + 0.5 }'; }
+
+# record_result FIELD...: one tab-separated line in $RESULTS, when it is set
+# (tools/detection-report.sh collects them).
+record_result() {
+	[ -n "${RESULTS:-}" ] || return 0
+	local IFS=$'\t'
+	echo "$*" >>"$RESULTS"
+}
+
+# mac_of NS IF: the interface's MAC address.
+mac_of() { ip -n "$1" -br link show "$2" | awk '{print $3}'; }
+
+# enable_ipv6 NS IF ADDR: IPv6 back on (netns_pair turns it off) with ADDR/64,
+# no duplicate address detection.
+enable_ipv6() {
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 \
+		net.ipv6.conf.default.disable_ipv6=0 "net.ipv6.conf.$2.disable_ipv6=0" &&
+	ip -n "$1" -6 addr add "$3/64" dev "$2" nodad
+}
+
+# counter_ge NAME FILE PATH MIN: ok when the snapshot's counter is >= MIN.
+counter_ge() {
+	local got
+	got=$(jget "$2" "$3" 2>&1)
+	if [ "$got" -ge "$4" ] 2>/dev/null; then ok "$1 ($3 = $got)"; else not_ok "$1" "$3 is '$got', want >= $4"; fi
+}
+
+# sensor_for NAME NS IF [ARGS...]: a fresh portsense on IF in NS for one
+# scenario, $SC = NAME: JSON alerts in $OUT, hold-down 60 s (longer than any
+# scenario, so a second alert is a second key), final counters in $SNAP.
+# When it does not start: says so, records it, returns 1.
+sensor_for() {
+	SC=$1; local ns=$2 ifc=$3; shift 3
+	SNAP=$T_TMP/snap-${SC//[^a-zA-Z0-9]/_}.json
+	start_portsense "$ns" "$LOG" "$ifc" -o json --interval 0 --holddown 60 --pin-path "$PIN" \
+		--stats-json "$SNAP" "$@" && return 0
+	not_ok "$SC: portsense starts" "$(tail -n 2 "$LOG" | tr '\n' ' ')"
+	record_result "$SC" "portsense $*" - "not run (portsense did not start)" ""
+	return 1
+}
+
+# alerts_seen: how many alerts of each id $OUT holds ("3 land 1 smurf").
+alerts_seen() { grep -o '"alert":"[a-z_]*"' "$OUT" | cut -d'"' -f4 | sort | uniq -c | tr -s ' \n' ' '; }
+
+# need_tools TOOL...: each on PATH, else a failed check and exit.
+need_tools() {
+	local t
+	for t in "$@"; do
+		command -v "$t" >/dev/null || { not_ok "$t installed" "run: make deps"; exit 0; }
+	done
+}
+
+# two_hosts NAME: the usual sandbox: namespaces $A and $B joined by psa0 and
+# psb0, 198.18.0.1 and .2 (netns_pair, addr_pair), a pin path $PIN and the
+# logs $LOG and $OUT of start_portsense.  Exits with a failed check if not.
+two_hosts() {
+	ensure_bpffs
+	A=ps-$1-a-$T_ID B=ps-$1-b-$T_ID
+	netns_pair "$A" psa0 "$B" psb0 && addr_pair "$A" psa0 "$B" psb0 ||
+		{ not_ok "$1 setup" "cannot create namespaces"; exit 0; }
+	new_pin_path PIN "$1"
+	LOG=$T_TMP/ps.log OUT=$T_TMP/ps.log.out
+}

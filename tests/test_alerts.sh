@@ -16,52 +16,6 @@ LOG=$T_TMP/ps.log OUT=$T_TMP/ps.log.out
 # hping3 from A, bounded.  Extra arguments are hping3's.
 hping() { timeout 20 ip netns exec "$A" hping3 -q -i u20000 "$@" 198.18.0.2 >/dev/null 2>&1; }
 
-# alerts_of ID [FIELD=VALUE...]: count JSON alert lines matching all.
-alerts_of() {
-	$PY - "$OUT" "$@" <<'PYEOF'
-import json, sys
-path, aid, conds = sys.argv[1], sys.argv[2], sys.argv[3:]
-n = 0
-for line in open(path):
-    try:
-        e = json.loads(line)
-    except ValueError:
-        continue
-    if e.get("event") != "alert" or e.get("alert") != aid:
-        continue
-    if all(str(e.get(k)) == v for k, v in (c.split("=", 1) for c in conds)):
-        n += 1
-print(n)
-PYEOF
-}
-
-# wait_alert SECS ID [COND...]: true once such an alert is printed.
-wait_alert() {
-	local secs=$1 i; shift
-	for i in $(seq $((secs * 20))); do
-		[ "$(alerts_of "$@")" -ge 1 ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
-# wait_listen NS PORT: until something listens on TCP PORT in NS (5 s).
-wait_listen() {
-	local i
-	for i in $(seq 50); do
-		ip netns exec "$1" ss -ltnH "sport = :$2" | grep -q LISTEN && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-# expect_alert NAME WANT ID [COND...]: exactly WANT matching alerts.
-expect_alert() {
-	local name=$1 want=$2 got; shift 2
-	got=$(alerts_of "$@")
-	[ "$got" = "$want" ] && ok "$name" || not_ok "$name" "$got alerts $*, want $want: $(grep -c alert "$OUT") alert lines"
-}
-
 if ! start_portsense "$B" "$LOG" psb0 -o json --interval 0 --holddown 3 --pin-path "$PIN"; then
 	not_ok "alerts: portsense starts" "$(tail -n 3 "$LOG" | tr '\n' ' ')"; exit 0
 fi
