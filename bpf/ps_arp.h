@@ -71,16 +71,24 @@ static __always_inline void ps_binding(const struct ps_pkt *p, __u32 ifindex,
 }
 
 /*
- * ARP replies per target address and window; unsolicited when more than
- * ten times the requests that address sent (seen on egress).
+ * ARP replies (NDP advertisements) per target address and window;
+ * unsolicited when more than ten times the requests (solicitations) that
+ * address sent, seen on egress.
  */
+static __always_inline bool ps_is_answer(const struct ps_pkt *p)
+{
+	if (p->l3 == PS_L3_ARP)
+		return p->arp_op == 2;
+	return p->icmp_type == PS_ND_ADVERT;
+}
+
 __attribute__((noinline)) int ps_detect_arp(const struct ps_pkt *p, __u32 ifindex,
 					    __u32 dir)
 {
 	if (!p || !(p->flags & PS_PKT_BINDING) || !ps_alert_enabled(PS_ALERT_ARP_SPOOF))
 		return 0;
 	if (dir == PS_DIR_EGRESS) {
-		if (p->l3 == PS_L3_ARP && p->arp_op == 1) {
+		if (!ps_is_answer(p)) {
 			struct ps_rate *r = ps_rate_of(PS_ALERT_ARP_SPOOF, p, p->saddr,
 						       bpf_ktime_get_coarse_ns());
 
@@ -90,9 +98,10 @@ __attribute__((noinline)) int ps_detect_arp(const struct ps_pkt *p, __u32 ifinde
 		return 0;
 	}
 	ps_binding(p, ifindex, dir);
-	if (p->l3 == PS_L3_ARP && p->arp_op == 2)
-		ps_rate_hit(PS_ALERT_ARP_SPOOF, p, p->daddr, ps_cfg.arp_replies,
-			    ifindex, dir, PS_ARPSPOOF_REPLY_FLOOD);
+	if (ps_is_answer(p))
+		ps_rate_hit(PS_ALERT_ARP_SPOOF, p, p->daddr, ps_cfg.arp_replies, ifindex, dir,
+			    p->l3 == PS_L3_ARP ? PS_ARPSPOOF_REPLY_FLOOD :
+						 PS_ARPSPOOF_ND_ADVERT_FLOOD);
 	return 0;
 }
 

@@ -183,6 +183,7 @@ enum ps_arp_kind {
 	PS_ARPSPOOF_MAC_CHANGE = 1,	/* ARP: an IPv4 address moved to another MAC */
 	PS_ARPSPOOF_REPLY_FLOOD,	/* ARP replies nobody asked for */
 	PS_ARPSPOOF_ND_MAC_CHANGE,	/* NDP: an IPv6 address moved to another MAC */
+	PS_ARPSPOOF_ND_ADVERT_FLOOD,	/* NDP: neighbour adverts nobody solicited */
 };
 
 /*

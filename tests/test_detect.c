@@ -477,6 +477,16 @@ static void arp_spoof(void)
 	check(e && e->detail == PS_ARPSPOOF_REPLY_FLOOD && e->count == PS_ARP_REPLIES_DEFAULT,
 	      "arp_spoof: 60 unsolicited replies are a reply flood", "%d alerts, last detail %u",
 	      n, e ? e->detail : 0);
+	/* The NDP analog: adverts nobody solicited, each for its own target. */
+	for (i = 0; i < 60; i++) {
+		nd_advert(&f, 100 + i, m1);
+		IN(&x, &f);
+	}
+	e = NULL;
+	alerts(&x, PS_ALERT_ARP_SPOOF, &e);
+	check(e && e->detail == PS_ARPSPOOF_ND_ADVERT_FLOOD && e->family == 6,
+	      "arp_spoof: 60 unsolicited neighbour adverts are an advert flood", "last detail %u",
+	      e ? e->detail : 0);
 	teardown(&x);
 }
 

@@ -85,7 +85,7 @@ const struct ps_alert_info ps_alert_catalogue[PS_ALERT_MAX] = {
 	},
 	[PS_ALERT_ARP_SPOOF] = {
 		.id = "arp_spoof", .severity = PS_SEV_HIGH,
-		.what = "an address whose MAC binding changes (ARP, NDP), or ARP replies at or above --threshold arp_replies per window (default 50), over ten times the requests sent",
+		.what = "an address whose MAC binding changes (ARP, NDP), or ARP replies (NDP adverts) at or above --threshold arp_replies per window (default 50), over ten times the requests (solicitations) sent",
 		.why = "ARP/NDP cache poisoning for a man-in-the-middle (arpspoof, ettercap), or a failover or replaced NIC (then once)",
 	},
 };
@@ -121,7 +121,8 @@ static const char *kind_name(const struct ps_event *e)
 						   [PS_BACKSCATTER_RST] = "rst" };
 	static const char *const arp[] = { [PS_ARPSPOOF_MAC_CHANGE] = "mac_change",
 					   [PS_ARPSPOOF_REPLY_FLOOD] = "reply_flood",
-					   [PS_ARPSPOOF_ND_MAC_CHANGE] = "nd_mac_change" };
+					   [PS_ARPSPOOF_ND_MAC_CHANGE] = "nd_mac_change",
+					   [PS_ARPSPOOF_ND_ADVERT_FLOOD] = "nd_advert_flood" };
 
 	switch (e->alert) {
 	case PS_ALERT_INVALID_TCP_FLAGS: return PICK(tcp_invalid_kinds, e->detail);
@@ -311,11 +312,13 @@ static void detail_text(char *buf, size_t len, const struct ps_event *e)
 	case PS_ALERT_ARP_SPOOF: {
 		const __u8 *m = e->mac, *o = e->old_mac;
 
-		if (e->detail == PS_ARPSPOOF_REPLY_FLOOD)
-			snprintf(buf, len, "%llu ARP replies in %llu ms, %llu requests sent",
+		if (e->detail == PS_ARPSPOOF_REPLY_FLOOD || e->detail == PS_ARPSPOOF_ND_ADVERT_FLOOD)
+			snprintf(buf, len, "%llu %s in %llu ms, %llu %s sent",
 				 (unsigned long long)e->count,
+				 e->detail == PS_ARPSPOOF_REPLY_FLOOD ? "ARP replies" : "neighbour adverts",
 				 (unsigned long long)(e->window_ns / 1000000),
-				 (unsigned long long)e->aux);
+				 (unsigned long long)e->aux,
+				 e->detail == PS_ARPSPOOF_REPLY_FLOOD ? "requests" : "solicitations");
 		else
 			snprintf(buf, len, "%s binding moved from %02x:%02x:%02x:%02x:%02x:%02x to %02x:%02x:%02x:%02x:%02x:%02x",
 				 e->detail == PS_ARPSPOOF_ND_MAC_CHANGE ? "NDP" : "ARP",
