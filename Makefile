@@ -23,7 +23,7 @@ USER_OBJS := $(USER_SRCS:user/%.c=$(OUT)/%.o)
 HDRS := $(wildcard include/*.h) $(wildcard bpf/*.h) $(wildcard user/*.h)
 
 .SECONDARY: $(OUT)/portsense.bpf.o
-.PHONY: all clean test test-unit demo deps install
+.PHONY: all clean test test-unit demo deps install bench
 all: $(OUT)/portsense
 
 $(OUT):
@@ -49,6 +49,16 @@ $(OUT)/test_prog: tests/test_prog.c tests/pktbuild.h $(OUT)/fields.o $(HDRS) $(O
 
 $(OUT)/test_detect: tests/test_detect.c $(HDRS) $(OUT)/portsense.skel.h
 	$(CC) $(CFLAGS) tests/test_detect.c -o $@ $(LDLIBS)
+
+# Benchmarks (tools/bench/): results go to BENCHMARKS.md.
+$(OUT)/bench_base.bpf.o: tools/bench/base.bpf.c | $(OUT)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/progbench: tools/bench/progbench.c tests/pktbuild.h $(OUT)/lists.o $(HDRS) $(OUT)/portsense.skel.h
+	$(CC) $(CFLAGS) tools/bench/progbench.c $(OUT)/lists.o -o $@ $(LDLIBS)
+
+bench: all $(OUT)/progbench $(OUT)/bench_base.bpf.o
+	tools/bench/run.sh
 
 # Installs the Debian packages the build, the demo and the tests need.
 deps:

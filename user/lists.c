@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+
 #include "lists.h"
 
 #ifndef PS_DATADIR
@@ -165,4 +167,25 @@ int ps_data_file(const char *name, char *buf, size_t len)
 		}
 	}
 	return -ENOENT;
+}
+
+int ps_lists_fill(const struct ps_lists *l, int bogons_fd, int bdports_fd, int amp_fd)
+{
+	__u64 words[PS_AMP_PORT_WORDS] = {};
+	__u8 one = 1;
+	__u32 i;
+
+	for (i = 0; i < l->bogons.n; i++)
+		if (bpf_map_update_elem(bogons_fd, &l->bogons.keys[i], &one, BPF_ANY))
+			return -errno;
+	for (i = 0; i < l->ports.n; i++)
+		if (bpf_map_update_elem(bdports_fd, &l->ports.ports[i], &one, BPF_ANY))
+			return -errno;
+	/* The amplifier ports are a bitmap: one array lookup per UDP packet. */
+	for (i = 0; i < l->amp.n; i++)
+		words[l->amp.ports[i] >> 6] |= 1ULL << (l->amp.ports[i] & 63);
+	for (i = 0; i < PS_AMP_PORT_WORDS; i++)
+		if (words[i] && bpf_map_update_elem(amp_fd, &i, &words[i], BPF_ANY))
+			return -errno;
+	return 0;
 }

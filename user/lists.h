@@ -31,6 +31,16 @@ void ps_bogons_default(struct ps_cidr_list *l);
 int ps_cidr_file(const char *path, struct ps_cidr_list *l);
 int ps_port_file(const char *path, struct ps_port_list *l);
 
+/* The detectors' lists, as read at start. */
+struct ps_lists {
+	struct ps_cidr_list bogons;
+	struct ps_port_list ports;	/* backdoor_port */
+	struct ps_port_list amp;	/* udp_amplification */
+};
+
+/* Into the maps of a loaded sensor (by fd). 0 or -errno. */
+int ps_lists_fill(const struct ps_lists *l, int bogons_fd, int bdports_fd, int amp_fd);
+
 /*
  * The installed (or, when run from the build tree, the source tree's)
  * copy of data file @name, in @buf.  0 or -ENOENT.

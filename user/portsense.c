@@ -585,12 +585,6 @@ static void report(bool text, int stats_fd, int global_fd,
 	*prev = cur;
 }
 
-struct ps_lists {
-	struct ps_cidr_list bogons;
-	struct ps_port_list ports;
-	struct ps_port_list amp;
-};
-
 /*
  * A port list for detector @a: @file, else the installed data file @name;
  * with neither, the detector is turned off with a warning.  0 or 2.
@@ -632,25 +626,14 @@ static int read_lists(struct ps_config *cfg, struct ps_lists *l)
 /* Put the lists into their maps (after load). 0 or -errno. */
 static int fill_lists(struct portsense_bpf *skel, const struct ps_lists *l)
 {
-	int allow_fd = bpf_map__fd(skel->maps.ps_allow);
-	__u64 words[PS_AMP_PORT_WORDS] = {};
-	__u8 one = 1;
-	__u32 i;
+	int allow_fd = bpf_map__fd(skel->maps.ps_allow), err;
+	size_t i;
 
-	for (i = 0; i < l->bogons.n; i++)
-		if (bpf_map_update_elem(bpf_map__fd(skel->maps.ps_bogons),
-					&l->bogons.keys[i], &one, BPF_ANY))
-			return -errno;
-	for (i = 0; i < l->ports.n; i++)
-		if (bpf_map_update_elem(bpf_map__fd(skel->maps.ps_bdports),
-					&l->ports.ports[i], &one, BPF_ANY))
-			return -errno;
-	for (i = 0; i < l->amp.n; i++)
-		words[l->amp.ports[i] >> 6] |= 1ULL << (l->amp.ports[i] & 63);
-	for (i = 0; i < PS_AMP_PORT_WORDS; i++)
-		if (words[i] && bpf_map_update_elem(bpf_map__fd(skel->maps.ps_ampports),
-						    &i, &words[i], BPF_ANY))
-			return -errno;
+	err = ps_lists_fill(l, bpf_map__fd(skel->maps.ps_bogons),
+			    bpf_map__fd(skel->maps.ps_bdports),
+			    bpf_map__fd(skel->maps.ps_ampports));
+	if (err)
+		return err;
 	/* One prefix named for several detectors: one entry, their bits ORed. */
 	for (i = 0; i < allow_n; i++) {
 		__u32 alerts = 0;

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * progbench - per-packet cost of the portsense programs with
+ * BPF_PROG_TEST_RUN, side by side with a baseline that only returns PASS,
+ * built and run in the same process on the same packets.
+ *
+ *   progbench [ROUNDS]
+ *
+ * Warm: each packet of the mix runs REPEAT times in a kernel loop (the
+ * kernel times the loop), ROUNDS times; the median of the rounds is the
+ * cost.  Detector state is warm: the same source, the same victim.
+ * New source: a 64-byte SYN whose source address changes on every run
+ * (inside 198.18.0.0/15), one run per call, the kernel's time of each run;
+ * the median over the runs.  The baseline runs the same way, so the
+ * timer's own cost is in both.
+ *
+ * The sensor is loaded as the loader loads it: default configuration, the
+ * default bogon list and the installed port lists.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "portsense.h"
+#include "portsense.skel.h"
+#include "lists.h"
+#include "../../tests/pktbuild.h"
+
+#define REPEAT		200000
+#define NEW_SOURCES	20000
+
+static const struct {
+	const char *name;
+	const char *desc;
+} mix[] = {
+	{ "TCP SYN, 64 B", "ipv4 tcp:flags=0x002 pad:to=64" },
+	{ "TCP data, 1514 B", "ipv4 tcp:flags=0x018 data:n=1460" },
+	{ "UDP DNS query", "ipv4 udp:sport=40000,dport=53 data:n=40" },
+	{ "IPv6 TCP + hop-by-hop", "ipv6 hbh tcp:flags=0x010 data:n=20" },
+	{ "double VLAN TCP", "vlan:tpid=0x88a8 vlan ipv4 tcp data:n=20" },
+	{ "IPv4 fragment", "ipv4:frag=0x2000 udp data:n=100" },
+	{ "ARP request", "arp:op=1" },
+};
+#define N_MIX (sizeof(mix) / sizeof(mix[0]))
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Median ns per run of @fd on @frame over @rounds kernel loops; <0 on error. */
+static double warm(int fd, const struct pkt *frame, int rounds)
+{
+	double v[64];
+	int r;
+
+	for (r = 0; r < rounds && r < 64; r++) {
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame->b,
+			    .data_size_in = frame->len, .repeat = REPEAT);
+
+		if (bpf_prog_test_run_opts(fd, &o))
+			return -errno;
+		v[r] = o.duration;
+	}
+	return median(v, r);
+}
+
+/*
+ * Median ns of single runs, each with a new IPv4 source (@vary), or all
+ * with the first one: single runs start with cold caches, and the
+ * same-source figure shows how much of the cost is that.
+ */
+static double new_sources(int fd, struct pkt *frame, size_t saddr_off, bool vary)
+{
+	static double v[NEW_SOURCES];
+	int i;
+
+	for (i = 0; i < NEW_SOURCES; i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame->b,
+			    .data_size_in = frame->len, .repeat = 1);
+		__u32 src = 0xC6120000u + 1 + (vary ? (__u32)i * 2654435761u % 131071 : 0);
+
+		frame->b[saddr_off] = src >> 24;
+		frame->b[saddr_off + 1] = src >> 16;
+		frame->b[saddr_off + 2] = src >> 8;
+		frame->b[saddr_off + 3] = src;
+		if (bpf_prog_test_run_opts(fd, &o))
+			return -errno;
+		v[i] = o.duration;
+	}
+	return median(v, NEW_SOURCES);
+}
+
+static int load_lists(struct portsense_bpf *skel)
+{
+	static struct ps_lists l;
+	char path[4096];
+
+	ps_bogons_default(&l.bogons);
+	if (!ps_data_file("backdoor-ports.txt", path, sizeof(path)))
+		ps_port_file(path, &l.ports);
+	if (!ps_data_file("amplifier-ports.txt", path, sizeof(path)))
+		ps_port_file(path, &l.amp);
+	return ps_lists_fill(&l, bpf_map__fd(skel->maps.ps_bogons),
+			     bpf_map__fd(skel->maps.ps_bdports),
+			     bpf_map__fd(skel->maps.ps_ampports));
+}
+
+int main(int argc, char **argv)
+{
+	int rounds = argc > 1 ? atoi(argv[1]) : 15, ret = 1;
+	struct portsense_bpf *skel = NULL, *quiet = NULL;
+	struct bpf_object *base = NULL;
+	int base_xdp, base_tc;
+	double worst_warm = 0, x;
+	static struct pkt frame;
+	size_t i;
+
+	if (rounds < 1 || rounds > 64)
+		rounds = 15;
+	base = bpf_object__open_file("build/bench_base.bpf.o", NULL);
+	if (!base || bpf_object__load(base)) {
+		fprintf(stderr, "progbench: cannot load build/bench_base.bpf.o (run from the source tree, after make)\n");
+		goto out;
+	}
+	base_xdp = bpf_program__fd(bpf_object__find_program_by_name(base, "base_xdp_pass"));
+	base_tc = bpf_program__fd(bpf_object__find_program_by_name(base, "base_tc_pass"));
+	skel = portsense_bpf__open_and_load();
+	/* The same sensor with every detector off: what counting alone costs. */
+	quiet = portsense_bpf__open();
+	if (quiet)
+		quiet->rodata->ps_cfg.enabled = 0;
+	if (!skel || !quiet || portsense_bpf__load(quiet) || load_lists(skel)) {
+		fprintf(stderr, "progbench: cannot load portsense: %s\n", strerror(errno));
+		goto out;
+	}
+
+	printf("| packet | PASS xdp | portsense xdp | ratio | no detectors | PASS tc | portsense tc | ratio |\n");
+	printf("|---|---|---|---|---|---|---|---|\n");
+	for (i = 0; i < N_MIX; i++) {
+		double bx, px, qx, bt, pt;
+
+		if (pb_build(&frame, mix[i].desc)) {
+			fprintf(stderr, "progbench: %s: %s\n", mix[i].name, frame.err);
+			goto out;
+		}
+		bx = warm(base_xdp, &frame, rounds);
+		px = warm(bpf_program__fd(skel->progs.ps_xdp), &frame, rounds);
+		qx = warm(bpf_program__fd(quiet->progs.ps_xdp), &frame, rounds);
+		bt = warm(base_tc, &frame, rounds);
+		pt = warm(bpf_program__fd(skel->progs.ps_tc_in), &frame, rounds);
+		if (bx <= 0 || px <= 0 || qx <= 0 || bt <= 0 || pt <= 0) {
+			fprintf(stderr, "progbench: %s: a test run failed\n", mix[i].name);
+			goto out;
+		}
+		printf("| %s | %.0f ns | %.0f ns | %.2fx | %.0f ns | %.0f ns | %.0f ns | %.2fx |\n",
+		       mix[i].name, bx, px, px / bx, qx, bt, pt, pt / bt);
+		if (px / bx > worst_warm)
+			worst_warm = px / bx;
+	}
+	pb_build(&frame, mix[0].desc);
+	{
+		double b = new_sources(base_xdp, &frame, 14 + 12, true);
+		double p = new_sources(bpf_program__fd(skel->progs.ps_xdp), &frame, 14 + 12, true);
+		double bs = new_sources(base_xdp, &frame, 14 + 12, false);
+		double ps = new_sources(bpf_program__fd(skel->progs.ps_xdp), &frame, 14 + 12, false);
+
+		printf("\nOne run per call (64-byte SYN; median of the kernel's per-run time, its timer and cold\n"
+		       "caches included in both):\n\n");
+		printf("| source | PASS xdp | portsense xdp | ratio |\n|---|---|---|---|\n");
+		printf("| the same on every packet | %.0f ns | %.0f ns | %.2fx |\n", bs, ps, ps / bs);
+		printf("| new on every packet (%d in 198.18.0.0/15) | %.0f ns | %.0f ns | %.2fx |\n",
+		       NEW_SOURCES, b, p, p / b);
+		x = p / b;
+	}
+	printf("\nBudget: warm mix <= 2x PASS (worst here %.2fx): %s; new sources <= 4x (%.2fx): %s\n",
+	       worst_warm, worst_warm <= 2 ? "met" : "MISSED", x, x <= 4 ? "met" : "MISSED");
+	ret = 0;
+out:
+	portsense_bpf__destroy(skel);
+	portsense_bpf__destroy(quiet);
+	bpf_object__close(base);
+	return ret;
+}
