@@ -35,15 +35,12 @@ struct {
 /* Template for an interface the loader did not pre-create. */
 static const struct ps_counters ps_zero;
 
-/* Global, like ps_detect(): verified once, whatever path parsed the frame. */
-__attribute__((noinline)) int ps_account(const struct ps_pkt *p, __u64 len,
-					  __u32 ifindex, __u32 dir)
+static __always_inline void ps_account(const struct ps_pkt *p, __u64 len,
+				       __u32 ifindex, __u32 dir)
 {
 	struct ps_stats_key key = { .ifindex = ifindex, .dir = dir };
 	struct ps_counters *c;
 
-	if (!p)
-		return 0;
 	c = bpf_map_lookup_elem(&ps_stats, &key);
 	if (!c) {
 		/* Interface attached by another path (or a race with setup). */
@@ -51,10 +48,26 @@ __attribute__((noinline)) int ps_account(const struct ps_pkt *p, __u64 len,
 		c = bpf_map_lookup_elem(&ps_stats, &key);
 		if (!c) {
 			ps_global_add(PS_G_STATS_FULL);
-			return 0;
+			return;
 		}
 	}
 	ps_count(c, p, len);
+}
+
+/*
+ * Count the frame, then run the detectors on it.  A global function: the
+ * frame arrives parsed (plain values, no packet pointers), so the verifier
+ * checks all of this once, whatever path parsed the frame; one call per
+ * packet (calls and returns cost more than they look, with the kernel's
+ * speculation mitigations).
+ */
+__attribute__((noinline)) int ps_process(const struct ps_pkt *p, __u64 len,
+					  __u32 ifindex, __u32 dir)
+{
+	if (!p)
+		return 0;
+	ps_account(p, len, ifindex, dir);
+	ps_detect(p, len, ifindex, dir);
 	return 0;
 }
 
@@ -107,9 +120,8 @@ int ps_xdp(struct xdp_md *ctx)
 	if (pkt.l4_proto == IPPROTO_ICMPV6)
 		ps_nd_xdp(ctx, &pkt);
 	/* Whole frame: headers are in the first buffer, bytes are in all. */
-	ps_account(&pkt, bpf_xdp_get_buff_len(ctx), ctx->ingress_ifindex,
+	ps_process(&pkt, bpf_xdp_get_buff_len(ctx), ctx->ingress_ifindex,
 		   PS_DIR_INGRESS);
-	ps_detect(&pkt, bpf_xdp_get_buff_len(ctx), ctx->ingress_ifindex, PS_DIR_INGRESS);
 	return XDP_PASS;
 }
 
@@ -145,8 +157,7 @@ static __always_inline int ps_tc(struct __sk_buff *skb, enum ps_dir dir)
 	}
 	if (pkt.l4_proto == IPPROTO_ICMPV6)
 		ps_nd_skb(skb, &pkt);
-	ps_account(&pkt, len, skb->ifindex, dir);
-	ps_detect(&pkt, len, skb->ifindex, dir);
+	ps_process(&pkt, len, skb->ifindex, dir);
 	/*
 	 * UNSPEC, not OK: OK would end the filter chain and hide the packet
 	 * from filters other tools attached after us; UNSPEC passes it on,

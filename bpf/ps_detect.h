@@ -102,6 +102,13 @@ struct {
 	__type(value, __u8);
 } ps_bogons SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct ps_first_bytes);
+} ps_bogon1st SEC(".maps");
+
 /*
  * bogon_source: a source address from the bogon list (default: 0/8,
  * 127/8, 224/4, 240/4, ::1, ff00::/8, ::ffff:0:0/96) on ingress is
@@ -112,8 +119,13 @@ struct {
 static __always_inline void ps_detect_bogon(const struct ps_pkt *p,
 					    __u32 ifindex, enum ps_dir dir)
 {
+	__u8 first = ((const __u8 *)p->saddr)[0];
+	__u32 fam = p->l3 == PS_L3_IPV6;
+	struct ps_first_bytes *fb = bpf_map_lookup_elem(&ps_bogon1st, &fam);
 	struct ps_lpm_key k = {};
 
+	if (!fb || !((fb->w[(first >> 6) & 3] >> (first & 63)) & 1))
+		return;
 	if (p->l3 == PS_L3_IPV4) {
 		/* DHCP discovery; IGMP queries of a querier with no address. */
 		if (!p->saddr[0] &&
@@ -138,12 +150,7 @@ static __always_inline void ps_detect_bogon(const struct ps_pkt *p,
 }
 
 /* TCP ports known for backdoors and trojans (data/backdoor-ports.txt). */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, PS_BACKDOOR_PORTS_MAX);
-	__type(key, __u16);
-	__type(value, __u8);
-} ps_bdports SEC(".maps");
+PS_PORT_BITS_MAP(ps_bdports);
 
 /*
  * backdoor_port: a connection attempt to a known backdoor port (SYN in),
@@ -170,7 +177,7 @@ static __always_inline void ps_detect_backdoor(const struct ps_pkt *p,
 	} else {
 		return;
 	}
-	if (!bpf_map_lookup_elem(&ps_bdports, &port))
+	if (!ps_port_in(ps_bdports, port))
 		return;
 	ps_alert(PS_ALERT_BACKDOOR_PORT,
 		 ps_mix(ps_mix_addr(ps_mix_addr(PS_ALERT_BACKDOOR_PORT, p->saddr),
@@ -300,17 +307,10 @@ static __always_inline void ps_detect_amp(const struct ps_pkt *p, __u64 len,
 		    dir, 0, &ev);
 }
 
-/*
- * Run every enabled detector on one frame.  A global function: the frame
- * arrives parsed (plain values, no packet pointers), so the verifier checks
- * the detectors once instead of once per parser path.  The stateful
- * groups are global functions of their own for the same reason.
- */
-__attribute__((noinline)) int ps_detect(const struct ps_pkt *p, __u64 len,
-					 __u32 ifindex, __u32 dir)
+/* Run every enabled detector on one frame (from ps_process()). */
+static __always_inline int ps_detect(const struct ps_pkt *p, __u64 len,
+				     __u32 ifindex, __u32 dir)
 {
-	if (!p)
-		return 0;
 	if (p->flags & PS_PKT_BINDING)
 		ps_detect_arp(p, ifindex, dir);
 	if (!(p->flags & PS_PKT_ADDR))

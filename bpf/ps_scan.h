@@ -28,7 +28,7 @@ struct ps_sketch {
 	__u64 start_ns;		/* scan window of this slot */
 	__u64 ports;		/* bit (hash(dport) % 64) */
 	__u64 hosts;		/* bit (hash(daddr) % 64) */
-	__u64 tracked_until;	/* a source of this slot has per-source state */
+	__u64 tracked_until;	/* a source of this slot has per-source state; 0: none */
 };
 
 struct {
@@ -259,42 +259,53 @@ static __always_inline void ps_scan_track(const struct ps_pkt *p, struct ps_scan
 static __always_inline void ps_scan_probe(const struct ps_pkt *p, __u8 kind,
 					  __u32 ifindex, enum ps_dir dir)
 {
-	__u64 now = bpf_ktime_get_coarse_ns(), h = ps_src_hash(p, p->saddr);
+	__u64 h = ps_src_hash(p, p->saddr), now, pbit = 0, hbit;
 	struct ps_sketch *s = ps_sketch_of(h);
 	struct ps_scan *e;
-	__u64 bit;
+	bool hot;
 
 	if (!s)
 		return;
+	/*
+	 * Bits hash the port and host only, never the source: a flood at one
+	 * (host, port) from a million sources sets the same bit everywhere.
+	 */
+	if (kind != PS_SCAN_PING)
+		pbit = 1ULL << (ps_mix(0x9087, p->dport) & 63);
+	hbit = 1ULL << (ps_mix_addr(0x4057, p->daddr) & 63);
+	hot = __builtin_popcountll(s->ports) >= PS_SCAN_ADMIT_BITS ||
+	      __builtin_popcountll(s->hosts) >= PS_SCAN_ADMIT_BITS;
+	/*
+	 * The common case, a packet of a conversation the slot has seen:
+	 * nothing new, nobody tracked, nothing to admit.  No clock read, no
+	 * write.  (Bits from an old window only make admission come earlier.)
+	 */
+	if ((s->ports & pbit) == pbit && (s->hosts & hbit) && !hot && !s->tracked_until)
+		return;
+	now = bpf_ktime_get_coarse_ns();
 	if ((__s64)(now - s->start_ns) >= (__s64)ps_cfg.scan_window_ns) {
 		s->start_ns = now;
 		s->ports = 0;
 		s->hosts = 0;
 	}
-	/*
-	 * Bits hash the port and host only, never the source: a flood at one
-	 * (host, port) from a million sources sets the same bit everywhere.
-	 */
-	if (kind != PS_SCAN_PING) {
-		bit = 1ULL << (ps_mix(0x9087, p->dport) & 63);
-		if (!(s->ports & bit))
-			__sync_fetch_and_or(&s->ports, bit);
-	}
-	bit = 1ULL << (ps_mix_addr(0x4057, p->daddr) & 63);
-	if (!(s->hosts & bit))
-		__sync_fetch_and_or(&s->hosts, bit);
+	if ((s->ports & pbit) != pbit)
+		__sync_fetch_and_or(&s->ports, pbit);
+	if (!(s->hosts & hbit))
+		__sync_fetch_and_or(&s->hosts, hbit);
+	hot = __builtin_popcountll(s->ports) >= PS_SCAN_ADMIT_BITS ||
+	      __builtin_popcountll(s->hosts) >= PS_SCAN_ADMIT_BITS;
 
-	if ((__s64)(s->tracked_until - now) > 0) {
+	if (s->tracked_until && (__s64)(s->tracked_until - now) <= 0)
+		s->tracked_until = 0;	/* its source went quiet: back to the fast path */
+	if (s->tracked_until) {
 		e = ps_scan_of(p, p->saddr);
 		/* Another source of this slot: it has to earn its state too. */
-		if (!e && __builtin_popcountll(s->ports) < PS_SCAN_ADMIT_BITS &&
-		    __builtin_popcountll(s->hosts) < PS_SCAN_ADMIT_BITS)
+		if (!e && !hot)
 			return;
 		if (!e)
 			e = ps_scan_admit(p, now);
 	} else {
-		if (__builtin_popcountll(s->ports) < PS_SCAN_ADMIT_BITS &&
-		    __builtin_popcountll(s->hosts) < PS_SCAN_ADMIT_BITS)
+		if (!hot)
 			return;
 		e = ps_scan_admit(p, now);
 	}
@@ -327,8 +338,10 @@ static __always_inline void ps_scan_answer(const struct ps_pkt *p)
 		return;
 	}
 	s = ps_sketch_of(ps_src_hash(p, p->daddr));
+	if (!s || !s->tracked_until)
+		return;		/* most answers: to nobody we track, no clock read */
 	now = bpf_ktime_get_coarse_ns();
-	if (!s || (__s64)(s->tracked_until - now) <= 0)
+	if ((__s64)(s->tracked_until - now) <= 0)
 		return;
 	e = ps_scan_of(p, p->daddr);
 	if (!e)
@@ -338,7 +351,7 @@ static __always_inline void ps_scan_answer(const struct ps_pkt *p)
 }
 
 /* Global: verified once, called from ps_detect() for each frame. */
-__attribute__((noinline)) int ps_detect_scan(const struct ps_pkt *p,
+static __always_inline int ps_detect_scan(const struct ps_pkt *p,
 					     __u32 ifindex, __u32 dir)
 {
 	__u8 kind;

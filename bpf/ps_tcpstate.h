@@ -50,6 +50,8 @@ struct ps_synq_port {
 
 /* One of this host's addresses, this window. */
 struct ps_synq {
+	struct ps_src_key addr;	/* whose slot this is */
+	__u32 pad;
 	__u64 start_ns;
 	__u64 syns;
 	__u64 synacks;
@@ -64,14 +66,18 @@ struct ps_synq {
 	struct ps_synq_port ports[PS_SYNQ_PORTS];
 };
 
+/*
+ * Direct-mapped by a hash of the address: an array load where an LRU hash
+ * lookup would cost tens of nanoseconds on every SYN.  A host has few
+ * addresses; two that share a slot take it in turns (the slot says whose
+ * it is), each losing its window's counts when the other takes over.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, PS_SYNQ_KEYS_MAX);
-	__type(key, struct ps_src_key);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PS_SYNQ_SLOTS);
+	__type(key, __u32);
 	__type(value, struct ps_synq);
 } ps_synq SEC(".maps");
-
-static const struct ps_synq ps_synq_zero;
 
 /*
  * The slot of a connection, from this host's side (local address and
@@ -100,31 +106,37 @@ static __always_inline __u32 ps_flow_tag(__u64 h)
 	return (__u32)(h >> 32) | 1;
 }
 
+static __always_inline bool ps_key_eq(const struct ps_src_key *k, __u32 family,
+				      const __be32 addr[4])
+{
+	return k->family == family && k->addr[0] == addr[0] && k->addr[1] == addr[1] &&
+	       k->addr[2] == addr[2] && k->addr[3] == addr[3];
+}
+
 /*
- * The counters of local address @addr, window restarted if it ran out (a
- * new entry's start of 0 restarts it at once).
+ * The counters of local address @addr, window restarted if it ran out.
+ * @create: take the slot over when another address holds it.
  */
 static __always_inline struct ps_synq *ps_synq_of(const struct ps_pkt *p,
 						  const __be32 addr[4], __u64 now,
 						  bool create)
 {
-	struct ps_src_key k = { .family = p->l3 };
-	struct ps_synq *q;
+	__u32 slot = (__u32)ps_mix_addr(0x5A + p->l3, addr) & (PS_SYNQ_SLOTS - 1);
+	struct ps_synq *q = bpf_map_lookup_elem(&ps_synq, &slot);
 
-	__builtin_memcpy(k.addr, addr, 16);
-	q = bpf_map_lookup_elem(&ps_synq, &k);
-	if (!q) {
-		/* Keyed by this host's addresses: few keys, whatever the sources. */
+	if (!q)
+		return NULL;
+	if (!ps_key_eq(&q->addr, p->l3, addr)) {
 		if (!create)
 			return NULL;
-		/* From .rodata: a 288-byte value must not live on the stack. */
-		bpf_map_update_elem(&ps_synq, &k, &ps_synq_zero, BPF_NOEXIST);
-		q = bpf_map_lookup_elem(&ps_synq, &k);
-		if (!q)
-			return NULL;
+		__builtin_memset(q, 0, sizeof(*q));
+		q->addr.family = p->l3;
+		__builtin_memcpy(q->addr.addr, addr, 16);
+		q->start_ns = now;
 	}
 	if ((__s64)(now - q->start_ns) >= (__s64)ps_cfg.window_ns) {
-		__builtin_memset(q, 0, sizeof(*q));
+		/* Everything after the address: its counts start again. */
+		__builtin_memset(&q->start_ns, 0, sizeof(*q) - offsetof(struct ps_synq, start_ns));
 		q->start_ns = now;
 	}
 	return q;
@@ -262,7 +274,7 @@ static __always_inline void ps_backscatter(const struct ps_pkt *p, __u32 ifindex
 }
 
 /* Global: verified once, called from ps_detect() for each frame. */
-__attribute__((noinline)) int ps_detect_tcp(const struct ps_pkt *p,
+static __always_inline int ps_detect_tcp(const struct ps_pkt *p,
 					    __u32 ifindex, __u32 dir)
 {
 	struct ps_flow *f;

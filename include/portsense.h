@@ -198,9 +198,23 @@ struct ps_lpm_key {
 };
 
 #define PS_BOGONS_MAX		1024
+
+/*
+ * First bytes some bogon prefix covers, per family (index 0 IPv4, 1 IPv6):
+ * a source whose first byte is not in the set skips the LPM lookup, which
+ * costs tens of nanoseconds, so ordinary traffic pays one array load.
+ */
+struct ps_first_bytes {
+	__u64 w[4];
+};
 #define PS_BACKDOOR_PORTS_MAX	1024
 #define PS_ALLOW_MAX		4096	/* allow-list prefixes, all detectors */
-#define PS_AMP_PORT_WORDS	1024	/* amplifier ports: a 65536-bit bitmap */
+/*
+ * Port lists in the kernel are 65536-bit bitmaps in arrays of 64-bit words
+ * (word port / 64, bit port % 64): a member test is one inlined array load,
+ * where a hash lookup costs tens of nanoseconds per packet.
+ */
+#define PS_PORT_WORDS		1024
 
 /*
  * Sizes of the detectors' state (docs/detection.md, "State and cost").
@@ -211,7 +225,7 @@ struct ps_lpm_key {
 #define PS_SCAN_ADMIT_RATE	2000	/* new per-source entries per second */
 #define PS_SCAN_ADMIT_BITS	8	/* ports or hosts a source must touch first */
 #define PS_FLOW_SLOTS		65536	/* handshakes in progress, hashed */
-#define PS_SYNQ_KEYS_MAX	4096	/* local addresses under SYN watch */
+#define PS_SYNQ_SLOTS		1024	/* local addresses under SYN watch, hashed */
 #define PS_SYNQ_PORTS		8	/* ports tracked apart per address */
 #define PS_BIND_MAX		8192	/* IP-to-MAC bindings (ARP, NDP) */
 

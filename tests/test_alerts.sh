@@ -143,7 +143,9 @@ for m in json.load(sys.stdin)["map_ids"]:
 	n=$(bpftool map dump id "$(map_of ps_bogons)" 2>/dev/null | grep -c '"prefixlen"')
 	[ "$n" = 7 ] && ok "default bogon list: 7 prefixes in the kernel" ||
 		not_ok "default bogon list: 7 prefixes in the kernel" "$n"
-	n=$(bpftool map dump id "$(map_of ps_bdports)" 2>/dev/null | grep -c '"key"')
+	# A bitmap: count the bits of its 64-bit words.
+	n=$(bpftool -j map dump id "$(map_of ps_bdports)" 2>/dev/null | $PY -c 'import json,sys
+print(sum(bin(e["formatted"]["value"]).count("1") for e in json.load(sys.stdin)))')
 	list=$ROOT/data/backdoor-ports.txt
 	[ -r /usr/local/share/portsense/backdoor-ports.txt ] && list=/usr/local/share/portsense/backdoor-ports.txt
 	want=$(grep -c '^[0-9]' "$list")

@@ -169,23 +169,43 @@ int ps_data_file(const char *name, char *buf, size_t len)
 	return -ENOENT;
 }
 
-int ps_lists_fill(const struct ps_lists *l, int bogons_fd, int bdports_fd, int amp_fd)
+/* Mark in @fb the first bytes prefix @k covers. */
+static void first_bytes(struct ps_first_bytes *fb, const struct ps_lpm_key *k)
 {
-	__u64 words[PS_AMP_PORT_WORDS] = {};
+	unsigned int bits = k->prefixlen - 8, b, lo = k->addr[0], hi;
+
+	hi = bits >= 8 ? lo : lo | (0xffu >> bits);
+	for (b = lo; b <= hi; b++)
+		fb->w[b >> 6] |= 1ULL << (b & 63);
+}
+
+/* A port list into its bitmap map (PS_PORT_WORDS words). 0 or -errno. */
+static int fill_port_bits(int fd, const struct ps_port_list *l)
+{
+	__u64 words[PS_PORT_WORDS] = {};
+	__u32 i;
+
+	for (i = 0; i < l->n; i++)
+		words[l->ports[i] >> 6] |= 1ULL << (l->ports[i] & 63);
+	for (i = 0; i < PS_PORT_WORDS; i++)
+		if (words[i] && bpf_map_update_elem(fd, &i, &words[i], BPF_ANY))
+			return -errno;
+	return 0;
+}
+
+int ps_lists_fill(const struct ps_lists *l, const struct ps_list_maps *m)
+{
+	struct ps_first_bytes fb[2] = {};
 	__u8 one = 1;
 	__u32 i;
 
-	for (i = 0; i < l->bogons.n; i++)
-		if (bpf_map_update_elem(bogons_fd, &l->bogons.keys[i], &one, BPF_ANY))
+	for (i = 0; i < l->bogons.n; i++) {
+		if (bpf_map_update_elem(m->bogons, &l->bogons.keys[i], &one, BPF_ANY))
 			return -errno;
-	for (i = 0; i < l->ports.n; i++)
-		if (bpf_map_update_elem(bdports_fd, &l->ports.ports[i], &one, BPF_ANY))
+		first_bytes(&fb[l->bogons.keys[i].family == 6], &l->bogons.keys[i]);
+	}
+	for (i = 0; i < 2; i++)
+		if (bpf_map_update_elem(m->bogon1st, &i, &fb[i], BPF_ANY))
 			return -errno;
-	/* The amplifier ports are a bitmap: one array lookup per UDP packet. */
-	for (i = 0; i < l->amp.n; i++)
-		words[l->amp.ports[i] >> 6] |= 1ULL << (l->amp.ports[i] & 63);
-	for (i = 0; i < PS_AMP_PORT_WORDS; i++)
-		if (words[i] && bpf_map_update_elem(amp_fd, &i, &words[i], BPF_ANY))
-			return -errno;
-	return 0;
+	return fill_port_bits(m->bdports, &l->ports) ?: fill_port_bits(m->amp, &l->amp);
 }

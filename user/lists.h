@@ -39,7 +39,11 @@ struct ps_lists {
 };
 
 /* Into the maps of a loaded sensor (by fd). 0 or -errno. */
-int ps_lists_fill(const struct ps_lists *l, int bogons_fd, int bdports_fd, int amp_fd);
+struct ps_list_maps {
+	int bogons, bogon1st, bdports, amp;
+};
+
+int ps_lists_fill(const struct ps_lists *l, const struct ps_list_maps *m);
 
 /*
  * The installed (or, when run from the build tree, the source tree's)

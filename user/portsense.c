@@ -626,12 +626,16 @@ static int read_lists(struct ps_config *cfg, struct ps_lists *l)
 /* Put the lists into their maps (after load). 0 or -errno. */
 static int fill_lists(struct portsense_bpf *skel, const struct ps_lists *l)
 {
+	struct ps_list_maps m = {
+		.bogons = bpf_map__fd(skel->maps.ps_bogons),
+		.bogon1st = bpf_map__fd(skel->maps.ps_bogon1st),
+		.bdports = bpf_map__fd(skel->maps.ps_bdports),
+		.amp = bpf_map__fd(skel->maps.ps_ampports),
+	};
 	int allow_fd = bpf_map__fd(skel->maps.ps_allow), err;
 	size_t i;
 
-	err = ps_lists_fill(l, bpf_map__fd(skel->maps.ps_bogons),
-			    bpf_map__fd(skel->maps.ps_bdports),
-			    bpf_map__fd(skel->maps.ps_ampports));
+	err = ps_lists_fill(l, &m);
 	if (err)
 		return err;
 	/* One prefix named for several detectors: one entry, their bits ORed. */

@@ -103,6 +103,45 @@ static double new_sources(int fd, struct pkt *frame, size_t saddr_off, bool vary
 	return median(v, NEW_SOURCES);
 }
 
+/* The kernel's memlock charge of map @fd (its fdinfo), or -1. */
+static long long memlock(int fd)
+{
+	char path[64], line[256];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %lld", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/* Every map of the sensor at its defaults: what it costs in kernel memory. */
+static void maps_table(struct portsense_bpf *skel)
+{
+	struct bpf_map *m;
+	long long total = 0, v;
+
+	printf("\nMaps at the defaults (%d possible CPUs; memlock as the kernel charges it):\n\n",
+	       libbpf_num_possible_cpus());
+	printf("| map | type | entries | key | value | memlock |\n|---|---|---|---|---|---|\n");
+	bpf_object__for_each_map(m, skel->obj) {
+		if (bpf_map__fd(m) < 0)
+			continue;
+		v = memlock(bpf_map__fd(m));
+		total += v > 0 ? v : 0;
+		printf("| %s | %s | %u | %u B | %u B | %.1f KiB |\n", bpf_map__name(m),
+		       libbpf_bpf_map_type_str(bpf_map__type(m)), bpf_map__max_entries(m),
+		       bpf_map__key_size(m), bpf_map__value_size(m), v / 1024.0);
+	}
+	printf("| total | | | | | %.1f KiB |\n", total / 1024.0);
+}
+
 static int load_lists(struct portsense_bpf *skel)
 {
 	static struct ps_lists l;
@@ -113,9 +152,14 @@ static int load_lists(struct portsense_bpf *skel)
 		ps_port_file(path, &l.ports);
 	if (!ps_data_file("amplifier-ports.txt", path, sizeof(path)))
 		ps_port_file(path, &l.amp);
-	return ps_lists_fill(&l, bpf_map__fd(skel->maps.ps_bogons),
-			     bpf_map__fd(skel->maps.ps_bdports),
-			     bpf_map__fd(skel->maps.ps_ampports));
+	struct ps_list_maps m = {
+		.bogons = bpf_map__fd(skel->maps.ps_bogons),
+		.bogon1st = bpf_map__fd(skel->maps.ps_bogon1st),
+		.bdports = bpf_map__fd(skel->maps.ps_bdports),
+		.amp = bpf_map__fd(skel->maps.ps_ampports),
+	};
+
+	return ps_lists_fill(&l, &m);
 }
 
 int main(int argc, char **argv)
@@ -185,6 +229,7 @@ int main(int argc, char **argv)
 		       NEW_SOURCES, b, p, p / b);
 		x = p / b;
 	}
+	maps_table(skel);
 	printf("\nBudget: warm mix <= 2x PASS (worst here %.2fx): %s; new sources <= 4x (%.2fx): %s\n",
 	       worst_warm, worst_warm <= 2 ? "met" : "MISSED", x, x <= 4 ? "met" : "MISSED");
 	ret = 0;
