@@ -64,7 +64,7 @@ static __always_inline void ps_binding(const struct ps_pkt *p, __u32 ifindex,
 	/* The event names the address whose binding moved as its source. */
 	ev.who = p->bind;
 	ev.src = p->bind;
-	ps_alert_ev(PS_ALERT_ARP_SPOOF, ps_mix_addr(PS_ALERT_ARP_SPOOF + p->l3, p->bind),
+	ps_alert_ev(PS_ALERT_ARP_SPOOF, ps_mix_addr(ps_mix(PS_ALERT_ARP_SPOOF, p->l3), p->bind),
 		    p, ifindex, dir,
 		    p->l3 == PS_L3_IPV6 ? PS_ARPSPOOF_ND_MAC_CHANGE : PS_ARPSPOOF_MAC_CHANGE,
 		    &ev);

@@ -272,16 +272,16 @@ static __always_inline void ps_detect_floods(const struct ps_pkt *p,
 static __always_inline void ps_detect_amp(const struct ps_pkt *p, __u64 len,
 					  __u32 ifindex, enum ps_dir dir)
 {
-	__u64 now, n, b;
+	__u64 n, b;
 	struct ps_rate *r;
 	struct ps_evidence ev = {};
 
 	if (p->l4_proto != IPPROTO_UDP || !(p->flags & PS_PKT_L4_DONE))
 		return;
-	now = bpf_ktime_get_coarse_ns();
 	if (dir == PS_DIR_EGRESS) {
 		if (ps_amp_port(p->dport)) {
-			r = ps_rate_of(PS_ALERT_UDP_AMPLIFICATION, p, p->saddr, now);
+			r = ps_rate_of(PS_ALERT_UDP_AMPLIFICATION, p, p->saddr,
+				       bpf_ktime_get_coarse_ns());
 			if (r)
 				__sync_fetch_and_add(&r->aux, 1);
 		}
@@ -289,7 +289,7 @@ static __always_inline void ps_detect_amp(const struct ps_pkt *p, __u64 len,
 	}
 	if (!ps_amp_port(p->sport))
 		return;
-	r = ps_rate_of(PS_ALERT_UDP_AMPLIFICATION, p, p->daddr, now);
+	r = ps_rate_of(PS_ALERT_UDP_AMPLIFICATION, p, p->daddr, bpf_ktime_get_coarse_ns());
 	if (!r || r->fired)
 		return;
 	n = __sync_fetch_and_add(&r->hits, 1) + 1;

@@ -72,7 +72,7 @@ struct {
  * What an ingress packet probes with, or 0 when it is no probe.  The TCP
  * kinds are nmap's: -sS (a bare SYN with at most an MSS option: raw
  * scanners build minimal headers), -sT (the OS's SYN, full options), -sF,
- * -sN, -sX, -sA, -sM.  UDP only to ports below 32768: replies to this
+ * -sN, -sX, -sA, -sM.  UDP (and ACK, FIN+ACK) only to ports below 32768: replies to this
  * host's own queries land on its ephemeral ports (Linux 32768-60999,
  * Windows 49152+), and must not look like a scan.
  */
@@ -88,10 +88,15 @@ static __always_inline __u8 ps_probe_kind(const struct ps_pkt *p)
 			return PS_SCAN_NULL;
 		case PS_TH_FIN | PS_TH_PSH | PS_TH_URG:
 			return PS_SCAN_XMAS;
+		/*
+		 * ACK and FIN+ACK are also every server's segments to this
+		 * host's own connections, which land on its ephemeral ports:
+		 * only below them are they probes.
+		 */
 		case PS_TH_ACK:
-			return PS_SCAN_ACK;
+			return p->dport < 32768 ? PS_SCAN_ACK : 0;
 		case PS_TH_FIN | PS_TH_ACK:
-			return PS_SCAN_MAIMON;
+			return p->dport < 32768 ? PS_SCAN_MAIMON : 0;
 		default:
 			return 0;
 		}
@@ -308,6 +313,18 @@ static __always_inline void ps_scan_probe(const struct ps_pkt *p, __u8 kind,
 		if (!hot)
 			return;
 		e = ps_scan_admit(p, now);
+		/*
+		 * The first source of the slot: the sketch saw its probes before
+		 * admission, so it starts with them (less this one, counted
+		 * next), and the thresholds mean what they say.
+		 */
+		if (e && !e->nports && !e->nhosts) {
+			ps_scan_track(p, e, kind, now, ifindex, dir);
+			e->nports += __builtin_popcountll(s->ports) - (kind != PS_SCAN_PING);
+			e->nhosts += __builtin_popcountll(s->hosts) - 1;
+			s->tracked_until = now + ps_cfg.scan_window_ns;
+			return;
+		}
 	}
 	if (!e)
 		return;
@@ -350,14 +367,12 @@ static __always_inline void ps_scan_answer(const struct ps_pkt *p)
 	__sync_fetch_and_add(ctr, 1);
 }
 
-/* Global: verified once, called from ps_detect() for each frame. */
+/* For ps_detect(), each frame with addresses. */
 static __always_inline int ps_detect_scan(const struct ps_pkt *p,
-					     __u32 ifindex, __u32 dir)
+					  __u32 ifindex, __u32 dir)
 {
 	__u8 kind;
 
-	if (!p || !(p->flags & PS_PKT_ADDR))
-		return 0;
 	if (!ps_alert_enabled(PS_ALERT_PORT_SCAN) &&
 	    !ps_alert_enabled(PS_ALERT_HOST_SWEEP))
 		return 0;

@@ -273,17 +273,16 @@ static __always_inline void ps_backscatter(const struct ps_pkt *p, __u32 ifindex
 			    ifindex, dir, kind);
 }
 
-/* Global: verified once, called from ps_detect() for each frame. */
+/* For ps_detect(), each frame with addresses. */
 static __always_inline int ps_detect_tcp(const struct ps_pkt *p,
-					    __u32 ifindex, __u32 dir)
+					 __u32 ifindex, __u32 dir)
 {
 	struct ps_flow *f;
 	__u16 fl;
 	__u64 h;
 	__u32 tag;
 
-	if (!p || !(p->flags & PS_PKT_ADDR) || p->l4_proto != IPPROTO_TCP ||
-	    !(p->flags & PS_PKT_L4_DONE))
+	if (p->l4_proto != IPPROTO_TCP || !(p->flags & PS_PKT_L4_DONE))
 		return 0;
 	fl = p->tcp_flags & (PS_TH_SYN | PS_TH_ACK | PS_TH_RST);
 	/* Only the packets that open, answer or end a handshake. */

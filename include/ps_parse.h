@@ -514,7 +514,8 @@ upper:
 	ps_parse_l4(c, p, left);
 }
 
-static __always_inline void ps_parse_arp(struct ps_cursor *c, struct ps_pkt *p)
+static __always_inline void ps_parse_arp(struct ps_cursor *c, struct ps_pkt *p,
+					 bool rarp)
 {
 	/* htype, ptype, hlen, plen, then the opcode at bytes 6-7. */
 	__u8 *arp = ps_pull(c, 8);
@@ -528,8 +529,9 @@ static __always_inline void ps_parse_arp(struct ps_cursor *c, struct ps_pkt *p)
 	/*
 	 * Ethernet/IPv4 (htype 1, ptype 0x0800, sizes 6 and 4): the sender's
 	 * claim and the target.  A short body is no error: the op counted.
+	 * RARP asks for an address by MAC: no claim of one.
 	 */
-	if (arp[0] || arp[1] != 1 || arp[2] != 0x08 || arp[3] || arp[4] != 6 ||
+	if (rarp || arp[0] || arp[1] != 1 || arp[2] != 0x08 || arp[3] || arp[4] != 6 ||
 	    arp[5] != 4 || (void *)(arp + 28) > c->end)
 		return;
 	__builtin_memcpy(p->mac, arp + 8, 6);
@@ -559,7 +561,7 @@ static __always_inline void ps_parse(void *data, void *data_end, __u8 hw_tags,
 		ps_parse_ipv6(&c, p, data);
 	else if (proto == bpf_htons(ETH_P_ARP) ||
 		 proto == bpf_htons(PS_ETH_P_RARP))
-		ps_parse_arp(&c, p);
+		ps_parse_arp(&c, p, proto == bpf_htons(PS_ETH_P_RARP));
 	if (c.cut)
 		p->flags |= PS_PKT_CUT;
 }

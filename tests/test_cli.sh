@@ -96,3 +96,7 @@ expect_exit "config: missing file: exit 2" 2 "cannot read config file /nonexiste
 cfg '[detect]\nholddown = 3\n'
 expect_exit "config then CLI: the CLI's bad value is reported" 2 "^portsense: --holddown needs" \
 	"$PORTSENSE" -c "$T_TMP/ps.ini" --holddown 0 nosuch0
+expect_exit "--threshold scan_ports above what a source's map can count: exit 2" 2 "--threshold scan_ports must be 10..128" \
+	"$PORTSENSE" --threshold scan_ports=300 nosuch0
+expect_exit "-cFILE (a spelling read_config does not take): exit 2, not ignored" 2 "give the config file as -c FILE" \
+	"$PORTSENSE" "-c$T_TMP/ps.ini" nosuch0

@@ -548,6 +548,84 @@ static void sweep(void)
 	teardown(&x);
 }
 
+/* The thresholds count from a source's first probe, admission or not. */
+static void exact_thresholds(void)
+{
+	const struct ps_event *e = NULL;
+	struct ctx x;
+	struct frame f;
+	unsigned int i;
+	int n;
+
+	if (setup(&x, NULL)) {
+		check(false, "setup", "%s", strerror(errno));
+		return;
+	}
+	/*
+	 * Ten scans of scattered port sets: each must alert at its 20th
+	 * distinct port or a little later (hashed bits collide, which only
+	 * undercounts), never before.
+	 */
+	unsigned int lo = 99, hi = 0;
+
+	for (n = 0; n < 10; n++) {
+		unsigned int at = 0;
+
+		for (i = 0; i < 40 && !at; i++) {
+			int before = alerts(&x, PS_ALERT_PORT_SCAN, NULL);
+
+			tcp(&f, IP(198, 18, 1, 70 + n), 51000, HOST, 1000 + (i * 7919 + n * 104729) % 30000,
+			    TH_SYN, 1, 6);
+			IN(&x, &f);
+			if (alerts(&x, PS_ALERT_PORT_SCAN, NULL) > before)
+				at = i + 1;
+		}
+		lo = at && at < lo ? at : lo;
+		hi = at > hi ? at : hi;
+		if (!at)
+			lo = 0;
+	}
+	check(lo >= PS_SCAN_PORTS_DEFAULT && hi <= PS_SCAN_PORTS_DEFAULT + 5,
+	      "port_scan: ten scans alert at their 20th to 25th distinct port", "between %u and %u", lo, hi);
+	e = NULL;
+	for (i = 0; i < PS_SWEEP_HOSTS_DEFAULT; i++) {
+		tcp(&f, IP(198, 18, 0, 71), 51000, IP(198, 18, 3, i), 443, TH_SYN, 1, 6);
+		IN(&x, &f);
+	}
+	e = NULL;
+	check(alerts(&x, PS_ALERT_HOST_SWEEP, &e) == 1 && e->count == PS_SWEEP_HOSTS_DEFAULT,
+	      "host_sweep: 16 hosts (a /28's worth, no collision here) alert", "count %llu",
+	      e ? (unsigned long long)e->count : 0);
+	teardown(&x);
+}
+
+/* This host's own connections: a server's ACKs and FIN+ACKs to them are no scan. */
+static void own_connections(void)
+{
+	struct ctx x;
+	struct frame f;
+	unsigned int i;
+
+	if (setup(&x, NULL)) {
+		check(false, "setup", "%s", strerror(errno));
+		return;
+	}
+	for (i = 0; i < 40; i++) {
+		tcp(&f, HOST, 40000 + i, IP(198, 18, 0, 80), 443, TH_SYN, 1, 10);
+		OUT(&x, &f);
+		tcp(&f, IP(198, 18, 0, 80), 443, HOST, 40000 + i, TH_SYN | TH_ACK, 1, 10);
+		IN(&x, &f);
+		tcp(&f, IP(198, 18, 0, 80), 443, HOST, 40000 + i, TH_ACK, 2, 8);
+		IN(&x, &f);
+		tcp(&f, IP(198, 18, 0, 80), 443, HOST, 40000 + i, TH_FIN | TH_ACK, 3, 8);
+		IN(&x, &f);
+	}
+	check(alerts(&x, PS_ALERT_PORT_SCAN, NULL) == 0 && alerts(&x, PS_ALERT_BACKSCATTER, NULL) == 0,
+	      "40 connections this host opened to one server: no port_scan, no backscatter", "%d, %d",
+	      alerts(&x, PS_ALERT_PORT_SCAN, NULL), alerts(&x, PS_ALERT_BACKSCATTER, NULL));
+	teardown(&x);
+}
+
 /* A client using 25 services, all of which accept: no scan. */
 static void many_services(void)
 {
@@ -589,6 +667,8 @@ int main(void)
 	arp_spoof();
 	sweep();
 	many_services();
+	exact_thresholds();
+	own_connections();
 	allow_list();
 	return failures ? 1 : 0;
 }

@@ -122,6 +122,8 @@ static void usage(FILE *f)
 
 /* "FILE:LINE" while the config file's settings are applied. */
 static const char *opt_where;
+/* The config file read_config() found (and read). */
+static const char *config_path;
 
 static int usage_error(const char *fmt, ...)
 {
@@ -169,15 +171,23 @@ static int parse_ulong(const char *s, unsigned long min, unsigned long max,
 struct threshold {
 	const char *name;
 	size_t off;
+	unsigned long min, max;
 };
 
-#define KNOB(n) { #n, offsetof(struct ps_detect_cfg, n) }
+#define KNOB(n) { #n, offsetof(struct ps_detect_cfg, n), 1, 1000000000 }
+/*
+ * Distinct ports and hosts are bits of 256- and 128-bit maps per source,
+ * and a source's first PS_SCAN_ADMIT_BITS probes are counted at admission:
+ * thresholds outside these bounds could never be met (or met exactly).
+ */
+#define SCAN_KNOB(n, hi) { #n, offsetof(struct ps_detect_cfg, n), PS_SCAN_ADMIT_BITS + 2, hi }
 static const struct threshold thresholds[] = {
 	KNOB(icmp_flood), KNOB(rst_flood), KNOB(smurf_replies), KNOB(smurf_bcast),
-	KNOB(syn_flood), KNOB(half_open), KNOB(backscatter), KNOB(scan_ports),
-	KNOB(sweep_hosts), KNOB(amp_packets), KNOB(amp_bytes), KNOB(arp_replies),
+	KNOB(syn_flood), KNOB(half_open), KNOB(backscatter), SCAN_KNOB(scan_ports, 128),
+	SCAN_KNOB(sweep_hosts, 64), KNOB(amp_packets), KNOB(amp_bytes), KNOB(arp_replies),
 };
 #undef KNOB
+#undef SCAN_KNOB
 
 static const struct threshold *threshold_find(const char *name, size_t len)
 {
@@ -377,6 +387,9 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 			if (!t)
 				return usage_error("--threshold: no threshold called '%.*s' (%s)",
 						   (int)(eq - optarg), optarg, threshold_names());
+			if (v < t->min || v > t->max)
+				return usage_error("--threshold %s must be %lu..%lu, not %lu",
+						   t->name, t->min, t->max, v);
 			*(__u32 *)((char *)&cfg->detect + t->off) = v;
 			break;
 		}
@@ -396,7 +409,10 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 			cfg->amp_file = optarg;
 			break;
 		case 'c':
-			break;	/* read before the other options: see main() */
+			/* Read before the other options (main()); any other spelling was not. */
+			if (!config_path || strcmp(optarg, config_path))
+				return usage_error("give the config file as -c FILE, --config FILE or --config=FILE");
+			break;
 		case OPT_WINDOW: {
 			double secs;
 
@@ -992,6 +1008,7 @@ static int read_config(int argc, char **argv, struct ps_config *cfg, bool subcmd
 		else if (!strncmp(argv[i], "--config=", 9))
 			path = argv[i] + 9;
 	}
+	config_path = path;
 	return path ? ps_config_read(path, apply_setting, &ctx) : 0;
 }
 
