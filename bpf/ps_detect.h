@@ -197,18 +197,6 @@ static __always_inline bool ps_icmp_echo(const struct ps_pkt *p, bool request)
 	return false;
 }
 
-/* Broadcast or multicast at L2 or L3: what a Smurf or Fraggle trigger uses. */
-static __always_inline bool ps_to_group(const struct ps_pkt *p)
-{
-	__u8 first = ((const __u8 *)p->daddr)[0];
-
-	if (p->flags & PS_PKT_L2_MCAST)
-		return true;
-	if (p->l3 == PS_L3_IPV4)
-		return p->daddr[0] == 0xffffffff || (first & 0xf0) == 0xe0;
-	return first == 0xff;
-}
-
 /*
  * The floods and their reflections, per victim and window (default 1 s):
  * - icmp_flood: echo requests to one host at or above icmp_flood;

@@ -29,6 +29,7 @@ struct ps_sketch {
 	__u64 ports;		/* bit (hash(dport) % 64) */
 	__u64 hosts;		/* bit (hash(daddr) % 64) */
 	__u64 tracked_until;	/* a source of this slot has per-source state; 0: none */
+	__u64 accepted;		/* SYN-ACKs to its sources: an admitted one starts with them */
 };
 
 struct {
@@ -250,11 +251,17 @@ static __always_inline void ps_scan_track(const struct ps_pkt *p, struct ps_scan
 				ps_scan_alert(PS_ALERT_PORT_SCAN, p, e, n, ifindex, dir);
 		}
 	}
-	if (ps_alert_enabled(PS_ALERT_HOST_SWEEP)) {
+	if (ps_alert_enabled(PS_ALERT_HOST_SWEEP) && kind != PS_SCAN_ACK &&
+	    kind != PS_SCAN_MAIMON) {
 		h = ps_mix_addr(0x4057, p->daddr);
 		if (ps_bit_new(&e->hosts[(h >> 6) & 1], 1ULL << (h & 63))) {
 			n = __sync_fetch_and_add(&e->nhosts, 1) + 1;
-			if (ps_at_checkpoint(n, ps_cfg.sweep_hosts))
+			/*
+			 * Mostly accepted: a client of many servers (a browser
+			 * behind a gateway sensor), no sweep.  Echo replies are
+			 * not acceptance: finding live hosts is what a sweep does.
+			 */
+			if (ps_at_checkpoint(n, ps_cfg.sweep_hosts) && e->accepted * 2 < n)
 				ps_scan_alert(PS_ALERT_HOST_SWEEP, p, e, n, ifindex, dir);
 		}
 	}
@@ -277,7 +284,9 @@ static __always_inline void ps_scan_probe(const struct ps_pkt *p, __u8 kind,
 	 */
 	if (kind != PS_SCAN_PING)
 		pbit = 1ULL << (ps_mix(0x9087, p->dport) & 63);
-	hbit = 1ULL << (ps_mix_addr(0x4057, p->daddr) & 63);
+	/* Hosts: new contacts only, not a client's segments to its servers. */
+	hbit = kind == PS_SCAN_ACK || kind == PS_SCAN_MAIMON ? 0 :
+	       1ULL << (ps_mix_addr(0x4057, p->daddr) & 63);
 	hot = __builtin_popcountll(s->ports) >= PS_SCAN_ADMIT_BITS ||
 	      __builtin_popcountll(s->hosts) >= PS_SCAN_ADMIT_BITS;
 	/*
@@ -285,17 +294,18 @@ static __always_inline void ps_scan_probe(const struct ps_pkt *p, __u8 kind,
 	 * nothing new, nobody tracked, nothing to admit.  No clock read, no
 	 * write.  (Bits from an old window only make admission come earlier.)
 	 */
-	if ((s->ports & pbit) == pbit && (s->hosts & hbit) && !hot && !s->tracked_until)
+	if ((s->ports & pbit) == pbit && (s->hosts & hbit) == hbit && !hot && !s->tracked_until)
 		return;
 	now = bpf_ktime_get_coarse_ns();
 	if ((__s64)(now - s->start_ns) >= (__s64)ps_cfg.scan_window_ns) {
 		s->start_ns = now;
 		s->ports = 0;
 		s->hosts = 0;
+		s->accepted = 0;
 	}
 	if ((s->ports & pbit) != pbit)
 		__sync_fetch_and_or(&s->ports, pbit);
-	if (!(s->hosts & hbit))
+	if ((s->hosts & hbit) != hbit)
 		__sync_fetch_and_or(&s->hosts, hbit);
 	hot = __builtin_popcountll(s->ports) >= PS_SCAN_ADMIT_BITS ||
 	      __builtin_popcountll(s->hosts) >= PS_SCAN_ADMIT_BITS;
@@ -320,8 +330,9 @@ static __always_inline void ps_scan_probe(const struct ps_pkt *p, __u8 kind,
 		 */
 		if (e && !e->nports && !e->nhosts) {
 			ps_scan_track(p, e, kind, now, ifindex, dir);
-			e->nports += __builtin_popcountll(s->ports) - (kind != PS_SCAN_PING);
-			e->nhosts += __builtin_popcountll(s->hosts) - 1;
+			e->nports += __builtin_popcountll(s->ports) - (pbit != 0);
+			e->nhosts += __builtin_popcountll(s->hosts) - (hbit != 0);
+			e->accepted += s->accepted;
 			s->tracked_until = now + ps_cfg.scan_window_ns;
 			return;
 		}
@@ -333,9 +344,10 @@ static __always_inline void ps_scan_probe(const struct ps_pkt *p, __u8 kind,
 }
 
 /*
- * Egress: this host's answer to a tracked source.  A SYN-ACK accepts; a
- * RST or an ICMP destination unreachable refuses (what closed ports say
- * to a scanner).  Lookups only: nothing is created here.
+ * An answer to a tracked source: from this host on egress, or from the
+ * hosts behind a router or bridge sensor on either side.  A SYN-ACK
+ * accepts; a RST or an ICMP destination unreachable refuses (what closed
+ * ports say to a scanner).  Lookups only: nothing is created here.
  */
 static __always_inline void ps_scan_answer(const struct ps_pkt *p)
 {
@@ -355,7 +367,12 @@ static __always_inline void ps_scan_answer(const struct ps_pkt *p)
 		return;
 	}
 	s = ps_sketch_of(ps_src_hash(p, p->daddr));
-	if (!s || !s->tracked_until)
+	if (!s)
+		return;
+	/* Kept before admission too: an admitted source starts with them. */
+	if (accept)
+		__sync_fetch_and_add(&s->accepted, 1);
+	if (!s->tracked_until)
 		return;		/* most answers: to nobody we track, no clock read */
 	now = bpf_ktime_get_coarse_ns();
 	if ((__s64)(s->tracked_until - now) <= 0)
@@ -380,9 +397,12 @@ static __always_inline int ps_detect_scan(const struct ps_pkt *p,
 		ps_scan_answer(p);
 		return 0;
 	}
-	kind = ps_probe_kind(p);
+	kind = ps_to_group(p) ? 0 : ps_probe_kind(p);
 	if (kind)
 		ps_scan_probe(p, kind, ifindex, dir);
+	else
+		/* On a router or bridge the answers to a source pass inward too. */
+		ps_scan_answer(p);
 	return 0;
 }
 

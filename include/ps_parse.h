@@ -566,4 +566,19 @@ static __always_inline void ps_parse(void *data, void *data_end, __u8 hw_tags,
 		p->flags |= PS_PKT_CUT;
 }
 
+/*
+ * Broadcast or multicast at L2 or L3: what a Smurf or Fraggle trigger
+ * uses, and what no scan of a host is (discovery protocols live there).
+ */
+static __always_inline bool ps_to_group(const struct ps_pkt *p)
+{
+	__u8 first = ((const __u8 *)p->daddr)[0];
+
+	if (p->flags & PS_PKT_L2_MCAST)
+		return true;
+	if (p->l3 == PS_L3_IPV4)
+		return p->daddr[0] == 0xffffffff || (first & 0xf0) == 0xe0;
+	return first == 0xff;
+}
+
 #endif /* PS_PARSE_H */

@@ -75,7 +75,7 @@ const struct ps_alert_info ps_alert_catalogue[PS_ALERT_MAX] = {
 	},
 	[PS_ALERT_HOST_SWEEP] = {
 		.id = "host_sweep", .severity = PS_SEV_MEDIUM,
-		.what = "one source probed --threshold sweep_hosts distinct addresses (default 16) within --scan-window (default 10 s)",
+		.what = "one source probed --threshold sweep_hosts distinct addresses (default 16) within --scan-window (default 10 s), fewer than half accepted",
 		.why = "a horizontal scan or ping sweep (nmap -sn, masscan) looking for live hosts or one service; monitoring systems and load balancers look alike: allow-list them",
 	},
 	[PS_ALERT_UDP_AMPLIFICATION] = {
