@@ -121,6 +121,29 @@ static long long memlock(int fd)
 	return v;
 }
 
+/*
+ * What the verifier processed for each program (its complexity, against the
+ * kernel's limit of 1,000,000): a jump here is a parser or detector change
+ * that multiplies paths, long before a load fails.
+ */
+static void verifier_table(struct portsense_bpf *skel)
+{
+	struct bpf_program *prog;
+
+	printf("\nVerifier (instructions processed at load, limit 1000000; instructions in the program):\n\n");
+	printf("| program | processed | instructions |\n|---|---|---|\n");
+	bpf_object__for_each_program(prog, skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (bpf_program__fd(prog) < 0 ||
+		    bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+			continue;
+		printf("| %s | %u | %zu |\n", bpf_program__name(prog), info.verified_insns,
+		       bpf_program__insn_cnt(prog));
+	}
+}
+
 /* Every map of the sensor at its defaults: what it costs in kernel memory. */
 static void maps_table(struct portsense_bpf *skel)
 {
@@ -229,6 +252,7 @@ int main(int argc, char **argv)
 		       NEW_SOURCES, b, p, p / b);
 		x = p / b;
 	}
+	verifier_table(skel);
 	maps_table(skel);
 	printf("\nBudget: warm mix <= 2x PASS (worst here %.2fx): %s; new sources <= 4x (%.2fx): %s\n",
 	       worst_warm, worst_warm <= 2 ? "met" : "MISSED", x, x <= 4 ? "met" : "MISSED");
