@@ -24,32 +24,39 @@
  */
 #define PS_TC_PULL_LEN 512
 
-/* Sized by the loader: max interfaces x PS_DIR_MAX. */
+/* Sized by the loader: (max interfaces + 1) x PS_DIR_MAX; slot 0 unused. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, PS_MAX_IFACES_DEFAULT * PS_DIR_MAX);
-	__type(key, struct ps_stats_key);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, (PS_MAX_IFACES_DEFAULT + 1) * PS_DIR_MAX);
+	__type(key, __u32);
 	__type(value, struct ps_counters);
 } ps_stats SEC(".maps");
 
-/* Template for an interface the loader did not pre-create. */
-static const struct ps_counters ps_zero;
+/* Filled by the loader for each interface it attaches. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PS_IFSLOT_SIZE);
+	__type(key, __u32);
+	__type(value, struct ps_ifslot);
+} ps_ifslot SEC(".maps");
 
 static __always_inline void ps_account(const struct ps_pkt *p, __u64 len,
 				       __u32 ifindex, __u32 dir)
 {
-	struct ps_stats_key key = { .ifindex = ifindex, .dir = dir };
+	__u32 i = ifindex & (PS_IFSLOT_SIZE - 1);
+	struct ps_ifslot *s = bpf_map_lookup_elem(&ps_ifslot, &i);
 	struct ps_counters *c;
 
-	c = bpf_map_lookup_elem(&ps_stats, &key);
+	/* An interface attached by another path has no slot: counted as such. */
+	if (!s || s->ifindex != ifindex || !s->slot) {
+		ps_global_add(PS_G_STATS_FULL);
+		return;
+	}
+	i = ps_stats_index(s->slot, dir);
+	c = bpf_map_lookup_elem(&ps_stats, &i);
 	if (!c) {
-		/* Interface attached by another path (or a race with setup). */
-		bpf_map_update_elem(&ps_stats, &key, &ps_zero, BPF_NOEXIST);
-		c = bpf_map_lookup_elem(&ps_stats, &key);
-		if (!c) {
-			ps_global_add(PS_G_STATS_FULL);
-			return;
-		}
+		ps_global_add(PS_G_STATS_FULL);
+		return;
 	}
 	ps_count(c, p, len);
 }

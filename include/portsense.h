@@ -4,13 +4,14 @@
  * BPF programs (bpf/) and the loader (user/).  Both sides include this file;
  * nothing here may be redefined elsewhere.
  *
- * Counter layout: one per-CPU hash `ps_stats`, key {ifindex, direction},
- * value struct ps_counters.  Inside the value every group of counters is an
- * array indexed by one of the enums below, so the BPF side never uses magic
- * offsets and `bpftool map dump` prints the field names from BTF.  A hash
- * rather than an array because ifindexes are sparse and unbounded (a
- * Kubernetes node creates veths all day); the loader pre-creates the entries
- * of every interface it attaches, so the data path only ever looks up.
+ * Counter layout: one per-CPU array `ps_stats`, value struct ps_counters,
+ * index slot * PS_DIR_MAX + direction.  Inside the value every group of
+ * counters is an array indexed by one of the enums below, so the BPF side
+ * never uses magic offsets and `bpftool map dump` prints the field names
+ * from BTF.  Interfaces get slots from the loader, in `ps_ifslot`, an array
+ * indexed by ifindex % PS_IFSLOT_SIZE whose entries name their ifindex:
+ * ifindexes are sparse and unbounded (a Kubernetes node creates veths all
+ * day), and two array loads cost a fraction of a hash lookup per packet.
  */
 #ifndef PORTSENSE_H
 #define PORTSENSE_H
@@ -87,7 +88,7 @@ enum ps_extra {
 
 /* Counters of the instance as a whole, not of one interface. */
 enum ps_global {
-	PS_G_STATS_FULL = 0,		/* packet not counted: ps_stats full */
+	PS_G_STATS_FULL = 0,		/* frame not counted: its interface has no slot */
 	PS_G_EVENTS_LOST,		/* alert not delivered: ring buffer full */
 	PS_G_ALERTS_SUPPRESSED,		/* alert trigger held down (same key, period) */
 	PS_G_ALERTS_RATELIMITED,	/* alert dropped: its id's budget was spent */
@@ -386,10 +387,18 @@ struct ps_counters {
 /* Every member is a __u64 so user space can sum CPUs word by word. */
 #define PS_COUNTERS_WORDS (sizeof(struct ps_counters) / sizeof(__u64))
 
-struct ps_stats_key {
+/* ps_ifslot: which counter slot an interface has (slot 0: none). */
+#define PS_IFSLOT_SIZE	4096	/* a power of two */
+
+struct ps_ifslot {
 	__u32 ifindex;
-	enum ps_dir dir;
+	__u32 slot;		/* 1..max interfaces */
 };
+
+static inline __u32 ps_stats_index(__u32 slot, enum ps_dir dir)
+{
+	return slot * PS_DIR_MAX + dir;
+}
 
 static inline enum ps_pclass ps_port_class(__u16 port)
 {

@@ -537,29 +537,60 @@ static int write_stats_json(const char *path, const struct ps_snapshot *s,
 }
 
 /* Zeroed entries for every attached interface, so the data path only looks up. */
-static int precreate_stats(int fd, const struct ps_iface *ifs, int n)
+/*
+ * Give each interface a counter slot in ps_ifslot (the one it has already
+ * when the pins are reused, so its counts go on), with its counters zeroed
+ * when the slot is new.  0 or -errno, after a message.
+ */
+static int assign_slots(int ifslot_fd, int stats_fd, const struct ps_iface *ifs, int n,
+			unsigned int max_ifaces)
 {
-	int ncpu = libbpf_num_possible_cpus();
+	int ncpu = libbpf_num_possible_cpus(), i, d, err = 0;
+	bool used[PS_MAX_IFACES_LIMIT + 1] = {};
+	struct ps_ifslot e;
 	struct ps_counters *zero;
-	int i, d, err = 0;
+	__u32 k, slot, idx;
 
 	zero = calloc(ncpu > 0 ? ncpu : 1, sizeof(*zero));
 	if (!zero)
 		return -ENOMEM;
+	for (k = 0; k < PS_IFSLOT_SIZE; k++)
+		if (!bpf_map_lookup_elem(ifslot_fd, &k, &e) && e.slot && e.slot <= max_ifaces)
+			used[e.slot] = true;
 	for (i = 0; i < n && !err; i++) {
-		for (d = 0; d < PS_DIR_MAX; d++) {
-			struct ps_stats_key key = { .ifindex = ifs[i].ifindex, .dir = d };
-
-			/* NOEXIST: reused pins keep their counts. */
-			if (bpf_map_update_elem(fd, &key, zero, BPF_NOEXIST) &&
-			    errno != EEXIST) {
-				err = -errno;
-				fprintf(stderr, "portsense: cannot create counters for %s: %s\n"
-					"  fix: raise --max-interfaces\n",
-					ifs[i].name, strerror(errno));
-				break;
-			}
+		k = (__u32)ifs[i].ifindex & (PS_IFSLOT_SIZE - 1);
+		if (bpf_map_lookup_elem(ifslot_fd, &k, &e))
+			memset(&e, 0, sizeof(e));
+		if (e.slot && e.ifindex == (__u32)ifs[i].ifindex)
+			continue;	/* reused pins: counting goes on */
+		if (e.slot) {
+			fprintf(stderr, "portsense: %s (index %u) shares its counter slot entry with interface index %u\n"
+				"  fix: count them in separate instances (--pin-path)\n",
+				ifs[i].name, ifs[i].ifindex, e.ifindex);
+			err = -EEXIST;
+			break;
 		}
+		for (slot = 1; slot <= max_ifaces && used[slot]; slot++)
+			;
+		if (slot > max_ifaces) {
+			fprintf(stderr, "portsense: no counter slot left for %s\n  fix: raise --max-interfaces\n",
+				ifs[i].name);
+			err = -ENOSPC;
+			break;
+		}
+		for (d = 0; d < PS_DIR_MAX && !err; d++) {
+			idx = ps_stats_index(slot, d);
+			if (bpf_map_update_elem(stats_fd, &idx, zero, BPF_ANY))
+				err = -errno;
+		}
+		e.ifindex = ifs[i].ifindex;
+		e.slot = slot;
+		if (!err && bpf_map_update_elem(ifslot_fd, &k, &e, BPF_ANY))
+			err = -errno;
+		if (err)
+			fprintf(stderr, "portsense: cannot create counters for %s: %s\n",
+				ifs[i].name, strerror(-err));
+		used[slot] = true;
 	}
 	free(zero);
 	return err;
@@ -585,13 +616,13 @@ static bool wait_stop(double secs)
 	return sigtimedwait(&stop_signals, NULL, &ts) > 0;
 }
 
-static void report(bool text, int stats_fd, int global_fd,
+static void report(bool text, const struct ps_snapshot_maps *maps,
 		   struct ps_snapshot *prev, const char *hook)
 {
 	struct ps_json_meta meta = { .event = "stats", .hook = hook };
 	struct ps_snapshot cur;
 
-	if (ps_snapshot_read(stats_fd, global_fd, &cur))
+	if (ps_snapshot_read(maps, &cur))
 		return;
 	if (text)
 		ps_snapshot_table(stdout, prev, &cur);
@@ -696,7 +727,8 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names)
 	char path[4096];
 	const char *hook = cfg->attach.hook == PS_HOOK_XDP ? "xdp" : "tc";
 	bool text, loaded = false, had_pins = true;
-	int n_ifs = 0, i, err, ret = 1, stats_fd, global_fd, lock_fd;
+	int n_ifs = 0, i, err, ret = 1, lock_fd;
+	struct ps_snapshot_maps maps = { -1, -1, -1 };
 	double next_report;
 
 	err = resolve_ifaces(names, n_names, ifs, &n_ifs);
@@ -733,10 +765,13 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names)
 		fprintf(stderr, "portsense: cannot open the BPF object: %s\n", strerror(errno));
 		goto cleanup;
 	}
-	bpf_map__set_max_entries(skel->maps.ps_stats, cfg->max_ifaces * PS_DIR_MAX);
+	/* Slot 0 means "no slot": one more than the interfaces. */
+	bpf_map__set_max_entries(skel->maps.ps_stats, (cfg->max_ifaces + 1) * PS_DIR_MAX);
 	/* libbpf pins after load, or reuses compatible pins a crash left. */
 	pin_file(path, sizeof(path), cfg->pin_path, "ps_stats");
 	bpf_map__set_pin_path(skel->maps.ps_stats, path);
+	pin_file(path, sizeof(path), cfg->pin_path, "ps_ifslot");
+	bpf_map__set_pin_path(skel->maps.ps_ifslot, path);
 	pin_file(path, sizeof(path), cfg->pin_path, "ps_global");
 	bpf_map__set_pin_path(skel->maps.ps_global, path);
 	if (cfg->attach.hook == PS_HOOK_TC)
@@ -757,9 +792,10 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names)
 		fprintf(stderr, "portsense: cannot load the detector lists: %s\n", strerror(-err));
 		goto cleanup;
 	}
-	stats_fd = bpf_map__fd(skel->maps.ps_stats);
-	global_fd = bpf_map__fd(skel->maps.ps_global);
-	if (precreate_stats(stats_fd, ifs, n_ifs))
+	maps.stats = bpf_map__fd(skel->maps.ps_stats);
+	maps.ifslot = bpf_map__fd(skel->maps.ps_ifslot);
+	maps.global = bpf_map__fd(skel->maps.ps_global);
+	if (assign_slots(maps.ifslot, maps.stats, ifs, n_ifs, cfg->max_ifaces))
 		goto cleanup;
 
 	for (i = 0; i < n_ifs; i++) {
@@ -785,7 +821,7 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names)
 		goto cleanup;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	ps_snapshot_read(stats_fd, global_fd, &prev);
+	ps_snapshot_read(&maps, &prev);
 	next_report = cfg->interval;
 	for (;;) {
 		double now = elapsed(&start), wake = 3600;
@@ -793,7 +829,7 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names)
 		if (cfg->duration && now >= cfg->duration)
 			break;
 		if (cfg->interval && now >= next_report) {
-			report(text, stats_fd, global_fd, &prev, hook);
+			report(text, &maps, &prev, hook);
 			while (next_report <= now)
 				next_report += cfg->interval;
 		}
@@ -823,8 +859,7 @@ cleanup:
 	}
 	/* Read after detaching, so the snapshot holds every counted packet. */
 	if (!ret && cfg->stats_json) {
-		if (ps_snapshot_read(bpf_map__fd(skel->maps.ps_stats),
-				     bpf_map__fd(skel->maps.ps_global), &final) ||
+		if (ps_snapshot_read(&maps, &final) ||
 		    write_stats_json(cfg->stats_json, &final, hook))
 			ret = 1;
 		ps_snapshot_free(&final);
@@ -837,6 +872,7 @@ cleanup:
 	 */
 	if (skel && (loaded || !had_pins)) {
 		bpf_map__unpin(skel->maps.ps_stats, NULL);
+		bpf_map__unpin(skel->maps.ps_ifslot, NULL);
 		bpf_map__unpin(skel->maps.ps_global, NULL);
 	}
 	portsense_bpf__destroy(skel);
@@ -848,23 +884,26 @@ cleanup:
 
 static int cmd_stats(struct ps_config *cfg)
 {
+	struct ps_snapshot_maps maps;
 	struct ps_snapshot s;
 	char path[4096];
-	int stats_fd, global_fd, err;
+	int err;
 
 	if (ps_check_caps())
 		return 1;
 	pin_file(path, sizeof(path), cfg->pin_path, "ps_stats");
-	stats_fd = bpf_obj_get(path);
-	if (stats_fd < 0) {
+	maps.stats = bpf_obj_get(path);
+	pin_file(path, sizeof(path), cfg->pin_path, "ps_ifslot");
+	maps.ifslot = bpf_obj_get(path);
+	if (maps.stats < 0 || maps.ifslot < 0) {
 		fprintf(stderr, "portsense: no running portsense: cannot open %s (%s)\n"
 			"  start one (portsense IFACE), or pass its --pin-path\n",
 			path, strerror(errno));
 		return 1;
 	}
 	pin_file(path, sizeof(path), cfg->pin_path, "ps_global");
-	global_fd = bpf_obj_get(path);
-	err = ps_snapshot_read(stats_fd, global_fd, &s);
+	maps.global = bpf_obj_get(path);
+	err = ps_snapshot_read(&maps, &s);
 	if (err) {
 		fprintf(stderr, "portsense: cannot read %s: %s\n", cfg->pin_path, strerror(-err));
 		return 1;
@@ -889,9 +928,10 @@ static int cmd_stats(struct ps_config *cfg)
 		}
 	}
 	ps_snapshot_free(&s);
-	close(stats_fd);
-	if (global_fd >= 0)
-		close(global_fd);
+	close(maps.stats);
+	close(maps.ifslot);
+	if (maps.global >= 0)
+		close(maps.global);
 	return 0;
 }
 
@@ -913,7 +953,7 @@ static __u32 pinned_map_id(const char *path)
 static int cmd_detach(struct ps_config *cfg, char **names, int n)
 {
 	struct if_nameindex *all = NULL, *it;
-	const char *maps[] = { "ps_stats", "ps_global" };
+	const char *maps[] = { "ps_stats", "ps_ifslot", "ps_global" };
 	char path[4096];
 	int removed = 0, i, lock_fd, ret = 0;
 	__u32 map_id;

@@ -46,14 +46,33 @@ static int by_ifindex(const void *a, const void *b)
 	return (x->ifindex > y->ifindex) - (x->ifindex < y->ifindex);
 }
 
-int ps_snapshot_read(int stats_fd, int global_fd, struct ps_snapshot *s)
+/*
+ * The interfaces with a counter slot: @slots gets PS_IFSLOT_SIZE entries.
+ * One batch read where the kernel has it, else one lookup per entry.
+ */
+static int read_slots(int ifslot_fd, struct ps_ifslot *slots)
+{
+	static __u32 keys[PS_IFSLOT_SIZE];
+	__u32 count = PS_IFSLOT_SIZE, out = 0, i;
+
+	memset(slots, 0, PS_IFSLOT_SIZE * sizeof(*slots));
+	if (!bpf_map_lookup_batch(ifslot_fd, NULL, &out, keys, slots, &count, NULL) ||
+	    (errno == ENOENT && count == PS_IFSLOT_SIZE))
+		return 0;
+	for (i = 0; i < PS_IFSLOT_SIZE; i++)
+		if (bpf_map_lookup_elem(ifslot_fd, &i, &slots[i]))
+			return -errno;
+	return 0;
+}
+
+int ps_snapshot_read(const struct ps_snapshot_maps *m, struct ps_snapshot *s)
 {
 	int ncpu = libbpf_num_possible_cpus();
-	struct ps_stats_key key, next, *prev = NULL;
+	static struct ps_ifslot slots[PS_IFSLOT_SIZE];
 	struct ps_counters *vals = NULL;
 	__u64 *gvals = NULL;
-	int err = 0, cpu;
-	__u32 g;
+	int err = 0, cpu, d;
+	__u32 g, i, idx;
 
 	memset(s, 0, sizeof(*s));
 	clock_gettime(CLOCK_MONOTONIC, &s->taken);
@@ -65,29 +84,33 @@ int ps_snapshot_read(int stats_fd, int global_fd, struct ps_snapshot *s)
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	while (!bpf_map_get_next_key(stats_fd, prev, &next)) {
+	err = read_slots(m->ifslot, slots);
+	if (err)
+		goto cleanup;
+	for (i = 0; i < PS_IFSLOT_SIZE; i++) {
 		struct ps_if_counters *ifc;
 
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(stats_fd, &key, vals))
-			continue;	/* deleted meanwhile */
-		if (key.dir >= PS_DIR_MAX)
+		if (!slots[i].ifindex || !slots[i].slot)
 			continue;
-		ifc = find_if(s, key.ifindex);
+		ifc = find_if(s, slots[i].ifindex);
 		if (!ifc) {
 			err = -ENOMEM;
 			goto cleanup;
 		}
-		for (cpu = 0; cpu < ncpu; cpu++) {
-			ps_counters_add(&ifc->dir[key.dir], &vals[cpu]);
-			ps_counters_add(&s->total[key.dir], &vals[cpu]);
+		for (d = 0; d < PS_DIR_MAX; d++) {
+			idx = ps_stats_index(slots[i].slot, d);
+			if (bpf_map_lookup_elem(m->stats, &idx, vals))
+				continue;
+			for (cpu = 0; cpu < ncpu; cpu++) {
+				ps_counters_add(&ifc->dir[d], &vals[cpu]);
+				ps_counters_add(&s->total[d], &vals[cpu]);
+			}
 		}
 	}
 	if (s->n_ifs)
 		qsort(s->ifs, s->n_ifs, sizeof(*s->ifs), by_ifindex);
-	for (g = 0; global_fd >= 0 && g < PS_G_MAX; g++) {
-		if (bpf_map_lookup_elem(global_fd, &g, gvals))
+	for (g = 0; m->global >= 0 && g < PS_G_MAX; g++) {
+		if (bpf_map_lookup_elem(m->global, &g, gvals))
 			continue;
 		for (cpu = 0; cpu < ncpu; cpu++)
 			s->global[g] += gvals[cpu];

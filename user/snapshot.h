@@ -26,11 +26,18 @@ struct ps_snapshot {
 	struct timespec taken;			/* CLOCK_MONOTONIC */
 };
 
+/* The maps a snapshot is read from (fds; global may be -1). */
+struct ps_snapshot_maps {
+	int stats;
+	int ifslot;
+	int global;
+};
+
 /*
- * Fill @s from the ps_stats and ps_global map fds.  Returns 0 or -errno.
- * Free with ps_snapshot_free().
+ * Fill @s from the maps: every interface with a slot in ps_ifslot, its
+ * counters in ps_stats.  Returns 0 or -errno.  Free with ps_snapshot_free().
  */
-int ps_snapshot_read(int stats_fd, int global_fd, struct ps_snapshot *s);
+int ps_snapshot_read(const struct ps_snapshot_maps *m, struct ps_snapshot *s);
 void ps_snapshot_free(struct ps_snapshot *s);
 
 struct ps_json_meta {
