@@ -65,13 +65,8 @@ static __always_inline struct ps_rate *ps_rate_of(enum ps_alert a,
 	 * Signed: another CPU may just have restarted the window at a later
 	 * "now" than ours.  A racing reset loses a few counts, never an alert.
 	 */
-	if ((__s64)(now - r->start_ns) >= (__s64)ps_cfg.window_ns) {
-		r->start_ns = now;
-		r->hits = 0;
-		r->aux = 0;
-		r->bytes = 0;
-		r->fired = 0;
-	}
+	if ((__s64)(now - r->start_ns) >= (__s64)ps_cfg.window_ns)
+		*r = (struct ps_rate){ .start_ns = now };
 	return r;
 }
 

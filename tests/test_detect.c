@@ -154,13 +154,15 @@ static int on_event(void *c, void *data, size_t size)
 	return 0;
 }
 
-/* A fresh sensor; @tune adjusts its rodata before load.  0 or -1. */
+static void check(bool cond, const char *name, const char *fmt, ...);
+
+/* A fresh sensor; @tune adjusts its rodata before load.  0, or -1 after a failed check. */
 static int setup(struct ctx *x, void (*tune)(struct ps_detect_cfg *))
 {
 	memset(x, 0, sizeof(*x));
 	x->skel = portsense_bpf__open();
 	if (!x->skel)
-		return -1;
+		goto fail;
 	/* Windows long enough that a slow run never splits a scenario. */
 	x->skel->rodata->ps_cfg.window_ns = 5ULL * 1000 * 1000 * 1000;
 	x->skel->rodata->ps_cfg.alert_rate = 100000;
@@ -182,6 +184,7 @@ static int setup(struct ctx *x, void (*tune)(struct ps_detect_cfg *))
 	x->out_fd = bpf_program__fd(x->skel->progs.ps_tc_out);
 	return 0;
 fail:
+	check(false, "setup", "%s", strerror(errno));
 	portsense_bpf__destroy(x->skel);
 	x->skel = NULL;
 	return -1;
@@ -282,10 +285,8 @@ static void flood_and_scan(void)
 	unsigned int i;
 	int n;
 
-	if (setup(&x, NULL)) {
-		check(false, "setup", "%s", strerror(errno));
+	if (setup(&x, NULL))
 		return;
-	}
 	/* 3000 SYNs to port 80, each from a new source; a scanner among them. */
 	for (i = 0; i < 3000; i++) {
 		tcp(&f, spoofed(0x10000 + i * 7), 40000 + i % 20000, HOST, 80, TH_SYN, i, 5);
@@ -324,10 +325,8 @@ static void handshakes(bool complete)
 	unsigned int i;
 	int n;
 
-	if (setup(&x, NULL)) {
-		check(false, "setup", "%s", strerror(errno));
+	if (setup(&x, NULL))
 		return;
-	}
 	for (i = 0; i < 1500; i++) {
 		__u32 client = spoofed(0x100 + i);
 		__u16 cport = 30000 + i;
@@ -367,10 +366,8 @@ static void backscatter(void)
 	unsigned int i;
 	int n;
 
-	if (setup(&x, NULL)) {
-		check(false, "setup", "%s", strerror(errno));
+	if (setup(&x, NULL))
 		return;
-	}
 	/* This host's own connections: SYN out, SYN-ACK or RST+ACK (seq 0) back. */
 	for (i = 0; i < 300; i++) {
 		tcp(&f, HOST, 40000 + i, IP(198, 18, 1, 1), 80, TH_SYN, 5, 10);
@@ -401,10 +398,8 @@ static void amplification(bool requested)
 	unsigned int i;
 	int n;
 
-	if (setup(&x, NULL)) {
-		check(false, "setup", "%s", strerror(errno));
+	if (setup(&x, NULL))
 		return;
-	}
 	if (requested) {
 		for (i = 0; i < 100; i++) {
 			udp(&f, HOST, 20000 + i, IP(198, 18, 0, 53), 53, 30);
@@ -440,10 +435,8 @@ static void arp_spoof(void)
 	unsigned int i;
 	int n;
 
-	if (setup(&x, NULL)) {
-		check(false, "setup", "%s", strerror(errno));
+	if (setup(&x, NULL))
 		return;
-	}
 	for (i = 0; i < 5; i++) {
 		arp(&f, 2, m1, IP(198, 18, 0, 1), HOST);
 		IN(&x, &f);
@@ -504,10 +497,8 @@ static void allow_list(void)
 	struct frame f;
 	unsigned int i;
 
-	if (setup(&x, allow_tune)) {
-		check(false, "setup", "%s", strerror(errno));
+	if (setup(&x, allow_tune))
 		return;
-	}
 	k.addr[0] = 198, k.addr[1] = 18, k.addr[2] = 0, k.addr[3] = 66;
 	bpf_map_update_elem(bpf_map__fd(x.skel->maps.ps_allow), &k, &mask, BPF_ANY);
 	for (i = 0; i < 40; i++) {
@@ -530,10 +521,8 @@ static void sweep(void)
 	unsigned int i;
 	int n;
 
-	if (setup(&x, NULL)) {
-		check(false, "setup", "%s", strerror(errno));
+	if (setup(&x, NULL))
 		return;
-	}
 	for (i = 0; i < 40; i++) {
 		__u8 *icmp = ipv4(&f, IP(198, 18, 0, 9), IP(198, 18, 2, i), 1, 8);
 
@@ -557,10 +546,8 @@ static void exact_thresholds(void)
 	unsigned int i;
 	int n;
 
-	if (setup(&x, NULL)) {
-		check(false, "setup", "%s", strerror(errno));
+	if (setup(&x, NULL))
 		return;
-	}
 	/*
 	 * Ten scans of scattered port sets: each must alert at its 20th
 	 * distinct port or a little later (hashed bits collide, which only
@@ -606,10 +593,8 @@ static void own_connections(void)
 	struct frame f;
 	unsigned int i;
 
-	if (setup(&x, NULL)) {
-		check(false, "setup", "%s", strerror(errno));
+	if (setup(&x, NULL))
 		return;
-	}
 	for (i = 0; i < 40; i++) {
 		tcp(&f, HOST, 40000 + i, IP(198, 18, 0, 80), 443, TH_SYN, 1, 10);
 		OUT(&x, &f);
@@ -633,10 +618,8 @@ static void many_services(void)
 	struct frame f;
 	unsigned int i;
 
-	if (setup(&x, NULL)) {
-		check(false, "setup", "%s", strerror(errno));
+	if (setup(&x, NULL))
 		return;
-	}
 	for (i = 0; i < 25; i++) {
 		tcp(&f, IP(198, 18, 0, 5), 45000 + i, HOST, 8000 + i, TH_SYN, 1, 10);
 		IN(&x, &f);
