@@ -53,12 +53,19 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } ps_events SEC(".maps");
 
-/* Set by the loader before load (struct ps_detect_cfg in portsense.h). */
-const volatile struct ps_detect_cfg ps_cfg = PS_DETECT_CFG_DEFAULT;
+/* Thresholds: written by the loader, also while running (SIGHUP). */
+struct ps_detect_cfg ps_cfg = PS_DETECT_CFG_DEFAULT;
+
+/*
+ * Load-time knobs: the verifier sees their values and skips the code of a
+ * detector that is off, and of the egress-only paths without tc egress.
+ */
+const volatile __u32 ps_enabled = (1U << PS_ALERT_MAX) - 1;	/* 1 << enum ps_alert */
+const volatile __u32 ps_egress = 1;	/* tc egress attached: requests are seen */
 
 static __always_inline bool ps_alert_enabled(enum ps_alert a)
 {
-	return ps_cfg.enabled & (1U << a);
+	return ps_enabled & (1U << a);
 }
 
 /* 64-bit mixing step (splitmix64's finaliser): cheap and well spread. */

@@ -233,7 +233,7 @@ static __always_inline void ps_detect_floods(const struct ps_pkt *p,
 		}
 	} else if (ps_icmp_echo(p, false)) {
 		/* Without egress the host's own requests are invisible. */
-		if (ps_alert_enabled(PS_ALERT_SMURF) && ps_cfg.egress)
+		if (ps_alert_enabled(PS_ALERT_SMURF) && ps_egress)
 			ps_rate_hit(PS_ALERT_SMURF, p, p->daddr, ps_cfg.smurf_replies,
 				    ifindex, dir, PS_SMURF_VICTIM);
 	} else if (p->l4_proto == IPPROTO_TCP && (p->flags & PS_PKT_L4_DONE) &&

@@ -295,7 +295,7 @@ static __always_inline int ps_detect_tcp(const struct ps_pkt *p,
 		return 0;
 	}
 	/* The rest needs egress: what this host sent. */
-	if (!ps_cfg.egress)
+	if (!ps_egress)
 		return 0;
 	h = ps_flow_hash(p, dir);
 	tag = ps_flow_tag(h);

@@ -275,19 +275,21 @@ _Static_assert(sizeof(struct ps_event) == 128,
 	       "struct ps_event: every byte a named field (no hidden padding)");
 
 /*
- * Load-time knobs (BPF rodata, set by the loader before load).  One
- * struct so both sides agree on names and defaults.
+ * The detectors' thresholds: a BPF global in .data, which the loader writes
+ * through the skeleton's mmap before load and again on SIGHUP, so a reload
+ * takes effect on the next packet without reloading programs.  Each field
+ * is one aligned word, so a packet sees the old or the new value of a field,
+ * never a torn one.  Which detectors run is not here: that is rodata
+ * (ps_enabled in bpf/ps_alert.h), so the verifier drops what is off.
  */
 struct ps_detect_cfg {
 	__u64 holddown_ns;		/* one alert per key per this period */
 	__u64 window_ns;		/* rate detectors count per this window */
-	__u32 enabled;			/* bit (1 << enum ps_alert) */
 	/*
 	 * At most this many alerts per id per second, whatever the keys: a
 	 * flood from random sources makes every packet a new key.
 	 */
 	__u32 alert_rate;
-	__u32 egress;			/* tc egress attached: smurf can see requests */
 	/* Packets per window to one victim (docs/detection.md says why). */
 	__u32 icmp_flood;
 	__u32 rst_flood;
@@ -302,9 +304,11 @@ struct ps_detect_cfg {
 	__u32 amp_bytes;		/* ... and their bytes */
 	__u32 arp_replies;		/* unsolicited ARP replies per window */
 	__u32 allow;			/* ps_allow holds entries: look sources up */
-	__u32 pad;
 	__u64 scan_window_ns;		/* port_scan, host_sweep */
 };
+
+_Static_assert(sizeof(struct ps_detect_cfg) == 80,
+	       "struct ps_detect_cfg: no hidden padding (the loader writes it whole)");
 
 #define PS_WINDOW_NS_DEFAULT		(1000ULL * 1000 * 1000)	/* 1 s */
 #define PS_ICMP_FLOOD_DEFAULT		1000
@@ -327,9 +331,7 @@ struct ps_detect_cfg {
 #define PS_DETECT_CFG_DEFAULT {					\
 	.holddown_ns = PS_HOLDDOWN_NS_DEFAULT,			\
 	.window_ns = PS_WINDOW_NS_DEFAULT,			\
-	.enabled = (1U << PS_ALERT_MAX) - 1,			\
 	.alert_rate = PS_ALERT_RATE_DEFAULT,			\
-	.egress = 1,						\
 	.icmp_flood = PS_ICMP_FLOOD_DEFAULT,			\
 	.rst_flood = PS_RST_FLOOD_DEFAULT,			\
 	.smurf_replies = PS_SMURF_REPLIES_DEFAULT,		\

@@ -20,7 +20,7 @@ expect_exit "bad --mode: exit 2" 2 "--mode must be native, skb or auto" "$PORTSE
 expect_exit "bad --hook: exit 2" 2 "--hook must be xdp or tc" "$PORTSENSE" --hook tcx lo
 expect_exit "bad --duration: exit 2" 2 "--duration needs a positive number" "$PORTSENSE" --duration -3 lo
 expect_exit "bad --interval: exit 2" 2 "--interval needs seconds" "$PORTSENSE" --interval abc lo
-expect_exit "bad --output: exit 2" 2 "--output must be text or json" "$PORTSENSE" -o xml lo
+expect_exit "bad --output: exit 2" 2 "--output must be text, json or syslog" "$PORTSENSE" -o xml lo
 expect_exit "relative --pin-path: exit 2" 2 "--pin-path must be an absolute path" "$PORTSENSE" --pin-path rel lo
 expect_exit "bad --max-interfaces: exit 2" 2 "--max-interfaces must be" "$PORTSENSE" --max-interfaces 0 lo
 expect_exit "unknown option: exit 2" 2 "unknown option" "$PORTSENSE" --frobnicate

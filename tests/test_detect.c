@@ -156,7 +156,7 @@ static int on_event(void *c, void *data, size_t size)
 
 static void check(bool cond, const char *name, const char *fmt, ...);
 
-/* A fresh sensor; @tune adjusts its rodata before load.  0, or -1 after a failed check. */
+/* A fresh sensor; @tune adjusts its thresholds before load.  0, or -1 after a failed check. */
 static int setup(struct ctx *x, void (*tune)(struct ps_detect_cfg *))
 {
 	memset(x, 0, sizeof(*x));
@@ -164,10 +164,10 @@ static int setup(struct ctx *x, void (*tune)(struct ps_detect_cfg *))
 	if (!x->skel)
 		goto fail;
 	/* Windows long enough that a slow run never splits a scenario. */
-	x->skel->rodata->ps_cfg.window_ns = 5ULL * 1000 * 1000 * 1000;
-	x->skel->rodata->ps_cfg.alert_rate = 100000;
+	x->skel->data->ps_cfg.window_ns = 5ULL * 1000 * 1000 * 1000;
+	x->skel->data->ps_cfg.alert_rate = 100000;
 	if (tune)
-		tune((struct ps_detect_cfg *)&x->skel->rodata->ps_cfg);
+		tune(&x->skel->data->ps_cfg);
 	if (portsense_bpf__load(x->skel))
 		goto fail;
 	x->rb = ring_buffer__new(bpf_map__fd(x->skel->maps.ps_events), on_event, x, NULL);

@@ -28,8 +28,12 @@ c = socket.create_connection(("198.18.0.1", 8080), timeout=5); c.sendall(b"x"); 
 		timeout 20 ip netns exec "$B" ping -q -c 3 -i 0.2 -W 2 198.18.0.1 >/dev/null
 }
 
+# Counters stay pinned across runs (a restart goes on counting): a check
+# that wants this run's counts alone starts from no pins.
+fresh() { rm -f "$SNAP"; rm -rf "$PIN"; }
+
 for hook in xdp tc; do
-	rm -f "$SNAP"
+	fresh
 	if ! start_portsense "$B" "$LOG" psb0 --hook $hook --interval 0 --pin-path "$PIN" --stats-json "$SNAP"; then
 		not_ok "live $hook start" "$(tail -n 3 "$LOG" | tr '\n' ' ')"
 		continue
@@ -60,11 +64,14 @@ for hook in xdp tc; do
 	   tc -n "$B" filter show dev psb0 egress 2>/dev/null | grep -q ps_tc; then
 		not_ok "live $hook removed tc filters" "$(tc -n "$B" filter show dev psb0 egress)"
 	else ok "live $hook removed tc filters"; fi
-	[ -e "$PIN" ] && not_ok "live $hook removed pins" "$PIN still there" || ok "live $hook removed pins"
+	[ -e "$PIN/ps_stats" ] && ok "live $hook kept its counters pinned" || not_ok "live $hook kept its counters pinned" "no $PIN/ps_stats"
+	out=$(ps_in "$B" detach --pin-path "$PIN" 2>&1); rc=$?
+	[ $rc -eq 0 ] && [ ! -e "$PIN" ] && ok "live $hook: detach removes the kept pins" ||
+		not_ok "live $hook: detach removes the kept pins" "exit $rc: $out"
 done
 
 # --no-egress: no egress filter, nothing counted there.
-rm -f "$SNAP"
+fresh
 if start_portsense "$B" "$LOG" psb0 --no-egress --interval 0 --pin-path "$PIN" --stats-json "$SNAP"; then
 	tc -n "$B" filter show dev psb0 egress 2>/dev/null | grep -q ps_tc_out &&
 		not_ok "--no-egress attaches no egress program" "ps_tc_out is attached" ||
@@ -87,7 +94,7 @@ done
 
 # Jumbo frames: MTU 9000, native XDP (multi-buffer), whole-frame bytes.
 ip -n "$A" link set psa0 mtu 9000 && ip -n "$B" link set psb0 mtu 9000
-rm -f "$SNAP"
+fresh
 if start_portsense "$B" "$LOG" psb0 --mode native --interval 0 --pin-path "$PIN" --stats-json "$SNAP"; then
 	ok "jumbo: native XDP attaches at MTU 9000"
 	# 8972 bytes of ICMP data: 9000-byte IP packets, 9014-byte frames.
@@ -149,13 +156,18 @@ else
 	not_ok "--duration exits 0; --output json prints stats lines" "exit $rc, $lines lines"
 fi
 
-# A closed terminal (SIGHUP) or a closed pipe on stdout: detach and exit like SIGTERM.
+# SIGHUP reloads (tests/test_ops.sh tests what); a closed pipe on stdout
+# (as when a terminal closes) detaches and exits like SIGTERM.
 if start_portsense "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN"; then
-	stop_portsense HUP; rc=$?
-	[ $rc -eq 0 ] && ! ip -n "$B" link show psb0 | grep -q xdp && [ ! -e "$PIN" ] &&
-		ok "SIGHUP: detaches and exits 0" || not_ok "SIGHUP: detaches and exits 0" "exit $rc"
+	kill -HUP "$PS_PID"
+	for _ in $(seq 50); do grep -q "reloaded" "$LOG" && break; sleep 0.1; done
+	alive "$PS_PID" && grep -q "reloaded" "$LOG" && ok "SIGHUP: reloads and keeps running" ||
+		not_ok "SIGHUP: reloads and keeps running" "$(tail -n 3 "$LOG" | tr '\n' ' ')"
+	stop_portsense; rc=$?
+	[ $rc -eq 0 ] && ! ip -n "$B" link show psb0 | grep -q xdp &&
+		ok "after SIGHUP, SIGINT detaches and exits 0" || not_ok "after SIGHUP, SIGINT detaches and exits 0" "exit $rc"
 else
-	not_ok "SIGHUP: detaches and exits 0" "could not start"
+	not_ok "SIGHUP: reloads and keeps running" "could not start"
 fi
 ps_in "$B" psb0 -o json --interval 0.2 --duration 15 \
 	--pin-path "$PIN" 2>"$T_TMP/pipe.err" | head -n 1 >/dev/null

@@ -2,7 +2,9 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 
 #include "alerts.h"
@@ -330,6 +332,38 @@ static void detail_text(char *buf, size_t len, const struct ps_event *e)
 	}
 }
 
+/* An alert's syslog priority: the severity, on syslog's scale. */
+static const int severity_prio[] = {
+	[PS_SEV_LOW] = LOG_NOTICE,
+	[PS_SEV_MEDIUM] = LOG_WARNING,
+	[PS_SEV_HIGH] = LOG_ERR,
+	[PS_SEV_CRITICAL] = LOG_CRIT,
+};
+
+static int print_syslog(struct ps_alert_out *o, const void *data, size_t size)
+{
+	const struct ps_event *e = data;
+	struct ps_alert_out line = *o;
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (size < sizeof(*e) || e->alert >= PS_ALERT_MAX)
+		return 0;
+	line.f = open_memstream(&buf, &len);
+	if (!line.f)
+		return 0;
+	line.syslog = false;
+	line.oneline = true;
+	ps_alert_print(&line, data, size);
+	fclose(line.f);
+	while (len && buf[len - 1] == '\n')
+		buf[--len] = '\0';
+	syslog(severity_prio[ps_alert_catalogue[e->alert].severity], "%s", buf);
+	free(buf);
+	o->printed++;
+	return 0;
+}
+
 int ps_alert_print(struct ps_alert_out *o, const void *data, size_t size)
 {
 	const struct ps_event *e = data;
@@ -341,6 +375,8 @@ int ps_alert_print(struct ps_alert_out *o, const void *data, size_t size)
 	int af;
 	bool ports;
 
+	if (o->syslog)
+		return print_syslog(o, data, size);
 	/* A short or unknown record is dropped, never half printed. */
 	if (size < sizeof(*e) || e->alert >= PS_ALERT_MAX)
 		return 0;
@@ -404,7 +440,10 @@ int ps_alert_print(struct ps_alert_out *o, const void *data, size_t size)
 		if (e->suppressed)
 			fprintf(o->f, " (+%u held down in the last %llus)", e->suppressed,
 				(unsigned long long)(e->holddown_ns / 1000000000));
-		fprintf(o->f, "\n    likely: %s\n", a->why);
+		if (o->oneline)
+			fputc('\n', o->f);
+		else
+			fprintf(o->f, "\n    likely: %s\n", a->why);
 	}
 	fflush(o->f);
 	o->printed++;

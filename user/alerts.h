@@ -29,6 +29,12 @@ void ps_alerts_list(FILE *f);
 struct ps_alert_out {
 	FILE *f;
 	bool json;
+	/*
+	 * syslog(3) instead of @f: one line per alert (the explanation left
+	 * out), JSON or text, at a priority following the alert's severity.
+	 */
+	bool syslog;
+	bool oneline;		/* text without the "likely:" line */
 	const char *node;	/* NODE_NAME or the host name */
 	unsigned long long printed;
 };

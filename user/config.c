@@ -2,7 +2,7 @@
 /*
  * The file's sections group the options; a key is the long option's name:
  *
- *   [sensor]     hook, mode, egress (yes/no), pin-path, max-interfaces
+ *   [sensor]     interfaces, hook, mode, egress (yes/no), pin-path, max-interfaces
  *   [output]     output, interval, stats-json
  *   [detect]     holddown, window, scan-window, alert-rate, disable
  *   [threshold]  NAME = N            (as --threshold NAME=N)
@@ -43,8 +43,9 @@ static char *read_line(char *str, int num, void *stream)
 	return s;
 }
 
-static const char *const sections[][6] = {
-	{ "sensor", "hook", "mode", "egress", "pin-path", "max-interfaces" },
+#define PS_SECTION_KEYS 8	/* the name, then its keys */
+static const char *const sections[][PS_SECTION_KEYS] = {
+	{ "sensor", "interfaces", "hook", "mode", "egress", "pin-path", "max-interfaces", NULL },
 	{ "output", "output", "interval", "stats-json", NULL },
 	{ "detect", "holddown", "window", "scan-window", "alert-rate", "disable" },
 	{ "lists", "bogons", "backdoor-ports", "amp-ports", NULL },
@@ -68,7 +69,7 @@ static int handler(void *user, const char *section, const char *name,
 	for (s = 0; s < sizeof(sections) / sizeof(sections[0]); s++) {
 		if (strcmp(section, sections[s][0]))
 			continue;
-		for (k = 1; k < 6 && sections[s][k]; k++) {
+		for (k = 1; k < PS_SECTION_KEYS && sections[s][k]; k++) {
 			if (strcmp(name, sections[s][k]))
 				continue;
 			if (!strcmp(name, "egress")) {

@@ -187,10 +187,58 @@ static int fill_port_bits(int fd, const struct ps_port_list *l)
 
 	for (i = 0; i < l->n; i++)
 		words[l->ports[i] >> 6] |= 1ULL << (l->ports[i] & 63);
+	/* Every word, zeros too: a reload must clear the ports it dropped. */
 	for (i = 0; i < PS_PORT_WORDS; i++)
-		if (words[i] && bpf_map_update_elem(fd, &i, &words[i], BPF_ANY))
+		if (bpf_map_update_elem(fd, &i, &words[i], BPF_ANY))
 			return -errno;
 	return 0;
+}
+
+int ps_lpm_prune(int fd, bool (*keep)(const struct ps_lpm_key *k, void *ctx), void *ctx)
+{
+	struct ps_lpm_key *stale, k, next;
+	size_t n = 0, cap = 64, i;
+	void *prev = NULL;
+	int err = 0;
+
+	stale = malloc(cap * sizeof(*stale));
+	if (!stale)
+		return -ENOMEM;
+	/* Collected first: deleting while walking would restart the walk. */
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		k = next;
+		prev = &k;
+		if (keep(&k, ctx))
+			continue;
+		if (n == cap) {
+			struct ps_lpm_key *more = realloc(stale, 2 * cap * sizeof(*stale));
+
+			if (!more) {
+				err = -ENOMEM;
+				goto out;
+			}
+			stale = more;
+			cap *= 2;
+		}
+		stale[n++] = k;
+	}
+	for (i = 0; i < n; i++)
+		if (bpf_map_delete_elem(fd, &stale[i]) && errno != ENOENT)
+			err = -errno;
+out:
+	free(stale);
+	return err;
+}
+
+static bool in_cidr_list(const struct ps_lpm_key *k, void *ctx)
+{
+	const struct ps_cidr_list *l = ctx;
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (!memcmp(&l->keys[i], k, sizeof(*k)))
+			return true;
+	return false;
 }
 
 int ps_lists_fill(const struct ps_lists *l, const struct ps_list_maps *m)
@@ -207,5 +255,7 @@ int ps_lists_fill(const struct ps_lists *l, const struct ps_list_maps *m)
 	for (i = 0; i < 2; i++)
 		if (bpf_map_update_elem(m->bogon1st, &i, &fb[i], BPF_ANY))
 			return -errno;
-	return fill_port_bits(m->bdports, &l->ports) ?: fill_port_bits(m->amp, &l->amp);
+	/* New prefixes are in before old ones go: a reload never opens a gap. */
+	return fill_port_bits(m->bdports, &l->ports) ?: fill_port_bits(m->amp, &l->amp) ?:
+	       ps_lpm_prune(m->bogons, in_cidr_list, (void *)&l->bogons);
 }

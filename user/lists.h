@@ -7,6 +7,7 @@
 #ifndef PS_LISTS_H
 #define PS_LISTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "portsense.h"
@@ -38,12 +39,18 @@ struct ps_lists {
 	struct ps_port_list amp;	/* udp_amplification */
 };
 
-/* Into the maps of a loaded sensor (by fd). 0 or -errno. */
 struct ps_list_maps {
 	int bogons, bogon1st, bdports, amp;
 };
 
+/*
+ * Into the maps of a loaded sensor (by fd), replacing what a previous fill
+ * put there (SIGHUP).  0 or -errno.
+ */
 int ps_lists_fill(const struct ps_lists *l, const struct ps_list_maps *m);
+
+/* Delete the keys of LPM map @fd that @keep says no to.  0 or -errno. */
+int ps_lpm_prune(int fd, bool (*keep)(const struct ps_lpm_key *k, void *ctx), void *ctx);
 
 /*
  * The installed (or, when run from the build tree, the source tree's)

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <syslog.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -29,6 +30,7 @@
 #include "config.h"
 #include "fields.h"
 #include "host.h"
+#include "ifaces.h"
 #include "lists.h"
 #include "snapshot.h"
 
@@ -38,7 +40,7 @@
 #define PS_PIN_PATH_DEFAULT "/sys/fs/bpf/portsense"
 #define PS_MAX_CLI_IFACES 64
 
-enum ps_output { PS_OUT_AUTO, PS_OUT_TEXT, PS_OUT_JSON };
+enum ps_output { PS_OUT_AUTO, PS_OUT_TEXT, PS_OUT_JSON, PS_OUT_SYSLOG };
 
 struct ps_config {
 	struct ps_attach_opts attach;
@@ -48,7 +50,10 @@ struct ps_config {
 	const char *stats_json;		/* final snapshot, "-" = stdout */
 	const char *pin_path;
 	unsigned int max_ifaces;
-	struct ps_detect_cfg detect;	/* BPF rodata */
+	struct ps_detect_cfg detect;	/* BPF .data: SIGHUP rewrites it */
+	__u32 enabled;			/* BPF rodata ps_enabled: 1 << enum ps_alert */
+	char *pats[PS_MAX_PATTERNS];	/* --interfaces */
+	int n_pats;
 	const char *bogons_file;	/* NULL: the defaults */
 	const char *backdoor_file;	/* NULL: the installed data file */
 	const char *amp_file;		/* NULL: the installed data file */
@@ -60,12 +65,13 @@ struct ps_config {
 #define PS_ALERT_TICK_S 0.1
 
 /*
- * The signals that end a run.  They stay blocked and are taken with
- * sigtimedwait(), so one that arrives just before the wait still ends it
- * at once (a handler and a flag would leave that window open).  SIGHUP: a
- * closed terminal or ssh session must detach as cleanly as SIGTERM.
+ * The signals a run takes: SIGINT and SIGTERM end it, SIGHUP reloads the
+ * configuration (as daemons do; a closed terminal then ends the run through
+ * the write error on stdout).  They stay blocked and are taken with
+ * sigtimedwait(), so one that arrives just before the wait is still seen
+ * at once (a handler and a flag would leave that window open).
  */
-static sigset_t stop_signals;
+static sigset_t run_signals;
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list args)
@@ -88,15 +94,19 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: portsense [OPTIONS] [IFACE...]   attach and run (default IFACE: the default route's)\n"
+"       portsense top [--pin-path DIR]\n"
 "       portsense stats [--json] [--pin-path DIR]\n"
 "       portsense detach [--pin-path DIR] [IFACE...]\n"
 "\n"
+"      --interfaces PATTERNS   also every interface matching these globs, now or later;\n"
+"                              comma-separated, '!' excludes (e.g. 'eth*,bond0,!eth9')\n"
 "  -H, --hook xdp|tc           ingress hook (default xdp); egress always uses tc\n"
 "  -m, --mode native|skb|auto  XDP attach mode (default auto: native, else skb with a warning)\n"
 "      --no-egress             do not attach the tc egress program\n"
 "  -d, --duration SECS         exit by itself after SECS\n"
 "  -i, --interval SECS         seconds between live reports (default 1, 0 = none)\n"
-"  -o, --output text|json      live reports on stdout (default: text on a tty, else json)\n"
+"  -o, --output text|json|syslog  alerts and live reports on stdout (default: text on a\n"
+"                              tty, else json); syslog: alerts to syslog, no reports\n"
 "      --stats-json FILE       at exit, write the final counter snapshot ('-' = stdout)\n"
 "      --pin-path DIR          where maps are pinned (default " PS_PIN_PATH_DEFAULT ")\n"
 "      --max-interfaces N      interfaces one instance can count (default %d)\n"
@@ -111,7 +121,8 @@ static void usage(FILE *f)
 "      --bogons FILE           bogon source prefixes, one CIDR a line (default: built in)\n"
 "      --backdoor-ports FILE   backdoor TCP ports, one a line (default: data/backdoor-ports.txt)\n"
 "      --amp-ports FILE        UDP amplifier ports, one a line (default: data/amplifier-ports.txt)\n"
-"  -c, --config FILE           settings file (INI; see portsense(8)); options given here win\n"
+"  -c, --config FILE           settings file (INI; see portsense(8)); options given here win;\n"
+"                              SIGHUP re-reads it and the list files\n"
 "  -v, --verbose               show libbpf's warnings and verifier output\n"
 "  -h, --help                  this text\n"
 "  -V, --version               print the version\n"
@@ -263,8 +274,10 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 	enum { OPT_STATS_JSON = 256, OPT_PIN_PATH, OPT_MAX_IFACES,
 	       OPT_NO_EGRESS, OPT_JSON, OPT_HOLDDOWN, OPT_DISABLE,
 	       OPT_LIST_ALERTS, OPT_BOGONS, OPT_BACKDOOR, OPT_THRESHOLD,
-	       OPT_WINDOW, OPT_ALERT_RATE, OPT_SCAN_WINDOW, OPT_ALLOW, OPT_AMP };
+	       OPT_WINDOW, OPT_ALERT_RATE, OPT_SCAN_WINDOW, OPT_ALLOW, OPT_AMP,
+	       OPT_INTERFACES };
 	static const struct option longopts[] = {
+		{ "interfaces", required_argument, NULL, OPT_INTERFACES },
 		{ "hook", required_argument, NULL, 'H' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "no-egress", no_argument, NULL, OPT_NO_EGRESS },
@@ -296,6 +309,10 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 
 	while ((c = getopt_long(argc, argv, "H:m:d:i:o:c:vhV", longopts, NULL)) != -1) {
 		switch (c) {
+		case OPT_INTERFACES:
+			if (ps_patterns_add(optarg, cfg->pats, &cfg->n_pats))
+				return usage_error("--interfaces needs NAME or GLOB[,...] ('!' to exclude), not '%s'", optarg);
+			break;
 		case 'H':
 			if (!strcmp(optarg, "xdp"))
 				cfg->attach.hook = PS_HOOK_XDP;
@@ -331,8 +348,10 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 				cfg->output = PS_OUT_TEXT;
 			else if (!strcmp(optarg, "json"))
 				cfg->output = PS_OUT_JSON;
+			else if (!strcmp(optarg, "syslog"))
+				cfg->output = PS_OUT_SYSLOG;
 			else
-				return usage_error("--output must be text or json, not '%s'", optarg);
+				return usage_error("--output must be text, json or syslog, not '%s'", optarg);
 			break;
 		case OPT_STATS_JSON:
 			cfg->stats_json = optarg;
@@ -372,7 +391,7 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 					free(list);
 					return 2;
 				}
-				cfg->detect.enabled &= ~(1U << a);
+				cfg->enabled &= ~(1U << a);
 			}
 			free(list);
 			break;
@@ -459,35 +478,6 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 	return 0;
 }
 
-/* Resolve interface names; exit status 2 names the one that is missing. */
-static int resolve_ifaces(char **names, int n, struct ps_iface *ifs, int *n_ifs)
-{
-	char def[IF_NAMESIZE];
-	int i, j;
-
-	if (!n) {
-		if (ps_default_iface(def, sizeof(def)))
-			return usage_error("no default route, so no default interface: name one (portsense IFACE)");
-		snprintf(ifs[0].name, sizeof(ifs[0].name), "%s", def);
-		ifs[0].ifindex = if_nametoindex(def);
-		*n_ifs = 1;
-		return ifs[0].ifindex ? 0 : usage_error("no such interface: %s", def);
-	}
-	if (n > PS_MAX_CLI_IFACES)
-		return usage_error("at most %d interfaces on the command line", PS_MAX_CLI_IFACES);
-	for (i = 0; i < n; i++) {
-		ifs[i].ifindex = strlen(names[i]) < IF_NAMESIZE ? if_nametoindex(names[i]) : 0;
-		if (!ifs[i].ifindex)
-			return usage_error("no such interface: %s (see 'ip -br link')", names[i]);
-		for (j = 0; j < i; j++)
-			if (!strcmp(names[j], names[i]))
-				return usage_error("interface %s named twice", names[i]);
-		snprintf(ifs[i].name, sizeof(ifs[i].name), "%s", names[i]);
-	}
-	*n_ifs = n;
-	return 0;
-}
-
 static void pin_file(char *buf, size_t len, const char *dir, const char *map)
 {
 	snprintf(buf, len, "%s/%s", dir, map);
@@ -536,66 +526,6 @@ static int write_stats_json(const char *path, const struct ps_snapshot *s,
 	return 0;
 }
 
-/* Zeroed entries for every attached interface, so the data path only looks up. */
-/*
- * Give each interface a counter slot in ps_ifslot (the one it has already
- * when the pins are reused, so its counts go on), with its counters zeroed
- * when the slot is new.  0 or -errno, after a message.
- */
-static int assign_slots(int ifslot_fd, int stats_fd, const struct ps_iface *ifs, int n,
-			unsigned int max_ifaces)
-{
-	int ncpu = libbpf_num_possible_cpus(), i, d, err = 0;
-	bool used[PS_MAX_IFACES_LIMIT + 1] = {};
-	struct ps_ifslot e;
-	struct ps_counters *zero;
-	__u32 k, slot, idx;
-
-	zero = calloc(ncpu > 0 ? ncpu : 1, sizeof(*zero));
-	if (!zero)
-		return -ENOMEM;
-	for (k = 0; k < PS_IFSLOT_SIZE; k++)
-		if (!bpf_map_lookup_elem(ifslot_fd, &k, &e) && e.slot && e.slot <= max_ifaces)
-			used[e.slot] = true;
-	for (i = 0; i < n && !err; i++) {
-		k = (__u32)ifs[i].ifindex & (PS_IFSLOT_SIZE - 1);
-		if (bpf_map_lookup_elem(ifslot_fd, &k, &e))
-			memset(&e, 0, sizeof(e));
-		if (e.slot && e.ifindex == (__u32)ifs[i].ifindex)
-			continue;	/* reused pins: counting goes on */
-		if (e.slot) {
-			fprintf(stderr, "portsense: %s (index %u) shares its counter slot entry with interface index %u\n"
-				"  fix: count them in separate instances (--pin-path)\n",
-				ifs[i].name, ifs[i].ifindex, e.ifindex);
-			err = -EEXIST;
-			break;
-		}
-		for (slot = 1; slot <= max_ifaces && used[slot]; slot++)
-			;
-		if (slot > max_ifaces) {
-			fprintf(stderr, "portsense: no counter slot left for %s\n  fix: raise --max-interfaces\n",
-				ifs[i].name);
-			err = -ENOSPC;
-			break;
-		}
-		for (d = 0; d < PS_DIR_MAX && !err; d++) {
-			idx = ps_stats_index(slot, d);
-			if (bpf_map_update_elem(stats_fd, &idx, zero, BPF_ANY))
-				err = -errno;
-		}
-		e.ifindex = ifs[i].ifindex;
-		e.slot = slot;
-		if (!err && bpf_map_update_elem(ifslot_fd, &k, &e, BPF_ANY))
-			err = -errno;
-		if (err)
-			fprintf(stderr, "portsense: cannot create counters for %s: %s\n",
-				ifs[i].name, strerror(-err));
-		used[slot] = true;
-	}
-	free(zero);
-	return err;
-}
-
 static double elapsed(const struct timespec *since)
 {
 	struct timespec now;
@@ -604,16 +534,18 @@ static double elapsed(const struct timespec *since)
 	return (now.tv_sec - since->tv_sec) + (now.tv_nsec - since->tv_nsec) / 1e9;
 }
 
-/* Sleep up to @secs; returns true when a stop signal came. */
-static bool wait_stop(double secs)
+/* Sleep up to @secs; returns the signal that came, or 0. */
+static int wait_signal(double secs)
 {
 	struct timespec ts;
+	int sig;
 
 	if (secs < 0)
 		secs = 0;
 	ts.tv_sec = (time_t)secs;
 	ts.tv_nsec = (long)((secs - ts.tv_sec) * 1e9);
-	return sigtimedwait(&stop_signals, NULL, &ts) > 0;
+	sig = sigtimedwait(&run_signals, NULL, &ts);
+	return sig > 0 ? sig : 0;
 }
 
 static void report(bool text, const struct ps_snapshot_maps *maps,
@@ -644,12 +576,12 @@ static int read_port_list(struct ps_config *cfg, enum ps_alert a, const char *fi
 	l->n = 0;
 	if (file)
 		return ps_port_file(file, l) ? 2 : 0;
-	if (!(cfg->detect.enabled & (1U << a)))
+	if (!(cfg->enabled & (1U << a)))
 		return 0;
 	if (ps_data_file(name, path, sizeof(path))) {
 		fprintf(stderr, "portsense: warning: no %s installed; %s is off (pass %s FILE)\n",
 			name, ps_alert_catalogue[a].id, opt);
-		cfg->detect.enabled &= ~(1U << a);
+		cfg->enabled &= ~(1U << a);
 		return 0;
 	}
 	return ps_port_file(path, l) ? 2 : 0;
@@ -670,7 +602,18 @@ static int read_lists(struct ps_config *cfg, struct ps_lists *l)
 	return 0;
 }
 
-/* Put the lists into their maps (after load). 0 or -errno. */
+static bool in_allow_list(const struct ps_lpm_key *k, void *ctx)
+{
+	size_t i;
+
+	(void)ctx;
+	for (i = 0; i < allow_n; i++)
+		if (!memcmp(&allow_list[i].key, k, sizeof(*k)))
+			return true;
+	return false;
+}
+
+/* Put the lists into their maps, replacing what was there.  0 or -errno. */
 static int fill_lists(struct portsense_bpf *skel, const struct ps_lists *l)
 {
 	struct ps_list_maps m = {
@@ -680,7 +623,7 @@ static int fill_lists(struct portsense_bpf *skel, const struct ps_lists *l)
 		.amp = bpf_map__fd(skel->maps.ps_ampports),
 	};
 	int allow_fd = bpf_map__fd(skel->maps.ps_allow), err;
-	size_t i;
+	size_t i, j;
 
 	err = ps_lists_fill(l, &m);
 	if (err)
@@ -689,12 +632,116 @@ static int fill_lists(struct portsense_bpf *skel, const struct ps_lists *l)
 	for (i = 0; i < allow_n; i++) {
 		__u32 alerts = 0;
 
-		bpf_map_lookup_elem(allow_fd, &allow_list[i].key, &alerts);
-		alerts |= allow_list[i].alerts;
+		for (j = 0; j < allow_n; j++)
+			if (!memcmp(&allow_list[j].key, &allow_list[i].key, sizeof(allow_list[i].key)))
+				alerts |= allow_list[j].alerts;
 		if (bpf_map_update_elem(allow_fd, &allow_list[i].key, &alerts, BPF_ANY))
 			return -errno;
 	}
-	return 0;
+	return ps_lpm_prune(allow_fd, in_allow_list, NULL);
+}
+
+/*
+ * The thresholds into the running programs' .data.  Word by word with
+ * atomic stores: every field is aligned within one 64-bit word, so a packet
+ * reads each field whole, old or new (a plain struct copy may go bytewise).
+ */
+static void write_thresholds(struct portsense_bpf *skel, const struct ps_detect_cfg *c)
+{
+	__u64 w[sizeof(*c) / sizeof(__u64)], *dst = (__u64 *)&skel->data->ps_cfg;
+	size_t i;
+
+	memcpy(w, c, sizeof(w));
+	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+		__atomic_store_n(&dst[i], w[i], __ATOMIC_RELAXED);
+}
+
+static void config_defaults(struct ps_config *cfg)
+{
+	*cfg = (struct ps_config){
+		.attach = { .hook = PS_HOOK_XDP, .mode = PS_MODE_AUTO, .egress = true },
+		.interval = 1,
+		.pin_path = PS_PIN_PATH_DEFAULT,
+		.max_ifaces = PS_MAX_IFACES_DEFAULT,
+		.detect = PS_DETECT_CFG_DEFAULT,
+		.enabled = (1U << PS_ALERT_MAX) - 1,
+	};
+}
+
+static int read_config(int argc, char **argv, struct ps_config *cfg, bool subcmd);
+
+/* Settings a reload cannot change (they shape what is loaded and attached). */
+static void warn_restart_only(const struct ps_config *cur, const struct ps_config *next)
+{
+	const char *what[8];
+	int n = 0, i;
+	bool pats = cur->n_pats != next->n_pats;
+
+	for (i = 0; !pats && i < cur->n_pats; i++)
+		pats = strcmp(cur->pats[i], next->pats[i]);
+	if (cur->attach.hook != next->attach.hook || cur->attach.mode != next->attach.mode)
+		what[n++] = "hook/mode";
+	if (cur->attach.egress != next->attach.egress)
+		what[n++] = "egress";
+	if (cur->enabled != next->enabled)
+		what[n++] = "disable";
+	if (strcmp(cur->pin_path, next->pin_path))
+		what[n++] = "pin-path";
+	if (cur->max_ifaces != next->max_ifaces)
+		what[n++] = "max-interfaces";
+	if (cur->output != next->output)
+		what[n++] = "output";
+	if (pats)
+		what[n++] = "interfaces";
+	for (i = 0; i < n; i++)
+		fprintf(stderr, "portsense: reload: '%s' changed; it takes effect at the next start\n",
+			what[i]);
+}
+
+/*
+ * SIGHUP: read the config file and the list files again, over the defaults
+ * and then the command line (the same precedence as at start), and put the
+ * thresholds, lists and allow-list into the running programs' maps.  Any
+ * error keeps the running configuration whole.
+ */
+static void reload(struct ps_config *cfg, int argc, char **argv, struct portsense_bpf *skel)
+{
+	static struct ps_allow_entry saved[PS_ALLOW_MAX];
+	size_t saved_n = allow_n;
+	struct ps_lists *lists = calloc(1, sizeof(*lists));
+	struct ps_config next;
+	int err = 2;
+
+	memcpy(saved, allow_list, allow_n * sizeof(*saved));
+	allow_n = 0;
+	config_defaults(&next);
+	if (lists)
+		err = read_config(argc, argv, &next, false);
+	if (!err) {
+		optind = 0;
+		err = parse_args(argc, argv, &next, false);
+	}
+	if (!err)
+		err = read_lists(&next, lists);
+	if (err) {
+		memcpy(allow_list, saved, saved_n * sizeof(*saved));
+		allow_n = saved_n;
+		fprintf(stderr, "portsense: reload failed; the running configuration is kept\n");
+		free(lists);
+		return;
+	}
+	warn_restart_only(cfg, &next);
+	next.detect.allow = allow_n > 0;
+	write_thresholds(skel, &next.detect);
+	err = fill_lists(skel, lists);
+	if (err)
+		fprintf(stderr, "portsense: reload: cannot update the detector lists: %s\n", strerror(-err));
+	cfg->detect = next.detect;
+	cfg->interval = next.interval;
+	fprintf(stderr, "portsense: reloaded%s%s: thresholds, lists and %zu allow-list prefixes%s\n",
+		config_path ? " " : "", config_path ? config_path : "", allow_n,
+		err ? " (lists only in part)" : "");
+	free(lists);
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -715,27 +762,50 @@ static const char *node_name(void)
 	return host;
 }
 
-static int cmd_run(struct ps_config *cfg, char **names, int n_names)
+/* The named interfaces exist, once each; exit status 2 names the problem. */
+static int check_names(struct ps_config *cfg, char **names, int n)
 {
-	struct ps_iface ifs[PS_MAX_CLI_IFACES] = {};
+	int i, j;
+
+	if (n > PS_MAX_CLI_IFACES)
+		return usage_error("at most %d interfaces on the command line", PS_MAX_CLI_IFACES);
+	if ((unsigned int)n > cfg->max_ifaces)
+		return usage_error("%d interfaces but --max-interfaces is %u", n, cfg->max_ifaces);
+	for (i = 0; i < n; i++) {
+		if (strlen(names[i]) >= IF_NAMESIZE || !if_nametoindex(names[i]))
+			return usage_error("no such interface: %s (see 'ip -br link')", names[i]);
+		for (j = 0; j < i; j++)
+			if (!strcmp(names[j], names[i]))
+				return usage_error("interface %s named twice", names[i]);
+	}
+	return 0;
+}
+
+static int cmd_run(struct ps_config *cfg, char **names, int n_names, int argc, char **argv)
+{
 	struct portsense_bpf *skel = NULL;
+	struct ps_ifset *ifset = NULL;
 	struct ring_buffer *rb = NULL;
 	struct ps_alert_out alerts = { .f = stdout, .node = node_name() };
 	struct ps_snapshot prev = {}, final = {};
 	struct ps_lists *lists = NULL;
 	struct timespec start;
-	char path[4096];
+	char path[4096], def[IF_NAMESIZE], *defname[1] = { def };
 	const char *hook = cfg->attach.hook == PS_HOOK_XDP ? "xdp" : "tc";
-	bool text, loaded = false, had_pins = true;
-	int n_ifs = 0, i, err, ret = 1, lock_fd;
+	bool text, had_pins = true;
+	int err, ret = 1, lock_fd, sig;
 	struct ps_snapshot_maps maps = { -1, -1, -1 };
 	double next_report;
 
-	err = resolve_ifaces(names, n_names, ifs, &n_ifs);
+	if (!n_names && !cfg->n_pats) {
+		if (ps_default_iface(def, sizeof(def)))
+			return usage_error("no default route, so no default interface: name one (portsense IFACE)");
+		names = defname;
+		n_names = 1;
+	}
+	err = check_names(cfg, names, n_names);
 	if (err)
 		return err;
-	if ((unsigned int)n_ifs > cfg->max_ifaces)
-		return usage_error("%d interfaces but --max-interfaces is %u", n_ifs, cfg->max_ifaces);
 	lists = calloc(1, sizeof(*lists));
 	if (!lists)
 		return 1;
@@ -767,7 +837,7 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names)
 	}
 	/* Slot 0 means "no slot": one more than the interfaces. */
 	bpf_map__set_max_entries(skel->maps.ps_stats, (cfg->max_ifaces + 1) * PS_DIR_MAX);
-	/* libbpf pins after load, or reuses compatible pins a crash left. */
+	/* libbpf pins after load, or reuses compatible pins an earlier run left. */
 	pin_file(path, sizeof(path), cfg->pin_path, "ps_stats");
 	bpf_map__set_pin_path(skel->maps.ps_stats, path);
 	pin_file(path, sizeof(path), cfg->pin_path, "ps_ifslot");
@@ -776,17 +846,18 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names)
 	bpf_map__set_pin_path(skel->maps.ps_global, path);
 	if (cfg->attach.hook == PS_HOOK_TC)
 		bpf_program__set_autoload(skel->progs.ps_xdp, false);
-	cfg->detect.egress = cfg->attach.egress;
+	skel->rodata->ps_enabled = cfg->enabled;
+	skel->rodata->ps_egress = cfg->attach.egress;
 	cfg->detect.allow = allow_n > 0;
-	skel->rodata->ps_cfg = cfg->detect;
+	skel->data->ps_cfg = cfg->detect;
 	had_pins = !access(path, F_OK);	/* ps_global: pinned with ps_stats */
 	err = portsense_bpf__load(skel);
 	if (err) {
 		fprintf(stderr, "portsense: cannot load the BPF programs: %s\n%s", strerror(-err),
-			err == -EINVAL ? "  pins under --pin-path may be from an incompatible version: 'portsense detach' removes them\n" : "");
+			err == -EINVAL ? "  the maps pinned in --pin-path do not fit this run (another version, or another\n"
+					 "  --max-interfaces): 'portsense detach --pin-path DIR' removes them\n" : "");
 		goto cleanup;
 	}
-	loaded = true;
 	err = fill_lists(skel, lists);
 	if (err) {
 		fprintf(stderr, "portsense: cannot load the detector lists: %s\n", strerror(-err));
@@ -795,26 +866,29 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names)
 	maps.stats = bpf_map__fd(skel->maps.ps_stats);
 	maps.ifslot = bpf_map__fd(skel->maps.ps_ifslot);
 	maps.global = bpf_map__fd(skel->maps.ps_global);
-	if (assign_slots(maps.ifslot, maps.stats, ifs, n_ifs, cfg->max_ifaces))
-		goto cleanup;
 
-	for (i = 0; i < n_ifs; i++) {
-		err = ps_attach(&ifs[i], &cfg->attach,
-				cfg->attach.hook == PS_HOOK_XDP ? bpf_program__fd(skel->progs.ps_xdp) : -1,
-				bpf_program__fd(skel->progs.ps_tc_in),
-				bpf_program__fd(skel->progs.ps_tc_out));
-		if (err)
-			goto cleanup;
-		fprintf(stderr, "portsense: %s: ingress %s%s%s, egress %s\n", ifs[i].name,
-			hook, cfg->attach.hook == PS_HOOK_XDP ? " " : "",
-			cfg->attach.hook == PS_HOOK_XDP ? ps_mode_name(ifs[i].xdp_flags) : "",
-			cfg->attach.egress ? "tc" : "off");
-	}
+	ifset = ps_ifset_start(&(struct ps_ifset_opts){
+			.attach = &cfg->attach,
+			.xdp_fd = cfg->attach.hook == PS_HOOK_XDP ? bpf_program__fd(skel->progs.ps_xdp) : -1,
+			.tc_in_fd = bpf_program__fd(skel->progs.ps_tc_in),
+			.tc_out_fd = bpf_program__fd(skel->progs.ps_tc_out),
+			.ifslot_fd = maps.ifslot,
+			.stats_fd = maps.stats,
+			.max_ifaces = cfg->max_ifaces,
+		}, names, n_names, cfg->pats, cfg->n_pats);
+	if (!ifset)
+		goto cleanup;
 	fprintf(stderr, "portsense: counting; maps pinned in %s; Ctrl-C to stop\n", cfg->pin_path);
 
-	text = cfg->output == PS_OUT_TEXT ||
-	       (cfg->output == PS_OUT_AUTO && isatty(STDOUT_FILENO));
-	alerts.json = !text;
+	if (cfg->output == PS_OUT_SYSLOG) {
+		openlog("portsense", LOG_PID, LOG_DAEMON);
+		alerts.syslog = true;
+		text = false;
+	} else {
+		text = cfg->output == PS_OUT_TEXT ||
+		       (cfg->output == PS_OUT_AUTO && isatty(STDOUT_FILENO));
+		alerts.json = !text;
+	}
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.ps_events), on_event, &alerts, NULL);
 	if (!rb) {
 		fprintf(stderr, "portsense: cannot read the alert ring buffer: %s\n", strerror(errno));
@@ -825,23 +899,31 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names)
 	next_report = cfg->interval;
 	for (;;) {
 		double now = elapsed(&start), wake = 3600;
+		/* Syslog gets alerts only: a report a second would drown it. */
+		double interval = alerts.syslog ? 0 : cfg->interval;
 
 		if (cfg->duration && now >= cfg->duration)
 			break;
-		if (cfg->interval && now >= next_report) {
+		if (interval && now >= next_report) {
 			report(text, &maps, &prev, hook);
 			while (next_report <= now)
-				next_report += cfg->interval;
+				next_report += interval;
 		}
-		if (cfg->interval)
+		if (interval)
 			wake = next_report - now;
 		if (cfg->duration && cfg->duration - now < wake)
 			wake = cfg->duration - now;
 		if (wake > PS_ALERT_TICK_S)
 			wake = PS_ALERT_TICK_S;
-		if (wait_stop(wake))
+		sig = wait_signal(wake);
+		if (sig == SIGHUP) {
+			reload(cfg, argc, argv, skel);
+			next_report = elapsed(&start) + cfg->interval;
+		} else if (sig) {
 			break;
+		}
 		ring_buffer__consume(rb);
+		ps_ifset_poll(ifset);
 		/* Reports and alerts both write stdout: a closed pipe ends the run. */
 		if (ferror(stdout)) {
 			fprintf(stderr, "portsense: standard output closed; stopping\n");
@@ -851,8 +933,7 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names)
 	ret = 0;
 
 cleanup:
-	for (i = n_ifs - 1; i >= 0; i--)
-		ps_detach(&ifs[i]);
+	ps_ifset_stop(ifset);
 	if (rb) {
 		ring_buffer__consume(rb);	/* alerts raised before the detach */
 		ring_buffer__free(rb);
@@ -866,14 +947,18 @@ cleanup:
 	}
 	ps_snapshot_free(&prev);
 	/*
-	 * Pins live as long as the instance.  After a failed load, remove them
-	 * only if this run made them (libbpf pins before loading programs):
-	 * pins found incompatible are a dead instance's, for 'detach'.
+	 * The counters stay pinned, so the next start on this pin path goes on
+	 * counting from them (a restart loses nothing it counted).  Pins this
+	 * run made are removed only when it failed; pins found incompatible are
+	 * an earlier instance's, for 'portsense detach'.
 	 */
-	if (skel && (loaded || !had_pins)) {
+	if (skel && !had_pins && ret) {
 		bpf_map__unpin(skel->maps.ps_stats, NULL);
 		bpf_map__unpin(skel->maps.ps_ifslot, NULL);
 		bpf_map__unpin(skel->maps.ps_global, NULL);
+	} else if (!ret) {
+		fprintf(stderr, "portsense: detached; the counters stay pinned in %s for the next start\n"
+			"  ('portsense detach --pin-path %s' removes them)\n", cfg->pin_path, cfg->pin_path);
 	}
 	portsense_bpf__destroy(skel);
 	free(lists);
@@ -1054,16 +1139,11 @@ static int read_config(int argc, char **argv, struct ps_config *cfg, bool subcmd
 
 int main(int argc, char **argv)
 {
-	struct ps_config cfg = {
-		.attach = { .hook = PS_HOOK_XDP, .mode = PS_MODE_AUTO, .egress = true },
-		.interval = 1,
-		.pin_path = PS_PIN_PATH_DEFAULT,
-		.max_ifaces = PS_MAX_IFACES_DEFAULT,
-		.detect = PS_DETECT_CFG_DEFAULT,
-	};
+	struct ps_config cfg;
 	const char *sub = NULL;
 	int err;
 
+	config_defaults(&cfg);
 	if (argc > 1 && (!strcmp(argv[1], "stats") || !strcmp(argv[1], "detach"))) {
 		sub = argv[1];
 		argv++;
@@ -1089,12 +1169,12 @@ int main(int argc, char **argv)
 		return cmd_detach(&cfg, argv + optind, argc - optind);
 
 	/* Blocked before anything is attached: no window where they kill us. */
-	sigemptyset(&stop_signals);
-	sigaddset(&stop_signals, SIGINT);
-	sigaddset(&stop_signals, SIGTERM);
-	sigaddset(&stop_signals, SIGHUP);
-	sigprocmask(SIG_BLOCK, &stop_signals, NULL);
+	sigemptyset(&run_signals);
+	sigaddset(&run_signals, SIGINT);
+	sigaddset(&run_signals, SIGTERM);
+	sigaddset(&run_signals, SIGHUP);
+	sigprocmask(SIG_BLOCK, &run_signals, NULL);
 	/* A closed pipe on stdout shows as a write error, handled in report(). */
 	signal(SIGPIPE, SIG_IGN);
-	return cmd_run(&cfg, argv + optind, argc - optind);
+	return cmd_run(&cfg, argv + optind, argc - optind, argc, argv);
 }

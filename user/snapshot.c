@@ -46,29 +46,32 @@ static int by_ifindex(const void *a, const void *b)
 	return (x->ifindex > y->ifindex) - (x->ifindex < y->ifindex);
 }
 
-/*
- * The interfaces with a counter slot: @slots gets PS_IFSLOT_SIZE entries.
- * One batch read where the kernel has it, else one lookup per entry.
- */
-static int read_slots(int ifslot_fd, struct ps_ifslot *slots)
+int ps_ifslot_read(int ifslot_fd, struct ps_ifslot *slots)
 {
-	static __u32 keys[PS_IFSLOT_SIZE];
-	__u32 count = PS_IFSLOT_SIZE, out = 0, i;
+	__u32 count = PS_IFSLOT_SIZE, out = 0, i, *keys;
+	int err = 0;
 
+	/* Not static: the metrics thread reads snapshots too. */
+	keys = calloc(PS_IFSLOT_SIZE, sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
 	memset(slots, 0, PS_IFSLOT_SIZE * sizeof(*slots));
 	if (!bpf_map_lookup_batch(ifslot_fd, NULL, &out, keys, slots, &count, NULL) ||
 	    (errno == ENOENT && count == PS_IFSLOT_SIZE))
-		return 0;
-	for (i = 0; i < PS_IFSLOT_SIZE; i++)
+		goto out;
+	/* Kernels without batch ops for arrays: one lookup per entry. */
+	for (i = 0; i < PS_IFSLOT_SIZE && !err; i++)
 		if (bpf_map_lookup_elem(ifslot_fd, &i, &slots[i]))
-			return -errno;
-	return 0;
+			err = -errno;
+out:
+	free(keys);
+	return err;
 }
 
 int ps_snapshot_read(const struct ps_snapshot_maps *m, struct ps_snapshot *s)
 {
 	int ncpu = libbpf_num_possible_cpus();
-	static struct ps_ifslot slots[PS_IFSLOT_SIZE];
+	struct ps_ifslot *slots = NULL;
 	struct ps_counters *vals = NULL;
 	__u64 *gvals = NULL;
 	int err = 0, cpu, d;
@@ -80,11 +83,12 @@ int ps_snapshot_read(const struct ps_snapshot_maps *m, struct ps_snapshot *s)
 		return ncpu ? ncpu : -EINVAL;
 	vals = calloc(ncpu, sizeof(*vals));
 	gvals = calloc(ncpu, sizeof(*gvals));
-	if (!vals || !gvals) {
+	slots = calloc(PS_IFSLOT_SIZE, sizeof(*slots));
+	if (!vals || !gvals || !slots) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	err = read_slots(m->ifslot, slots);
+	err = ps_ifslot_read(m->ifslot, slots);
 	if (err)
 		goto cleanup;
 	for (i = 0; i < PS_IFSLOT_SIZE; i++) {
@@ -118,6 +122,7 @@ int ps_snapshot_read(const struct ps_snapshot_maps *m, struct ps_snapshot *s)
 cleanup:
 	free(vals);
 	free(gvals);
+	free(slots);
 	if (err)
 		ps_snapshot_free(s);
 	return err;

@@ -34,6 +34,12 @@ struct ps_snapshot_maps {
 };
 
 /*
+ * All PS_IFSLOT_SIZE entries of ps_ifslot into @slots (one batch read where
+ * the kernel has it).  0 or -errno.
+ */
+int ps_ifslot_read(int ifslot_fd, struct ps_ifslot *slots);
+
+/*
  * Fill @s from the maps: every interface with a slot in ps_ifslot, its
  * counters in ps_stats.  Returns 0 or -errno.  Free with ps_snapshot_free().
  */

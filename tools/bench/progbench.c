@@ -217,7 +217,7 @@ int main(int argc, char **argv)
 	/* The same sensor with every detector off: what counting alone costs. */
 	quiet = portsense_bpf__open();
 	if (quiet)
-		quiet->rodata->ps_cfg.enabled = 0;
+		quiet->rodata->ps_enabled = 0;
 	if (!skel || !quiet || portsense_bpf__load(quiet) || load_lists(skel) ||
 	    give_slot(skel) || give_slot(quiet)) {
 		fprintf(stderr, "progbench: cannot load portsense: %s\n", strerror(errno));

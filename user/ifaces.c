@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * ifaces.c - which interfaces an instance counts, and keeping that true
+ * while links come and go.
+ *
+ * The netlink socket is opened before the interfaces are listed, so a link
+ * created in between is reported rather than missed.  When the socket's
+ * buffer overflows (ENOBUFS: a burst of link events), the present links
+ * are listed again instead of trusting the partial stream.
+ */
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "ifaces.h"
+#include "portsense.h"
+#include "snapshot.h"
+
+struct ps_ifset {
+	struct ps_ifset_opts o;
+	struct ps_iface *ifs;		/* attached, o.max_ifaces at most */
+	int n;
+	char **names;			/* exact names from the command line */
+	int n_names;
+	char *const *pats;
+	int n_pats;
+	int nl;				/* NETLINK_ROUTE, RTMGRP_LINK */
+	/*
+	 * Interfaces an attach failed on, so the next RTM_NEWLINK of the same
+	 * link (one per flag change) does not retry and warn again.
+	 */
+	int failed[64];
+	int n_failed;
+};
+
+int ps_patterns_add(const char *list, char **pats, int *n)
+{
+	char *copy = strdup(list), *save = NULL, *p;
+	int err = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		while (*p == ' ')
+			p++;
+		if (!*p || !strcmp(p, "!") || strlen(p + (*p == '!')) >= 64) {
+			fprintf(stderr, "portsense: --interfaces: '%s' is not an interface name or pattern\n", p);
+			err = -EINVAL;
+			break;
+		}
+		if (*n == PS_MAX_PATTERNS) {
+			fprintf(stderr, "portsense: --interfaces: more than %d patterns\n", PS_MAX_PATTERNS);
+			err = -EINVAL;
+			break;
+		}
+		pats[(*n)++] = strdup(p);
+	}
+	free(copy);
+	return err;
+}
+
+bool ps_patterns_match(char *const *pats, int n, const char *name)
+{
+	bool in = false;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (pats[i][0] == '!') {
+			if (!fnmatch(pats[i] + 1, name, 0))
+				return false;
+		} else if (!fnmatch(pats[i], name, 0)) {
+			in = true;
+		}
+	}
+	return in;
+}
+
+static bool wanted(const struct ps_ifset *s, const char *name)
+{
+	int i;
+
+	for (i = 0; i < s->n_names; i++)
+		if (!strcmp(s->names[i], name))
+			return true;
+	return ps_patterns_match(s->pats, s->n_pats, name);
+}
+
+static struct ps_iface *find(struct ps_ifset *s, int ifindex)
+{
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->ifs[i].ifindex == ifindex)
+			return &s->ifs[i];
+	return NULL;
+}
+
+static bool failed_before(const struct ps_ifset *s, int ifindex)
+{
+	int i;
+
+	for (i = 0; i < s->n_failed; i++)
+		if (s->failed[i] == ifindex)
+			return true;
+	return false;
+}
+
+static void forget_failed(struct ps_ifset *s, int ifindex)
+{
+	int i;
+
+	for (i = 0; i < s->n_failed; i++)
+		if (s->failed[i] == ifindex)
+			s->failed[i] = s->failed[--s->n_failed];
+}
+
+/*
+ * Give @ifc a counter slot: the one it has when pins are reused (its counts
+ * go on), else a free one with its counters zeroed.  0 or -errno, after a
+ * message.
+ */
+static int slot_assign(struct ps_ifset *s, const struct ps_iface *ifc)
+{
+	int ncpu = libbpf_num_possible_cpus(), d, err = 0;
+	bool used[PS_MAX_IFACES_LIMIT + 1] = {};
+	struct ps_ifslot *slots, e;
+	struct ps_counters *zero;
+	__u32 k = (__u32)ifc->ifindex & (PS_IFSLOT_SIZE - 1), slot, idx;
+
+	slots = calloc(PS_IFSLOT_SIZE, sizeof(*slots));
+	zero = calloc(ncpu > 0 ? ncpu : 1, sizeof(*zero));
+	if (!slots || !zero) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = ps_ifslot_read(s->o.ifslot_fd, slots);
+	if (err)
+		goto out;
+	e = slots[k];
+	if (e.slot && e.ifindex == (__u32)ifc->ifindex)
+		goto out;	/* reused pins: counting goes on */
+	if (e.slot) {
+		fprintf(stderr, "portsense: %s (index %d) shares its counter slot entry with interface index %u\n"
+			"  fix: count them in separate instances (--pin-path)\n",
+			ifc->name, ifc->ifindex, e.ifindex);
+		err = -EEXIST;
+		goto out;
+	}
+	for (idx = 0; idx < PS_IFSLOT_SIZE; idx++)
+		if (slots[idx].slot && slots[idx].slot <= s->o.max_ifaces)
+			used[slots[idx].slot] = true;
+	for (slot = 1; slot <= s->o.max_ifaces && used[slot]; slot++)
+		;
+	if (slot > s->o.max_ifaces) {
+		fprintf(stderr, "portsense: no counter slot left for %s\n  fix: raise --max-interfaces\n",
+			ifc->name);
+		err = -ENOSPC;
+		goto out;
+	}
+	/* Zeroed before the slot is published: the data path only looks up. */
+	for (d = 0; d < PS_DIR_MAX && !err; d++) {
+		idx = ps_stats_index(slot, d);
+		if (bpf_map_update_elem(s->o.stats_fd, &idx, zero, BPF_ANY))
+			err = -errno;
+	}
+	e.ifindex = ifc->ifindex;
+	e.slot = slot;
+	if (!err && bpf_map_update_elem(s->o.ifslot_fd, &k, &e, BPF_ANY))
+		err = -errno;
+	if (err)
+		fprintf(stderr, "portsense: cannot create counters for %s: %s\n",
+			ifc->name, strerror(-err));
+out:
+	free(slots);
+	free(zero);
+	return err;
+}
+
+/* The interface is gone: its slot goes back to the pool. */
+static void slot_free(struct ps_ifset *s, int ifindex)
+{
+	__u32 k = (__u32)ifindex & (PS_IFSLOT_SIZE - 1);
+	struct ps_ifslot e = {};
+
+	if (!bpf_map_lookup_elem(s->o.ifslot_fd, &k, &e) && e.ifindex == (__u32)ifindex) {
+		memset(&e, 0, sizeof(e));
+		bpf_map_update_elem(s->o.ifslot_fd, &k, &e, BPF_ANY);
+	}
+}
+
+/* Attach to one interface.  0 or -errno after a message. */
+static int add(struct ps_ifset *s, const char *name, int ifindex)
+{
+	const struct ps_attach_opts *a = s->o.attach;
+	struct ps_iface *ifc;
+	int err;
+
+	if (s->n == (int)s->o.max_ifaces) {
+		fprintf(stderr, "portsense: %s: not counted: already %d interfaces\n"
+			"  fix: raise --max-interfaces\n", name, s->n);
+		return -ENOSPC;
+	}
+	ifc = &s->ifs[s->n];
+	memset(ifc, 0, sizeof(*ifc));
+	snprintf(ifc->name, sizeof(ifc->name), "%s", name);
+	ifc->ifindex = ifindex;
+	ifc->xdp_fd = -1;
+	err = slot_assign(s, ifc);
+	if (err)
+		return err;
+	err = ps_attach(ifc, a, s->o.xdp_fd, s->o.tc_in_fd, s->o.tc_out_fd);
+	if (err)
+		return err;
+	s->n++;
+	fprintf(stderr, "portsense: %s: ingress %s%s%s, egress %s\n", ifc->name,
+		a->hook == PS_HOOK_XDP ? "xdp" : "tc", a->hook == PS_HOOK_XDP ? " " : "",
+		a->hook == PS_HOOK_XDP ? ps_mode_name(ifc->xdp_flags) : "",
+		a->egress ? "tc" : "off");
+	if (s->o.cb)
+		s->o.cb(s->o.ctx, ifc, true);
+	return 0;
+}
+
+/* Netlink said a link appeared or changed. */
+static void link_new(struct ps_ifset *s, const char *name, int ifindex)
+{
+	struct ps_iface *ifc = find(s, ifindex);
+
+	if (ifc) {
+		/* Renamed: keep counting, under the name it has now. */
+		if (strcmp(ifc->name, name)) {
+			fprintf(stderr, "portsense: %s is now called %s\n", ifc->name, name);
+			snprintf(ifc->name, sizeof(ifc->name), "%s", name);
+		}
+		return;
+	}
+	if (!wanted(s, name) || failed_before(s, ifindex))
+		return;
+	if (add(s, name, ifindex) && s->n_failed < (int)(sizeof(s->failed) / sizeof(s->failed[0])))
+		s->failed[s->n_failed++] = ifindex;
+}
+
+/* Netlink said a link is gone: its programs went with it. */
+static void link_gone(struct ps_ifset *s, int ifindex)
+{
+	struct ps_iface *ifc = find(s, ifindex);
+
+	forget_failed(s, ifindex);
+	if (!ifc)
+		return;
+	fprintf(stderr, "portsense: %s: gone; forgotten\n", ifc->name);
+	slot_free(s, ifindex);
+	if (s->o.cb)
+		s->o.cb(s->o.ctx, ifc, false);
+	*ifc = s->ifs[--s->n];
+}
+
+/* After ENOBUFS: what exists now is the truth. */
+static void resync(struct ps_ifset *s)
+{
+	struct if_nameindex *all = if_nameindex(), *it;
+	int i;
+
+	if (!all)
+		return;
+	for (i = s->n - 1; i >= 0; i--) {
+		for (it = all; it->if_index; it++)
+			if ((int)it->if_index == s->ifs[i].ifindex)
+				break;
+		if (!it->if_index)
+			link_gone(s, s->ifs[i].ifindex);
+	}
+	for (it = all; it->if_index; it++)
+		link_new(s, it->if_name, it->if_index);
+	if_freenameindex(all);
+}
+
+static void handle_msg(struct ps_ifset *s, const struct nlmsghdr *h)
+{
+	const struct ifinfomsg *ifi = NLMSG_DATA(h);
+	const struct rtattr *rta;
+	const char *name = NULL;
+	int len;
+
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
+		return;
+	if (h->nlmsg_type == RTM_DELLINK) {
+		link_gone(s, ifi->ifi_index);
+		return;
+	}
+	if (h->nlmsg_type != RTM_NEWLINK)
+		return;
+	len = h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi));
+	for (rta = IFLA_RTA(ifi); RTA_OK(rta, len); rta = RTA_NEXT(rta, len))
+		if (rta->rta_type == IFLA_IFNAME && RTA_PAYLOAD(rta) > 1)
+			name = RTA_DATA(rta);
+	if (name && strnlen(name, IF_NAMESIZE) < IF_NAMESIZE)
+		link_new(s, name, ifi->ifi_index);
+}
+
+void ps_ifset_poll(struct ps_ifset *s)
+{
+	char buf[16384] __attribute__((aligned(NLMSG_ALIGNTO)));
+	const struct nlmsghdr *h;
+	ssize_t n;
+	int k;
+
+	/* Bounded: a link storm is handled over several ticks, never forever. */
+	for (k = 0; k < 64; k++) {
+		n = recv(s->nl, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == ENOBUFS)
+				resync(s);
+			return;
+		}
+		for (h = (const struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n))
+			handle_msg(s, h);
+	}
+}
+
+int ps_ifset_list(const struct ps_ifset *s, const struct ps_iface **ifs)
+{
+	*ifs = s->ifs;
+	return s->n;
+}
+
+static int open_netlink(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+	int fd, sz = 1 << 20;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	/* Room for a burst of veths (each is a few messages of ~1 KiB). */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+struct ps_ifset *ps_ifset_start(const struct ps_ifset_opts *o, char **names, int n_names,
+				char *const *pats, int n_pats)
+{
+	struct if_nameindex *all = NULL, *it;
+	struct ps_ifset *s;
+	int i, err = 0;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->o = *o;
+	s->names = names;
+	s->n_names = n_names;
+	s->pats = pats;
+	s->n_pats = n_pats;
+	s->ifs = calloc(o->max_ifaces, sizeof(*s->ifs));
+	s->nl = open_netlink();
+	if (!s->ifs || s->nl < 0) {
+		err = s->nl < 0 ? s->nl : -ENOMEM;
+		fprintf(stderr, "portsense: cannot watch interfaces (netlink): %s\n", strerror(-err));
+		goto fail;
+	}
+	/* Named ones first, in order, and each must work. */
+	for (i = 0; i < n_names; i++) {
+		int ifindex = if_nametoindex(names[i]);
+
+		if (!ifindex) {
+			fprintf(stderr, "portsense: no such interface: %s (see 'ip -br link')\n", names[i]);
+			err = -ENODEV;
+			goto fail;
+		}
+		err = add(s, names[i], ifindex);
+		if (err)
+			goto fail;
+	}
+	if (n_pats) {
+		all = if_nameindex();
+		for (it = all; it && it->if_index; it++)
+			link_new(s, it->if_name, it->if_index);
+		if_freenameindex(all);
+		if (!s->n)
+			fprintf(stderr, "portsense: no interface matches --interfaces yet; waiting for one\n");
+	}
+	return s;
+fail:
+	ps_ifset_stop(s);
+	errno = -err;
+	return NULL;
+}
+
+void ps_ifset_stop(struct ps_ifset *s)
+{
+	int i;
+
+	if (!s)
+		return;
+	for (i = s->n - 1; i >= 0; i--)
+		ps_detach(&s->ifs[i]);
+	if (s->nl >= 0)
+		close(s->nl);
+	free(s->ifs);
+	free(s);
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * ifaces.h - the set of interfaces one instance counts: the ones named on
+ * the command line, and those matching --interfaces patterns, including
+ * interfaces created later (a Kubernetes node makes and deletes veths all
+ * the time).  A netlink socket reports links coming and going; gone ones
+ * are forgotten and their counter slot is freed.
+ */
+#ifndef PS_IFACES_H
+#define PS_IFACES_H
+
+#include <stdbool.h>
+
+#include "attach.h"
+
+#define PS_MAX_PATTERNS 64
+
+struct ps_ifset;
+
+/* Told about every interface attached (@attached) or forgotten. */
+typedef void (*ps_ifset_cb)(void *ctx, const struct ps_iface *ifc, bool attached);
+
+struct ps_ifset_opts {
+	const struct ps_attach_opts *attach;
+	int xdp_fd, tc_in_fd, tc_out_fd;	/* programs; xdp_fd -1 with tc ingress */
+	int ifslot_fd, stats_fd;		/* ps_ifslot, ps_stats */
+	unsigned int max_ifaces;
+	ps_ifset_cb cb;
+	void *ctx;
+};
+
+/*
+ * Parse "eth*,bond0,!eth9": comma-separated fnmatch(3) globs, a leading
+ * '!' excludes.  Appends to @pats (at most PS_MAX_PATTERNS); 0 or -EINVAL
+ * after a message naming the bad pattern.
+ */
+int ps_patterns_add(const char *list, char **pats, int *n);
+
+/* True when @name matches an include pattern and no exclusion. */
+bool ps_patterns_match(char *const *pats, int n, const char *name);
+
+/*
+ * Attach to @names (each must exist: -ENODEV after a message) and to every
+ * present interface matching @pats, then keep watching for new ones (with
+ * @pats) and for deletions.  NULL with errno set on failure, after a
+ * message; nothing stays attached then.
+ */
+struct ps_ifset *ps_ifset_start(const struct ps_ifset_opts *o, char **names, int n_names,
+				char *const *pats, int n_pats);
+
+/* Handle the link changes netlink reported since the last call; never blocks. */
+void ps_ifset_poll(struct ps_ifset *s);
+
+/* The attached interfaces (valid until the next poll). */
+int ps_ifset_list(const struct ps_ifset *s, const struct ps_iface **ifs);
+
+/* Detach everything, close the socket, free @s.  NULL is fine. */
+void ps_ifset_stop(struct ps_ifset *s);
+
+#endif /* PS_IFACES_H */
