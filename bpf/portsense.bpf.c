@@ -40,6 +40,34 @@ struct {
 	__type(value, struct ps_ifslot);
 } ps_ifslot SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PS_TALKERS_MAX);
+	__type(key, struct ps_talker_key);
+	__type(value, struct ps_talker);
+} ps_talkers SEC(".maps");
+
+/* One frame in PS_TALKER_SAMPLE (struct ps_talker in portsense.h). */
+static __always_inline void ps_talk(const struct ps_pkt *p, __u64 len, __u32 dir)
+{
+	struct ps_talker_key k = {};
+	struct ps_talker *t, z = {};
+
+	if (p->l3 != PS_L3_IPV4 && p->l3 != PS_L3_IPV6)
+		return;
+	k.family = p->l3 == PS_L3_IPV6 ? 6 : 4;
+	__builtin_memcpy(k.addr, dir == PS_DIR_INGRESS ? p->saddr : p->daddr, 16);
+	t = bpf_map_lookup_elem(&ps_talkers, &k);
+	if (!t) {
+		bpf_map_update_elem(&ps_talkers, &k, &z, BPF_NOEXIST);
+		t = bpf_map_lookup_elem(&ps_talkers, &k);
+		if (!t)
+			return;
+	}
+	__sync_fetch_and_add(&t->samples[dir & 1], 1);
+	__sync_fetch_and_add(&t->bytes[dir & 1], len);
+}
+
 static __always_inline void ps_account(const struct ps_pkt *p, __u64 len,
 				       __u32 ifindex, __u32 dir)
 {
@@ -59,6 +87,9 @@ static __always_inline void ps_account(const struct ps_pkt *p, __u64 len,
 		return;
 	}
 	ps_count(c, p, len);
+	/* The frame counter is per CPU and slot: a free sampling clock. */
+	if (!(c->frames & (PS_TALKER_SAMPLE - 1)))
+		ps_talk(p, len, dir);
 }
 
 /*

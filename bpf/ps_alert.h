@@ -48,6 +48,16 @@ struct {
 	__type(value, struct ps_budget);
 } ps_budget SEC(".maps");
 
+/* The last alerts sent (PS_RECENT_SIZE in portsense.h says why). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PS_RECENT_SIZE);
+	__type(key, __u32);
+	__type(value, struct ps_event);
+} ps_recent SEC(".maps");
+
+__u64 ps_recent_seq;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);
@@ -139,9 +149,9 @@ static __always_inline void ps_alert_ev(enum ps_alert a, __u64 key,
 	__u32 slot = (__u32)(key >> 32) & (PS_HOLD_SLOTS - 1), id = a;
 	struct ps_hold *h = bpf_map_lookup_elem(&ps_hold, &slot);
 	struct ps_budget *b = bpf_map_lookup_elem(&ps_budget, &id);
-	struct ps_event *e;
+	struct ps_event *e, *r;
 	__u64 now = bpf_ktime_get_coarse_ns();
-	__u32 suppressed = 0;
+	__u32 suppressed = 0, rs;
 
 	if (!h || !b)
 		return;
@@ -204,6 +214,10 @@ static __always_inline void ps_alert_ev(enum ps_alert a, __u64 key,
 	__builtin_memcpy(e->mac, ev->mac, 6);
 	__builtin_memcpy(e->old_mac, ev->old_mac, 6);
 	e->pad2 = 0;
+	rs = __sync_fetch_and_add(&ps_recent_seq, 1) & (PS_RECENT_SIZE - 1);
+	r = bpf_map_lookup_elem(&ps_recent, &rs);
+	if (r)
+		__builtin_memcpy(r, e, sizeof(*e));
 	bpf_ringbuf_submit(e, 0);
 }
 

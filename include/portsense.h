@@ -389,6 +389,34 @@ struct ps_counters {
 /* Every member is a __u64 so user space can sum CPUs word by word. */
 #define PS_COUNTERS_WORDS (sizeof(struct ps_counters) / sizeof(__u64))
 
+/*
+ * ps_recent: the last alerts the kernel sent, kept in a pinned array so
+ * 'portsense top' (or bpftool) shows them without taking the running
+ * instance's ring buffer.  Slot = sequence number mod size; ts_ns orders.
+ */
+#define PS_RECENT_SIZE	64	/* a power of two */
+
+/*
+ * ps_talkers: traffic per remote address (the source of ingress frames,
+ * the destination of egress ones), from one frame in PS_TALKER_SAMPLE per
+ * CPU and interface direction: an LRU update on every frame would cost
+ * more than the rest of the sensor, one in 256 costs about 2 ns a frame.
+ * Counts are samples; multiply by PS_TALKER_SAMPLE for an estimate.
+ */
+#define PS_TALKER_SAMPLE	256	/* a power of two */
+#define PS_TALKERS_MAX		4096
+
+struct ps_talker_key {
+	__u8 family;		/* 4 or 6 */
+	__u8 pad[3];
+	__be32 addr[4];		/* IPv4 in addr[0] */
+};
+
+struct ps_talker {
+	__u64 samples[PS_DIR_MAX];	/* frames sampled */
+	__u64 bytes[PS_DIR_MAX];	/* their bytes */
+};
+
 /* ps_ifslot: which counter slot an interface has (slot 0: none). */
 #define PS_IFSLOT_SIZE	4096	/* a power of two */
 

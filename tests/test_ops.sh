@@ -177,3 +177,30 @@ grep -q '^<27>.*portsense\[[0-9]*\]: .*ALERT backdoor_port \[high\]' "$T_TMP/sys
 ! grep -q "likely:" "$T_TMP/syslog.txt" && [ "$(grep -c ALERT "$T_TMP/syslog.txt")" = 1 ] &&
 	ok "--output syslog: one line per alert" || not_ok "--output syslog: one line per alert" "$(cat "$T_TMP/syslog.txt")"
 rm -rf "$PIN"
+
+# --- portsense top: from the pins alone, beside a running instance. ---
+if start_portsense "$B" "$LOG" psb0 -o json --interval 0 --pin-path "$PIN"; then
+	hping --icmp -c 2000 -i u500
+	hping -S -p 31337 -c 1
+	wait_alert 2 backdoor_port
+	out=$(ps_in "$B" top --interval 0.5 --duration 1.2 --pin-path "$PIN" 2>&1); rc=$?
+	frames=$(echo "$out" | grep -c "^portsense top:")
+	[ $rc -eq 0 ] && [ "$frames" -ge 2 ] && ok "top: a frame per interval, exits 0 after --duration" ||
+		not_ok "top: a frame per interval, exits 0 after --duration" "exit $rc, $frames frames: $(echo "$out" | tail -n 3)"
+	echo "$out" | sed -n '/^top talkers/,/^recent alerts/p' | grep -q "^  198\.18\.0\.1 " &&
+		ok "top: the pinging host is a top talker (sampled)" ||
+		not_ok "top: the pinging host is a top talker (sampled)" "$(echo "$out" | sed -n '/^top talkers/,/^recent/p' | head -n 5)"
+	echo "$out" | sed -n '/^recent alerts/,$p' | grep -q "ALERT backdoor_port \[high\] psb0 in tcp 198.18.0.1:" &&
+		ok "top: the alert is among the recent ones, without taking the ring buffer" ||
+		not_ok "top: the alert is among the recent ones, without taking the ring buffer" "$(echo "$out" | sed -n '/^recent alerts/,$p' | head -n 4)"
+	[ "$(alerts_of backdoor_port)" = 1 ] && ok "top: the running instance still printed the alert itself" ||
+		not_ok "top: the running instance still printed the alert itself" "$(alerts_of backdoor_port) alerts"
+	echo "$out" | grep -q "^psb0 " && ok "top: per-interface rates" || not_ok "top: per-interface rates" "no psb0 line"
+	stop_portsense
+else
+	not_ok "top: portsense starts" "$(tail -n 3 "$LOG" | tr '\n' ' ')"
+fi
+out=$(ps_in "$B" top --duration 1 --pin-path "$T_TMP/nothing" 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$out" | grep -q "no portsense pins in" && ok "top: without pins, exit 1 naming the fix" ||
+	not_ok "top: without pins, exit 1 naming the fix" "exit $rc: $out"
+rm -rf "$PIN"

@@ -5,6 +5,7 @@
  *
  *   portsense [OPTIONS] [IFACE...]
  *   portsense stats [--json] [--pin-path DIR]
+ *   portsense top [--interval SECS] [--pin-path DIR]
  *   portsense detach [--pin-path DIR] [IFACE...]
  */
 #include <errno.h>
@@ -33,6 +34,7 @@
 #include "ifaces.h"
 #include "lists.h"
 #include "snapshot.h"
+#include "top.h"
 
 #ifndef PS_VERSION
 #define PS_VERSION "0.1.0"
@@ -94,7 +96,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: portsense [OPTIONS] [IFACE...]   attach and run (default IFACE: the default route's)\n"
-"       portsense top [--pin-path DIR]\n"
+"       portsense top [--interval SECS] [--duration SECS] [--pin-path DIR]\n"
 "       portsense stats [--json] [--pin-path DIR]\n"
 "       portsense detach [--pin-path DIR] [IFACE...]\n"
 "\n"
@@ -484,6 +486,16 @@ static void pin_file(char *buf, size_t len, const char *dir, const char *map)
 }
 
 /*
+ * The maps pinned under --pin-path: the counters (kept across restarts),
+ * and what 'portsense top' reads besides them.  Detector state is not
+ * pinned: it is rebuilt within a window.
+ */
+static const char *const pinned_maps[] = {
+	"ps_stats", "ps_ifslot", "ps_global", "ps_talkers", "ps_recent",
+};
+#define N_PINNED (sizeof(pinned_maps) / sizeof(pinned_maps[0]))
+
+/*
  * Write @s to @path atomically (a private temporary file in the same
  * directory, then rename), or to stdout for "-".  0 or -errno.
  */
@@ -795,6 +807,7 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names, int argc, c
 	bool text, had_pins = true;
 	int err, ret = 1, lock_fd, sig;
 	struct ps_snapshot_maps maps = { -1, -1, -1 };
+	size_t i;
 	double next_report;
 
 	if (!n_names && !cfg->n_pats) {
@@ -838,19 +851,18 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names, int argc, c
 	/* Slot 0 means "no slot": one more than the interfaces. */
 	bpf_map__set_max_entries(skel->maps.ps_stats, (cfg->max_ifaces + 1) * PS_DIR_MAX);
 	/* libbpf pins after load, or reuses compatible pins an earlier run left. */
+	for (i = 0; i < N_PINNED; i++) {
+		pin_file(path, sizeof(path), cfg->pin_path, pinned_maps[i]);
+		bpf_map__set_pin_path(bpf_object__find_map_by_name(skel->obj, pinned_maps[i]), path);
+	}
 	pin_file(path, sizeof(path), cfg->pin_path, "ps_stats");
-	bpf_map__set_pin_path(skel->maps.ps_stats, path);
-	pin_file(path, sizeof(path), cfg->pin_path, "ps_ifslot");
-	bpf_map__set_pin_path(skel->maps.ps_ifslot, path);
-	pin_file(path, sizeof(path), cfg->pin_path, "ps_global");
-	bpf_map__set_pin_path(skel->maps.ps_global, path);
 	if (cfg->attach.hook == PS_HOOK_TC)
 		bpf_program__set_autoload(skel->progs.ps_xdp, false);
 	skel->rodata->ps_enabled = cfg->enabled;
 	skel->rodata->ps_egress = cfg->attach.egress;
 	cfg->detect.allow = allow_n > 0;
 	skel->data->ps_cfg = cfg->detect;
-	had_pins = !access(path, F_OK);	/* ps_global: pinned with ps_stats */
+	had_pins = !access(path, F_OK);
 	err = portsense_bpf__load(skel);
 	if (err) {
 		fprintf(stderr, "portsense: cannot load the BPF programs: %s\n%s", strerror(-err),
@@ -953,9 +965,8 @@ cleanup:
 	 * an earlier instance's, for 'portsense detach'.
 	 */
 	if (skel && !had_pins && ret) {
-		bpf_map__unpin(skel->maps.ps_stats, NULL);
-		bpf_map__unpin(skel->maps.ps_ifslot, NULL);
-		bpf_map__unpin(skel->maps.ps_global, NULL);
+		for (i = 0; i < N_PINNED; i++)
+			bpf_map__unpin(bpf_object__find_map_by_name(skel->obj, pinned_maps[i]), NULL);
 	} else if (!ret) {
 		fprintf(stderr, "portsense: detached; the counters stay pinned in %s for the next start\n"
 			"  ('portsense detach --pin-path %s' removes them)\n", cfg->pin_path, cfg->pin_path);
@@ -1038,7 +1049,6 @@ static __u32 pinned_map_id(const char *path)
 static int cmd_detach(struct ps_config *cfg, char **names, int n)
 {
 	struct if_nameindex *all = NULL, *it;
-	const char *maps[] = { "ps_stats", "ps_ifslot", "ps_global" };
 	char path[4096];
 	int removed = 0, i, lock_fd, ret = 0;
 	__u32 map_id;
@@ -1073,8 +1083,8 @@ static int cmd_detach(struct ps_config *cfg, char **names, int n)
 		ret = 1;
 		goto out;
 	}
-	for (m = 0; m < sizeof(maps) / sizeof(maps[0]); m++) {
-		pin_file(path, sizeof(path), cfg->pin_path, maps[m]);
+	for (m = 0; m < N_PINNED; m++) {
+		pin_file(path, sizeof(path), cfg->pin_path, pinned_maps[m]);
 		if (!unlink(path))
 			printf("removed pin %s\n", path);
 	}
@@ -1144,7 +1154,8 @@ int main(int argc, char **argv)
 	int err;
 
 	config_defaults(&cfg);
-	if (argc > 1 && (!strcmp(argv[1], "stats") || !strcmp(argv[1], "detach"))) {
+	if (argc > 1 && (!strcmp(argv[1], "stats") || !strcmp(argv[1], "detach") ||
+			 !strcmp(argv[1], "top"))) {
 		sub = argv[1];
 		argv++;
 		argc--;
@@ -1164,6 +1175,19 @@ int main(int argc, char **argv)
 		if (optind < argc)
 			return usage_error("'portsense stats' takes no interface");
 		return cmd_stats(&cfg);
+	}
+	if (sub && !strcmp(sub, "top")) {
+		struct ps_top_opts o = {
+			.pin_path = cfg.pin_path,
+			.interval = cfg.interval > 0 ? cfg.interval : 1,
+			.duration = cfg.duration,
+		};
+
+		if (optind < argc)
+			return usage_error("'portsense top' takes no interface");
+		if (ps_check_caps())
+			return 1;
+		return ps_top(&o);
 	}
 	if (sub)
 		return cmd_detach(&cfg, argv + optind, argc - optind);

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * top.c - 'portsense top': a live view of a running instance for an
+ * operator at a shell, read from its pins alone (counters, sampled
+ * talkers, the last alerts), so it never competes with the instance for
+ * its ring buffer and works beside a DaemonSet's pod.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+
+#include "alerts.h"
+#include "fields.h"
+#include "snapshot.h"
+#include "top.h"
+
+#define TOP_TALKERS	10
+#define TOP_ALERTS	8
+
+struct talker {
+	struct ps_talker_key k;
+	struct ps_talker cur;
+	double rate;		/* estimated frames/s since the last frame */
+};
+
+struct top {
+	const struct ps_top_opts *o;
+	struct ps_snapshot_maps maps;
+	int talkers_fd, recent_fd;
+	struct talker *t, *prev;
+	size_t n, n_prev;
+};
+
+static int open_pin(const char *dir, const char *map)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, map);
+	return bpf_obj_get(path);
+}
+
+static int by_key(const void *a, const void *b)
+{
+	return memcmp(&((const struct talker *)a)->k, &((const struct talker *)b)->k,
+		      sizeof(struct ps_talker_key));
+}
+
+static int by_rate(const void *a, const void *b)
+{
+	const struct talker *x = a, *y = b;
+	__u64 tx = x->cur.samples[0] + x->cur.samples[1];
+	__u64 ty = y->cur.samples[0] + y->cur.samples[1];
+
+	if (x->rate != y->rate)
+		return x->rate < y->rate ? 1 : -1;
+	return tx < ty ? 1 : tx > ty ? -1 : 0;
+}
+
+/* Every talker now, with its rate from the previous read.  0 or -errno. */
+static int read_talkers(struct top *t, double secs)
+{
+	struct ps_talker_key k, next;
+	struct talker *cur, *p, key;
+	size_t n = 0, cap = PS_TALKERS_MAX;
+	void *prev = NULL;
+
+	cur = calloc(cap, sizeof(*cur));
+	if (!cur)
+		return -ENOMEM;
+	while (n < cap && !bpf_map_get_next_key(t->talkers_fd, prev, &next)) {
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(t->talkers_fd, &k, &cur[n].cur))
+			continue;	/* evicted meanwhile */
+		cur[n].k = k;
+		n++;
+	}
+	for (size_t i = 0; i < n; i++) {
+		__u64 now = cur[i].cur.samples[0] + cur[i].cur.samples[1], then = 0;
+
+		key.k = cur[i].k;
+		p = t->n_prev ? bsearch(&key, t->prev, t->n_prev, sizeof(key), by_key) : NULL;
+		if (p)
+			then = p->cur.samples[0] + p->cur.samples[1];
+		cur[i].rate = now >= then && secs > 0 ?
+			      (double)(now - then) * PS_TALKER_SAMPLE / secs : 0;
+	}
+	qsort(cur, n, sizeof(*cur), by_key);
+	free(t->prev);
+	t->prev = cur;
+	t->n_prev = n;
+	/* The view sorts a copy: the keyed order serves the next read. */
+	free(t->t);
+	t->t = malloc((n ? n : 1) * sizeof(*cur));
+	if (!t->t)
+		return -ENOMEM;
+	memcpy(t->t, cur, n * sizeof(*cur));
+	qsort(t->t, n, sizeof(*cur), by_rate);
+	t->n = n;
+	return 0;
+}
+
+static const char *human(char *buf, size_t len, double v)
+{
+	static const char units[] = " kMGT";
+	int u = 0;
+
+	while (v >= 999.5 && u < 4) {
+		v /= 1000;
+		u++;
+	}
+	snprintf(buf, len, u ? "%.1f%c" : "%.0f", v, units[u]);
+	return buf;
+}
+
+static void show_talkers(FILE *f, const struct top *t)
+{
+	char addr[INET6_ADDRSTRLEN], a[16], b[16], c[16];
+	size_t i;
+
+	fprintf(f, "\ntop talkers (remote address; one frame in %d sampled, so estimates)\n",
+		PS_TALKER_SAMPLE);
+	fprintf(f, "  %-39s %10s %12s %12s\n", "address", "frames/s", "frames in", "frames out");
+	for (i = 0; i < t->n && i < TOP_TALKERS; i++) {
+		const struct talker *x = &t->t[i];
+
+		inet_ntop(x->k.family == 6 ? AF_INET6 : AF_INET, x->k.addr, addr, sizeof(addr));
+		fprintf(f, "  %-39s %10s %11s~ %11s~\n", addr, human(a, sizeof(a), x->rate),
+			human(b, sizeof(b), (double)x->cur.samples[PS_DIR_INGRESS] * PS_TALKER_SAMPLE),
+			human(c, sizeof(c), (double)x->cur.samples[PS_DIR_EGRESS] * PS_TALKER_SAMPLE));
+	}
+	if (!t->n)
+		fprintf(f, "  (none sampled yet)\n");
+}
+
+static int by_time_desc(const void *a, const void *b)
+{
+	const struct ps_event *x = a, *y = b;
+
+	return x->ts_ns < y->ts_ns ? 1 : x->ts_ns > y->ts_ns ? -1 : 0;
+}
+
+static void show_alerts(FILE *f, const struct top *t)
+{
+	struct ps_event ev[PS_RECENT_SIZE];
+	struct ps_alert_out out = { .f = f, .oneline = true, .node = "" };
+	__u32 i;
+	int n = 0, k;
+
+	for (i = 0; i < PS_RECENT_SIZE; i++)
+		if (!bpf_map_lookup_elem(t->recent_fd, &i, &ev[n]) && ev[n].ts_ns)
+			n++;
+	qsort(ev, n, sizeof(ev[0]), by_time_desc);
+	fprintf(f, "\nrecent alerts (newest first)\n");
+	for (k = 0; k < n && k < TOP_ALERTS; k++) {
+		fputs("  ", f);
+		ps_alert_print(&out, &ev[k], sizeof(ev[k]));
+	}
+	if (!n)
+		fprintf(f, "  (none)\n");
+}
+
+static void show_ifaces(FILE *f, const struct ps_snapshot *prev, const struct ps_snapshot *cur,
+			double secs)
+{
+	char a[16], b[16], c[16], d[16];
+	size_t i, j;
+
+	fprintf(f, "\n%-16s %10s %10s %10s %10s\n", "interface", "in fr/s", "in B/s", "out fr/s", "out B/s");
+	for (i = 0; i < cur->n_ifs; i++) {
+		const struct ps_if_counters *x = &cur->ifs[i], *p = NULL;
+		double r[4];
+
+		for (j = 0; j < prev->n_ifs; j++)
+			if (prev->ifs[j].ifindex == x->ifindex)
+				p = &prev->ifs[j];
+		r[0] = p ? (x->dir[0].frames - p->dir[0].frames) / secs : 0;
+		r[1] = p ? (x->dir[0].bytes - p->dir[0].bytes) / secs : 0;
+		r[2] = p ? (x->dir[1].frames - p->dir[1].frames) / secs : 0;
+		r[3] = p ? (x->dir[1].bytes - p->dir[1].bytes) / secs : 0;
+		fprintf(f, "%-16s %10s %10s %10s %10s\n", x->name, human(a, sizeof(a), r[0]),
+			human(b, sizeof(b), r[1]), human(c, sizeof(c), r[2]), human(d, sizeof(d), r[3]));
+	}
+}
+
+static double secs_between(const struct timespec *a, const struct timespec *b)
+{
+	return (b->tv_sec - a->tv_sec) + (b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+int ps_top(const struct ps_top_opts *o)
+{
+	struct top t = { .o = o };
+	struct ps_snapshot prev = {}, cur = {};
+	struct timespec start, ts;
+	sigset_t sigs;
+	bool tty = isatty(STDOUT_FILENO);
+	int ret = 1, err;
+
+	t.maps.stats = open_pin(o->pin_path, "ps_stats");
+	t.maps.ifslot = open_pin(o->pin_path, "ps_ifslot");
+	t.maps.global = open_pin(o->pin_path, "ps_global");
+	t.talkers_fd = open_pin(o->pin_path, "ps_talkers");
+	t.recent_fd = open_pin(o->pin_path, "ps_recent");
+	if (t.maps.stats < 0 || t.maps.ifslot < 0 || t.talkers_fd < 0 || t.recent_fd < 0) {
+		fprintf(stderr, "portsense: no portsense pins in %s (%s)\n"
+			"  start one (portsense IFACE), or pass its --pin-path\n",
+			o->pin_path, strerror(errno));
+		goto out;
+	}
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	err = ps_snapshot_read(&t.maps, &prev) ?: read_talkers(&t, 0);
+	if (err) {
+		fprintf(stderr, "portsense: cannot read %s: %s\n", o->pin_path, strerror(-err));
+		goto out;
+	}
+	for (;;) {
+		double secs;
+
+		ts.tv_sec = (time_t)o->interval;
+		ts.tv_nsec = (long)((o->interval - ts.tv_sec) * 1e9);
+		if (sigtimedwait(&sigs, NULL, &ts) > 0)
+			break;
+		err = ps_snapshot_read(&t.maps, &cur);
+		if (err)
+			break;
+		secs = secs_between(&prev.taken, &cur.taken);
+		if (secs <= 0)
+			secs = o->interval;
+		read_talkers(&t, secs);
+		/* A terminal gets one screen redrawn; a pipe or file every frame. */
+		fputs(tty ? "\033[H\033[2J" : "\n", stdout);
+		printf("portsense top: %s, every %gs (Ctrl-C quits)", o->pin_path, o->interval);
+		ps_snapshot_table(stdout, &prev, &cur);
+		show_ifaces(stdout, &prev, &cur, secs);
+		show_talkers(stdout, &t);
+		show_alerts(stdout, &t);
+		printf("\nsensor: events lost %llu, alerts held down %llu, over budget %llu, frames without a slot %llu\n",
+		       (unsigned long long)cur.global[PS_G_EVENTS_LOST],
+		       (unsigned long long)cur.global[PS_G_ALERTS_SUPPRESSED],
+		       (unsigned long long)cur.global[PS_G_ALERTS_RATELIMITED],
+		       (unsigned long long)cur.global[PS_G_STATS_FULL]);
+		fflush(stdout);
+		ps_snapshot_free(&prev);
+		prev = cur;
+		memset(&cur, 0, sizeof(cur));
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		if (ferror(stdout) || (o->duration && secs_between(&start, &ts) >= o->duration))
+			break;
+	}
+	ret = ferror(stdout) ? 1 : 0;
+out:
+	ps_snapshot_free(&prev);
+	free(t.t);
+	free(t.prev);
+	if (t.maps.stats >= 0)
+		close(t.maps.stats);
+	if (t.maps.ifslot >= 0)
+		close(t.maps.ifslot);
+	if (t.maps.global >= 0)
+		close(t.maps.global);
+	if (t.talkers_fd >= 0)
+		close(t.talkers_fd);
+	if (t.recent_fd >= 0)
+		close(t.recent_fd);
+	return ret;
+}
