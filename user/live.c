@@ -6,8 +6,7 @@
 #include "fields.h"
 #include "snapshot.h"
 
-/* Human-scaled rate: 950, 12.3k, 4.56M. */
-static const char *rate(char *buf, size_t len, double v)
+const char *ps_human(char *buf, size_t len, double v)
 {
 	static const char units[] = " kMGT";
 	int u = 0;
@@ -38,9 +37,9 @@ static void l4_row(FILE *f, const char *dir, const char *proto,
 
 	fprintf(f, "%-3s %-4s", dir, proto);
 	for (k = 0; k < PS_PCLASS_MAX; k++)
-		fprintf(f, " %7s/s %7sB/s", rate(a, sizeof(a),
+		fprintf(f, " %7s/s %7sB/s", ps_human(a, sizeof(a),
 			per_s(c->by_dst_class[k].packets, p->by_dst_class[k].packets, secs)),
-			rate(b, sizeof(b),
+			ps_human(b, sizeof(b),
 			per_s(c->by_dst_class[k].bytes, p->by_dst_class[k].bytes, secs)));
 	fputc('\n', f);
 }
@@ -77,22 +76,22 @@ void ps_snapshot_table(FILE *f, const struct ps_snapshot *prev,
 		const struct ps_counters *c = &cur->total[d], *p = &prev->total[d];
 
 		fprintf(f, "%-3s all  %s/s %sB/s ", d == PS_DIR_INGRESS ? "in" : "out",
-			rate(a, sizeof(a), per_s(c->frames, p->frames, secs)),
-			rate(b, sizeof(b), per_s(c->bytes, p->bytes, secs)));
+			ps_human(a, sizeof(a), per_s(c->frames, p->frames, secs)),
+			ps_human(b, sizeof(b), per_s(c->bytes, p->bytes, secs)));
 		for (k = 0; k < PS_L3_MAX; k++)
 			fprintf(f, " %s %s", ps_l3_names[k],
-				rate(a, sizeof(a), per_s(c->l3[k], p->l3[k], secs)));
+				ps_human(a, sizeof(a), per_s(c->l3[k], p->l3[k], secs)));
 		fprintf(f, "  icmp %s icmpv6 %s frag %s\n",
-			rate(a, sizeof(a), per_s(c->icmp.packets, p->icmp.packets, secs)),
-			rate(b, sizeof(b), per_s(c->icmpv6.packets, p->icmpv6.packets, secs)),
-			rate(ts, sizeof(ts), per_s(c->ipv4_fragments + c->ipv6_fragments,
+			ps_human(a, sizeof(a), per_s(c->icmp.packets, p->icmp.packets, secs)),
+			ps_human(b, sizeof(b), per_s(c->icmpv6.packets, p->icmpv6.packets, secs)),
+			ps_human(ts, sizeof(ts), per_s(c->ipv4_fragments + c->ipv6_fragments,
 						   p->ipv4_fragments + p->ipv6_fragments, secs)));
 		fprintf(f, "    tcp flags");
 		for (k = 0; k < PS_TCPF_MAX; k++) {
 			if (k == PS_TCPF_NULL_ALL_BITS_ZERO || k == PS_TCPF_XMAS_EXACT)
 				continue;	/* refinements: in the JSON only */
 			fprintf(f, " %s %s", ps_tcpflag_names[k],
-				rate(a, sizeof(a), per_s(c->tcp_flags[k], p->tcp_flags[k], secs)));
+				ps_human(a, sizeof(a), per_s(c->tcp_flags[k], p->tcp_flags[k], secs)));
 		}
 		fputc('\n', f);
 	}

@@ -55,6 +55,9 @@ struct ps_json_meta {
 void ps_snapshot_json(FILE *f, const struct ps_snapshot *s,
 		      const struct ps_json_meta *m, bool pretty);
 
+/* Human-scaled number into @buf: 950, 12.3k, 4.56M. */
+const char *ps_human(char *buf, size_t len, double v);
+
 /* Compact live table of rates between @prev and @cur. */
 void ps_snapshot_table(FILE *f, const struct ps_snapshot *prev,
 		       const struct ps_snapshot *cur);

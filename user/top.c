@@ -106,19 +106,6 @@ static int read_talkers(struct top *t, double secs)
 	return 0;
 }
 
-static const char *human(char *buf, size_t len, double v)
-{
-	static const char units[] = " kMGT";
-	int u = 0;
-
-	while (v >= 999.5 && u < 4) {
-		v /= 1000;
-		u++;
-	}
-	snprintf(buf, len, u ? "%.1f%c" : "%.0f", v, units[u]);
-	return buf;
-}
-
 static void show_talkers(FILE *f, const struct top *t)
 {
 	char addr[INET6_ADDRSTRLEN], a[16], b[16], c[16];
@@ -131,9 +118,9 @@ static void show_talkers(FILE *f, const struct top *t)
 		const struct talker *x = &t->t[i];
 
 		inet_ntop(x->k.family == 6 ? AF_INET6 : AF_INET, x->k.addr, addr, sizeof(addr));
-		fprintf(f, "  %-39s %10s %11s~ %11s~\n", addr, human(a, sizeof(a), x->rate),
-			human(b, sizeof(b), (double)x->cur.samples[PS_DIR_INGRESS] * PS_TALKER_SAMPLE),
-			human(c, sizeof(c), (double)x->cur.samples[PS_DIR_EGRESS] * PS_TALKER_SAMPLE));
+		fprintf(f, "  %-39s %10s %11s~ %11s~\n", addr, ps_human(a, sizeof(a), x->rate),
+			ps_human(b, sizeof(b), (double)x->cur.samples[PS_DIR_INGRESS] * PS_TALKER_SAMPLE),
+			ps_human(c, sizeof(c), (double)x->cur.samples[PS_DIR_EGRESS] * PS_TALKER_SAMPLE));
 	}
 	if (!t->n)
 		fprintf(f, "  (none sampled yet)\n");
@@ -184,8 +171,8 @@ static void show_ifaces(FILE *f, const struct ps_snapshot *prev, const struct ps
 		r[1] = p ? (x->dir[0].bytes - p->dir[0].bytes) / secs : 0;
 		r[2] = p ? (x->dir[1].frames - p->dir[1].frames) / secs : 0;
 		r[3] = p ? (x->dir[1].bytes - p->dir[1].bytes) / secs : 0;
-		fprintf(f, "%-16s %10s %10s %10s %10s\n", x->name, human(a, sizeof(a), r[0]),
-			human(b, sizeof(b), r[1]), human(c, sizeof(c), r[2]), human(d, sizeof(d), r[3]));
+		fprintf(f, "%-16s %10s %10s %10s %10s\n", x->name, ps_human(a, sizeof(a), r[0]),
+			ps_human(b, sizeof(b), r[1]), ps_human(c, sizeof(c), r[2]), ps_human(d, sizeof(d), r[3]));
 	}
 }
 
