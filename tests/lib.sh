@@ -304,6 +304,7 @@ counter_ge() {
 sensor_for() {
 	SC=$1; local ns=$2 ifc=$3; shift 3
 	SNAP=$T_TMP/snap-${SC//[^a-zA-Z0-9]/_}.json
+	rm -rf "$PIN"	# counters persist across runs: this scenario counts alone
 	start_portsense "$ns" "$LOG" "$ifc" -o json --interval 0 --holddown 60 --pin-path "$PIN" \
 		--stats-json "$SNAP" "$@" && return 0
 	not_ok "$SC: portsense starts" "$(tail -n 2 "$LOG" | tr '\n' ' ')"

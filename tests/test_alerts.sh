@@ -16,7 +16,7 @@ LOG=$T_TMP/ps.log OUT=$T_TMP/ps.log.out
 # hping3 from A, bounded.  Extra arguments are hping3's.
 hping() { timeout 20 ip netns exec "$A" hping3 -q -i u20000 "$@" 198.18.0.2 >/dev/null 2>&1; }
 
-if ! start_portsense "$B" "$LOG" psb0 -o json --interval 0 --holddown 3 --pin-path "$PIN"; then
+rm -rf "$PIN"; if ! start_portsense "$B" "$LOG" psb0 -o json --interval 0 --holddown 3 --pin-path "$PIN"; then
 	not_ok "alerts: portsense starts" "$(tail -n 3 "$LOG" | tr '\n' ' ')"; exit 0
 fi
 
@@ -72,7 +72,7 @@ stop_ok "alerts: portsense exits 0"
 # Detectors with lists and fragments: a bogon list of our own (inside the
 # test range), the shipped backdoor ports, oversized fragments.
 printf '# test bogons\n198.19.0.0/16\n2001:db8:bad::/48\n' >"$T_TMP/bogons.txt"
-if start_portsense "$B" "$LOG" psb0 -o json --interval 0 --bogons "$T_TMP/bogons.txt" --pin-path "$PIN"; then
+rm -rf "$PIN"; if start_portsense "$B" "$LOG" psb0 -o json --interval 0 --bogons "$T_TMP/bogons.txt" --pin-path "$PIN"; then
 	hping -c 3 -S -a 198.19.7.7 -p 80
 	wait_alert 1 bogon_source src_ip=198.19.7.7 && expect_alert "bogon_source: one alert within 1 s (--bogons file)" 1 bogon_source ||
 		not_ok "bogon_source: one alert within 1 s (--bogons file)" "none"
@@ -129,7 +129,7 @@ fi
 
 # The default bogon list is what the kernel holds (the rule itself is
 # exercised above with a list inside the test range).
-if start_portsense "$B" "$LOG" psb0 -o json --interval 0 --pin-path "$PIN"; then
+rm -rf "$PIN"; if start_portsense "$B" "$LOG" psb0 -o json --interval 0 --pin-path "$PIN"; then
 	# This instance's maps (another portsense may run beside the tests):
 	# those of the program attached to our interface.
 	prog=$(nsenter --net="/run/netns/$B" bpftool -j net show dev psb0 | $PY -c 'import json,sys
@@ -158,7 +158,7 @@ fi
 
 # Floods and reflections, per victim and 1 s window (hping3 --faster, bounded
 # counts; scapy for broadcast triggers).
-if start_portsense "$B" "$LOG" psb0 -o json --interval 0 --pin-path "$PIN"; then
+rm -rf "$PIN"; if start_portsense "$B" "$LOG" psb0 -o json --interval 0 --pin-path "$PIN"; then
 	# (Fresh hold-down: a LAND look-alike with different ports must not alert.)
 	hping -c 2 -S -a 198.18.0.2 -s 139 -k -p 140
 	hping -1 -c 5 -i u200000
@@ -200,7 +200,7 @@ else
 fi
 
 # --threshold: a lower icmp_flood threshold fires on less.
-if start_portsense "$B" "$LOG" psb0 -o json --interval 0 --threshold icmp_flood=20 --pin-path "$PIN"; then
+rm -rf "$PIN"; if start_portsense "$B" "$LOG" psb0 -o json --interval 0 --threshold icmp_flood=20 --pin-path "$PIN"; then
 	hping -1 -c 30 -i u5000
 	wait_alert 1 icmp_flood && ok "--threshold icmp_flood=20: 30 fast pings alert" ||
 		not_ok "--threshold icmp_flood=20: 30 fast pings alert" "none"
@@ -212,7 +212,7 @@ fi
 # A flood from random spoofed sources (inside 198.18.0.0/15) is a new key per
 # packet: the per-id budget caps the alerts, the rest is counted, and the
 # loader stays responsive.
-if start_portsense "$B" "$LOG" psb0 -o json --interval 0 --alert-rate 50 --pin-path "$PIN" \
+rm -rf "$PIN"; if start_portsense "$B" "$LOG" psb0 -o json --interval 0 --alert-rate 50 --pin-path "$PIN" \
 	--stats-json "$T_TMP/budget.json"; then
 	timeout 60 ip netns exec "$A" $PY -c '
 import logging, random, sys
@@ -234,7 +234,7 @@ else
 fi
 
 # --disable: the detector is off in the kernel.
-if start_portsense "$B" "$LOG" psb0 -o json --interval 0 --disable invalid_tcp_flags --pin-path "$PIN"; then
+rm -rf "$PIN"; if start_portsense "$B" "$LOG" psb0 -o json --interval 0 --disable invalid_tcp_flags --pin-path "$PIN"; then
 	hping -c 3 -a 198.18.1.9 -F -P -U -p 80
 	hping -c 2 -S -a 198.18.0.2 -s 7 -k -p 7
 	wait_alert 1 land src_port=7 >/dev/null

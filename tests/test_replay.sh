@@ -41,6 +41,7 @@ for hook in "${hooks[@]}"; do
 		ip -n "$TX" link set pstx0 mtu $mtu && ip -n "$RX" link set psrx0 mtu $mtu
 		log=$T_TMP/ps.log snap=$T_TMP/snap.json
 		rm -f "$snap"
+		rm -rf "$PIN"	# counters persist across runs: each capture counts alone
 		if ! start_portsense "$RX" "$log" psrx0 --hook "$hook" --interval 0 -o json \
 			--pin-path "$PIN" --stats-json "$snap"; then
 			not_ok "$name" "portsense did not start: $(tail -n 3 "$log" | tr '\n' ' ')"
