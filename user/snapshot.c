@@ -49,15 +49,21 @@ static int by_ifindex(const void *a, const void *b)
 /*
  * The interfaces with a counter slot: @slots gets PS_IFSLOT_SIZE entries.
  * One batch read where the kernel has it, else one lookup per entry.
+ * No static buffers: the metrics server reads from its own thread while
+ * the run loop reads for its reports.
  */
 static int read_slots(int ifslot_fd, struct ps_ifslot *slots)
 {
-	static __u32 keys[PS_IFSLOT_SIZE];
-	__u32 count = PS_IFSLOT_SIZE, out = 0, i;
+	__u32 count = PS_IFSLOT_SIZE, out = 0, i, *keys;
+	int err;
 
 	memset(slots, 0, PS_IFSLOT_SIZE * sizeof(*slots));
-	if (!bpf_map_lookup_batch(ifslot_fd, NULL, &out, keys, slots, &count, NULL) ||
-	    (errno == ENOENT && count == PS_IFSLOT_SIZE))
+	keys = calloc(PS_IFSLOT_SIZE, sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	err = bpf_map_lookup_batch(ifslot_fd, NULL, &out, keys, slots, &count, NULL) ? -errno : 0;
+	free(keys);
+	if (!err || (err == -ENOENT && count == PS_IFSLOT_SIZE))
 		return 0;
 	for (i = 0; i < PS_IFSLOT_SIZE; i++)
 		if (bpf_map_lookup_elem(ifslot_fd, &i, &slots[i]))
@@ -68,7 +74,7 @@ static int read_slots(int ifslot_fd, struct ps_ifslot *slots)
 int ps_snapshot_read(const struct ps_snapshot_maps *m, struct ps_snapshot *s)
 {
 	int ncpu = libbpf_num_possible_cpus();
-	static struct ps_ifslot slots[PS_IFSLOT_SIZE];
+	struct ps_ifslot *slots = NULL;
 	struct ps_counters *vals = NULL;
 	__u64 *gvals = NULL;
 	int err = 0, cpu, d;
@@ -80,7 +86,8 @@ int ps_snapshot_read(const struct ps_snapshot_maps *m, struct ps_snapshot *s)
 		return ncpu ? ncpu : -EINVAL;
 	vals = calloc(ncpu, sizeof(*vals));
 	gvals = calloc(ncpu, sizeof(*gvals));
-	if (!vals || !gvals) {
+	slots = calloc(PS_IFSLOT_SIZE, sizeof(*slots));
+	if (!vals || !gvals || !slots) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
@@ -116,6 +123,7 @@ int ps_snapshot_read(const struct ps_snapshot_maps *m, struct ps_snapshot *s)
 			s->global[g] += gvals[cpu];
 	}
 cleanup:
+	free(slots);
 	free(vals);
 	free(gvals);
 	if (err)
