@@ -3,7 +3,7 @@
  * The file's sections group the options; a key is the long option's name:
  *
  *   [sensor]     hook, mode, egress (yes/no), pin-path, max-interfaces
- *   [output]     output, interval, stats-json
+ *   [output]     output, interval, stats-json, metrics
  *   [detect]     holddown, window, scan-window, alert-rate, disable
  *   [threshold]  NAME = N            (as --threshold NAME=N)
  *   [allow]      ALERT_ID = CIDR,... (as --allow ALERT_ID=CIDR,...)
@@ -45,7 +45,7 @@ static char *read_line(char *str, int num, void *stream)
 
 static const char *const sections[][6] = {
 	{ "sensor", "hook", "mode", "egress", "pin-path", "max-interfaces" },
-	{ "output", "output", "interval", "stats-json", NULL },
+	{ "output", "output", "interval", "stats-json", "metrics" },
 	{ "detect", "holddown", "window", "scan-window", "alert-rate", "disable" },
 	{ "lists", "bogons", "backdoor-ports", "amp-ports", NULL },
 };

@@ -30,6 +30,7 @@
 #include "fields.h"
 #include "host.h"
 #include "lists.h"
+#include "metrics.h"
 #include "snapshot.h"
 
 #ifndef PS_VERSION
@@ -52,6 +53,7 @@ struct ps_config {
 	const char *bogons_file;	/* NULL: the defaults */
 	const char *backdoor_file;	/* NULL: the installed data file */
 	const char *amp_file;		/* NULL: the installed data file */
+	struct ps_metrics_addr metrics;	/* --metrics; port 0: none */
 	bool verbose;
 	bool json;			/* stats --json */
 };
@@ -98,6 +100,7 @@ static void usage(FILE *f)
 "  -i, --interval SECS         seconds between live reports (default 1, 0 = none)\n"
 "  -o, --output text|json      live reports on stdout (default: text on a tty, else json)\n"
 "      --stats-json FILE       at exit, write the final counter snapshot ('-' = stdout)\n"
+"      --metrics ADDR:PORT     serve Prometheus /metrics and /healthz (PORT alone: 127.0.0.1)\n"
 "      --pin-path DIR          where maps are pinned (default " PS_PIN_PATH_DEFAULT ")\n"
 "      --max-interfaces N      interfaces one instance can count (default %d)\n"
 "      --holddown SECS         one alert per key per SECS (default 10)\n"
@@ -263,7 +266,8 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 	enum { OPT_STATS_JSON = 256, OPT_PIN_PATH, OPT_MAX_IFACES,
 	       OPT_NO_EGRESS, OPT_JSON, OPT_HOLDDOWN, OPT_DISABLE,
 	       OPT_LIST_ALERTS, OPT_BOGONS, OPT_BACKDOOR, OPT_THRESHOLD,
-	       OPT_WINDOW, OPT_ALERT_RATE, OPT_SCAN_WINDOW, OPT_ALLOW, OPT_AMP };
+	       OPT_WINDOW, OPT_ALERT_RATE, OPT_SCAN_WINDOW, OPT_ALLOW, OPT_AMP,
+	       OPT_METRICS };
 	static const struct option longopts[] = {
 		{ "hook", required_argument, NULL, 'H' },
 		{ "mode", required_argument, NULL, 'm' },
@@ -285,6 +289,7 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 		{ "scan-window", required_argument, NULL, OPT_SCAN_WINDOW },
 		{ "allow", required_argument, NULL, OPT_ALLOW },
 		{ "amp-ports", required_argument, NULL, OPT_AMP },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
 		{ "config", required_argument, NULL, 'c' },
 		{ "backdoor-ports", required_argument, NULL, OPT_BACKDOOR },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -408,6 +413,13 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 		case OPT_AMP:
 			cfg->amp_file = optarg;
 			break;
+		case OPT_METRICS: {
+			char why[160];
+
+			if (ps_metrics_parse_addr(optarg, &cfg->metrics, why, sizeof(why)))
+				return usage_error("--metrics %s", why);
+			break;
+		}
 		case 'c':
 			/* Read before the other options (main()); any other spelling was not. */
 			if (!config_path || strcmp(optarg, config_path))
@@ -697,8 +709,13 @@ static int fill_lists(struct portsense_bpf *skel, const struct ps_lists *l)
 	return 0;
 }
 
+/* The run's metrics (or NULL): the ring buffer's context is the alert output. */
+static struct ps_metrics *run_metrics;
+
 static int on_event(void *ctx, void *data, size_t size)
 {
+	if (size >= sizeof(struct ps_event))
+		ps_metrics_alert(run_metrics, data);
 	return ps_alert_print(ctx, data, size);
 }
 
@@ -797,6 +814,14 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names)
 	maps.global = bpf_map__fd(skel->maps.ps_global);
 	if (assign_slots(maps.ifslot, maps.stats, ifs, n_ifs, cfg->max_ifaces))
 		goto cleanup;
+	/* Before attaching: a port in use fails the run before it touches an interface. */
+	if (cfg->metrics.port) {
+		struct ps_metrics_opts mo = { .obj = skel->obj, .maps = maps, .version = PS_VERSION };
+
+		run_metrics = ps_metrics_start(&cfg->metrics, &mo);
+		if (!run_metrics)
+			goto cleanup;
+	}
 
 	for (i = 0; i < n_ifs; i++) {
 		err = ps_attach(&ifs[i], &cfg->attach,
@@ -810,6 +835,7 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names)
 			cfg->attach.hook == PS_HOOK_XDP ? ps_mode_name(ifs[i].xdp_flags) : "",
 			cfg->attach.egress ? "tc" : "off");
 	}
+	ps_metrics_set_ifaces(run_metrics, ifs, n_ifs);
 	fprintf(stderr, "portsense: counting; maps pinned in %s; Ctrl-C to stop\n", cfg->pin_path);
 
 	text = cfg->output == PS_OUT_TEXT ||
@@ -842,6 +868,7 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names)
 		if (wait_stop(wake))
 			break;
 		ring_buffer__consume(rb);
+		ps_metrics_polled(run_metrics);
 		/* Reports and alerts both write stdout: a closed pipe ends the run. */
 		if (ferror(stdout)) {
 			fprintf(stderr, "portsense: standard output closed; stopping\n");
@@ -857,6 +884,8 @@ cleanup:
 		ring_buffer__consume(rb);	/* alerts raised before the detach */
 		ring_buffer__free(rb);
 	}
+	ps_metrics_stop(run_metrics);	/* before the maps' fds close */
+	run_metrics = NULL;
 	/* Read after detaching, so the snapshot holds every counted packet. */
 	if (!ret && cfg->stats_json) {
 		if (ps_snapshot_read(&maps, &final) ||
