@@ -253,3 +253,16 @@ stop_ok "portsense exits 0 after all of it"
 hdr=$(inb $CHECK fetch GET "$MURL/metrics" 2>&1)
 echo "$hdr" | grep -q "Connection refused" && ok "the metrics port is closed after exit" ||
 	not_ok "port closed after exit" "$(echo "$hdr" | tail -n 1)"
+
+# IPv6: [::1]:PORT (IPv6 on B's loopback only; psb0 stays quiet).
+ip netns exec "$B" sysctl -qw net.ipv6.conf.lo.disable_ipv6=0
+if start_portsense "$B" "$LOG" psb0 --hook tc --interval 0 -o json --pin-path "$PIN" --metrics "[::1]:$MPORT"; then
+	hdr=$(inb $CHECK fetch GET "http://[::1]:$MPORT/healthz" "$T_TMP/health.body")
+	v4=$(inb $CHECK fetch GET "$MURL/healthz" 2>&1 | tail -n 1)
+	[ "$(echo "$hdr" | head -n 1)" = 200 ] && echo "$v4" | grep -q "Connection refused" &&
+		ok "--metrics [::1]:PORT serves on IPv6 loopback only" ||
+		not_ok "--metrics [::1]:PORT" "$(echo "$hdr" | head -n 1) $(cat "$T_TMP/health.body"), 127.0.0.1: $v4"
+	stop_ok "portsense with [::1] exits 0"
+else
+	not_ok "portsense starts with --metrics [::1]:$MPORT" "$(tail -n 3 "$LOG" | tr '\n' ' ')"
+fi

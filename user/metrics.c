@@ -181,6 +181,9 @@ void ps_metrics_set_ifaces(struct ps_metrics *m, const struct ps_iface *ifs, int
 	free(m->ifs);
 	m->ifs = copy;
 	m->n_ifs = n > 0 ? n : 0;
+	/* The run loop polls right after attaching: healthy from here on. */
+	if (!m->polled.tv_sec && !m->polled.tv_nsec)
+		clock_gettime(CLOCK_MONOTONIC, &m->polled);
 	pthread_mutex_unlock(&m->lock);
 }
 
