@@ -227,6 +227,12 @@ if [ "$BPF_STATS_OLD" = 0 ]; then
 fi
 
 # --- clients that go away or stall ----------------------------------------
+# Send buffers of 4 KiB in B (tcp_wmem is per namespace) and a 1 KiB receive
+# window: a 21 KB reply cannot sit whole in the kernel, so the server is
+# still writing when the client resets (strace showed 1728 bytes sent, then
+# ECONNRESET).
+wmem=$(ip netns exec "$B" sysctl -n net.ipv4.tcp_wmem)
+ip netns exec "$B" sysctl -qw net.ipv4.tcp_wmem="4096 4096 4096"
 out=$(inb $CHECK disconnect 127.0.0.1 "$MPORT" 20 2>&1); rc=$?
 before=$(jget "$T_TMP/stats.json" interfaces.psb0.ingress.frames)
 ip netns exec "$A" ping -c 3 -i 0.2 -q 198.18.0.2 >/dev/null
@@ -234,10 +240,11 @@ hdr=$(inb $CHECK fetch GET "$MURL/healthz")
 scrape "$T_TMP/scrape3.prom"
 after=$(sed -n 's/^portsense_frames_total{interface="psb0",direction="ingress"} //p' "$T_TMP/scrape3.prom")
 [ $rc -eq 0 ] && alive "$PS_PID" && [ "$(echo "$hdr" | head -n 1)" = 200 ] && [ "${after:-0}" -ge $((before + 3)) ] &&
-	ok "clients reset mid-response: portsense serves and counts on ($out; frames $before -> $after)" ||
-	not_ok "clients reset mid-response" "rc $rc, $out, healthz $(echo "$hdr" | head -n 1), frames $before -> $after"
+	ok "clients that reset mid-response (after 100 bytes): portsense serves and counts on ($out; frames $before -> $after)" ||
+	not_ok "clients that reset after 100 bytes" "rc $rc, $out, healthz $(echo "$hdr" | head -n 1), frames $before -> $after"
 out=$(inb $CHECK stall 127.0.0.1 "$MPORT" 8 "$MURL/metrics" 2>&1) &&
 	ok "clients that never read do not block a scrape ($out)" || not_ok "stalled clients" "$out"
+ip netns exec "$B" sysctl -qw net.ipv4.tcp_wmem="$wmem"
 alive "$PS_PID" && alive "$PROM_PID" && ok "portsense and prometheus still run" || not_ok "still running" "portsense or prometheus died"
 
 # --- health: a program removed behind portsense's back ---------------------
@@ -265,4 +272,35 @@ if start_portsense "$B" "$LOG" psb0 --hook tc --interval 0 -o json --pin-path "$
 	stop_ok "portsense with [::1] exits 0"
 else
 	not_ok "portsense starts with --metrics [::1]:$MPORT" "$(tail -n 3 "$LOG" | tr '\n' ' ')"
+fi
+
+# A run loop that stops polling (here: stuck writing reports to a pipe
+# nobody reads) fails /healthz while the server thread still answers.
+mkfifo "$T_TMP/stdout.fifo"
+sleep 60 <"$T_TMP/stdout.fifo" &
+READER=$!
+T_PIDS+=("$READER")
+nsenter --net="/run/netns/$B" "$PORTSENSE" psb0 --hook tc -o json --interval 0.1 --pin-path "$PIN" \
+	--metrics "$MPORT" >"$T_TMP/stdout.fifo" 2>"$LOG" &
+PS_PID=$!
+T_PIDS+=("$PS_PID")
+first= last=
+for _ in $(seq 100); do
+	hdr=$(inb $CHECK fetch GET "$MURL/healthz" "$T_TMP/health.body" 2>/dev/null | head -n 1)
+	[ "$hdr" = 200 ] && [ -z "$first" ] && first=200
+	[ "$hdr" = 503 ] && [ -n "$first" ] && { last=503; break; }
+	sleep 0.2
+done
+[ "$first" = 200 ] && [ "$last" = 503 ] && grep -q "not polling: the run loop last polled" "$T_TMP/health.body" &&
+	ok "run loop stuck (stdout blocked): /healthz 200, then 503 ($(cat "$T_TMP/health.body"))" ||
+	not_ok "stuck run loop fails /healthz" "first '$first' then '$last': $(cat "$T_TMP/health.body" 2>/dev/null)"
+# The reader goes: the blocked write fails and portsense ends by itself.
+kill "$READER"; wait "$READER" 2>/dev/null; forget_pid "$READER"
+for _ in $(seq 50); do alive "$PS_PID" || break; sleep 0.1; done
+if alive "$PS_PID"; then
+	not_ok "portsense ends when its stdout closes" "still running"
+else
+	wait "$PS_PID"; rc=$?; forget_pid "$PS_PID"
+	grep -q "standard output closed; stopping" "$LOG" && ok "portsense then stops cleanly (exit $rc)" ||
+		not_ok "portsense stops when stdout closes" "exit $rc: $(tail -n 2 "$LOG" | tr '\n' ' ')"
 fi
