@@ -562,6 +562,11 @@ static bool nonzero(const void *v, size_t len)
 static long long map_entries(const struct fill_map *fm)
 {
 	const __u32 chunk = 1024;
+	bool percpu = fm->type == BPF_MAP_TYPE_PERCPU_HASH ||
+		      fm->type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+	/* A per-CPU value comes out once per CPU, each rounded up to 8 bytes. */
+	size_t vsize = percpu ? ((fm->value_size + 7) & ~7U) * libbpf_num_possible_cpus() :
+			 fm->value_size;
 	__u32 count, steps = 0, i;
 	void *keys = NULL, *vals = NULL, *key = NULL, *next = NULL;
 	long long n = 0;
@@ -571,7 +576,7 @@ static long long map_entries(const struct fill_map *fm)
 
 	if (fm->type == BPF_MAP_TYPE_ARRAY || is_hash(fm->type)) {
 		keys = calloc(chunk, fm->key_size);
-		vals = calloc(chunk, fm->value_size);
+		vals = calloc(chunk, vsize);
 		if (!keys || !vals) {
 			n = -1;
 			goto out;
