@@ -283,11 +283,12 @@ def main(argv):
     cmd = argv[1]
     if cmd == "fetch":
         status, headers, body = http(argv[2], argv[3])
+        # The body first: a reader of the status line alone may close the pipe.
+        if len(argv) > 4:
+            open(argv[4], "wb").write(body)
         print(status)
         for k, v in headers.items():
             print("%s: %s" % (k, v))
-        if len(argv) > 4:
-            open(argv[4], "wb").write(body)
         return 0
     if cmd == "query":
         print(json.dumps(query(argv[2], argv[3])))

@@ -286,7 +286,8 @@ PS_PID=$!
 T_PIDS+=("$PS_PID")
 first= last=
 for _ in $(seq 100); do
-	hdr=$(inb $CHECK fetch GET "$MURL/healthz" "$T_TMP/health.body" 2>/dev/null | head -n 1)
+	hdr=$(inb $CHECK fetch GET "$MURL/healthz" "$T_TMP/health.body" 2>/dev/null)
+	hdr=$(echo "$hdr" | head -n 1)
 	[ "$hdr" = 200 ] && [ -z "$first" ] && first=200
 	[ "$hdr" = 503 ] && [ -n "$first" ] && { last=503; break; }
 	sleep 0.2
