@@ -17,8 +17,10 @@ CFLAGS  ?= -g -O2
 CFLAGS  += -Wall -Wextra -Werror -std=gnu11 -Iinclude -I$(OUT) -Iuser \
 	-DPS_DATADIR='"$(PREFIX)/share/portsense"'
 LDLIBS  := -lbpf -lelf -lz -lm -linih
+# The sensor alone serves metrics (libmicrohttpd, its own thread).
+PS_LDLIBS := $(LDLIBS) -lmicrohttpd -lpthread
 
-USER_SRCS := user/alerts.c user/attach.c user/config.c user/fields.c user/host.c user/ifaces.c user/lists.c user/snapshot.c user/live.c user/top.c
+USER_SRCS := user/alerts.c user/attach.c user/config.c user/fields.c user/host.c user/ifaces.c user/lists.c user/snapshot.c user/live.c user/top.c user/metrics.c
 USER_OBJS := $(USER_SRCS:user/%.c=$(OUT)/%.o)
 HDRS := $(wildcard include/*.h) $(wildcard bpf/*.h) $(wildcard user/*.h)
 
@@ -39,7 +41,7 @@ $(OUT)/%.o: user/%.c $(HDRS) $(OUT)/portsense.skel.h | $(OUT)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(OUT)/portsense: $(OUT)/portsense.o $(USER_OBJS)
-	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+	$(CC) $(CFLAGS) $^ -o $@ $(PS_LDLIBS)
 
 $(OUT)/xdp_pass.bpf.o: tests/xdp_pass.bpf.c | $(OUT)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@

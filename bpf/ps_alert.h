@@ -178,6 +178,8 @@ static __always_inline void ps_alert_ev(enum ps_alert a, __u64 key,
 	__sync_fetch_and_add(&b->sent, 1);
 	if (h->key == key)
 		suppressed = h->suppressed;
+	else if ((__s64)(h->until_ns - now) > 0)
+		ps_global_add(PS_G_HOLD_EVICTIONS);	/* that key may alert again early */
 	h->key = key;
 	h->until_ns = now + ps_cfg.holddown_ns;
 	h->suppressed = 0;

@@ -51,7 +51,8 @@ static __always_inline void ps_binding(const struct ps_pkt *p, __u32 ifindex,
 	if (!b) {
 		__builtin_memcpy(nb.mac, p->mac, 6);
 		nb.seen_ns = bpf_ktime_get_coarse_ns();
-		bpf_map_update_elem(&ps_binds, &k, &nb, BPF_ANY);
+		if (!bpf_map_update_elem(&ps_binds, &k, &nb, BPF_ANY))
+			ps_global_add(PS_G_BIND_INSERTS);
 		return;
 	}
 	if (ps_mac_eq(b->mac, p->mac))

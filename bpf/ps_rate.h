@@ -56,7 +56,8 @@ static __always_inline struct ps_rate *ps_rate_of(enum ps_alert a,
 	if (!r) {
 		struct ps_rate z = { .start_ns = now };
 
-		bpf_map_update_elem(&ps_rates, &k, &z, BPF_NOEXIST);
+		if (!bpf_map_update_elem(&ps_rates, &k, &z, BPF_NOEXIST))
+			ps_global_add(PS_G_RATE_INSERTS);
 		r = bpf_map_lookup_elem(&ps_rates, &k);
 		if (!r)
 			return NULL;

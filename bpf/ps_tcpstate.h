@@ -129,6 +129,8 @@ static __always_inline struct ps_synq *ps_synq_of(const struct ps_pkt *p,
 	if (!ps_key_eq(&q->addr, p->l3, addr)) {
 		if (!create)
 			return NULL;
+		if (q->start_ns)
+			ps_global_add(PS_G_SYNQ_EVICTIONS);
 		__builtin_memset(q, 0, sizeof(*q));
 		q->addr.family = p->l3;
 		__builtin_memcpy(q->addr.addr, addr, 16);
@@ -303,6 +305,10 @@ static __always_inline int ps_detect_tcp(const struct ps_pkt *p,
 	if (!f)
 		return 0;
 	if (dir == PS_DIR_EGRESS) {
+		/* Another connection's handshake in progress loses its slot. */
+		if ((fl == PS_TH_SYN || fl == (PS_TH_SYN | PS_TH_ACK)) && f->tag != tag &&
+		    (f->state == PS_FLOW_OPENED || f->state == PS_FLOW_ANSWERED))
+			ps_global_add(PS_G_FLOW_EVICTIONS);
 		if (fl == PS_TH_SYN) {
 			f->tag = tag;
 			f->state = PS_FLOW_OPENED;

@@ -99,6 +99,18 @@ enum ps_global {
 	 */
 	PS_G_SCAN_ADMIT_DENIED,
 	PS_G_SCAN_ADMITTED,		/* sources given per-source scan state */
+	/*
+	 * The detectors' maps, for the metrics' map evictions: inserts into
+	 * the LRU maps (nothing deletes from them, so evictions = inserts -
+	 * entries; ps_scans' inserts are PS_G_SCAN_ADMITTED), and overwrites
+	 * of a direct-mapped slot whose state was still in use.  Counted on
+	 * the insert and overwrite paths only, never per packet.
+	 */
+	PS_G_RATE_INSERTS,		/* ps_rates: a new victim */
+	PS_G_BIND_INSERTS,		/* ps_binds: a new address */
+	PS_G_FLOW_EVICTIONS,		/* ps_flows: a handshake in progress overwritten */
+	PS_G_SYNQ_EVICTIONS,		/* ps_synq: another address took the slot */
+	PS_G_HOLD_EVICTIONS,		/* ps_hold: a running hold-down overwritten */
 	PS_G_MAX,
 };
 

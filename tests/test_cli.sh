@@ -100,3 +100,21 @@ expect_exit "--threshold scan_ports above what a source's map can count: exit 2"
 	"$PORTSENSE" --threshold scan_ports=300 nosuch0
 expect_exit "-cFILE (a spelling read_config does not take): exit 2, not ignored" 2 "give the config file as -c FILE" \
 	"$PORTSENSE" "-c$T_TMP/ps.ini" nosuch0
+
+# --metrics: bad values are usage errors (exit 2) naming the problem; the
+# config file's key is the option.
+expect_exit "--help lists --metrics" 0 "--metrics ADDR:PORT" "$PORTSENSE" --help
+expect_exit "--metrics ADDR without a port: exit 2" 2 "--metrics '127.0.0.1': no port" "$PORTSENSE" --metrics 127.0.0.1 nosuch0
+expect_exit "--metrics port 0: exit 2" 2 "the port must be 1..65535, not '0'" "$PORTSENSE" --metrics 0 nosuch0
+expect_exit "--metrics port 70000: exit 2" 2 "the port must be 1..65535, not '70000'" "$PORTSENSE" --metrics :70000 nosuch0
+expect_exit "--metrics IPv6 without brackets: exit 2" 2 "put an IPv6 address in brackets" "$PORTSENSE" --metrics ::1:9662 nosuch0
+expect_exit "--metrics [IPv6] without a port: exit 2" 2 "the port must follow the address" "$PORTSENSE" --metrics '[::1]' nosuch0
+expect_exit "--metrics a host name: exit 2, numeric only" 2 "'localhost' is not a numeric IPv4 address" "$PORTSENSE" --metrics localhost:9662 nosuch0
+expect_exit "--metrics [not IPv6]: exit 2" 2 "'1.2.3.4' is not a numeric IPv6 address" "$PORTSENSE" --metrics '[1.2.3.4]:9662' nosuch0
+expect_exit "--metrics good values pass (then the unknown interface stops it)" 2 "no such interface: nosuch0" \
+	"$PORTSENSE" --metrics '[::1]:9662' --metrics :9662 --metrics 9662 --metrics 0.0.0.0:9662 nosuch0
+printf '[output]\nmetrics = 127.0.0.1:9662\n' >"$T_TMP/metrics.ini"
+expect_exit "config: metrics = ADDR:PORT is taken" 2 "no such interface: nosuch0" "$PORTSENSE" -c "$T_TMP/metrics.ini" nosuch0
+printf '[output]\ninterval = 1\nmetrics = 99999\n' >"$T_TMP/metrics.ini"
+expect_exit "config: bad metrics: exit 2, file:line" 2 "metrics.ini:3: --metrics '99999': the port must be" \
+	"$PORTSENSE" -c "$T_TMP/metrics.ini" nosuch0

@@ -4,9 +4,10 @@
 # Debian 12's packages.  Does nothing when everything is there already.
 set -eu
 PKGS=(
-	clang make gcc libbpf-dev bpftool libelf-dev zlib1g-dev linux-libc-dev libinih-dev	# build
+	clang make gcc libbpf-dev bpftool libelf-dev zlib1g-dev linux-libc-dev libinih-dev libmicrohttpd-dev	# build
 	iproute2 procps tcpreplay iputils-ping util-linux python3 hping3 python3-scapy	# demo and tests
 	nmap masscan iperf3 wrk	# attack and benign-load suites
+	prometheus	# the metrics suite scrapes with the real server (started by the test only)
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -3,7 +3,7 @@
  * The file's sections group the options; a key is the long option's name:
  *
  *   [sensor]     interfaces, hook, mode, egress (yes/no), pin-path, max-interfaces
- *   [output]     output, interval, stats-json
+ *   [output]     output, interval, stats-json, metrics
  *   [detect]     holddown, window, scan-window, alert-rate, disable
  *   [threshold]  NAME = N            (as --threshold NAME=N)
  *   [allow]      ALERT_ID = CIDR,... (as --allow ALERT_ID=CIDR,...)
@@ -46,7 +46,7 @@ static char *read_line(char *str, int num, void *stream)
 #define PS_SECTION_KEYS 8	/* the name, then its keys */
 static const char *const sections[][PS_SECTION_KEYS] = {
 	{ "sensor", "interfaces", "hook", "mode", "egress", "pin-path", "max-interfaces", NULL },
-	{ "output", "output", "interval", "stats-json", NULL },
+	{ "output", "output", "interval", "stats-json", "metrics", NULL },
 	{ "detect", "holddown", "window", "scan-window", "alert-rate", "disable" },
 	{ "lists", "bogons", "backdoor-ports", "amp-ports", NULL },
 };

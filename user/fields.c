@@ -64,6 +64,11 @@ const char *const ps_global_names[PS_G_MAX] = {
 	[PS_G_ALERTS_RATELIMITED] = "alerts_ratelimited",
 	[PS_G_SCAN_ADMIT_DENIED]  = "scan_admissions_denied",
 	[PS_G_SCAN_ADMITTED]      = "scan_sources_admitted",
+	[PS_G_RATE_INSERTS]       = "rate_inserts",
+	[PS_G_BIND_INSERTS]       = "bind_inserts",
+	[PS_G_FLOW_EVICTIONS]     = "flow_evictions",
+	[PS_G_SYNQ_EVICTIONS]     = "synq_evictions",
+	[PS_G_HOLD_EVICTIONS]     = "hold_evictions",
 };
 
 #define WORD(member) (offsetof(struct ps_counters, member) / sizeof(__u64))

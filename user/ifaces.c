@@ -39,6 +39,7 @@ struct ps_ifset {
 	 */
 	int failed[64];
 	int n_failed;
+	int changes;			/* attached or forgotten, for ps_ifset_poll() */
 };
 
 int ps_patterns_add(const char *list, char **pats, int *n)
@@ -224,8 +225,7 @@ static int add(struct ps_ifset *s, const char *name, int ifindex)
 		a->hook == PS_HOOK_XDP ? "xdp" : "tc", a->hook == PS_HOOK_XDP ? " " : "",
 		a->hook == PS_HOOK_XDP ? ps_mode_name(ifc->xdp_flags) : "",
 		a->egress ? "tc" : "off");
-	if (s->o.cb)
-		s->o.cb(s->o.ctx, ifc, true);
+	s->changes++;
 	return 0;
 }
 
@@ -258,9 +258,8 @@ static void link_gone(struct ps_ifset *s, int ifindex)
 		return;
 	fprintf(stderr, "portsense: %s: gone; forgotten\n", ifc->name);
 	slot_free(s, ifindex);
-	if (s->o.cb)
-		s->o.cb(s->o.ctx, ifc, false);
 	*ifc = s->ifs[--s->n];
+	s->changes++;
 }
 
 /* After ENOBUFS: what exists now is the truth. */
@@ -306,24 +305,26 @@ static void handle_msg(struct ps_ifset *s, const struct nlmsghdr *h)
 		link_new(s, name, ifi->ifi_index);
 }
 
-void ps_ifset_poll(struct ps_ifset *s)
+int ps_ifset_poll(struct ps_ifset *s)
 {
 	char buf[16384] __attribute__((aligned(NLMSG_ALIGNTO)));
 	const struct nlmsghdr *h;
 	ssize_t n;
 	int k;
 
+	s->changes = 0;
 	/* Bounded: a link storm is handled over several ticks, never forever. */
 	for (k = 0; k < 64; k++) {
 		n = recv(s->nl, buf, sizeof(buf), MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == ENOBUFS)
 				resync(s);
-			return;
+			break;
 		}
 		for (h = (const struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n))
 			handle_msg(s, h);
 	}
+	return s->changes;
 }
 
 int ps_ifset_list(const struct ps_ifset *s, const struct ps_iface **ifs)

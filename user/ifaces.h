@@ -17,16 +17,11 @@
 
 struct ps_ifset;
 
-/* Told about every interface attached (@attached) or forgotten. */
-typedef void (*ps_ifset_cb)(void *ctx, const struct ps_iface *ifc, bool attached);
-
 struct ps_ifset_opts {
 	const struct ps_attach_opts *attach;
 	int xdp_fd, tc_in_fd, tc_out_fd;	/* programs; xdp_fd -1 with tc ingress */
 	int ifslot_fd, stats_fd;		/* ps_ifslot, ps_stats */
 	unsigned int max_ifaces;
-	ps_ifset_cb cb;
-	void *ctx;
 };
 
 /*
@@ -48,8 +43,11 @@ bool ps_patterns_match(char *const *pats, int n, const char *name);
 struct ps_ifset *ps_ifset_start(const struct ps_ifset_opts *o, char **names, int n_names,
 				char *const *pats, int n_pats);
 
-/* Handle the link changes netlink reported since the last call; never blocks. */
-void ps_ifset_poll(struct ps_ifset *s);
+/*
+ * Handle the link changes netlink reported since the last call; never
+ * blocks.  Returns how many interfaces were attached or forgotten.
+ */
+int ps_ifset_poll(struct ps_ifset *s);
 
 /* The attached interfaces (valid until the next poll). */
 int ps_ifset_list(const struct ps_ifset *s, const struct ps_iface **ifs);

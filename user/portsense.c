@@ -33,6 +33,7 @@
 #include "host.h"
 #include "ifaces.h"
 #include "lists.h"
+#include "metrics.h"
 #include "snapshot.h"
 #include "top.h"
 
@@ -59,6 +60,7 @@ struct ps_config {
 	const char *bogons_file;	/* NULL: the defaults */
 	const char *backdoor_file;	/* NULL: the installed data file */
 	const char *amp_file;		/* NULL: the installed data file */
+	struct ps_metrics_addr metrics;	/* --metrics; port 0: none */
 	bool verbose;
 	bool json;			/* stats --json */
 };
@@ -110,6 +112,7 @@ static void usage(FILE *f)
 "  -o, --output text|json|syslog  alerts and live reports on stdout (default: text on a\n"
 "                              tty, else json); syslog: alerts to syslog, no reports\n"
 "      --stats-json FILE       at exit, write the final counter snapshot ('-' = stdout)\n"
+"      --metrics ADDR:PORT     serve Prometheus /metrics and /healthz (PORT alone: 127.0.0.1)\n"
 "      --pin-path DIR          where maps are pinned (default " PS_PIN_PATH_DEFAULT ")\n"
 "      --max-interfaces N      interfaces one instance can count (default %d)\n"
 "      --holddown SECS         one alert per key per SECS (default 10)\n"
@@ -277,7 +280,7 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 	       OPT_NO_EGRESS, OPT_JSON, OPT_HOLDDOWN, OPT_DISABLE,
 	       OPT_LIST_ALERTS, OPT_BOGONS, OPT_BACKDOOR, OPT_THRESHOLD,
 	       OPT_WINDOW, OPT_ALERT_RATE, OPT_SCAN_WINDOW, OPT_ALLOW, OPT_AMP,
-	       OPT_INTERFACES };
+	       OPT_INTERFACES, OPT_METRICS };
 	static const struct option longopts[] = {
 		{ "interfaces", required_argument, NULL, OPT_INTERFACES },
 		{ "hook", required_argument, NULL, 'H' },
@@ -300,6 +303,7 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 		{ "scan-window", required_argument, NULL, OPT_SCAN_WINDOW },
 		{ "allow", required_argument, NULL, OPT_ALLOW },
 		{ "amp-ports", required_argument, NULL, OPT_AMP },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
 		{ "config", required_argument, NULL, 'c' },
 		{ "backdoor-ports", required_argument, NULL, OPT_BACKDOOR },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -429,6 +433,13 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 		case OPT_AMP:
 			cfg->amp_file = optarg;
 			break;
+		case OPT_METRICS: {
+			char why[160];
+
+			if (ps_metrics_parse_addr(optarg, &cfg->metrics, why, sizeof(why)))
+				return usage_error("--metrics %s", why);
+			break;
+		}
 		case 'c':
 			/* Read before the other options (main()); any other spelling was not. */
 			if (!config_path || strcmp(optarg, config_path))
@@ -714,9 +725,9 @@ static void warn_restart_only(const struct ps_config *cur, const struct ps_confi
  * SIGHUP: read the config file and the list files again, over the defaults
  * and then the command line (the same precedence as at start), and put the
  * thresholds, lists and allow-list into the running programs' maps.  Any
- * error keeps the running configuration whole.
+ * error keeps the running configuration whole.  True when all of it applied.
  */
-static void reload(struct ps_config *cfg, int argc, char **argv, struct portsense_bpf *skel)
+static bool reload(struct ps_config *cfg, int argc, char **argv, struct portsense_bpf *skel)
 {
 	static struct ps_allow_entry saved[PS_ALLOW_MAX];
 	size_t saved_n = allow_n;
@@ -740,7 +751,7 @@ static void reload(struct ps_config *cfg, int argc, char **argv, struct portsens
 		allow_n = saved_n;
 		fprintf(stderr, "portsense: reload failed; the running configuration is kept\n");
 		free(lists);
-		return;
+		return false;
 	}
 	warn_restart_only(cfg, &next);
 	next.detect.allow = allow_n > 0;
@@ -754,10 +765,16 @@ static void reload(struct ps_config *cfg, int argc, char **argv, struct portsens
 		config_path ? " " : "", config_path ? config_path : "", allow_n,
 		err ? " (lists only in part)" : "");
 	free(lists);
+	return !err;
 }
+
+/* The run's metrics (or NULL): the ring buffer's context is the alert output. */
+static struct ps_metrics *run_metrics;
 
 static int on_event(void *ctx, void *data, size_t size)
 {
+	if (size >= sizeof(struct ps_event))
+		ps_metrics_alert(run_metrics, data);
 	return ps_alert_print(ctx, data, size);
 }
 
@@ -797,6 +814,7 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names, int argc, c
 {
 	struct portsense_bpf *skel = NULL;
 	struct ps_ifset *ifset = NULL;
+	const struct ps_iface *ifs;
 	struct ring_buffer *rb = NULL;
 	struct ps_alert_out alerts = { .f = stdout, .node = node_name() };
 	struct ps_snapshot prev = {}, final = {};
@@ -805,7 +823,7 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names, int argc, c
 	char path[4096], def[IF_NAMESIZE], *defname[1] = { def };
 	const char *hook = cfg->attach.hook == PS_HOOK_XDP ? "xdp" : "tc";
 	bool text, had_pins = true;
-	int err, ret = 1, lock_fd, sig;
+	int err, ret = 1, lock_fd, sig, n_ifs;
 	struct ps_snapshot_maps maps = { -1, -1, -1 };
 	size_t i;
 	double next_report;
@@ -878,6 +896,14 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names, int argc, c
 	maps.stats = bpf_map__fd(skel->maps.ps_stats);
 	maps.ifslot = bpf_map__fd(skel->maps.ps_ifslot);
 	maps.global = bpf_map__fd(skel->maps.ps_global);
+	/* Before attaching: a port in use fails the run before it touches an interface. */
+	if (cfg->metrics.port) {
+		struct ps_metrics_opts mo = { .obj = skel->obj, .maps = maps, .version = PS_VERSION };
+
+		run_metrics = ps_metrics_start(&cfg->metrics, &mo);
+		if (!run_metrics)
+			goto cleanup;
+	}
 
 	ifset = ps_ifset_start(&(struct ps_ifset_opts){
 			.attach = &cfg->attach,
@@ -890,6 +916,8 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names, int argc, c
 		}, names, n_names, cfg->pats, cfg->n_pats);
 	if (!ifset)
 		goto cleanup;
+	n_ifs = ps_ifset_list(ifset, &ifs);
+	ps_metrics_set_ifaces(run_metrics, ifs, n_ifs);
 	fprintf(stderr, "portsense: counting; maps pinned in %s; Ctrl-C to stop\n", cfg->pin_path);
 
 	if (cfg->output == PS_OUT_SYSLOG) {
@@ -929,13 +957,17 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names, int argc, c
 			wake = PS_ALERT_TICK_S;
 		sig = wait_signal(wake);
 		if (sig == SIGHUP) {
-			reload(cfg, argc, argv, skel);
+			ps_metrics_reload(run_metrics, reload(cfg, argc, argv, skel));
 			next_report = elapsed(&start) + cfg->interval;
 		} else if (sig) {
 			break;
 		}
 		ring_buffer__consume(rb);
-		ps_ifset_poll(ifset);
+		ps_metrics_polled(run_metrics);
+		if (ps_ifset_poll(ifset)) {
+			n_ifs = ps_ifset_list(ifset, &ifs);
+			ps_metrics_set_ifaces(run_metrics, ifs, n_ifs);
+		}
 		/* Reports and alerts both write stdout: a closed pipe ends the run. */
 		if (ferror(stdout)) {
 			fprintf(stderr, "portsense: standard output closed; stopping\n");
@@ -950,6 +982,8 @@ cleanup:
 		ring_buffer__consume(rb);	/* alerts raised before the detach */
 		ring_buffer__free(rb);
 	}
+	ps_metrics_stop(run_metrics);	/* before the maps' fds close */
+	run_metrics = NULL;
 	/* Read after detaching, so the snapshot holds every counted packet. */
 	if (!ret && cfg->stats_json) {
 		if (ps_snapshot_read(&maps, &final) ||
