@@ -1,14 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Runs every test and ends with "N passed, N failed, N skipped".
-#   tests/run.sh [unit|detect|cli|live|alerts|attacks|benign|replay ...]    (default: all)
+#   tests/run.sh [unit|detect|cli|live|alerts|attacks|benign|replay|deploy ...]    (default: all)
 # Needs root (CAP_BPF, CAP_NET_ADMIN) and ../shared/pcaps for the replay.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(unit detect cli live alerts attacks benign replay)
+[ ${#suites[@]} -gt 0 ] || suites=(unit detect cli live alerts attacks benign replay deploy)
 
 pass=0 fail=0 skipped=0
 run_suite() {
@@ -51,7 +51,8 @@ for s in "${suites[@]}"; do
 	attacks) run_suite attacks "$ROOT/tests/test_attacks.sh" ;;
 	benign) run_suite benign "$ROOT/tests/test_benign.sh" ;;
 	replay) run_suite replay "$ROOT/tests/test_replay.sh" ;;
-	*) echo "unknown suite: $s (unit, detect, cli, live, alerts, attacks, benign, replay)" >&2; exit 2 ;;
+	deploy) run_suite deploy "$ROOT/tests/test_deploy.sh" ;;
+	*) echo "unknown suite: $s (unit, detect, cli, live, alerts, attacks, benign, replay, deploy)" >&2; exit 2 ;;
 	esac
 done
 echo
