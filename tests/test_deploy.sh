@@ -182,7 +182,7 @@ else
 		"CapabilityBoundingSet=CAP_BPF CAP_NET_ADMIN CAP_PERFMON" \
 		"AmbientCapabilities=CAP_BPF CAP_NET_ADMIN CAP_PERFMON" "NoNewPrivileges=yes" \
 		"ProtectSystem=strict" "ReadWritePaths=/sys/fs/bpf" "ProtectHome=yes" "PrivateTmp=yes" \
-		"PrivateDevices=yes" "ProtectKernelModules=yes" "ProtectKernelTunables=yes" "ProtectControlGroups=yes" \
+		"PrivateDevices=yes" "ProtectKernelModules=yes" "ReadOnlyPaths=/proc/sys /sys -/proc/sysrq-trigger" "ProtectControlGroups=yes" \
 		"RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK" "SystemCallArchitectures=native" \
 		"LockPersonality=yes" "MemoryDenyWriteExecute=yes" "RestrictRealtime=yes" "RestrictNamespaces=yes" \
 		"EnvironmentFile=-/etc/default/portsense"; do
@@ -220,4 +220,92 @@ else
 	set +f
 	[ ${#bad[@]} -eq 0 ] && ok "unit (needs the options of build/portsense): options and values portsense --help lists" ||
 		not_ok "unit (needs the options of build/portsense): options and values portsense --help lists" "not in --help: ${bad[*]}"
+
+	# The unit as shipped, run by systemd: a container booted from this
+	# host's /usr (systemd-nspawn --volatile: empty /etc, nothing of the
+	# host's state) in a network namespace of this test, with the host's
+	# bpffs.  nspawn's own seccomp filter and capability set would refuse
+	# bpf(2) and the three capabilities; they are opened as a host has them.
+	# /etc/default/portsense names this build's options and the test's veth.
+	if ! command -v systemd-nspawn >/dev/null; then
+		skip "unit: runs under systemd" "systemd-nspawn missing: run 'sudo make deps'"
+	else
+		nsd=$T_TMP/nspawn
+		mkdir -p "$nsd/sbin" "$nsd/share/portsense" "$nsd/share/man/man8" "$nsd/etc"
+		cp "$PORTSENSE" "$nsd/sbin/"
+		cp "$ROOT"/data/*.txt "$nsd/share/portsense/"
+		cp "$ROOT/docs/portsense.8" "$nsd/share/man/man8/"
+		cp "$ROOT/deploy/systemd/portsense.conf" "$nsd/etc/"
+		new_pin_path UPIN unit
+		echo "PORTSENSE_OPTS=\"--output json --interval 0 --pin-path $UPIN pud$T_ID\"" >"$nsd/default"
+		ip netns add "psu$T_ID" && T_NETNS+=("psu$T_ID")
+		ip -n "psu$T_ID" link add "puc$T_ID" type veth peer name "pud$T_ID"
+		ip -n "psu$T_ID" link set "puc$T_ID" up && ip -n "psu$T_ID" link set "pud$T_ID" up
+		timeout 120 systemd-nspawn -D / --volatile=yes --register=no --keep-unit -q --boot \
+			--machine="psu$T_ID" --network-namespace-path="/run/netns/psu$T_ID" \
+			--system-call-filter=bpf --capability=CAP_BPF,CAP_PERFMON,CAP_NET_ADMIN \
+			--bind=/sys/fs/bpf --bind-ro="$nsd/sbin:/usr/local/sbin" --bind-ro="$nsd/share:/usr/local/share" \
+			--bind-ro="$UNIT:/etc/systemd/system/portsense.service" \
+			--bind-ro="$nsd/default:/etc/default/portsense" --bind-ro="$nsd/etc:/etc/portsense" \
+			systemd.firstboot=off </dev/null >"$nsd/boot.log" 2>&1 &
+		npid=$!
+		T_PIDS+=("$npid")
+		init=
+		for _ in $(seq 100); do
+			init=$(pgrep -P "$(pgrep -P "$npid" -x systemd-nspawn)" 2>/dev/null | head -n 1)
+			[ -n "$init" ] && nsenter -t "$init" -a systemctl is-system-running 2>/dev/null |
+				grep -qE 'running|degraded' && break
+			sleep 0.1
+		done
+		in_ct() { nsenter -t "$init" -a "$@"; }
+		if [ -z "$init" ] || ! in_ct systemctl start portsense; then
+			not_ok "unit: runs under systemd" "container did not boot: $(tail -n 3 "$nsd/boot.log" | tr '\n' ' ')"
+		else
+			for _ in $(seq 50); do [ -e "$UPIN/ps_stats" ] && break; sleep 0.1; done
+			state=$(in_ct systemctl is-active portsense)
+			if [ "$state" = active ] && [ -e "$UPIN/ps_stats" ] && ip -n "psu$T_ID" link show "pud$T_ID" | grep -q 'prog/xdp'; then
+				ok "unit: runs under systemd with its sandbox, pins on the host's bpffs"
+			else not_ok "unit: runs under systemd with its sandbox, pins on the host's bpffs" \
+				"$state: $(in_ct journalctl -u portsense -o cat -n 3 --no-pager | tr '\n' ' ')"; fi
+			mpid=$(in_ct systemctl show -p MainPID --value portsense)
+			caps=$(in_ct grep -E '^Cap(Eff|Bnd):' "/proc/$mpid/status" 2>/dev/null | awk '{print $2}' | sort -u)
+			# CAP_NET_ADMIN (12), CAP_PERFMON (38), CAP_BPF (39) and no other.
+			[ "$caps" = 000000c000001000 ] && ok "unit: the process holds exactly CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON" ||
+				not_ok "unit: the process holds exactly CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON" "CapEff/CapBnd: $caps"
+			# mountinfo: ID PARENT DEV ROOT MOUNTPOINT OPTIONS ...
+			mnt=$(in_ct cat "/proc/$mpid/mountinfo" 2>&1 | awk '$5 == "/" || $5 == "/proc/sys" || $5 == "/sys/fs/bpf" {print $5, $6}')
+			echo "$mnt" | grep -qx '/ ro,.*' && echo "$mnt" | grep -qx '/proc/sys ro,.*' && echo "$mnt" | grep -qx '/sys/fs/bpf rw,.*' &&
+				ok "unit: / and /proc/sys read-only for the service, /sys/fs/bpf writable" ||
+				not_ok "unit: / and /proc/sys read-only for the service, /sys/fs/bpf writable" "$(echo "$mnt" | tr '\n' ';')"
+			in_ct systemctl reload portsense
+			sleep 1
+			[ "$(in_ct systemctl show -p MainPID --value portsense)" = "$mpid" ] &&
+				[ "$(in_ct systemctl is-active portsense)" = active ] &&
+				ok "unit (needs SIGHUP reload): systemctl reload keeps the process" ||
+				not_ok "unit (needs SIGHUP reload): systemctl reload keeps the process" \
+					"$(in_ct journalctl -u portsense -o cat -n 2 --no-pager | tr '\n' ' ')"
+			in_ct systemctl stop portsense
+			ip -n "psu$T_ID" link show "pud$T_ID" | grep -q 'prog/xdp' &&
+				not_ok "unit: systemctl stop detaches" "XDP still on pud$T_ID" || ok "unit: systemctl stop detaches"
+			# Why the unit spells out ReadOnlyPaths= instead: with
+			# ProtectKernelTunables=yes the bpffs is read-only too.
+			in_ct sh -c 'mkdir -p /etc/systemd/system/portsense.service.d &&
+				printf "[Service]\nProtectKernelTunables=yes\n" >/etc/systemd/system/portsense.service.d/t.conf &&
+				systemctl daemon-reload && systemctl start portsense'
+			for _ in $(seq 30); do
+				in_ct journalctl -u portsense -o cat --no-pager | grep -q 'Read-only file system' && break
+				sleep 0.1
+			done
+			in_ct journalctl -u portsense -o cat --no-pager | grep -q "cannot use $UPIN: Read-only file system" &&
+				ok "unit: ProtectKernelTunables=yes would make the pins read-only (so the unit avoids it)" ||
+				not_ok "unit: ProtectKernelTunables=yes would make the pins read-only (so the unit avoids it)" \
+					"$(in_ct journalctl -u portsense -o cat -n 2 --no-pager | tr '\n' ' ')"
+			in_ct systemctl stop portsense
+			in_ct systemctl poweroff
+		fi
+		for _ in $(seq 100); do alive "$npid" || break; sleep 0.1; done
+		alive "$npid" && kill -TERM "$npid"
+		wait "$npid" 2>/dev/null
+		forget_pid "$npid"
+	fi
 fi

@@ -8,7 +8,7 @@ PKGS=(
 	clang make gcc libbpf-dev bpftool libelf-dev zlib1g-dev linux-libc-dev libinih-dev	# build
 	iproute2 procps tcpreplay iputils-ping util-linux python3 hping3 python3-scapy	# demo and tests
 	nmap masscan iperf3 wrk	# attack and benign-load suites
-	podman runc systemd pkg-config binutils nodejs	# deploy suite: image, unit checks, make static
+	podman runc systemd systemd-container pkg-config binutils nodejs	# deploy suite: image, unit run and checks, make static
 )
 missing=()
 for p in "${PKGS[@]}"; do
