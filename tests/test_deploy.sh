@@ -11,6 +11,7 @@ CHECK=(node "$ROOT/deploy/check-manifests.mjs")
 MANIFESTS=("$K8S"/*.yaml "$K8S"/examples/*.yaml)
 # The options the deploy files may use: what this build's --help lists.
 "$PORTSENSE" --help >"$T_TMP/help"
+mkdir -p "$T_TMP/etc"	# the ConfigMap's file, for the image's run
 
 # --- Kubernetes manifests -------------------------------------------------
 
@@ -57,6 +58,7 @@ else
 		const cm = Y.parseAllDocuments(fs.readFileSync(process.argv[2], "utf8"))[0].toJS();
 		process.stdout.write(cm.data["portsense.conf"]);' \
 		"$ROOT/build/npm/node_modules/yaml" "$K8S/10-configmap.yaml" >"$T_TMP/k8s.conf"
+	cp "$T_TMP/k8s.conf" "$T_TMP/etc/portsense.conf"
 	out=$("$PORTSENSE" --config "$T_TMP/k8s.conf" "nosuch$T_ID" 2>&1); rc=$?
 	if [ $rc -eq 2 ] && echo "$out" | grep -q "no such interface: nosuch$T_ID"; then
 		ok "the ConfigMap's portsense.conf is a valid config file"
@@ -108,7 +110,8 @@ else
 
 		# The DaemonSet's restrictions: read-only root, capabilities
 		# dropped to the three, no new privileges, the host's bpffs and
-		# BTF, "host" network (a namespace of this test), NODE_NAME.
+		# BTF, "host" network (a namespace of this test), NODE_NAME, the
+		# ConfigMap's file at /etc/portsense (JSON alerts, no reports).
 		# Seccomp: containerd's default profile allows bpf(2) with
 		# CAP_BPF; podman's does not, seccomp-allow-bpf.py adds that.
 		"$ROOT/deploy/container/seccomp-allow-bpf.py" /usr/share/containers/seccomp.json "$T_TMP/seccomp.json"
@@ -119,8 +122,8 @@ else
 			--read-only --cap-drop ALL --cap-add BPF,NET_ADMIN,PERFMON \
 			--security-opt no-new-privileges --security-opt seccomp="$T_TMP/seccomp.json" \
 			-v /sys/fs/bpf:/sys/fs/bpf:rslave -v /sys/kernel/btf:/sys/kernel/btf:ro \
-			-v "$T_TMP/out:/out" -e NODE_NAME="node-$T_ID" \
-			"$tag" --pin-path "$PIN" -o json -i 0 -d 6 --threshold icmp_flood=5 \
+			-v "$T_TMP/out:/out" -v "$T_TMP/etc:/etc/portsense:ro" -e NODE_NAME="node-$T_ID" \
+			"$tag" --config /etc/portsense/portsense.conf --pin-path "$PIN" -d 6 --threshold icmp_flood=5 \
 			--stats-json /out/stats.json "pdb$T_ID" >"$T_TMP/out/alerts" 2>"$T_TMP/out/err" &
 		cpid=$!
 		T_PIDS+=("$cpid")
@@ -146,6 +149,11 @@ else
 		n=$(alerts_of icmp_flood node="node-$T_ID")
 		[ "$n" -ge 1 ] && ok "image: alerts carry NODE_NAME as node" ||
 			not_ok "image: alerts carry NODE_NAME as node" "$(grep -c alert "$OUT") alerts, none icmp_flood with node node-$T_ID"
+		# The ConfigMap says output json, interval 0: alert lines only.
+		other=$($PY -c 'import json, sys
+print(sum(1 for l in open(sys.argv[1]) if json.loads(l).get("event") != "alert"))' "$OUT" 2>&1)
+		[ "$other" = 0 ] && ok "image: the ConfigMap's settings apply (JSON alerts, no periodic reports)" ||
+			not_ok "image: the ConfigMap's settings apply (JSON alerts, no periodic reports)" "$other other lines in $OUT"
 	else
 		not_ok "make image: builds offline, FROM scratch" "$(echo "$out" | tail -n 3 | tr '\n' ' ')"
 	fi
