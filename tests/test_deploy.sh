@@ -39,7 +39,7 @@ else
 		's/hostNetwork: true/hostNetwork: "yes"/' schema
 	reject "schema rejects a value outside an enum (protocol: TPC)" 'protocol must be equal to one of' \
 		's/protocol: TCP/protocol: TPC/' schema
-	reject "schema rejects a missing required field (no containers' image name)" "must have required property name" \
+	reject "schema rejects a missing required field (a container without a name)" "must have required property name" \
 		's/- name: portsense$/- nam: portsense/' schema
 	reject "strict check rejects an unknown field (mountPropogation)" 'mountPropogation: unknown field' \
 		's/mountPropagation:/mountPropogation:/' schema
