@@ -86,3 +86,21 @@ install: $(OUT)/portsense
 
 clean:
 	rm -rf $(OUT)
+
+# Container image (deploy/container/, docs/deploy.md).  A fully static
+# binary where Debian ships a static archive of every library it links
+# (libbpf, libelf, zlib, libinih, glibc do); libmicrohttpd's TLS side needs
+# p11-kit, of which Debian 12 ships no libp11-kit.a, so with it linked in
+# `make static` fails and `make image` uses the dynamic binary and the
+# libraries ldd lists instead.
+STATIC_LDLIBS = $(LDLIBS) $(if $(filter -lmicrohttpd,$(LDLIBS)),$(shell pkg-config --static --libs-only-l libmicrohttpd))
+
+$(OUT)/portsense-static: $(OUT)/portsense.o $(USER_OBJS)
+	$(CC) $(CFLAGS) -static $^ -o $@ $(STATIC_LDLIBS)
+
+.PHONY: static image
+static: $(OUT)/portsense-static
+
+# localhost/portsense:VERSION with podman (sudo make deps installs it).
+image: all
+	deploy/container/build-image.sh

@@ -1,14 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Runs every test and ends with "N passed, N failed, N skipped".
-#   tests/run.sh [unit|detect|cli|live|ops|alerts|attacks|benign|replay|metrics ...]    (default: all)
+#   tests/run.sh [unit|detect|cli|live|ops|alerts|attacks|benign|replay|metrics|deploy ...]    (default: all)
 # Needs root (CAP_BPF, CAP_NET_ADMIN) and ../shared/pcaps for the replay.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(unit detect cli live ops alerts attacks benign replay metrics)
+[ ${#suites[@]} -gt 0 ] || suites=(unit detect cli live ops alerts attacks benign replay metrics deploy)
 
 pass=0 fail=0 skipped=0
 run_suite() {
@@ -53,7 +53,8 @@ for s in "${suites[@]}"; do
 	benign) run_suite benign "$ROOT/tests/test_benign.sh" ;;
 	replay) run_suite replay "$ROOT/tests/test_replay.sh" ;;
 	metrics) run_suite metrics "$ROOT/tests/test_metrics.sh" ;;
-	*) echo "unknown suite: $s (unit, detect, cli, live, ops, alerts, attacks, benign, replay, metrics)" >&2; exit 2 ;;
+	deploy) run_suite deploy "$ROOT/tests/test_deploy.sh" ;;
+	*) echo "unknown suite: $s (unit, detect, cli, live, ops, alerts, attacks, benign, replay, metrics, deploy)" >&2; exit 2 ;;
 	esac
 done
 echo

@@ -1,27 +1,42 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Installs what portsense needs to build, run its demo and its tests, from
-# Debian 12's packages.  Does nothing when everything is there already.
+# Debian 12's packages, and the deploy suite's npm packages (pinned by
+# deploy/package-lock.json).  Does nothing when everything is there already.
 set -eu
 PKGS=(
 	clang make gcc libbpf-dev bpftool libelf-dev zlib1g-dev linux-libc-dev libinih-dev libmicrohttpd-dev	# build
 	iproute2 procps tcpreplay iputils-ping util-linux python3 hping3 python3-scapy	# demo and tests
 	nmap masscan iperf3 wrk	# attack and benign-load suites
 	prometheus	# the metrics suite scrapes with the real server (started by the test only)
+	podman runc systemd systemd-container pkg-config binutils nodejs	# deploy suite: image, unit run and checks, make static
 )
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# npm comes with some builds of nodejs, and is a package of its own in Debian's.
+command -v npm >/dev/null || missing+=(npm)
 if [ ${#missing[@]} -eq 0 ]; then
 	echo "install-deps: all packages present"
-	exit 0
+else
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "install-deps: missing ${missing[*]}; run as root: sudo make deps" >&2
+		exit 1
+	fi
+	echo "install-deps: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
-if [ "$(id -u)" -ne 0 ]; then
-	echo "install-deps: missing ${missing[*]}; run as root: sudo make deps" >&2
-	exit 1
+
+# The deploy suite's offline Kubernetes schemas and field lists, pinned by
+# deploy/package-lock.json, into build/npm (again when the lock changes).
+cd "$(dirname "$0")/.."
+if ! cmp -s deploy/package-lock.json build/npm/package-lock.json || [ ! -d build/npm/node_modules ]; then
+	echo "install-deps: npm ci (deploy/package-lock.json) into build/npm"
+	rm -rf build/npm
+	mkdir -p build/npm
+	cp deploy/package.json deploy/package-lock.json build/npm/
+	(cd build/npm && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
 fi
-echo "install-deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
-apt-get install -y -q --no-install-recommends "${missing[@]}"
