@@ -296,7 +296,9 @@ else
 			ip -n "psu$T_ID" link show "pud$T_ID" | grep -q 'prog/xdp' &&
 				not_ok "unit: systemctl stop detaches" "XDP still on pud$T_ID" || ok "unit: systemctl stop detaches"
 			# Why the unit spells out ReadOnlyPaths= instead: with
-			# ProtectKernelTunables=yes the bpffs is read-only too.
+			# ProtectKernelTunables=yes the bpffs is read-only too (a first
+			# start must create its pins: the ones the last run kept go).
+			rm -rf "$UPIN"
 			in_ct sh -c 'mkdir -p /etc/systemd/system/portsense.service.d &&
 				printf "[Service]\nProtectKernelTunables=yes\n" >/etc/systemd/system/portsense.service.d/t.conf &&
 				systemctl daemon-reload && systemctl start portsense'
