@@ -70,7 +70,8 @@ for hook in "${hooks[@]}"; do
 		if diff=$($PY "$ROOT/tests/compare_stats.py" "$EXPECTED" "$f" "$snap"); then
 			ok "$name"
 		else
-			not_ok "$name" "$(echo "$diff" | head -n 8 | tr '\n' ';')"
+			# With what the sensor said of itself, and its log: a flake must be readable.
+			not_ok "$name" "$(echo "$diff" | head -n 8 | tr '\n' ';') sensor: $(jget "$snap" sensor 2>&1) interfaces: $(jget "$snap" interfaces 2>&1 | cut -c1-80) log: $(tr '\n' ' ' <"$log")"
 			[ -n "${KEEP_SNAPSHOTS:-}" ] && cp "$snap" "/tmp/snap-$hook-$f.json"
 		fi
 	done
