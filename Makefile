@@ -84,3 +84,21 @@ install: $(OUT)/portsense
 
 clean:
 	rm -rf $(OUT)
+
+# Robustness (docs/robustness.md): the BPF fuzz harness, libFuzzer targets
+# for the loader's parsers, and a sanitizer build of the loader and tests.
+FUZZ_SECONDS ?= 300
+SHARED ?= $(abspath ..)/shared
+
+# The BPF side's parser and counting compiled for user space (the model the
+# harness checks the kernel against): BPF-only pragmas are ignored here.
+$(OUT)/fuzz_model.o: tests/fuzz_model.c tests/fuzz_model.h $(HDRS) | $(OUT)
+	$(CC) $(CFLAGS) -Wno-unknown-pragmas -Wno-sign-compare -Ibpf -c $< -o $@
+
+$(OUT)/pcapfile.o: tests/pcapfile.c tests/pcapfile.h | $(OUT)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/fuzz_prog: tests/fuzz_prog.c tests/pktbuild.h tests/fuzz_model.h tests/pcapfile.h \
+		$(OUT)/fuzz_model.o $(OUT)/pcapfile.o $(OUT)/fields.o $(OUT)/lists.o $(HDRS) $(OUT)/portsense.skel.h
+	$(CC) $(CFLAGS) tests/fuzz_prog.c $(OUT)/fuzz_model.o $(OUT)/pcapfile.o \
+		$(OUT)/fields.o $(OUT)/lists.o -o $@ $(LDLIBS)
