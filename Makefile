@@ -102,3 +102,23 @@ $(OUT)/fuzz_prog: tests/fuzz_prog.c tests/pktbuild.h tests/fuzz_model.h tests/pc
 		$(OUT)/fuzz_model.o $(OUT)/pcapfile.o $(OUT)/fields.o $(OUT)/lists.o $(HDRS) $(OUT)/portsense.skel.h
 	$(CC) $(CFLAGS) tests/fuzz_prog.c $(OUT)/fuzz_model.o $(OUT)/pcapfile.o \
 		$(OUT)/fields.o $(OUT)/lists.o -o $@ $(LDLIBS)
+
+# libFuzzer targets (tools/fuzz/): the parsers built with the fuzzer,
+# AddressSanitizer and UndefinedBehaviorSanitizer (clang's runtime,
+# Debian's libclang-rt-14-dev).
+FUZZ_CC ?= clang
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer -Wall -Wextra -Werror -std=gnu11 -Iinclude -Iuser
+FUZZ_TARGETS := fuzz_config fuzz_lists fuzz_alert
+FUZZ_SRC_fuzz_config := user/config.c
+FUZZ_SRC_fuzz_lists := user/lists.c
+FUZZ_SRC_fuzz_alert := user/alerts.c
+
+$(OUT)/fuzz:
+	mkdir -p $@
+
+$(OUT)/fuzz/%: tools/fuzz/%.c tools/fuzz/fuzz_file.h user/config.c user/lists.c user/alerts.c \
+		$(HDRS) | $(OUT)/fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $< $(FUZZ_SRC_$*) -o $@ -lbpf -linih
+
+fuzz-targets: $(FUZZ_TARGETS:%=$(OUT)/fuzz/%)
