@@ -23,7 +23,7 @@ USER_OBJS := $(USER_SRCS:user/%.c=$(OUT)/%.o)
 HDRS := $(wildcard include/*.h) $(wildcard bpf/*.h) $(wildcard user/*.h)
 
 .SECONDARY: $(OUT)/portsense.bpf.o
-.PHONY: all clean test test-unit demo deps install bench
+.PHONY: all clean test test-unit demo deps install bench fuzz fuzz-targets sanitize
 all: $(OUT)/portsense
 
 $(OUT):
@@ -66,7 +66,7 @@ deps:
 
 # The README's commands: each installs what is missing first.
 test: deps
-	$(MAKE) all $(OUT)/test_prog $(OUT)/test_detect $(OUT)/xdp_pass.bpf.o
+	$(MAKE) all $(OUT)/test_prog $(OUT)/test_detect $(OUT)/xdp_pass.bpf.o $(ROBUST_BINS)
 	tests/run.sh
 
 test-unit: $(OUT)/test_prog
@@ -83,7 +83,7 @@ install: $(OUT)/portsense
 	install -D -m 0644 data/amplifier-ports.txt $(DESTDIR)$(PREFIX)/share/portsense/amplifier-ports.txt
 
 clean:
-	rm -rf $(OUT)
+	rm -rf $(OUT) build-san
 
 # Robustness (docs/robustness.md): the BPF fuzz harness, libFuzzer targets
 # for the loader's parsers, and a sanitizer build of the loader and tests.
@@ -122,3 +122,29 @@ $(OUT)/fuzz/%: tools/fuzz/%.c tools/fuzz/fuzz_file.h user/config.c user/lists.c 
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $< $(FUZZ_SRC_$*) -o $@ -lbpf -linih
 
 fuzz-targets: $(FUZZ_TARGETS:%=$(OUT)/fuzz/%)
+
+# What 'make test' builds for the fuzz, faults, badinput and privs suites.
+ROBUST_BINS := $(OUT)/fuzz_prog $(OUT)/fault_flood $(FUZZ_TARGETS:%=$(OUT)/fuzz/%)
+
+# Longer than 'make test': the BPF harness for FUZZ_SECONDS, each libFuzzer
+# target for LIBFUZZER_SECONDS; new libFuzzer inputs stay in a scratch dir.
+LIBFUZZER_SECONDS ?= 120
+fuzz: all $(OUT)/fuzz_prog fuzz-targets
+	FUZZ_SECONDS=$(FUZZ_SECONDS) LIBFUZZER_SECONDS=$(LIBFUZZER_SECONDS) tests/test_fuzz.sh | tee $(OUT)/fuzz.log
+	@! grep -q '^not ok' $(OUT)/fuzz.log
+
+# The loader and the unit tests built with AddressSanitizer and
+# UndefinedBehaviorSanitizer (clang) into build-san/, then the suites that
+# drive them: unit, detect, cli, badinput.  Any report fails the run.
+SAN_OUT := build-san
+SAN_CFLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+sanitize:
+	CFLAGS="$(SAN_CFLAGS)" $(MAKE) OUT=$(SAN_OUT) CC=clang MULTIARCH=$(MULTIARCH) $(SAN_OUT)/portsense \
+		$(SAN_OUT)/test_prog $(SAN_OUT)/test_detect
+	BUILD=$(SAN_OUT) ASAN_OPTIONS=abort_on_error=0:exitcode=86:detect_leaks=1 \
+		LSAN_OPTIONS=suppressions=$(abspath tools/fuzz/lsan.supp) \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=87 \
+		tests/run.sh unit detect cli badinput
+
+$(OUT)/fault_flood: tests/fault_flood.c $(HDRS) $(OUT)/portsense.skel.h
+	$(CC) $(CFLAGS) tests/fault_flood.c -o $@ $(LDLIBS)

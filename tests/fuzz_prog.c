@@ -1092,10 +1092,10 @@ static void random_phase(double seconds, unsigned long long max_packets)
 {
 	static __u8 b[MAX_LEN + 64];
 	unsigned long long n = 0;
-	double next_detect = 1;
+	double next_detect = elapsed() + 1, until = elapsed() + seconds;
 	int k;
 
-	while ((!max_packets || n < max_packets) && (max_packets || elapsed() < seconds)) {
+	while ((!max_packets || n < max_packets) && (max_packets || elapsed() < until)) {
 		__u32 len;
 		bool single = (batches % SINGLE_EVERY) == SINGLE_EVERY - 1;
 
@@ -1227,6 +1227,7 @@ int main(int argc, char **argv)
 	double seconds = 20;
 	unsigned long long max_packets = 0, before;
 	size_t per_pcap = 3000;
+	double t;
 	bool no_random = false, seeded = false;
 	int c, err, files = 0;
 
@@ -1300,11 +1301,12 @@ int main(int argc, char **argv)
 		phase = "random";
 		before = packets_fed;
 		c = failures;
+		t = elapsed();
 		random_phase(seconds, max_packets);
 		check_detectors();
 		if (failures == c)
-			printf("ok - fuzz random: %llu mutated frames (%.1f s)\n", packets_fed - before,
-			       elapsed());
+			printf("ok - fuzz random: %llu mutated frames in %.1f s\n", packets_fed - before,
+			       elapsed() - t);
 	}
 	printf("# %llu frames, %llu program runs, %llu batches, %llu alerts in %.1f s; seed %llu\n",
 	       packets_fed, runs_fed, batches, events_seen, elapsed(), seed);
