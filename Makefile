@@ -18,7 +18,7 @@ CFLAGS  += -Wall -Wextra -Werror -std=gnu11 -Iinclude -I$(OUT) -Iuser \
 	-DPS_DATADIR='"$(PREFIX)/share/portsense"'
 LDLIBS  := -lbpf -lelf -lz -lm -linih
 
-USER_SRCS := user/alerts.c user/attach.c user/config.c user/fields.c user/host.c user/lists.c user/snapshot.c user/live.c
+USER_SRCS := user/alerts.c user/attach.c user/config.c user/fields.c user/host.c user/lists.c user/snapshot.c user/live.c user/privs.c
 USER_OBJS := $(USER_SRCS:user/%.c=$(OUT)/%.o)
 HDRS := $(wildcard include/*.h) $(wildcard bpf/*.h) $(wildcard user/*.h)
 

@@ -9,6 +9,14 @@
 int ps_check_caps(void);
 
 /*
+ * The kernel can run the sensor: its own BTF, XDP and tc programs, the map
+ * types and the helpers the programs use (probed, not guessed from the
+ * version).  Needs CAP_BPF (call after ps_check_caps()).  0, or -ENOTSUP
+ * after printing what is missing and the fix.
+ */
+int ps_check_kernel(void);
+
+/*
  * Makes sure the directory that will hold @pin_path is on a bpf filesystem,
  * mounting bpffs at /sys/fs/bpf when nothing is mounted there.  0 or -errno
  * after printing the problem and the fix.

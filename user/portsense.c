@@ -30,6 +30,7 @@
 #include "fields.h"
 #include "host.h"
 #include "lists.h"
+#include "privs.h"
 #include "snapshot.h"
 
 #ifndef PS_VERSION
@@ -744,7 +745,7 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names)
 		free(lists);
 		return err;
 	}
-	if (ps_check_caps() || ps_check_bpffs(cfg->pin_path)) {
+	if (ps_check_caps() || ps_check_kernel() || ps_check_bpffs(cfg->pin_path)) {
 		free(lists);
 		return 1;
 	}
@@ -810,6 +811,7 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names)
 			cfg->attach.hook == PS_HOOK_XDP ? ps_mode_name(ifs[i].xdp_flags) : "",
 			cfg->attach.egress ? "tc" : "off");
 	}
+	ps_drop_privs(cfg->stats_json);	/* loaded and attached: keep what the run needs */
 	fprintf(stderr, "portsense: counting; maps pinned in %s; Ctrl-C to stop\n", cfg->pin_path);
 
 	text = cfg->output == PS_OUT_TEXT ||
