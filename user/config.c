@@ -139,7 +139,14 @@ int ps_config_read(const char *path, ps_config_apply apply, void *ctx)
 		fprintf(stderr, "portsense: cannot read config file %s: %s\n", path, strerror(errno));
 		return 2;
 	}
+	errno = 0;
 	err = ini_parse_stream(read_line, &r, handler, &r);
+	/* A read error (a directory: EISDIR) is no empty file. */
+	if (!r.status && ferror(r.f)) {
+		fprintf(stderr, "portsense: cannot read config file %s: %s\n", path,
+			strerror(errno ? errno : EIO));
+		r.status = 2;
+	}
 	fclose(r.f);
 	if (r.status)
 		return r.status;
