@@ -148,6 +148,34 @@ int ps_check_kernel(void)
 	return 0;
 }
 
+int ps_check_output_file(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	struct stat st;
+
+	if (!*base)
+		return -EINVAL;			/* empty, or ends in '/' */
+	/* The snapshot goes to PATH.XXXXXX first (mkstemp), then is renamed. */
+	if (strlen(path) + 8 > sizeof(dir) || strlen(base) + 7 > 255)
+		return -ENAMETOOLONG;
+	if (!stat(path, &st) && S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (stat(dir, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	if (access(dir, W_OK | X_OK))
+		return -errno;
+	return 0;
+}
+
 static bool on_bpffs(const char *path)
 {
 	struct statfs st;

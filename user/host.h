@@ -30,6 +30,14 @@ int ps_check_bpffs(const char *pin_path);
  */
 int ps_lock_pin_dir(const char *pin_path);
 
+/*
+ * A file that will be written at exit (--stats-json) can be: a name, not a
+ * directory, in an existing directory we may write.  Checked when the
+ * option is read, so a long run does not lose its snapshot at the end.
+ * 0 or -errno (-EINVAL: no file name).
+ */
+int ps_check_output_file(const char *path);
+
 /* Name of the interface of the IPv4 (else IPv6) default route, or -ENOENT. */
 int ps_default_iface(char *name, size_t len);
 
