@@ -335,9 +335,15 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 			else
 				return usage_error("--output must be text or json, not '%s'", optarg);
 			break;
-		case OPT_STATS_JSON:
+		case OPT_STATS_JSON: {
+			/* Now, not after the run: a long run must not lose its snapshot. */
+			int err = strcmp(optarg, "-") ? ps_check_output_file(optarg) : 0;
+
+			if (err)
+				return usage_error("--stats-json: cannot write '%s': %s", optarg, strerror(-err));
 			cfg->stats_json = optarg;
 			break;
+		}
 		case OPT_PIN_PATH:
 			if (optarg[0] != '/')
 				return usage_error("--pin-path must be an absolute path, not '%s'", optarg);
