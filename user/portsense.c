@@ -224,7 +224,7 @@ static int allow_add(const char *arg)
 	const char *eq = strchr(arg, '=');
 	char id[64], *cidrs, *save = NULL, *c;
 	__u32 mask;
-	int a, ret = 0;
+	int a, ret = 0, added = 0;
 
 	if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof(id) || !eq[1])
 		return usage_error("--allow needs ALERT_ID=CIDR[,CIDR...] (ALERT_ID or 'all'), not '%s'", arg);
@@ -252,8 +252,12 @@ static int allow_add(const char *arg)
 			break;
 		}
 		allow_list[allow_n++].alerts = mask;
+		added++;
 	}
 	free(cidrs);
+	/* "port_scan=,": no prefix at all is a slip, not an empty allow-list. */
+	if (!ret && !added)
+		ret = usage_error("--allow needs ALERT_ID=CIDR[,CIDR...] (ALERT_ID or 'all'), not '%s'", arg);
 	return ret;
 }
 
@@ -368,7 +372,7 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 		}
 		case OPT_DISABLE: {
 			char *list = strdup(optarg), *save = NULL, *id;
-			int a;
+			int a, named = 0;
 
 			if (!list)
 				return usage_error("out of memory");
@@ -380,8 +384,13 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 					return 2;
 				}
 				cfg->detect.enabled &= ~(1U << a);
+				named++;
 			}
 			free(list);
+			/* "" or ",": a list that names nothing is a slip, not "none". */
+			if (!named)
+				return usage_error("--disable needs alert ids, comma separated (see --list-alerts), not '%s'",
+						   optarg);
 			break;
 		}
 		case OPT_THRESHOLD: {
