@@ -742,7 +742,7 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names)
 	struct timespec start;
 	char path[4096];
 	const char *hook = cfg->attach.hook == PS_HOOK_XDP ? "xdp" : "tc";
-	bool text, loaded = false, had_pins = true;
+	bool text, had_pins = true, ran = false;
 	int n_ifs = 0, i, err, ret = 1, lock_fd;
 	struct ps_snapshot_maps maps = { -1, -1, -1 };
 	double next_report;
@@ -802,7 +802,6 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names)
 			err == -EINVAL ? "  pins under --pin-path may be from an incompatible version: 'portsense detach' removes them\n" : "");
 		goto cleanup;
 	}
-	loaded = true;
 	err = fill_lists(skel, lists);
 	if (err) {
 		fprintf(stderr, "portsense: cannot load the detector lists: %s\n", strerror(-err));
@@ -826,6 +825,7 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names)
 			cfg->attach.hook == PS_HOOK_XDP ? ps_mode_name(ifs[i].xdp_flags) : "",
 			cfg->attach.egress ? "tc" : "off");
 	}
+	ran = true;	/* attached: from here on the pins are this instance's */
 	ps_drop_privs(cfg->stats_json);	/* loaded and attached: keep what the run needs */
 	fprintf(stderr, "portsense: counting; maps pinned in %s; Ctrl-C to stop\n", cfg->pin_path);
 
@@ -883,11 +883,12 @@ cleanup:
 	}
 	ps_snapshot_free(&prev);
 	/*
-	 * Pins live as long as the instance.  After a failed load, remove them
-	 * only if this run made them (libbpf pins before loading programs):
-	 * pins found incompatible are a dead instance's, for 'detach'.
+	 * Pins live as long as the instance.  A start that failed (load or
+	 * attach) removes them only if it made them (libbpf pins before
+	 * loading programs): pins it found are a dead instance's, with its
+	 * counts and the map id 'detach' tells its programs by.
 	 */
-	if (skel && (loaded || !had_pins)) {
+	if (skel && (ran || !had_pins)) {
 		bpf_map__unpin(skel->maps.ps_stats, NULL);
 		bpf_map__unpin(skel->maps.ps_ifslot, NULL);
 		bpf_map__unpin(skel->maps.ps_global, NULL);
