@@ -20,12 +20,12 @@ LDLIBS  := -lbpf -lelf -lz -lm -linih
 # The sensor alone serves metrics (libmicrohttpd, its own thread).
 PS_LDLIBS := $(LDLIBS) -lmicrohttpd -lpthread
 
-USER_SRCS := user/alerts.c user/attach.c user/config.c user/fields.c user/host.c user/ifaces.c user/lists.c user/snapshot.c user/live.c user/top.c user/metrics.c
+USER_SRCS := user/alerts.c user/attach.c user/config.c user/fields.c user/host.c user/ifaces.c user/lists.c user/snapshot.c user/live.c user/top.c user/metrics.c user/privs.c
 USER_OBJS := $(USER_SRCS:user/%.c=$(OUT)/%.o)
 HDRS := $(wildcard include/*.h) $(wildcard bpf/*.h) $(wildcard user/*.h)
 
 .SECONDARY: $(OUT)/portsense.bpf.o
-.PHONY: all clean test test-unit demo deps install bench
+.PHONY: all clean test test-unit demo deps install bench fuzz fuzz-targets sanitize
 all: $(OUT)/portsense
 
 $(OUT):
@@ -68,7 +68,7 @@ deps:
 
 # The README's commands: each installs what is missing first.
 test: deps
-	$(MAKE) all $(OUT)/test_prog $(OUT)/test_detect $(OUT)/xdp_pass.bpf.o
+	$(MAKE) all $(OUT)/test_prog $(OUT)/test_detect $(OUT)/xdp_pass.bpf.o $(ROBUST_BINS)
 	tests/run.sh
 
 test-unit: $(OUT)/test_prog
@@ -85,7 +85,72 @@ install: $(OUT)/portsense
 	install -D -m 0644 data/amplifier-ports.txt $(DESTDIR)$(PREFIX)/share/portsense/amplifier-ports.txt
 
 clean:
-	rm -rf $(OUT)
+	rm -rf $(OUT) build-san
+
+# Robustness (docs/robustness.md): the BPF fuzz harness, libFuzzer targets
+# for the loader's parsers, and a sanitizer build of the loader and tests.
+FUZZ_SECONDS ?= 300
+SHARED ?= $(abspath ..)/shared
+
+# The BPF side's parser and counting compiled for user space (the model the
+# harness checks the kernel against): BPF-only pragmas are ignored here.
+$(OUT)/fuzz_model.o: tests/fuzz_model.c tests/fuzz_model.h $(HDRS) | $(OUT)
+	$(CC) $(CFLAGS) -Wno-unknown-pragmas -Wno-sign-compare -Ibpf -c $< -o $@
+
+$(OUT)/pcapfile.o: tests/pcapfile.c tests/pcapfile.h | $(OUT)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/fuzz_prog: tests/fuzz_prog.c tests/pktbuild.h tests/fuzz_model.h tests/pcapfile.h \
+		$(OUT)/fuzz_model.o $(OUT)/pcapfile.o $(OUT)/fields.o $(OUT)/lists.o $(HDRS) $(OUT)/portsense.skel.h
+	$(CC) $(CFLAGS) tests/fuzz_prog.c $(OUT)/fuzz_model.o $(OUT)/pcapfile.o \
+		$(OUT)/fields.o $(OUT)/lists.o -o $@ $(LDLIBS)
+
+# libFuzzer targets (tools/fuzz/): the parsers built with the fuzzer,
+# AddressSanitizer and UndefinedBehaviorSanitizer (clang's runtime,
+# Debian's libclang-rt-14-dev).
+FUZZ_CC ?= clang
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer -Wall -Wextra -Werror -std=gnu11 -Iinclude -Iuser
+FUZZ_TARGETS := fuzz_config fuzz_lists fuzz_alert
+FUZZ_SRC_fuzz_config := user/config.c
+FUZZ_SRC_fuzz_lists := user/lists.c
+FUZZ_SRC_fuzz_alert := user/alerts.c
+
+$(OUT)/fuzz:
+	mkdir -p $@
+
+$(OUT)/fuzz/%: tools/fuzz/%.c tools/fuzz/fuzz_file.h user/config.c user/lists.c user/alerts.c \
+		$(HDRS) | $(OUT)/fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $< $(FUZZ_SRC_$*) -o $@ -lbpf -linih
+
+fuzz-targets: $(FUZZ_TARGETS:%=$(OUT)/fuzz/%)
+
+# What 'make test' builds for the fuzz, faults, badinput and privs suites.
+ROBUST_BINS := $(OUT)/fuzz_prog $(OUT)/fault_flood $(FUZZ_TARGETS:%=$(OUT)/fuzz/%)
+
+# Longer than 'make test': the BPF harness for FUZZ_SECONDS, each libFuzzer
+# target for LIBFUZZER_SECONDS; new libFuzzer inputs stay in a scratch dir.
+LIBFUZZER_SECONDS ?= 120
+fuzz: all $(OUT)/fuzz_prog fuzz-targets
+	FUZZ_SECONDS=$(FUZZ_SECONDS) LIBFUZZER_SECONDS=$(LIBFUZZER_SECONDS) tests/test_fuzz.sh | tee $(OUT)/fuzz.log
+	@! grep -q '^not ok' $(OUT)/fuzz.log
+
+# The loader and the unit tests built with AddressSanitizer and
+# UndefinedBehaviorSanitizer (clang) into build-san/, then the suites that
+# drive them: unit, detect, cli, badinput.  Any report fails the run.
+SAN_OUT := build-san
+SAN_CFLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+sanitize:
+	CFLAGS="$(SAN_CFLAGS)" $(MAKE) OUT=$(SAN_OUT) CC=clang MULTIARCH=$(MULTIARCH) $(SAN_OUT)/portsense \
+		$(SAN_OUT)/test_prog $(SAN_OUT)/test_detect
+	BUILD=$(SAN_OUT) ASAN_OPTIONS=abort_on_error=0:exitcode=86:detect_leaks=1 \
+		LSAN_OPTIONS=suppressions=$(abspath tools/fuzz/lsan.supp) \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=87 \
+		tests/run.sh unit detect cli badinput
+
+$(OUT)/fault_flood: tests/fault_flood.c $(HDRS) $(OUT)/portsense.skel.h
+	$(CC) $(CFLAGS) tests/fault_flood.c -o $@ $(LDLIBS)
+
 
 # Container image (deploy/container/, docs/deploy.md).  A fully static
 # binary where Debian ships a static archive of every library it links

@@ -1,14 +1,20 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Runs every test and ends with "N passed, N failed, N skipped".
-#   tests/run.sh [unit|detect|cli|live|ops|alerts|attacks|benign|replay|metrics|deploy ...]    (default: all)
+#   tests/run.sh [unit|detect|cli|fuzz|badinput|privs|faults|live|ops|alerts|attacks|benign|replay|metrics|deploy ...]
+#   (default: all)
 # Needs root (CAP_BPF, CAP_NET_ADMIN) and ../shared/pcaps for the replay.
+# BUILD=DIR runs the binaries of another build (make sanitize: build-san);
+# the shell suites take PORTSENSE from it too.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(unit detect cli live ops alerts attacks benign replay metrics deploy)
+[ ${#suites[@]} -gt 0 ] || suites=(unit detect cli fuzz badinput privs faults live ops alerts attacks benign replay metrics deploy)
+BUILD=${BUILD:-$ROOT/build}
+[ -d "$BUILD" ] && BUILD=$(cd "$BUILD" && pwd)	# absolute: the suites run elsewhere
+export BUILD PORTSENSE=${PORTSENSE:-$BUILD/portsense}
 
 pass=0 fail=0 skipped=0
 run_suite() {
@@ -43,8 +49,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 for s in "${suites[@]}"; do
 	case $s in
-	unit)   run_suite unit "$ROOT/build/test_prog" ;;
-	detect) run_suite detect "$ROOT/build/test_detect" ;;
+	unit)   run_suite unit "$BUILD/test_prog" ;;
+	detect) run_suite detect "$BUILD/test_detect" ;;
 	cli)    run_suite cli "$ROOT/tests/test_cli.sh" ;;
 	live)   run_suite live "$ROOT/tests/test_live.sh" ;;
 	ops)    run_suite ops "$ROOT/tests/test_ops.sh" ;;
@@ -52,9 +58,13 @@ for s in "${suites[@]}"; do
 	attacks) run_suite attacks "$ROOT/tests/test_attacks.sh" ;;
 	benign) run_suite benign "$ROOT/tests/test_benign.sh" ;;
 	replay) run_suite replay "$ROOT/tests/test_replay.sh" ;;
+	fuzz)   run_suite fuzz "$ROOT/tests/test_fuzz.sh" ;;
+	badinput) run_suite badinput "$ROOT/tests/test_badinput.sh" ;;
+	privs)  run_suite privs "$ROOT/tests/test_privs.sh" ;;
+	faults) run_suite faults "$ROOT/tests/test_faults.sh" ;;
 	metrics) run_suite metrics "$ROOT/tests/test_metrics.sh" ;;
 	deploy) run_suite deploy "$ROOT/tests/test_deploy.sh" ;;
-	*) echo "unknown suite: $s (unit, detect, cli, live, ops, alerts, attacks, benign, replay, metrics, deploy)" >&2; exit 2 ;;
+	*) echo "unknown suite: $s (unit, detect, cli, fuzz, badinput, privs, faults, live, ops, alerts, attacks, benign, replay, metrics, deploy)" >&2; exit 2 ;;
 	esac
 done
 echo

@@ -10,6 +10,7 @@ PKGS=(
 	nmap masscan iperf3 wrk	# attack and benign-load suites
 	prometheus	# the metrics suite scrapes with the real server (started by the test only)
 	podman runc systemd systemd-container pkg-config binutils nodejs	# deploy suite: image, unit run and checks, make static
+	libclang-rt-14-dev libcap2-bin	# robustness: sanitizers and libFuzzer (make sanitize, fuzz), capsh (privs suite)
 )
 missing=()
 for p in "${PKGS[@]}"; do

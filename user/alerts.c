@@ -206,16 +206,16 @@ static void put_escaped(FILE *f, const char *s, bool json)
 static void iso_time(char *buf, size_t len, __u64 mono_ns)
 {
 	struct timespec mono, real;
-	__s64 ago;
+	__u64 now, ago;
 	time_t sec;
 	long usec;
 	struct tm tm;
 
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	clock_gettime(CLOCK_REALTIME, &real);
-	ago = (__s64)mono.tv_sec * 1000000000 + mono.tv_nsec - (__s64)mono_ns;
-	if (ago < 0)
-		ago = 0;
+	/* Unsigned: a stamp past 2^63 must not overflow (a later one is now). */
+	now = (__u64)mono.tv_sec * 1000000000 + mono.tv_nsec;
+	ago = now > mono_ns ? now - mono_ns : 0;
 	sec = real.tv_sec - ago / 1000000000;
 	usec = real.tv_nsec / 1000 - (ago % 1000000000) / 1000;
 	if (usec < 0) {

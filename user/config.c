@@ -13,6 +13,7 @@
  * a typo must not silently leave a default in place.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,17 +31,50 @@ struct reader {
 	int status;		/* first failure's exit status */
 };
 
-/* inih reads line by line through this, so the count is the handler's line. */
+/*
+ * inih reads line by line through this, one physical line per call, so the
+ * count is the handler's line (and inih's, in its own errors).  inih's
+ * buffer holds INI_MAX_LINE bytes: a longer comment is cut there (its rest
+ * skipped); any other longer line, or a NUL byte (not a text file), stops
+ * the reading with a message naming the line, instead of being split into
+ * lines the file does not have.
+ */
 static char *read_line(char *str, int num, void *stream)
 {
 	struct reader *r = stream;
-	char *s = fgets(str, num, r->f);
+	const char *s;
+	int c = EOF, n = 0;
+	bool nul = false;
 
-	if (s && strchr(s, '\n'))
-		r->line++;
-	else if (s && feof(r->f))
-		r->line++;	/* a last line without a newline */
-	return s;
+	if (r->status || num < 2)
+		return NULL;
+	while (n < num - 1 && (c = getc(r->f)) != EOF) {
+		nul |= c == '\0';
+		str[n++] = c;
+		if (c == '\n')
+			break;
+	}
+	if (!n)
+		return NULL;
+	str[n] = '\0';
+	r->line++;
+	if (c != '\n' && c != EOF && (c = getc(r->f)) != EOF && c != '\n') {
+		s = str + strspn(str, " \t");
+		if (*s != '#' && *s != ';') {
+			fprintf(stderr, "portsense: %s:%d: line longer than %d bytes\n", r->path,
+				r->line, num - 1);
+			r->status = 2;
+			return NULL;
+		}
+		while ((c = getc(r->f)) != EOF && c != '\n')
+			nul |= c == '\0';
+	}
+	if (nul) {
+		fprintf(stderr, "portsense: %s:%d: a NUL byte: not a text file\n", r->path, r->line);
+		r->status = 2;
+		return NULL;
+	}
+	return str;
 }
 
 #define PS_SECTION_KEYS 8	/* the name, then its keys */
@@ -106,7 +140,14 @@ int ps_config_read(const char *path, ps_config_apply apply, void *ctx)
 		fprintf(stderr, "portsense: cannot read config file %s: %s\n", path, strerror(errno));
 		return 2;
 	}
+	errno = 0;
 	err = ini_parse_stream(read_line, &r, handler, &r);
+	/* A read error (a directory: EISDIR) is no empty file. */
+	if (!r.status && ferror(r.f)) {
+		fprintf(stderr, "portsense: cannot read config file %s: %s\n", path,
+			strerror(errno ? errno : EIO));
+		r.status = 2;
+	}
 	fclose(r.f);
 	if (r.status)
 		return r.status;

@@ -10,7 +10,9 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
+#include <linux/bpf.h>
 #include <linux/magic.h>
+#include <bpf/libbpf.h>
 
 #include "host.h"
 
@@ -57,6 +59,121 @@ int ps_check_caps(void)
 		bpf ? "" : " CAP_BPF", perfmon ? "" : " CAP_PERFMON",
 		net_admin ? "" : " CAP_NET_ADMIN");
 	return -EPERM;
+}
+
+/*
+ * What the programs need from the kernel, each with the release that
+ * brought it (docs/robustness.md, "Minimum kernel").  Probed by loading a
+ * tiny program or creating a tiny map, so a kernel that backported a
+ * feature passes and one built without it fails, whatever its version.
+ */
+static const struct {
+	enum bpf_map_type type;
+	const char *name, *since;
+} kernel_maps[] = {
+	{ BPF_MAP_TYPE_PERCPU_ARRAY, "per-CPU array", "4.6" },
+	{ BPF_MAP_TYPE_LRU_HASH, "LRU hash", "4.10" },
+	{ BPF_MAP_TYPE_LPM_TRIE, "LPM trie", "4.11" },
+	{ BPF_MAP_TYPE_RINGBUF, "ring buffer", "5.8" },
+};
+
+static const struct {
+	enum bpf_prog_type prog;
+	enum bpf_func_id helper;
+	const char *name, *since;
+} kernel_helpers[] = {
+	{ BPF_PROG_TYPE_XDP, BPF_FUNC_xdp_get_buff_len, "bpf_xdp_get_buff_len", "5.18" },
+	{ BPF_PROG_TYPE_XDP, BPF_FUNC_ringbuf_reserve, "bpf_ringbuf_reserve", "5.8" },
+	{ BPF_PROG_TYPE_XDP, BPF_FUNC_ringbuf_submit, "bpf_ringbuf_submit", "5.8" },
+	{ BPF_PROG_TYPE_XDP, BPF_FUNC_ktime_get_coarse_ns, "bpf_ktime_get_coarse_ns", "5.11" },
+	{ BPF_PROG_TYPE_SCHED_CLS, BPF_FUNC_skb_pull_data, "bpf_skb_pull_data", "4.9" },
+	{ BPF_PROG_TYPE_SCHED_CLS, BPF_FUNC_ringbuf_reserve, "bpf_ringbuf_reserve", "5.8" },
+	{ BPF_PROG_TYPE_SCHED_CLS, BPF_FUNC_ktime_get_coarse_ns, "bpf_ktime_get_coarse_ns", "5.11" },
+};
+
+#define PS_KERNEL_FIX "  fix: run portsense on Linux 5.18 or later built with BPF, XDP and BTF\n" \
+	"  (CONFIG_BPF_SYSCALL, CONFIG_NET_CLS_BPF, CONFIG_DEBUG_INFO_BTF), as Debian 12 and most\n" \
+	"  distributions ship it; docs/robustness.md lists what it needs\n"
+
+int ps_check_kernel(void)
+{
+	static const struct {
+		enum bpf_prog_type type;
+		const char *name;
+	} progs[] = {
+		{ BPF_PROG_TYPE_XDP, "XDP" },
+		{ BPF_PROG_TYPE_SCHED_CLS, "tc (SCHED_CLS)" },
+	};
+	size_t i;
+	int r;
+
+	/*
+	 * The programs' global functions take the hook's context; the
+	 * verifier recognises it through the kernel's own BTF.
+	 */
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		fprintf(stderr, "portsense: the kernel has no BTF (/sys/kernel/btf/vmlinux: %s);"
+			" the verifier needs it for the programs' functions\n" PS_KERNEL_FIX,
+			strerror(errno));
+		return -ENOTSUP;
+	}
+	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		r = libbpf_probe_bpf_prog_type(progs[i].type, NULL);
+		if (r != 1) {
+			fprintf(stderr, "portsense: this kernel cannot load %s programs (%s: not built"
+				" in, or refused by a security module)\n" PS_KERNEL_FIX, progs[i].name,
+				r < 0 ? strerror(-r) : "the probe failed");
+			return -ENOTSUP;
+		}
+	}
+	for (i = 0; i < sizeof(kernel_maps) / sizeof(kernel_maps[0]); i++) {
+		r = libbpf_probe_bpf_map_type(kernel_maps[i].type, NULL);
+		if (r != 1) {
+			fprintf(stderr, "portsense: this kernel has no BPF %s map (Linux %s; %s)\n"
+				PS_KERNEL_FIX, kernel_maps[i].name, kernel_maps[i].since,
+				r < 0 ? strerror(-r) : "not supported");
+			return -ENOTSUP;
+		}
+	}
+	for (i = 0; i < sizeof(kernel_helpers) / sizeof(kernel_helpers[0]); i++) {
+		r = libbpf_probe_bpf_helper(kernel_helpers[i].prog, kernel_helpers[i].helper, NULL);
+		if (r != 1) {
+			fprintf(stderr, "portsense: this kernel has no BPF helper %s for %s programs"
+				" (Linux %s; %s)\n" PS_KERNEL_FIX, kernel_helpers[i].name,
+				kernel_helpers[i].prog == BPF_PROG_TYPE_XDP ? "XDP" : "tc",
+				kernel_helpers[i].since, r < 0 ? strerror(-r) : "not supported");
+			return -ENOTSUP;
+		}
+	}
+	return 0;
+}
+
+int ps_check_output_file(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	struct stat st;
+
+	if (!*base)
+		return -EINVAL;			/* empty, or ends in '/' */
+	/* The snapshot goes to PATH.XXXXXX first (mkstemp), then is renamed. */
+	if (strlen(path) + 8 > sizeof(dir) || strlen(base) + 7 > 255)
+		return -ENAMETOOLONG;
+	if (!stat(path, &st) && S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (stat(dir, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	if (access(dir, W_OK | X_OK))
+		return -errno;
+	return 0;
 }
 
 static bool on_bpffs(const char *path)

@@ -9,6 +9,14 @@
 int ps_check_caps(void);
 
 /*
+ * The kernel can run the sensor: its own BTF, XDP and tc programs, the map
+ * types and the helpers the programs use (probed, not guessed from the
+ * version).  Needs CAP_BPF (call after ps_check_caps()).  0, or -ENOTSUP
+ * after printing what is missing and the fix.
+ */
+int ps_check_kernel(void);
+
+/*
  * Makes sure the directory that will hold @pin_path is on a bpf filesystem,
  * mounting bpffs at /sys/fs/bpf when nothing is mounted there.  0 or -errno
  * after printing the problem and the fix.
@@ -21,6 +29,14 @@ int ps_check_bpffs(const char *pin_path);
  * directory fd, or -EBUSY when another live instance holds it, or -errno.
  */
 int ps_lock_pin_dir(const char *pin_path);
+
+/*
+ * A file that will be written at exit (--stats-json) can be: a name, not a
+ * directory, in an existing directory we may write.  Checked when the
+ * option is read, so a long run does not lose its snapshot at the end.
+ * 0 or -errno (-EINVAL: no file name).
+ */
+int ps_check_output_file(const char *path);
 
 /* Name of the interface of the IPv4 (else IPv6) default route, or -ENOENT. */
 int ps_default_iface(char *name, size_t len);

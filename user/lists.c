@@ -86,10 +86,14 @@ static int each_entry(const char *path, int (*fn)(const char *word, void *ctx),
 		fprintf(stderr, "portsense: cannot read %s: %s\n", path, strerror(errno));
 		return err;
 	}
+	errno = 0;
 	while (!err && fgets(line, sizeof(line), f)) {
 		lineno++;
 		if (!strchr(line, '\n') && !feof(f)) {
-			fprintf(stderr, "portsense: %s:%d: line too long\n", path, lineno);
+			/* fgets stops early only at a newline: a shorter string hides a NUL. */
+			fprintf(stderr, "portsense: %s:%d: %s\n", path, lineno,
+				strlen(line) < sizeof(line) - 1 ? "a NUL byte: not a text file" :
+				"line too long");
 			err = -EINVAL;
 			break;
 		}
@@ -101,6 +105,11 @@ static int each_entry(const char *path, int (*fn)(const char *word, void *ctx),
 		if (err)
 			fprintf(stderr, "portsense: %s:%d: %s '%s'\n", path, lineno,
 				err == -E2BIG ? "too many entries at" : "not valid:", word);
+	}
+	/* A read error (a directory: EISDIR) is no empty list. */
+	if (!err && ferror(f)) {
+		err = errno ? -errno : -EIO;
+		fprintf(stderr, "portsense: cannot read %s: %s\n", path, strerror(-err));
 	}
 	fclose(f);
 	return err;

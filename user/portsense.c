@@ -34,6 +34,7 @@
 #include "ifaces.h"
 #include "lists.h"
 #include "metrics.h"
+#include "privs.h"
 #include "snapshot.h"
 #include "top.h"
 
@@ -239,7 +240,7 @@ static int allow_add(const char *arg)
 	const char *eq = strchr(arg, '=');
 	char id[64], *cidrs, *save = NULL, *c;
 	__u32 mask;
-	int a, ret = 0;
+	int a, ret = 0, added = 0;
 
 	if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof(id) || !eq[1])
 		return usage_error("--allow needs ALERT_ID=CIDR[,CIDR...] (ALERT_ID or 'all'), not '%s'", arg);
@@ -267,8 +268,12 @@ static int allow_add(const char *arg)
 			break;
 		}
 		allow_list[allow_n++].alerts = mask;
+		added++;
 	}
 	free(cidrs);
+	/* "port_scan=,": no prefix at all is a slip, not an empty allow-list. */
+	if (!ret && !added)
+		ret = usage_error("--allow needs ALERT_ID=CIDR[,CIDR...] (ALERT_ID or 'all'), not '%s'", arg);
 	return ret;
 }
 
@@ -359,9 +364,15 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 			else
 				return usage_error("--output must be text, json or syslog, not '%s'", optarg);
 			break;
-		case OPT_STATS_JSON:
+		case OPT_STATS_JSON: {
+			/* Now, not after the run: a long run must not lose its snapshot. */
+			int err = strcmp(optarg, "-") ? ps_check_output_file(optarg) : 0;
+
+			if (err)
+				return usage_error("--stats-json: cannot write '%s': %s", optarg, strerror(-err));
 			cfg->stats_json = optarg;
 			break;
+		}
 		case OPT_PIN_PATH:
 			if (optarg[0] != '/')
 				return usage_error("--pin-path must be an absolute path, not '%s'", optarg);
@@ -386,7 +397,7 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 		}
 		case OPT_DISABLE: {
 			char *list = strdup(optarg), *save = NULL, *id;
-			int a;
+			int a, named = 0;
 
 			if (!list)
 				return usage_error("out of memory");
@@ -398,8 +409,13 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 					return 2;
 				}
 				cfg->enabled &= ~(1U << a);
+				named++;
 			}
 			free(list);
+			/* "" or ",": a list that names nothing is a slip, not "none". */
+			if (!named)
+				return usage_error("--disable needs alert ids, comma separated (see --list-alerts), not '%s'",
+						   optarg);
 			break;
 		}
 		case OPT_THRESHOLD: {
@@ -845,7 +861,7 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names, int argc, c
 		free(lists);
 		return err;
 	}
-	if (ps_check_caps() || ps_check_bpffs(cfg->pin_path)) {
+	if (ps_check_caps() || ps_check_kernel() || ps_check_bpffs(cfg->pin_path)) {
 		free(lists);
 		return 1;
 	}
@@ -918,6 +934,7 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names, int argc, c
 		goto cleanup;
 	n_ifs = ps_ifset_list(ifset, &ifs);
 	ps_metrics_set_ifaces(run_metrics, ifs, n_ifs);
+	ps_drop_privs(cfg->stats_json);	/* loaded and attached: keep what the run needs */
 	fprintf(stderr, "portsense: counting; maps pinned in %s; Ctrl-C to stop\n", cfg->pin_path);
 
 	if (cfg->output == PS_OUT_SYSLOG) {
