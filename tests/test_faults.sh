@@ -3,9 +3,8 @@
 # Suite "faults": what portsense does when things go wrong around it; each
 # outcome is stated in docs/robustness.md ("Faults").
 #  - killed with SIGKILL: the programs stay attached and keep counting into
-#    the pins; a restart on the same pin path is refused until 'detach'
-#    removes them (programs and pins); with the programs gone but the pins
-#    left, a restart reuses the pins and the counts go on;
+#    the pins; a restart on the same pin path takes them over (they use its
+#    pinned map) and the counts go on; 'detach' removes programs and pins;
 #  - bpffs missing (a private mount namespace, never the host's mount):
 #    mounted when it can be, else a clear error and exit 1;
 #  - the ring buffer overflowing: losses counted in sensor.events_lost,
@@ -39,22 +38,27 @@ if start "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN"; then
 	got=$(stats_of ingress.icmp.echo_request)
 	[ "$got" = 5 ] && ok "SIGKILL: the orphaned programs keep counting into the pins (5 echo requests)" ||
 		not_ok "SIGKILL: the orphaned programs keep counting" "ingress.icmp.echo_request $got, want 5"
-	out=$(ps_in "$B" psb0 --interval 0 --duration 1 --pin-path "$PIN" 2>&1); rc=$?
-	[ $rc -eq 1 ] && echo "$out" | grep -q "portsense detach" && attached &&
-		ok "SIGKILL: a restart is refused (exit 1) and names 'portsense detach'" ||
-		not_ok "SIGKILL: a restart is refused, names detach" "exit $rc: $out"
-	# The refused start must leave the dead instance's pins: its counts, and
-	# the map id 'detach' tells the dead instance's programs by.
-	[ "$(stats_of ingress.icmp.echo_request)" = 5 ] && ok "SIGKILL: the refused restart leaves the pins and their counts" ||
-		not_ok "SIGKILL: the refused restart leaves the pins" "$(ls "$PIN" 2>&1)"
+	# A restart on the same pins takes over the dead instance's programs
+	# (those using these pins' map: the directory's lock says no live
+	# instance has them), as a crash-looping pod or a systemd restart needs.
+	if start "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN" --stats-json "$SNAP"; then
+		grep -q "took over from an instance that died on these pins" "$LOG" &&
+			ok "SIGKILL: a restart takes over the dead instance's programs, says so" ||
+			not_ok "SIGKILL: a restart takes over the dead instance's programs" "$(tail -n 3 "$LOG" | tr '\n' ' ')"
+		pings 1
+		stop_portsense
+		expect_eq "SIGKILL, restart: the counts go on (5 + 1)" "$SNAP" ingress.icmp.echo_request 6
+	else
+		not_ok "SIGKILL: a restart takes over the dead instance's programs" "$(tail -n 3 "$LOG" | tr '\n' ' ')"
+	fi
 	# Programs gone by other hands, pins left: a restart reuses them.
 	ip -n "$B" link set dev psb0 xdp off
 	tc -n "$B" filter del dev psb0 egress 2>/dev/null
 	if start "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN" --stats-json "$SNAP"; then
 		pings 1
 		stop_portsense
-		expect_eq "SIGKILL, programs removed, pins left: a restart reuses the pins, counts go on (5 + 1)" \
-			"$SNAP" ingress.icmp.echo_request 6
+		expect_eq "SIGKILL, programs removed, pins left: a restart reuses the pins, counts go on (6 + 1)" \
+			"$SNAP" ingress.icmp.echo_request 7
 	else
 		not_ok "SIGKILL: a restart on the pins" "$(tail -n 2 "$LOG")"
 	fi
@@ -157,6 +161,7 @@ fi
 # --- two instances ----------------------------------------------------------
 new_pin_path PIN2 faults2
 rm -f "$SNAP"
+rm -rf "$PIN"	# counters persist across runs: this scenario counts alone
 if start "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN" --stats-json "$SNAP"; then
 	FIRST=$PS_PID
 	out=$(ps_in "$B" psb0 --interval 0 --duration 1 --pin-path "$PIN2" 2>&1); rc=$?

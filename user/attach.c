@@ -195,7 +195,7 @@ void ps_detach(struct ps_iface *ifc)
 	}
 }
 
-int ps_detach_stale(int ifindex, const char *ifname, __u32 map_id)
+int ps_detach_stale(int ifindex, const char *ifname, __u32 map_id, FILE *log)
 {
 	static const enum bpf_tc_attach_point points[] = {
 		BPF_TC_INGRESS, BPF_TC_EGRESS,
@@ -214,7 +214,7 @@ int ps_detach_stale(int ifindex, const char *ifname, __u32 map_id)
 		int fd = bpf_prog_get_fd_by_id(q.prog_id);
 
 		if (fd >= 0 && !xdp_detach_prog(ifindex, mode, fd)) {
-			printf("%s: removed XDP program %u (%s mode)\n", ifname,
+			fprintf(log, "%s: removed XDP program %u (%s mode)\n", ifname,
 			       q.prog_id, ps_mode_name(mode));
 			removed++;
 		}
@@ -237,7 +237,7 @@ int ps_detach_stale(int ifindex, const char *ifname, __u32 map_id)
 		opts.prog_fd = 0;
 		opts.flags = 0;
 		if (!bpf_tc_detach(&hook, &opts)) {
-			printf("%s: removed tc %s filter\n", ifname,
+			fprintf(log, "%s: removed tc %s filter\n", ifname,
 			       points[i] == BPF_TC_INGRESS ? "ingress" : "egress");
 			removed++;
 		}

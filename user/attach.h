@@ -9,6 +9,7 @@
 #define PS_ATTACH_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <net/if.h>
 #include <bpf/libbpf.h>
 
@@ -54,10 +55,10 @@ void ps_detach(struct ps_iface *ifc);
  * Remove portsense programs an instance that is gone (SIGKILL, OOM) left on
  * @ifindex: XDP programs named ps_xdp and our tc filters.  With @map_id,
  * only programs using that map (the stale instance's pinned ps_stats), so
- * an instance running with another pin path is left alone.  Returns how
- * many were removed.
+ * an instance running with another pin path is left alone.  Each removal
+ * is reported on @log.  Returns how many were removed.
  */
-int ps_detach_stale(int ifindex, const char *name, __u32 map_id);
+int ps_detach_stale(int ifindex, const char *name, __u32 map_id, FILE *log);
 
 const char *ps_mode_name(__u32 xdp_flags);
 

@@ -45,14 +45,15 @@ struct ps_ifset {
 int ps_patterns_add(const char *list, char **pats, int *n)
 {
 	char *copy = strdup(list), *save = NULL, *p;
-	int err = 0;
+	int err = 0, added = 0;
 
 	if (!copy)
 		return -ENOMEM;
 	for (p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
-		while (*p == ' ')
-			p++;
-		if (!*p || !strcmp(p, "!") || strlen(p + (*p == '!')) >= 64) {
+		const char *name = p + (*p == '!');
+
+		/* What the kernel refuses in a name (dev_valid_name) no pattern needs. */
+		if (!*name || strlen(name) >= 64 || strpbrk(name, "/: \t\n\r\v\f")) {
 			fprintf(stderr, "portsense: --interfaces: '%s' is not an interface name or pattern\n", p);
 			err = -EINVAL;
 			break;
@@ -63,8 +64,13 @@ int ps_patterns_add(const char *list, char **pats, int *n)
 			break;
 		}
 		pats[(*n)++] = strdup(p);
+		added++;
 	}
 	free(copy);
+	if (!err && !added) {
+		fprintf(stderr, "portsense: --interfaces: no pattern in '%s'\n", list);
+		err = -EINVAL;
+	}
 	return err;
 }
 
@@ -217,6 +223,9 @@ static int add(struct ps_ifset *s, const char *name, int ifindex)
 	err = slot_assign(s, ifc);
 	if (err)
 		return err;
+	if (s->o.reused_map_id &&
+	    ps_detach_stale(ifindex, name, s->o.reused_map_id, stderr) > 0)
+		fprintf(stderr, "portsense: %s: took over from an instance that died on these pins\n", name);
 	err = ps_attach(ifc, a, s->o.xdp_fd, s->o.tc_in_fd, s->o.tc_out_fd);
 	if (err)
 		return err;

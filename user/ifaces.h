@@ -21,6 +21,13 @@ struct ps_ifset_opts {
 	const struct ps_attach_opts *attach;
 	int xdp_fd, tc_in_fd, tc_out_fd;	/* programs; xdp_fd -1 with tc ingress */
 	int ifslot_fd, stats_fd;		/* ps_ifslot, ps_stats */
+	/*
+	 * Id of ps_stats when it was reused from the pins, else 0.  Programs
+	 * using it on an interface are a dead instance's (the pin directory's
+	 * lock says no live one has it): they are replaced, so a restart after
+	 * a crash goes on counting without 'portsense detach'.
+	 */
+	__u32 reused_map_id;
 	unsigned int max_ifaces;
 };
 

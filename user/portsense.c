@@ -838,6 +838,8 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names, int argc, c
 	struct timespec start;
 	char path[4096], def[IF_NAMESIZE], *defname[1] = { def };
 	const char *hook = cfg->attach.hook == PS_HOOK_XDP ? "xdp" : "tc";
+	struct bpf_map_info stats_info = {};
+	__u32 info_len = sizeof(stats_info);
 	bool text, had_pins = true;
 	int err, ret = 1, lock_fd, sig, n_ifs;
 	struct ps_snapshot_maps maps = { -1, -1, -1 };
@@ -912,6 +914,8 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names, int argc, c
 	maps.stats = bpf_map__fd(skel->maps.ps_stats);
 	maps.ifslot = bpf_map__fd(skel->maps.ps_ifslot);
 	maps.global = bpf_map__fd(skel->maps.ps_global);
+	if (had_pins && bpf_obj_get_info_by_fd(maps.stats, &stats_info, &info_len))
+		stats_info.id = 0;
 	/* Before attaching: a port in use fails the run before it touches an interface. */
 	if (cfg->metrics.port) {
 		struct ps_metrics_opts mo = { .obj = skel->obj, .maps = maps, .version = PS_VERSION };
@@ -929,6 +933,7 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names, int argc, c
 			.ifslot_fd = maps.ifslot,
 			.stats_fd = maps.stats,
 			.max_ifaces = cfg->max_ifaces,
+			.reused_map_id = had_pins ? stats_info.id : 0,
 		}, names, n_names, cfg->pats, cfg->n_pats);
 	if (!ifset)
 		goto cleanup;
@@ -1121,11 +1126,11 @@ static int cmd_detach(struct ps_config *cfg, char **names, int n)
 	map_id = pinned_map_id(path);
 	if (n) {
 		for (i = 0; i < n; i++)
-			removed += ps_detach_stale(if_nametoindex(names[i]), names[i], map_id) > 0;
+			removed += ps_detach_stale(if_nametoindex(names[i]), names[i], map_id, stdout) > 0;
 	} else if (map_id) {
 		all = if_nameindex();
 		for (it = all; it && it->if_index; it++)
-			removed += ps_detach_stale(it->if_index, it->if_name, map_id) > 0;
+			removed += ps_detach_stale(it->if_index, it->if_name, map_id, stdout) > 0;
 		if_freenameindex(all);
 	} else {
 		fprintf(stderr, "portsense: nothing is pinned at %s, so a dead instance's programs cannot be told from a live one's\n"
