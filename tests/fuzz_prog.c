@@ -129,25 +129,6 @@ static unsigned int rnd_below(unsigned int n)
 static unsigned long long packets_fed, runs_fed, pkt_index;
 static const char *phase = "";
 
-struct sbuf {
-	char s[8192];
-	size_t n;
-};
-
-static void sb_add(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	if (b->n >= sizeof(b->s) - 1)
-		return;
-	va_start(ap, fmt);
-	r = vsnprintf(b->s + b->n, sizeof(b->s) - b->n, fmt, ap);
-	va_end(ap);
-	if (r > 0)
-		b->n += (size_t)r < sizeof(b->s) - b->n ? (size_t)r : sizeof(b->s) - b->n - 1;
-}
-
 static void hexdump(const __u8 *b, __u32 len)
 {
 	__u32 i, n = len < 512 ? len : 512;

@@ -2,7 +2,7 @@
 /*
  * pktbuild.h - build a test frame from a one-line description and remember
  * where every header starts and ends, so a test can cut the frame at each
- * boundary.  Header-only: tests/test_prog.c is its one user.
+ * boundary.  Header-only, for the tests (test_prog.c, fuzz_prog.c).
  *
  * A description is a list of layers, outermost first, separated by blanks;
  * a layer may carry "key=value" attributes after a colon, comma separated:
@@ -566,6 +566,26 @@ static inline int pb_headers(const struct pkt *p)
 	for (i = 0; i < p->n; i++)
 		n += p->l[i].kind != PB_DATA && p->l[i].kind != PB_PAD;
 	return n;
+}
+
+/* A bounded string a test builds its failure message in. */
+struct sbuf {
+	char s[8192];
+	size_t n;
+};
+
+static inline void sb_add(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	if (b->n >= sizeof(b->s) - 1)
+		return;
+	va_start(ap, fmt);
+	r = vsnprintf(b->s + b->n, sizeof(b->s) - b->n, fmt, ap);
+	va_end(ap);
+	if (r > 0)
+		b->n += (size_t)r < sizeof(b->s) - b->n ? (size_t)r : sizeof(b->s) - b->n - 1;
 }
 
 #endif /* PKTBUILD_H */

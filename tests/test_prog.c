@@ -245,26 +245,6 @@ static const struct tcase cases[] = {
 /* ------------------------------------------------------------------ */
 /* Small string helpers. */
 
-struct sbuf {
-	char s[4096];
-	size_t n;
-};
-
-static void sb_add(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	if (b->n >= sizeof(b->s) - 1)
-		return;
-	va_start(ap, fmt);
-	r = vsnprintf(b->s + b->n, sizeof(b->s) - b->n, fmt, ap);
-	va_end(ap);
-	if (r > 0)
-		b->n += (size_t)r < sizeof(b->s) - b->n ? (size_t)r :
-			sizeof(b->s) - b->n - 1;
-}
-
 #define MAX_TOKS 48
 
 struct toks {
