@@ -276,15 +276,18 @@ else
 			else not_ok "unit: runs under systemd with its sandbox, pins on the host's bpffs" \
 				"$state: $(in_ct journalctl -u portsense -o cat -n 3 --no-pager | tr '\n' ' ')"; fi
 			mpid=$(in_ct systemctl show -p MainPID --value portsense)
-			# The unit grants CAP_NET_ADMIN (12), CAP_PERFMON (38), CAP_BPF (39);
-			# once attached portsense drops CAP_PERFMON (user/privs.c).
+			# The unit bounds it to CAP_NET_ADMIN (12), CAP_PERFMON (38) and
+			# CAP_BPF (39); once attached portsense drops CAP_PERFMON from its
+			# effective and permitted sets (user/privs.c).  The bounding set
+			# stays the unit's: shrinking it needs CAP_SETPCAP, not granted.
 			for _ in $(seq 50); do
-				caps=$(in_ct grep -E '^Cap(Eff|Bnd):' "/proc/$mpid/status" 2>/dev/null | awk '{print $2}' | sort -u)
-				[ "$caps" = 0000008000001000 ] && break
+				caps=$(in_ct grep -E '^Cap(Eff|Prm|Bnd):' "/proc/$mpid/status" 2>/dev/null | awk '{print $2}' | tr '\n' ' ')
+				[ "$caps" = "0000008000001000 0000008000001000 000000c000001000 " ] && break
 				sleep 0.1
 			done
-			[ "$caps" = 0000008000001000 ] && ok "unit: granted CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON, it holds only CAP_BPF and CAP_NET_ADMIN once attached" ||
-				not_ok "unit: granted CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON, it holds only CAP_BPF and CAP_NET_ADMIN once attached" "CapEff/CapBnd: $caps"
+			[ "$caps" = "0000008000001000 0000008000001000 000000c000001000 " ] &&
+				ok "unit: bounded to CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON; once attached it holds only CAP_BPF and CAP_NET_ADMIN" ||
+				not_ok "unit: bounded to CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON; once attached it holds only CAP_BPF and CAP_NET_ADMIN" "CapPrm/CapEff/CapBnd: $caps"
 			# mountinfo: ID PARENT DEV ROOT MOUNTPOINT OPTIONS ...
 			mnt=$(in_ct cat "/proc/$mpid/mountinfo" 2>&1 | awk '$5 == "/" || $5 == "/proc/sys" || $5 == "/sys/fs/bpf" {print $5, $6}')
 			echo "$mnt" | grep -qx '/ ro,.*' && echo "$mnt" | grep -qx '/proc/sys ro,.*' && echo "$mnt" | grep -qx '/sys/fs/bpf rw,.*' &&
