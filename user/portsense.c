@@ -712,7 +712,7 @@ static int read_config(int argc, char **argv, struct ps_config *cfg, bool subcmd
 /* Settings a reload cannot change (they shape what is loaded and attached). */
 static void warn_restart_only(const struct ps_config *cur, const struct ps_config *next)
 {
-	const char *what[8];
+	const char *what[9];
 	int n = 0, i;
 	bool pats = cur->n_pats != next->n_pats;
 
@@ -730,6 +730,8 @@ static void warn_restart_only(const struct ps_config *cur, const struct ps_confi
 		what[n++] = "max-interfaces";
 	if (cur->output != next->output)
 		what[n++] = "output";
+	if (strcmp(cur->metrics.text, next->metrics.text))
+		what[n++] = "metrics";
 	if (pats)
 		what[n++] = "interfaces";
 	for (i = 0; i < n; i++)
