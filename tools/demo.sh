@@ -29,13 +29,16 @@ cleanup() {
 	ip netns del "$GEN" 2>/dev/null
 	ip netns del "$HOST" 2>/dev/null
 	rm -rf "$SNAP"
-	rmdir /sys/fs/bpf/portsense-demo 2>/dev/null
+	# The sensor keeps its counters pinned for a next start; the demo's
+	# sandbox is the demo's own, so they go with it.
+	rm -rf /sys/fs/bpf/portsense-demo
 }
 SNAP=$(mktemp /tmp/portsense-demo.XXXXXX.json)
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 mount | grep -q ' /sys/fs/bpf type bpf' || mount -t bpf bpf /sys/fs/bpf
+rm -rf /sys/fs/bpf/portsense-demo	# an earlier demo's counters: this one counts alone
 for ns in "$GEN" "$HOST"; do
 	# A sandbox of this name is an earlier demo's leftover (the demo is
 	# the only thing that makes it): start afresh.
