@@ -13,6 +13,13 @@ int base_xdp_pass(struct xdp_md *ctx)
 	return XDP_PASS;
 }
 
+/* The ceiling the sensor's drop variant is measured against. */
+SEC("xdp")
+int base_xdp_drop(struct xdp_md *ctx)
+{
+	return XDP_DROP;
+}
+
 SEC("tc")
 int base_tc_pass(struct __sk_buff *skb)
 {
