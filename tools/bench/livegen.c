@@ -11,15 +11,23 @@
  * frames a second, far more than trafgen or a raw socket.
  *
  *   livegen -n NETNS -i IFACE -m DSTMAC [-t TEMPLATE[,TEMPLATE...]]
- *           [-d SECS] [-r PPS] [-b BATCH] [-s v4:N|v6:N] [-c CPU]
+ *           [-d SECS] [-r PPS] [-b BATCH] [-s v4:N|v6:N] [-c CPU] [-S]
  *
  * The interface index is looked up in NETNS (a /run/netns path): the test
  * run resolves it in the caller's namespace, so livegen joins it first.
- * -r paces the frames: each 1 ms slice runs as many frames as the rate
- * owes.  -s rewrites the source address of every frame, cycling through N
- * distinct ones (a spoofed flood).  The frames are addressed to DSTMAC
- * (the receiver's, so its stack takes them as its own) and, unless the
- * template says otherwise, to 198.18.0.2 or 2001:db8::2.
+ * The frames are addressed to DSTMAC (the receiver's, so its stack takes
+ * them as its own) and, unless the template says otherwise, to 198.18.0.2
+ * or 2001:db8::2.  Several templates make a mix, frame by frame.  -r paces
+ * the frames, -s rewrites the source address of every frame, cycling
+ * through N distinct ones (a spoofed flood); gen.bpf.c does both.
+ *
+ * -S turns the kernel's BPF run-time statistics on for the run (every
+ * program's run_time_ns and run_cnt, as bpftool prog show prints them);
+ * they cost two clock reads per program run, so only runs that want them.
+ *
+ * One test run lasts the whole measurement: setting one up costs tens of
+ * milliseconds (the kernel updates its XDP dispatcher and waits for RCU),
+ * so short runs would leave gaps.  A timer signal ends it after SECS.
  *
  * Prints key=value lines: start (CLOCK_REALTIME, s), sent, secs, pps.
  */
@@ -34,6 +42,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -42,9 +51,8 @@
 #include "bench_gen.skel.h"
 #include "../../tests/pktbuild.h"
 
-#define MAX_TEMPLATES	8
-#define FAST_CHUNK	(1u << 18)	/* frames per call unpaced: ~40 ms */
-#define SLICE_NS	1000000ull	/* pacing period */
+#define MAX_TEMPLATES	8	/* gen.bpf.c: GEN_TMPL_MAX */
+#define HDR_MAX		256	/* gen.bpf.c: GEN_HDR_MAX */
 
 /* Named templates; any other -t is a tests/pktbuild.h description. */
 static const struct {
@@ -61,12 +69,10 @@ static const struct {
 /* "mix": one of each of these in turn. */
 static const char *const mix[] = { "syn", "dns", "data", "ack6", "udp" };
 
-static volatile sig_atomic_t stop;
-
+/* The timer only has to interrupt the test run (it returns EINTR). */
 static void on_signal(int sig)
 {
 	(void)sig;
-	stop = 1;
 }
 
 static __u64 now_ns(clockid_t c)
@@ -192,12 +198,15 @@ static int own_mac(const char *ifname, __u8 *m)
 	return err;
 }
 
-/* One live-frames run of @n frames of @t out of @ifindex. */
-static int run(int prog_fd, const struct tmpl *t, int ifindex, __u32 n, __u32 batch)
+/*
+ * One live-frames run of @t out of @ifindex until a signal: the kernel
+ * loops up to 2^32 - 1 times, far longer than any measurement.
+ */
+static int run(int prog_fd, const struct tmpl *t, int ifindex, __u32 batch)
 {
 	struct xdp_md ctx = { .data_end = t->p.len, .ingress_ifindex = ifindex };
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = t->p.b, .data_size_in = t->p.len,
-		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = n,
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = 0xffffffffu,
 		    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = batch);
 
 	return bpf_prog_test_run_opts(prog_fd, &o) ? -errno : 0;
@@ -206,7 +215,7 @@ static int run(int prog_fd, const struct tmpl *t, int ifindex, __u32 n, __u32 ba
 static void usage(void)
 {
 	fprintf(stderr, "usage: livegen -n NETNS -i IFACE -m DSTMAC [-t TEMPLATE[,...]] [-d SECS]\n"
-			"               [-r PPS] [-b BATCH] [-s v4:N|v6:N] [-c CPU]\n"
+			"               [-r PPS] [-b BATCH] [-s v4:N|v6:N] [-c CPU] [-S]\n"
 			"templates: udp syn syn6 dns data ack6 mix, or a tests/pktbuild.h description\n");
 	exit(2);
 }
@@ -216,15 +225,18 @@ int main(int argc, char **argv)
 	const char *netns = NULL, *ifname = NULL, *tlist = "udp";
 	double secs = 2, rate = 0;
 	__u32 batch = 64, nsrc = 0;
-	int src_mode = 0, cpu = -1, c, n_t = 0, ifindex, fd, ret = 1, err = 0;
+	int src_mode = 0, cpu = -1, c, n_t = 0, ifindex, fd, ret = 1, err, big = 0;
+	int want_stats = 0, stats_fd = -1;
 	static struct tmpl t[MAX_TEMPLATES];
 	struct bench_gen_bpf *skel = NULL;
+	struct itimerval it = {};
+	struct sigaction sa = {};
 	__u8 dmac[6], smac[6];
 	int have_dmac = 0;
-	__u64 sent = 0, t0, t_end, tnow;
+	__u64 sent, t0, t1;
 	char buf[512], *tok, *save = NULL;
 
-	while ((c = getopt(argc, argv, "n:i:m:t:d:r:b:s:c:")) != -1) {
+	while ((c = getopt(argc, argv, "n:i:m:t:d:r:b:s:c:S")) != -1) {
 		switch (c) {
 		case 'n': netns = optarg; break;
 		case 'i': ifname = optarg; break;
@@ -234,6 +246,7 @@ int main(int argc, char **argv)
 		case 'r': rate = atof(optarg); break;
 		case 'b': batch = atoi(optarg); break;
 		case 'c': cpu = atoi(optarg); break;
+		case 'S': want_stats = 1; break;
 		case 's':
 			if (sscanf(optarg, "v%d:%u", &src_mode, &nsrc) != 2 ||
 			    (src_mode != 4 && src_mode != 6) || !nsrc ||
@@ -275,8 +288,23 @@ int main(int argc, char **argv)
 				fprintf(stderr, "livegen: at most %d templates\n", MAX_TEMPLATES);
 				return 2;
 			}
-			if (build(&t[n_t++], n > 1 ? mix[i] : tok, dmac, smac))
+			if (build(&t[n_t], n > 1 ? mix[i] : tok, dmac, smac))
 				return 2;
+			if (t[n_t].p.len > t[big].p.len)
+				big = n_t;
+			n_t++;
+		}
+	}
+	/*
+	 * A mix runs on the longest template's frames; the program writes the
+	 * others' headers over it and cuts it to their length, so everything
+	 * but the longest must fit in what it copies.
+	 */
+	for (c = 0; c < n_t && n_t > 1; c++) {
+		if (c != big && t[c].p.len > HDR_MAX) {
+			fprintf(stderr, "livegen: in a mix only the longest template may exceed %d bytes\n",
+				HDR_MAX);
+			return 2;
 		}
 	}
 	if (src_mode && (t[0].family != src_mode || n_t > 1)) {
@@ -291,57 +319,57 @@ int main(int argc, char **argv)
 	skel->rodata->n_sources = nsrc;
 	skel->rodata->ip_off = t[0].ip_off;
 	skel->rodata->l4_csum_off = t[0].l4_csum_off;
+	skel->rodata->n_tmpl = n_t;
+	for (c = 0; c < n_t; c++)
+		skel->rodata->tmpl_len[c] = t[c].p.len;
+	skel->rodata->interval_ns = rate > 0 ? 1e9 / rate : 0;
 	if (bench_gen_bpf__load(skel)) {
 		fprintf(stderr, "livegen: cannot load the generator: %s\n", strerror(errno));
 		goto out;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	for (c = 0; c < n_t && n_t > 1; c++) {
+		__u8 hdr[HDR_MAX] = {};
+		__u32 k = c;
 
+		memcpy(hdr, t[c].p.b, t[c].p.len < HDR_MAX ? t[c].p.len : HDR_MAX);
+		if (bpf_map_update_elem(bpf_map__fd(skel->maps.gen_tmpl), &k, hdr, BPF_ANY)) {
+			fprintf(stderr, "livegen: cannot store template %d: %s\n", c, strerror(errno));
+			goto out;
+		}
+	}
+	/* No SA_RESTART: the signal must end the test run. */
+	sa.sa_handler = on_signal;
+	sigaction(SIGALRM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	it.it_value.tv_sec = (time_t)secs;
+	it.it_value.tv_usec = (secs - (time_t)secs) * 1e6;
+
+	if (want_stats) {
+		stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		if (stats_fd < 0) {
+			fprintf(stderr, "livegen: cannot enable BPF statistics: %s\n", strerror(errno));
+			goto out;
+		}
+	}
 	fd = bpf_program__fd(skel->progs.gen_tx);
 	printf("start=%.6f\n", now_ns(CLOCK_REALTIME) / 1e9);
 	fflush(stdout);
 	t0 = now_ns(CLOCK_MONOTONIC);
-	t_end = t0 + secs * 1e9;
-	for (c = 0; !stop && !err; c = (c + 1) % n_t) {
-		__u64 want;
-		__u32 n;
-
-		tnow = now_ns(CLOCK_MONOTONIC);
-		if (tnow >= t_end)
-			break;
-		if (rate > 0) {
-			/* What the rate owes by the end of this slice. */
-			__u64 slice_end = tnow + SLICE_NS < t_end ? tnow + SLICE_NS : t_end;
-
-			want = (slice_end - t0) * rate / 1e9;
-			if (want <= sent) {
-				struct timespec ts = { .tv_sec = slice_end / 1000000000ull,
-						       .tv_nsec = slice_end % 1000000000ull };
-
-				clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
-				continue;
-			}
-			n = want - sent;
-		} else {
-			n = FAST_CHUNK;
-		}
-		err = run(fd, &t[c], ifindex, n, batch);
-		if (err == -EINTR)	/* a signal: the run stopped part way */
-			break;
-		sent += n;
-	}
-	tnow = now_ns(CLOCK_MONOTONIC);
+	setitimer(ITIMER_REAL, &it, NULL);
+	err = run(fd, &t[big], ifindex, batch);
+	t1 = now_ns(CLOCK_MONOTONIC);
 	if (err && err != -EINTR) {
 		fprintf(stderr, "livegen: test run on %s: %s\n", ifname, strerror(-err));
 		goto out;
 	}
-	/* The program's own count: exact even when a signal cut a run short. */
 	sent = skel->bss->seq;
 	printf("sent=%llu\nsecs=%.3f\npps=%.0f\n", (unsigned long long)sent,
-	       (tnow - t0) / 1e9, sent / ((tnow - t0) / 1e9));
+	       (t1 - t0) / 1e9, sent / ((t1 - t0) / 1e9));
 	ret = 0;
 out:
+	if (stats_fd >= 0)
+		close(stats_fd);
 	bench_gen_bpf__destroy(skel);
 	return ret;
 }
