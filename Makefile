@@ -81,7 +81,11 @@ $(OUT)/pcapcount: tools/bench/pcapcount.c | $(OUT)
 $(OUT)/mapcount: tools/bench/mapcount.c | $(OUT)
 	$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
 
-bench: all $(OUT)/progbench $(OUT)/bench_base.bpf.o
+BENCH_BINS := $(OUT)/progbench $(OUT)/bench_base.bpf.o $(OUT)/livegen $(OUT)/pcapcount \
+	$(OUT)/mapcount $(OUT)/portsense-drop
+
+bench: deps
+	$(MAKE) all $(BENCH_BINS)
 	tools/bench/run.sh
 
 # Installs the Debian packages the build, the demo and the tests need.

@@ -7,6 +7,7 @@ PKGS=(
 	clang make gcc libbpf-dev bpftool libelf-dev zlib1g-dev linux-libc-dev libinih-dev	# build
 	iproute2 procps tcpreplay iputils-ping util-linux python3 hping3 python3-scapy	# demo and tests
 	nmap masscan iperf3 wrk	# attack and benign-load suites
+	tcpdump libpcap-dev ethtool linux-perf	# make bench
 )
 missing=()
 for p in "${PKGS[@]}"; do
