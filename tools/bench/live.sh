@@ -27,7 +27,7 @@
 . "$(dirname "$0")/../../tests/lib.sh"
 
 SECS=${BENCH_SECS:-2}			# one measurement
-ROUNDS=${BENCH_ROUNDS:-5}
+ROUNDS=${BENCH_ROUNDS:-7}
 FLOOD_SECS=${BENCH_FLOOD_SECS:-10}
 FLOOD_SOURCES=1000000
 RAW=${BENCH_RAW:-$T_TMP/raw.tsv}

@@ -160,9 +160,10 @@ class Report:
                "below) and the receiving thread's CPU time (/proc/PID/schedstat). *ns per frame* is that CPU time "
                "over the frames, *Mpps per core* its inverse: what one core of this machine takes with this "
                "receiver. **Other engineers' builds and tests ran on this 2-vCPU VM during the run**: the received "
-               "rate depends on the share of CPU 1 the thread got (*busy*; on this PREEMPT_NONE kernel even a "
-               "real-time thread waits behind another task's kernel work, and the veth's 256-frame ring overflows "
-               "meanwhile), while its CPU time per frame does not. So the budgets are judged on the per-core "
+               "rate depends on how much of the time the generator (on CPU 0, with the other work) and the "
+               "receiving thread had their cores (*busy*; on this kernel, built PREEMPT_NONE, even a real-time "
+               "thread waits behind another task's kernel work, and the veth's 256-frame ring overflows "
+               "meanwhile), while the thread's CPU time per frame does not. So the budgets are judged on the per-core "
                "ratio, computed per round against the same round's baseline (median, min-max over rounds); the "
                "received-rate ratio is beside it. A baseline that drains its ring faster than the generator fills it "
                "sleeps and wakes often (*wake-ups per 1k frames*), and each wake-up costs CPU time: its ns per "
@@ -206,15 +207,25 @@ class Report:
         line = ("- **PASS**: the no-op receiver spends %.0f ns per frame, nearly all of it in the stack "
                 "(profile above); 95%% of its rate leaves %.0f ns per frame for a sensor. portsense adds %.0f ns "
                 "(median of the rounds' differences, with the spread of the table)" % (stack, stack / 19, self.diff("udp", "a", "b")))
+        pc, pd = self.prog_ns("c", "udp"), self.prog_ns("d", "udp")
         if pa is not None and pb is not None:
             line += ("; measured on its own, its XDP program runs %.0f ns per frame against the no-op program's "
                      "%.0f, so it costs %.0f ns. %s" % (
                          pb, pa, pb - pa,
                          "Alone, that is within the budget; the rounds' ratios in the table scatter more widely than "
                          "this margin." if pb - pa <= stack / 19 else
-                         "The budget is out of reach until the program itself is cheaper (part 1 and the verifier "
-                         "table show where its instructions go)."))
-        out.append(line + ".")
+                         "The budget is out of reach until the program itself is cheaper: part 1's *no detectors* "
+                         "column splits its cost between parsing and counting, and the detectors."))
+            line += " That cost alone gives %.0f%% of the no-op rate." % (100 * stack / (stack + pb - pa))
+        else:
+            line += "."
+        out.append(line)
+        c = self.pick("e2e", "c", "udp")
+        if c and pc is not None and pd is not None:
+            tcs = med([r.ns for r in c])
+            out.append("- **tc**: the no-op tc receiver spends %.0f ns per frame; portsense's tc program runs %.0f ns "
+                       "against the no-op's %.0f, %.0f ns, which alone gives %.0f%% of the no-op tc rate (95%% "
+                       "leaves %.0f ns)." % (tcs, pd, pc, pd - pc, 100 * tcs / (tcs + pd - pc), tcs / 19))
         if h:
             peek, logic = self.diff("udp", "e", "h"), self.diff("udp", "h", "f")
             pe, pf = self.prog_ns("e", "udp"), self.prog_ns("f", "udp")
@@ -222,11 +233,13 @@ class Report:
             line = ("- **Drop ceiling**: the no-op XDP_DROP receiver spends %.0f ns per frame (the veth's ring, "
                     "returning the page); 70%% of its rate leaves %.0f ns per frame for a sensor. Reading the frame's "
                     "first bytes adds %.0f ns (%s), portsense's drop variant %.0f ns more" % (
-                        drop, allow, peek, "nothing measurable: the frame is already in a cache both cores share"
-                        if peek < 10 else "bringing the frame into the receiving core's cache", logic))
+                        drop, allow, peek, "little: the generator wrote the frame moments before, into a cache the "
+                        "cores share" if peek < 15 else "bringing the frame into the receiving core's cache", logic))
             if pe is not None and pf is not None:
                 line += ("; its program alone runs %.0f ns per frame against the no-op's %.0f: %.0f ns, %s the "
-                         "%.0f ns the budget leaves" % (pf, pe, pf - pe, "within" if pf - pe <= allow else "over", allow))
+                         "%.0f ns the budget leaves, and %.0f%% of the XDP_DROP rate by itself" % (
+                             pf, pe, pf - pe, "within" if pf - pe <= allow else "over", allow,
+                             100 * drop / (drop + pf - pe)))
                 out.append(line + ". What bounds the ceiling is the program's own run time.")
             else:
                 out.append(line + ".")

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # make bench: runs the benchmarks and writes BENCHMARKS.md from what they
 # measured (nothing in it is typed by hand).  Needs root (BPF test runs,
-# namespaces).  About 12 minutes: part 1 takes one, live.sh the rest.
+# namespaces).  About 10 minutes: part 1 takes one, live.sh the rest.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -14,7 +14,7 @@ load0=$(cut -d' ' -f1-3 /proc/loadavg)
 t0=$(date +%s)
 echo "bench: part 1, per-packet cost (BPF_PROG_TEST_RUN), about a minute"
 build/progbench 15 >"$out"
-echo "bench: parts 2-5 on veth pairs (tools/bench/live.sh), about ten minutes"
+echo "bench: parts 2-5 on veth pairs (tools/bench/live.sh), about nine minutes"
 rm -f "$raw"
 BENCH_RAW=$raw tools/bench/live.sh
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
