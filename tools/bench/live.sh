@@ -427,6 +427,9 @@ print("mem-map\t%s\t%s\t%s\t%d\t%d\t%d\t%d" % (sys.argv[1], m.get("name", "?"), 
 parts=${*:-e2e alt flood mem}
 setup
 row meta secs "$SECS" rounds "$ROUNDS" id "$T_ID"
+# What this machine offers for finding costs beyond CPU time.
+row probe hw_counters "$(perf stat -e instructions true 2>&1 | grep -q 'not supported' && echo no || echo yes)"
+row probe prog_profile "$(bpftool prog profile 2>&1 | grep -q 'not supported' && echo no || echo yes)"
 case " $parts " in *" e2e "*|*" alt "*) receivers ;; esac
 for p in $parts; do
 	case $p in
