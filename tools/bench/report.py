@@ -114,12 +114,15 @@ class Report:
             out.append("| " + " | ".join(cells) + " |")
         return out
 
+    def prog_runs(self, cfg, tpl, rate=0.0):
+        """The receiver's program's run time per frame (BPF statistics), one per run."""
+        return [int(f[4]) / int(f[5]) for f in self.rows
+                if f[0] == "progstat" and f[1] == cfg and f[2] == tpl and float(f[3]) == rate and int(f[5])]
+
     def prog_ns(self, cfg, tpl, rate=0.0):
-        """The receiver's program's run time per frame (BPF statistics), or None."""
-        for f in self.rows:
-            if f[0] == "progstat" and f[1] == cfg and f[2] == tpl and float(f[3]) == rate and int(f[5]):
-                return int(f[4]) / int(f[5])
-        return None
+        """Their median, or None."""
+        v = self.prog_runs(cfg, tpl, rate)
+        return med(v) if v else None
 
     def progstat_table(self):
         have = [f for f in self.rows if f[0] == "progstat" and float(f[3]) == 0]
@@ -130,19 +133,19 @@ class Report:
                                "this VM exposes no hardware counters (perf stat: not supported)"
                                if probe.get("hw_counters") == "no" else "") if x]
         out = ["", "### The programs' own run time",
-               "", "One more unpaced run per receiver with the kernel's BPF statistics on (`livegen -S`; "
+               "", "Separate unpaced runs into the same receivers with the kernel's BPF statistics on (`livegen -S`; "
                "`run_time_ns / run_cnt` of the receiver's program, which includes the statistics' own clock reads, "
-               "so the no-op programs show that floor): the program's share of the receiving core's cost, apart "
-               "from the noise of the rest.%s" % (
+               "so the no-op programs show that floor), median and range of %d runs: the program's share of the "
+               "receiving core's cost, apart from the noise of the rest.%s" % (len(self.prog_runs("a", "udp")),
                    " `bpftool prog profile` would count its cycles and instructions, but %s." % " and ".join(missing)
                    if missing else ""), "",
                "| program | 64-byte UDP, ns per frame | 64-byte SYN, ns per frame |", "|---|---|---|"]
         for c in "abcdef":
-            u, y = self.prog_ns(c, "udp"), self.prog_ns(c, "syn")
-            if u is None and y is None:
+            u, y = self.prog_runs(c, "udp"), self.prog_runs(c, "syn")
+            if not u and not y:
                 continue
-            out.append("| %s | %s | %s |" % (NAMES[c], "-" if u is None else "%.0f" % u,
-                                              "-" if y is None else "%.0f" % y))
+            out.append("| %s | %s | %s |" % (NAMES[c], "%.0f (%s)" % (med(u), rng(u, "%.0f")) if u else "-",
+                                              "%.0f (%s)" % (med(y), rng(y, "%.0f")) if y else "-"))
         return out
 
     def diff(self, tpl, a, b):
@@ -218,8 +221,10 @@ class Report:
             line += ("; measured on its own, its XDP program runs %.0f ns per frame against the no-op program's "
                      "%.0f, so it costs %.0f ns. %s" % (
                          pb, pa, pb - pa,
-                         "Alone, that is within the budget; the rounds' ratios in the table scatter more widely than "
-                         "this margin." if pb - pa <= stack / 19 else
+                         "Alone, that is within the budget; the rounds' difference is larger, either because the "
+                         "stack itself runs slower beside the sensor (its maps and code take cache the stack would "
+                         "use, which no program run time shows) or from the rounds' scatter: these runs do not tell "
+                         "which." if pb - pa <= stack / 19 else
                          "The budget is out of reach until the program itself is cheaper: part 1's *no detectors* "
                          "column splits its cost between parsing and counting, and the detectors."))
             line += " That cost alone gives %.0f%% of the no-op rate." % (100 * stack / (stack + pb - pa))
@@ -239,9 +244,10 @@ class Report:
             line = ("- **Drop ceiling**: the no-op XDP_DROP receiver spends %.0f ns per frame (the veth's ring, and "
                     "returning each page to the generator's page pool under a lock the generator's core takes too: "
                     "the spinlock lines of the profiles, which vary from run to run); 70%% of its rate leaves %.0f ns per frame for a sensor. Reading the frame's "
-                    "first bytes adds %.0f ns (%s), portsense's drop variant %.0f ns more" % (
-                        drop, allow, peek, "little: the generator wrote the frame moments before, into a cache the "
-                        "cores share" if peek < 15 else "bringing the frame into the receiving core's cache", logic))
+                    "first bytes costs %+.0f ns, %s; portsense's drop variant %.0f ns more" % (
+                        drop, allow, peek, "nothing measurable (the generator wrote the frame moments before, into a "
+                        "cache the cores share)" if peek < 15 else "bringing the frame into the receiving core's cache",
+                        logic))
             if pe is not None and pf is not None:
                 line += ("; its program alone runs %.0f ns per frame against the no-op's %.0f: %.0f ns, %s the "
                          "%.0f ns the budget leaves, and %.0f%% of the XDP_DROP rate by itself" % (
