@@ -97,7 +97,7 @@ class Report:
             if base:
                 cap = self.paired("e2e", tpl, base, cfg, lambda x, y: x.ns / y.ns)
                 rcv = self.paired("e2e", tpl, base, cfg, lambda x, y: y.received / x.received)
-                cells += ["%.0f%% (%s)" % (100 * med(cap), rng([100 * c for c in cap], "%.0f")),
+                cells += ["%.1f%% (%s)" % (100 * med(cap), rng([100 * c for c in cap], "%.0f")),
                           "%.0f%% (%s)" % (100 * med(rcv), rng([100 * c for c in rcv], "%.0f"))]
                 wake = med([1000.0 * r.wake / max(r.rx, 1) for r in self.pick("e2e", base, tpl)])
                 if need and wake > WAKE_MAX:
@@ -106,7 +106,7 @@ class Report:
                 elif need:
                     cells += [">= %.0f%% of %s" % (100 * need, NAMES[base]),
                               self.budget("%s: %s per core >= %.0f%% of %s" % (tpl, NAMES[cfg], 100 * need, NAMES[base]),
-                                          "%.0f%%" % (100 * med(cap)), "", med(cap) >= need)]
+                                          "%.1f%%" % (100 * med(cap)), "", med(cap) >= need)]
                 else:
                     cells += ["", ""]
             else:
@@ -219,7 +219,7 @@ class Report:
         gap = self.diff("udp", "a", "b")
         if pa is not None and pb is not None:
             line += (" portsense's XDP program, measured on its own, runs %.0f ns per frame against the no-op "
-                     "program's %.0f: %.0f ns, which alone gives %.0f%% of the no-op rate. %s" % (
+                     "program's %.0f: %.0f ns, which alone gives %.1f%% of the no-op rate. %s" % (
                          pb, pa, pb - pa, 100 * stack / (stack + pb - pa),
                          "That is within the budget." if pb - pa <= stack / 19 else
                          "The budget is out of reach until the program itself is cheaper: part 1's *no detectors* "
@@ -237,7 +237,7 @@ class Report:
         if c and pc is not None and pd is not None:
             tcs = med([r.ns for r in c])
             out.append("- **tc**: the no-op tc receiver spends %.0f ns per frame; portsense's tc program runs %.0f ns "
-                       "against the no-op's %.0f, %.0f ns, which alone gives %.0f%% of the no-op tc rate (95%% "
+                       "against the no-op's %.0f, %.0f ns, which alone gives %.1f%% of the no-op tc rate (95%% "
                        "leaves %.0f ns)." % (tcs, pd, pc, pd - pc, 100 * tcs / (tcs + pd - pc), tcs / 19))
         if h:
             peek, logic = self.diff("udp", "e", "h"), self.diff("udp", "h", "f")
@@ -252,7 +252,7 @@ class Report:
                         logic))
             if pe is not None and pf is not None:
                 line += ("; its program alone runs %.0f ns per frame against the no-op's %.0f: %.0f ns, %s the "
-                         "%.0f ns the budget leaves, and %.0f%% of the XDP_DROP rate by itself" % (
+                         "%.0f ns the budget leaves, and %.1f%% of the XDP_DROP rate by itself" % (
                              pf, pe, pf - pe, "within" if pf - pe <= allow else "over", allow,
                              100 * drop / (drop + pf - pe)))
                 out.append(line + ". What bounds the ceiling is the program's own run time.")
