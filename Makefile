@@ -24,7 +24,7 @@ USER_SRCS := user/alerts.c user/attach.c user/config.c user/fields.c user/host.c
 USER_OBJS := $(USER_SRCS:user/%.c=$(OUT)/%.o)
 HDRS := $(wildcard include/*.h) $(wildcard bpf/*.h) $(wildcard user/*.h)
 
-.SECONDARY: $(OUT)/portsense.bpf.o
+.SECONDARY: $(OUT)/portsense.bpf.o $(OUT)/bench_gen.bpf.o
 .PHONY: all clean test test-unit demo deps install bench fuzz fuzz-targets sanitize
 all: $(OUT)/portsense
 
@@ -59,7 +59,35 @@ $(OUT)/bench_base.bpf.o: tools/bench/base.bpf.c | $(OUT)
 $(OUT)/progbench: tools/bench/progbench.c tests/pktbuild.h $(OUT)/lists.o $(HDRS) $(OUT)/portsense.skel.h
 	$(CC) $(CFLAGS) tools/bench/progbench.c $(OUT)/lists.o -o $@ $(LDLIBS)
 
-bench: all $(OUT)/progbench $(OUT)/bench_base.bpf.o
+# The sensor with XDP_DROP as its verdict, run by the real loader: the
+# ceiling of the sensor itself, against an XDP_DROP program.
+$(OUT)/bench/portsense_drop.bpf.o: bpf/portsense.bpf.c $(HDRS) | $(OUT)
+	mkdir -p $(OUT)/bench
+	$(CLANG) $(BPF_CFLAGS) -DPS_XDP_VERDICT=XDP_DROP -c $< -o $@
+
+$(OUT)/bench/portsense.skel.h: $(OUT)/bench/portsense_drop.bpf.o
+	$(BPFTOOL) gen skeleton $< name portsense_bpf > $@.tmp && mv $@.tmp $@
+
+$(OUT)/portsense-drop: user/portsense.c $(USER_OBJS) $(HDRS) $(OUT)/bench/portsense.skel.h
+	$(CC) -I$(OUT)/bench $(CFLAGS) user/portsense.c $(USER_OBJS) -o $@ $(PS_LDLIBS)
+
+$(OUT)/bench_gen.bpf.o: tools/bench/gen.bpf.c | $(OUT)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/livegen: tools/bench/livegen.c tests/pktbuild.h $(OUT)/bench_gen.skel.h
+	$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
+
+$(OUT)/pcapcount: tools/bench/pcapcount.c | $(OUT)
+	$(CC) $(CFLAGS) $< -o $@ -lpcap
+
+$(OUT)/mapcount: tools/bench/mapcount.c | $(OUT)
+	$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
+
+BENCH_BINS := $(OUT)/progbench $(OUT)/bench_base.bpf.o $(OUT)/livegen $(OUT)/pcapcount \
+	$(OUT)/mapcount $(OUT)/portsense-drop
+
+bench: deps
+	$(MAKE) all $(BENCH_BINS)
 	tools/bench/run.sh
 
 # Installs the Debian packages the build, the demo and the tests need.

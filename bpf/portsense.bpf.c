@@ -24,6 +24,11 @@
  */
 #define PS_TC_PULL_LEN 512
 
+/* make bench builds a second object with XDP_DROP: the sensor's ceiling. */
+#ifndef PS_XDP_VERDICT
+#define PS_XDP_VERDICT XDP_PASS
+#endif
+
 /* Sized by the loader: (max interfaces + 1) x PS_DIR_MAX; slot 0 unused. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -160,7 +165,7 @@ int ps_xdp(struct xdp_md *ctx)
 	/* Whole frame: headers are in the first buffer, bytes are in all. */
 	ps_process(&pkt, bpf_xdp_get_buff_len(ctx), ctx->ingress_ifindex,
 		   PS_DIR_INGRESS);
-	return XDP_PASS;
+	return PS_XDP_VERDICT;
 }
 
 static __always_inline int ps_tc(struct __sk_buff *skb, enum ps_dir dir)

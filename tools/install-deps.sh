@@ -11,6 +11,7 @@ PKGS=(
 	prometheus	# the metrics suite scrapes with the real server (started by the test only)
 	podman runc systemd systemd-container pkg-config binutils nodejs	# deploy suite: image, unit run and checks, make static
 	libclang-rt-14-dev libcap2-bin	# robustness: sanitizers and libFuzzer (make sanitize, fuzz), capsh (privs suite)
+	tcpdump libpcap-dev ethtool linux-perf	# make bench
 )
 missing=()
 for p in "${PKGS[@]}"; do

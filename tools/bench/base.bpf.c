@@ -13,6 +13,31 @@ int base_xdp_pass(struct xdp_md *ctx)
 	return XDP_PASS;
 }
 
+/* The ceiling the sensor's drop variant is measured against. */
+SEC("xdp")
+int base_xdp_drop(struct xdp_md *ctx)
+{
+	return XDP_DROP;
+}
+
+/*
+ * XDP_DROP after reading the frame's first bytes, as any parser must:
+ * between this and base_xdp_drop lies the cost of bringing the frame into
+ * the receiving core's cache, which no sensor avoids.
+ */
+SEC("xdp")
+int base_xdp_peek(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	volatile __u8 sink;
+
+	if (data + 24 <= end)
+		sink = ((__u8 *)data)[12] ^ ((__u8 *)data)[23];
+	(void)sink;
+	return XDP_DROP;
+}
+
 SEC("tc")
 int base_tc_pass(struct __sk_buff *skb)
 {
