@@ -423,6 +423,9 @@ print("mem-map\t%s\t%s\t%s\t%d\t%d\t%d\t%d" % (sys.argv[1], m.get("name", "?"), 
       m["bytes_key"], m["bytes_value"], m["bytes_memlock"]))' "$n" >>"$RAW"
 		done
 		PS_PID=$pid stop_portsense || log "mem: portsense exited $?"
+		# Counter pins may outlive the sensor (a restart goes on counting
+		# from them) and would not fit the next --max-interfaces.
+		rm -rf "${PIN[m]}"
 	done
 	row mem-cpus "$(nproc)" "$(cat /sys/devices/system/cpu/possible)"
 }
