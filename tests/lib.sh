@@ -102,6 +102,10 @@ kill_portsense() {
 # counts; sets PS_PID.  Returns 1 (with the log) if it did not start.
 start_portsense() {
 	local ns=$1 log=$2; shift 2
+	# Emptied here, not by the child's redirection: the wait below must
+	# never read the "counting" line a previous instance left in $log.
+	: >"$log"
+	: >"$log.out"
 	# nsenter itself (not a shell function) so $! is the process that
 	# becomes portsense and receives our signals.
 	nsenter --net="/run/netns/$ns" "$PORTSENSE" "$@" >"$log.out" 2>"$log" &

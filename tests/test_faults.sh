@@ -18,9 +18,6 @@ BUILD=${BUILD:-$ROOT/build}
 two_hosts faults
 SNAP=$T_TMP/snap.json
 
-# start: start_portsense with a fresh log (its wait for "counting" must not
-# read the line a previous instance left in the same file).
-start() { rm -f "$LOG" "$OUT"; start_portsense "$@"; }
 pings() { ip netns exec "$A" ping -q -c "$1" -i 0.1 -W 2 198.18.0.2 >/dev/null; }
 attached() { ip -n "$B" link show psb0 | grep -q xdp || tc -n "$B" filter show dev psb0 egress | grep -q ps_tc; }
 # stats_of PATH: a counter of the instance's pins ('portsense stats --json').
@@ -29,7 +26,7 @@ stats_of() {
 }
 
 # --- SIGKILL ---------------------------------------------------------------
-if start "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN"; then
+if start_portsense "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN"; then
 	pings 3
 	kill_portsense
 	attached && [ -e "$PIN/ps_stats" ] && ok "SIGKILL: programs stay attached, pins stay" ||
@@ -41,7 +38,7 @@ if start "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN"; then
 	# A restart on the same pins takes over the dead instance's programs
 	# (those using these pins' map: the directory's lock says no live
 	# instance has them), as a crash-looping pod or a systemd restart needs.
-	if start "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN" --stats-json "$SNAP"; then
+	if start_portsense "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN" --stats-json "$SNAP"; then
 		grep -q "took over from an instance that died on these pins" "$LOG" &&
 			ok "SIGKILL: a restart takes over the dead instance's programs, says so" ||
 			not_ok "SIGKILL: a restart takes over the dead instance's programs" "$(tail -n 3 "$LOG" | tr '\n' ' ')"
@@ -54,7 +51,7 @@ if start "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN"; then
 	# Programs gone by other hands, pins left: a restart reuses them.
 	ip -n "$B" link set dev psb0 xdp off
 	tc -n "$B" filter del dev psb0 egress 2>/dev/null
-	if start "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN" --stats-json "$SNAP"; then
+	if start_portsense "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN" --stats-json "$SNAP"; then
 		pings 1
 		stop_portsense
 		expect_eq "SIGKILL, programs removed, pins left: a restart reuses the pins, counts go on (6 + 1)" \
@@ -63,14 +60,14 @@ if start "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN"; then
 		not_ok "SIGKILL: a restart on the pins" "$(tail -n 2 "$LOG")"
 	fi
 	# Killed again: detach cleans up programs and pins, then a fresh start.
-	if start "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN"; then
+	if start_portsense "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN"; then
 		kill_portsense
 		out=$(ps_in "$B" detach --pin-path "$PIN" 2>&1); rc=$?
 		[ $rc -eq 0 ] && ! attached && [ ! -e "$PIN" ] &&
 			ok "SIGKILL: 'portsense detach' removes the programs and the pins" ||
 			not_ok "SIGKILL: detach cleans up" "exit $rc: $out; $(ls "$PIN" 2>&1)"
 		rm -f "$SNAP"
-		if start "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN" --stats-json "$SNAP"; then
+		if start_portsense "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN" --stats-json "$SNAP"; then
 			pings 1
 			stop_portsense
 			expect_eq "SIGKILL, detach, restart: counts start again from zero" "$SNAP" ingress.icmp.echo_request 1
@@ -123,7 +120,7 @@ with open(out, 'wb') as f:
         f.write(struct.pack('<IIII', 0, i, len(fr), len(fr)) + fr)
 PYEOF
 rm -f "$SNAP"
-if start "$B" "$LOG" psb0 -o json --interval 0 --holddown 0.1 --alert-rate 100000 \
+if start_portsense "$B" "$LOG" psb0 -o json --interval 0 --holddown 0.1 --alert-rate 100000 \
 	--pin-path "$PIN" --stats-json "$SNAP"; then
 	timeout 60 ip netns exec "$A" tcpreplay -i psa0 --topspeed -q "$T_TMP/null.pcap" >/dev/null 2>&1
 	sleep 1
@@ -162,7 +159,7 @@ fi
 new_pin_path PIN2 faults2
 rm -f "$SNAP"
 rm -rf "$PIN"	# counters persist across runs: this scenario counts alone
-if start "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN" --stats-json "$SNAP"; then
+if start_portsense "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN" --stats-json "$SNAP"; then
 	FIRST=$PS_PID
 	out=$(ps_in "$B" psb0 --interval 0 --duration 1 --pin-path "$PIN2" 2>&1); rc=$?
 	[ $rc -eq 1 ] && echo "$out" | grep -q "already has an XDP program" && ok "second instance, same interface (XDP): refused, exit 1, says why" ||
