@@ -18,6 +18,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "portsense.h"
+#include "ps_clock.h"
 #include "ps_global.h"
 #include "ps_parse.h"
 
@@ -92,18 +93,31 @@ static __always_inline __u64 ps_mix_addr(__u64 h, const __be32 a[4])
 	return ps_mix(h, ((__u64)a[2] << 32) | a[3]);
 }
 
+/* Which of the packet's addresses an alert means (struct ps_evidence). */
+enum ps_addr_sel {
+	PS_ADDR_SRC = 0,	/* saddr */
+	PS_ADDR_DST,		/* daddr */
+	PS_ADDR_BIND,		/* bind: an ARP/NDP claim */
+};
+
 struct ps_evidence {
 	__u64 count;		/* packets in the window, or 1 */
 	__u64 window_ns;	/* 0 for per-packet detectors */
 	__u64 aux;		/* struct ps_event says what aux and aux2 hold */
 	__u64 aux2;
+	/* Filled by ps_alert_ev(): the alert, its hold-down key, where. */
+	__u64 key;
+	__u32 alert;
+	__u32 ifindex;
+	__u8 dir;
+	__u8 detail;
 	/*
-	 * The address the allow-list is matched against: the source for a
-	 * detector keyed by source, the victim for one keyed by victim.
-	 * NULL: the packet's source.
+	 * enum ps_addr_sel: the address the allow-list is matched against
+	 * (the source for a detector keyed by source, the victim for one
+	 * keyed by victim), and the event's source address.
 	 */
-	const __be32 *who;
-	const __be32 *src;	/* the event's source address; NULL: the packet's */
+	__u8 who;
+	__u8 src;
 	__u8 mac[6];
 	__u8 old_mac[6];
 };
@@ -137,30 +151,41 @@ static __always_inline bool ps_allowed(enum ps_alert a, __u8 l3,
 	return m && (*m & (1U << a));
 }
 
-/*
- * Emit alert @a for @p unless its key @key was alerted within the
- * hold-down period.  @detail is alert-specific (struct ps_event).
- */
-static __always_inline void ps_alert_ev(enum ps_alert a, __u64 key,
-					const struct ps_pkt *p, __u32 ifindex,
-					enum ps_dir dir, __u8 detail,
-					const struct ps_evidence *ev)
+static __always_inline const __be32 *ps_addr_of(const struct ps_pkt *p, __u8 sel)
 {
-	__u32 slot = (__u32)(key >> 32) & (PS_HOLD_SLOTS - 1), id = a;
-	struct ps_hold *h = bpf_map_lookup_elem(&ps_hold, &slot);
-	struct ps_budget *b = bpf_map_lookup_elem(&ps_budget, &id);
-	struct ps_event *e, *r;
-	__u64 now = bpf_ktime_get_coarse_ns();
-	__u32 suppressed = 0, rs;
+	return sel == PS_ADDR_DST ? p->daddr : sel == PS_ADDR_BIND ? p->bind : p->saddr;
+}
 
+/*
+ * Emit the alert @ev describes for @p unless its key was alerted within
+ * the hold-down period.  A global function, called only when a detector
+ * fires: the per-packet paths stay small (code, stack, verifier states)
+ * and pay nothing for it.
+ */
+__attribute__((noinline)) int ps_emit(const struct ps_pkt *p, struct ps_evidence *ev)
+{
+	__u32 slot, id, suppressed = 0, rs;
+	struct ps_event *e, *r;
+	struct ps_budget *b;
+	struct ps_hold *h;
+	__u64 now, key;
+
+	if (!p || !ev || ev->alert >= PS_ALERT_MAX)
+		return 0;
+	key = ev->key;
+	id = ev->alert;
+	slot = (__u32)(key >> 32) & (PS_HOLD_SLOTS - 1);
+	h = bpf_map_lookup_elem(&ps_hold, &slot);
+	b = bpf_map_lookup_elem(&ps_budget, &id);
 	if (!h || !b)
-		return;
-	if (ps_allowed(a, p->l3, ev->who ? ev->who : p->saddr))
-		return;
+		return 0;
+	if (ps_allowed(id, p->l3, ps_addr_of(p, ev->who)))
+		return 0;
+	now = ps_now();
 	if (h->key == key && (__s64)(h->until_ns - now) > 0) {
 		__sync_fetch_and_add(&h->suppressed, 1);
 		ps_global_add(PS_G_ALERTS_SUPPRESSED);
-		return;
+		return 0;
 	}
 	/*
 	 * The id's budget for this second: beyond it (a spoofed flood, each
@@ -173,7 +198,7 @@ static __always_inline void ps_alert_ev(enum ps_alert a, __u64 key,
 	}
 	if (b->sent >= ps_cfg.alert_rate) {
 		ps_global_add(PS_G_ALERTS_RATELIMITED);
-		return;
+		return 0;
 	}
 	__sync_fetch_and_add(&b->sent, 1);
 	if (h->key == key)
@@ -191,18 +216,18 @@ static __always_inline void ps_alert_ev(enum ps_alert a, __u64 key,
 		h->until_ns = 0;
 		h->suppressed = suppressed;
 		ps_global_add(PS_G_EVENTS_LOST);
-		return;
+		return 0;
 	}
-	e->ts_ns = now;
-	e->alert = a;
-	e->ifindex = ifindex;
-	e->dir = dir;
+	e->ts_ns = bpf_ktime_get_coarse_ns();
+	e->alert = id;
+	e->ifindex = ev->ifindex;
+	e->dir = ev->dir;
 	e->family = p->l3 == PS_L3_IPV6 ? 6 : 4;
 	e->proto = p->l4_proto;
-	e->detail = detail;
+	e->detail = ev->detail;
 	e->sport = p->sport;
 	e->dport = p->dport;
-	__builtin_memcpy(e->saddr, ev->src ? ev->src : p->saddr, 16);
+	__builtin_memcpy(e->saddr, ps_addr_of(p, ev->src), 16);
 	__builtin_memcpy(e->daddr, p->daddr, 16);
 	e->tcp_flags = p->tcp_flags;
 	e->frag_end = p->frag_end;
@@ -221,6 +246,24 @@ static __always_inline void ps_alert_ev(enum ps_alert a, __u64 key,
 	if (r)
 		__builtin_memcpy(r, e, sizeof(*e));
 	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/*
+ * Alert @a for @p with hold-down key @key; @detail is alert-specific
+ * (struct ps_event), @ev the evidence with who/src set.
+ */
+static __always_inline void ps_alert_ev(enum ps_alert a, __u64 key,
+					const struct ps_pkt *p, __u32 ifindex,
+					enum ps_dir dir, __u8 detail,
+					struct ps_evidence *ev)
+{
+	ev->alert = a;
+	ev->key = key;
+	ev->ifindex = ifindex;
+	ev->dir = dir;
+	ev->detail = detail;
+	ps_emit(p, ev);
 }
 
 /* A per-packet detector's alert: this packet is the whole evidence. */
@@ -228,7 +271,7 @@ static __always_inline void ps_alert(enum ps_alert a, __u64 key,
 				     const struct ps_pkt *p, __u32 ifindex,
 				     enum ps_dir dir, __u8 detail)
 {
-	struct ps_evidence ev = { .count = 1 };
+	struct ps_evidence ev = { .count = 1, .who = PS_ADDR_SRC, .src = PS_ADDR_SRC };
 
 	ps_alert_ev(a, key, p, ifindex, dir, detail, &ev);
 }

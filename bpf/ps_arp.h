@@ -50,7 +50,7 @@ static __always_inline void ps_binding(const struct ps_pkt *p, __u32 ifindex,
 	b = bpf_map_lookup_elem(&ps_binds, &k);
 	if (!b) {
 		__builtin_memcpy(nb.mac, p->mac, 6);
-		nb.seen_ns = bpf_ktime_get_coarse_ns();
+		nb.seen_ns = ps_now();
 		if (!bpf_map_update_elem(&ps_binds, &k, &nb, BPF_ANY))
 			ps_global_add(PS_G_BIND_INSERTS);
 		return;
@@ -61,10 +61,10 @@ static __always_inline void ps_binding(const struct ps_pkt *p, __u32 ifindex,
 	__builtin_memcpy(ev.mac, p->mac, 6);
 	/* The new claim stands: a flip back alerts again (after hold-down). */
 	__builtin_memcpy(b->mac, p->mac, 6);
-	b->seen_ns = bpf_ktime_get_coarse_ns();
+	b->seen_ns = ps_now();
 	/* The event names the address whose binding moved as its source. */
-	ev.who = p->bind;
-	ev.src = p->bind;
+	ev.who = PS_ADDR_BIND;
+	ev.src = PS_ADDR_BIND;
 	ps_alert_ev(PS_ALERT_ARP_SPOOF, ps_mix_addr(ps_mix(PS_ALERT_ARP_SPOOF, p->l3), p->bind),
 		    p, ifindex, dir,
 		    p->l3 == PS_L3_IPV6 ? PS_ARPSPOOF_ND_MAC_CHANGE : PS_ARPSPOOF_MAC_CHANGE,
@@ -91,7 +91,7 @@ __attribute__((noinline)) int ps_detect_arp(const struct ps_pkt *p, __u32 ifinde
 	if (dir == PS_DIR_EGRESS) {
 		if (!ps_is_answer(p)) {
 			struct ps_rate *r = ps_rate_of(PS_ALERT_ARP_SPOOF, p, p->saddr,
-						       bpf_ktime_get_coarse_ns());
+						       ps_now());
 
 			if (r)
 				__sync_fetch_and_add(&r->aux, 1);
@@ -100,7 +100,7 @@ __attribute__((noinline)) int ps_detect_arp(const struct ps_pkt *p, __u32 ifinde
 	}
 	ps_binding(p, ifindex, dir);
 	if (ps_is_answer(p))
-		ps_rate_hit(PS_ALERT_ARP_SPOOF, p, p->daddr, ps_cfg.arp_replies, ifindex, dir,
+		ps_rate_hit(PS_ALERT_ARP_SPOOF, p, ps_cfg.arp_replies, ifindex, dir,
 			    p->l3 == PS_L3_ARP ? PS_ARPSPOOF_REPLY_FLOOD :
 						 PS_ARPSPOOF_ND_ADVERT_FLOOD);
 	return 0;

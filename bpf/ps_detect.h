@@ -215,7 +215,7 @@ static __always_inline void ps_detect_floods(const struct ps_pkt *p,
 		/* The host's own echo requests excuse the replies it gets. */
 		if (ps_alert_enabled(PS_ALERT_SMURF) && ps_icmp_echo(p, true)) {
 			struct ps_rate *r = ps_rate_of(PS_ALERT_SMURF, p, p->saddr,
-						       bpf_ktime_get_coarse_ns());
+						       ps_now());
 
 			if (r)
 				__sync_fetch_and_add(&r->aux, 1);
@@ -225,21 +225,21 @@ static __always_inline void ps_detect_floods(const struct ps_pkt *p,
 	if (ps_icmp_echo(p, true)) {
 		if (ps_to_group(p)) {
 			if (ps_alert_enabled(PS_ALERT_SMURF))
-				ps_rate_hit(PS_ALERT_SMURF, p, p->daddr, ps_cfg.smurf_bcast,
+				ps_rate_hit(PS_ALERT_SMURF, p, ps_cfg.smurf_bcast,
 					    ifindex, dir, PS_SMURF_AMPLIFIER);
 		} else if (ps_alert_enabled(PS_ALERT_ICMP_FLOOD)) {
-			ps_rate_hit(PS_ALERT_ICMP_FLOOD, p, p->daddr, ps_cfg.icmp_flood,
+			ps_rate_hit(PS_ALERT_ICMP_FLOOD, p, ps_cfg.icmp_flood,
 				    ifindex, dir, 0);
 		}
 	} else if (ps_icmp_echo(p, false)) {
 		/* Without egress the host's own requests are invisible. */
 		if (ps_alert_enabled(PS_ALERT_SMURF) && ps_egress)
-			ps_rate_hit(PS_ALERT_SMURF, p, p->daddr, ps_cfg.smurf_replies,
+			ps_rate_hit(PS_ALERT_SMURF, p, ps_cfg.smurf_replies,
 				    ifindex, dir, PS_SMURF_VICTIM);
 	} else if (p->l4_proto == IPPROTO_TCP && (p->flags & PS_PKT_L4_DONE) &&
 		   (p->tcp_flags & PS_TH_RST)) {
 		if (ps_alert_enabled(PS_ALERT_RST_FLOOD))
-			ps_rate_hit(PS_ALERT_RST_FLOOD, p, p->daddr, ps_cfg.rst_flood,
+			ps_rate_hit(PS_ALERT_RST_FLOOD, p, ps_cfg.rst_flood,
 				    ifindex, dir, 0);
 	} else if (p->l4_proto == IPPROTO_UDP && (p->flags & PS_PKT_L4_DONE) &&
 		   (p->dport == 7 || p->dport == 19) && ps_to_group(p)) {
@@ -269,7 +269,7 @@ static __always_inline void ps_detect_amp(const struct ps_pkt *p, __u64 len,
 	if (dir == PS_DIR_EGRESS) {
 		if (ps_amp_port(p->dport)) {
 			r = ps_rate_of(PS_ALERT_UDP_AMPLIFICATION, p, p->saddr,
-				       bpf_ktime_get_coarse_ns());
+				       ps_now());
 			if (r)
 				__sync_fetch_and_add(&r->aux, 1);
 		}
@@ -277,7 +277,7 @@ static __always_inline void ps_detect_amp(const struct ps_pkt *p, __u64 len,
 	}
 	if (!ps_amp_port(p->sport))
 		return;
-	r = ps_rate_of(PS_ALERT_UDP_AMPLIFICATION, p, p->daddr, bpf_ktime_get_coarse_ns());
+	r = ps_rate_of(PS_ALERT_UDP_AMPLIFICATION, p, p->daddr, ps_now());
 	if (!r || r->fired)
 		return;
 	n = __sync_fetch_and_add(&r->hits, 1) + 1;
@@ -289,7 +289,7 @@ static __always_inline void ps_detect_amp(const struct ps_pkt *p, __u64 len,
 	ev.window_ns = ps_cfg.window_ns;
 	ev.aux = r->aux;
 	ev.aux2 = b;
-	ev.who = p->daddr;
+	ev.who = PS_ADDR_DST;
 	ps_alert_ev(PS_ALERT_UDP_AMPLIFICATION,
 		    ps_mix_addr(PS_ALERT_UDP_AMPLIFICATION, p->daddr), p, ifindex,
 		    dir, 0, &ev);

@@ -72,16 +72,16 @@ static __always_inline struct ps_rate *ps_rate_of(enum ps_alert a,
 }
 
 /*
- * Count one packet toward @a for the victim @addr; alert once the window
+ * Count one packet toward @a for its victim, the destination; alert once the window
  * holds @threshold (the hold-down keeps it to one alert per period).
  * @detail goes into the event.
  */
 static __always_inline void ps_rate_hit(enum ps_alert a, const struct ps_pkt *p,
-					const __be32 addr[4], __u32 threshold,
+					__u32 threshold,
 					__u32 ifindex, enum ps_dir dir, __u8 detail)
 {
-	__u64 now = bpf_ktime_get_coarse_ns(), n;
-	struct ps_rate *r = ps_rate_of(a, p, addr, now);
+	__u64 now = ps_now(), n;
+	struct ps_rate *r = ps_rate_of(a, p, p->daddr, now);
 	struct ps_evidence ev;
 
 	if (!r)
@@ -103,8 +103,9 @@ static __always_inline void ps_rate_hit(enum ps_alert a, const struct ps_pkt *p,
 	ev.count = n;
 	ev.window_ns = ps_cfg.window_ns;
 	ev.aux = r->aux;
-	ev.who = addr;
-	ps_alert_ev(a, ps_mix(ps_mix_addr(a, addr), detail), p, ifindex, dir,
+	ev.who = PS_ADDR_DST;
+	ev.src = PS_ADDR_SRC;
+	ps_alert_ev(a, ps_mix(ps_mix_addr(a, p->daddr), detail), p, ifindex, dir,
 		    detail, &ev);
 }
 

@@ -296,7 +296,7 @@ static __always_inline void ps_scan_probe(const struct ps_pkt *p, __u8 kind,
 	 */
 	if ((s->ports & pbit) == pbit && (s->hosts & hbit) == hbit && !hot && !s->tracked_until)
 		return;
-	now = bpf_ktime_get_coarse_ns();
+	now = ps_now();
 	if ((__s64)(now - s->start_ns) >= (__s64)ps_cfg.scan_window_ns) {
 		s->start_ns = now;
 		s->ports = 0;
@@ -374,7 +374,7 @@ static __always_inline void ps_scan_answer(const struct ps_pkt *p)
 		__sync_fetch_and_add(&s->accepted, 1);
 	if (!s->tracked_until)
 		return;		/* most answers: to nobody we track, no clock read */
-	now = bpf_ktime_get_coarse_ns();
+	now = ps_now();
 	if ((__s64)(s->tracked_until - now) <= 0)
 		return;
 	e = ps_scan_of(p, p->daddr);

@@ -165,7 +165,7 @@ static __always_inline struct ps_synq_port *ps_synq_port(struct ps_synq *q,
 }
 
 static __always_inline void ps_synq_alert(enum ps_alert a, const struct ps_pkt *p,
-					  const __be32 victim[4], __u16 port,
+					  __u8 victim, __u16 port,
 					  __u64 n, __u64 done, __u64 synacks,
 					  __u32 ifindex, enum ps_dir dir, __u8 detail)
 {
@@ -175,9 +175,10 @@ static __always_inline void ps_synq_alert(enum ps_alert a, const struct ps_pkt *
 		.aux = done,
 		.aux2 = synacks,
 		.who = victim,
+		.src = PS_ADDR_SRC,
 	};
 
-	ps_alert_ev(a, ps_mix(ps_mix_addr(a, victim), ((__u64)detail << 16) | port),
+	ps_alert_ev(a, ps_mix(ps_mix_addr(a, ps_addr_of(p, victim)), ((__u64)detail << 16) | port),
 		    p, ifindex, dir, detail, &ev);
 }
 
@@ -191,7 +192,7 @@ static __always_inline void ps_synq_alert(enum ps_alert a, const struct ps_pkt *
 static __always_inline void ps_syn_in(const struct ps_pkt *p, __u32 ifindex,
 				      enum ps_dir dir)
 {
-	__u64 now = bpf_ktime_get_coarse_ns(), n, t, h;
+	__u64 now = ps_now(), n, t, h;
 	struct ps_synq *q = ps_synq_of(p, p->daddr, now, true);
 	struct ps_synq_port *s;
 	__u32 thr = ps_cfg.syn_flood;
@@ -207,7 +208,7 @@ static __always_inline void ps_syn_in(const struct ps_pkt *p, __u32 ifindex,
 	if (s && n < thr) {
 		n = __sync_fetch_and_add(&s->syns, 1) + 1;
 		if (n == thr && s->done * 4 < n) {
-			ps_synq_alert(PS_ALERT_SYN_FLOOD, p, p->daddr, p->dport, n,
+			ps_synq_alert(PS_ALERT_SYN_FLOOD, p, PS_ADDR_DST, p->dport, n,
 				      s->done, s->synacks, ifindex, dir,
 				      PS_SYNFLOOD_ONE_PORT);
 			return;
@@ -223,7 +224,7 @@ static __always_inline void ps_syn_in(const struct ps_pkt *p, __u32 ifindex,
 		q->last_src = h;
 	/* Many ports from mostly one source is a scan: port_scan names it. */
 	if (t == thr && n * 2 < t && q->done * 4 < t && q->same_src * 2 < t)
-		ps_synq_alert(PS_ALERT_SYN_FLOOD, p, p->daddr, 0, t, q->done,
+		ps_synq_alert(PS_ALERT_SYN_FLOOD, p, PS_ADDR_DST, 0, t, q->done,
 			      q->synacks, ifindex, dir, PS_SYNFLOOD_MANY_PORTS);
 }
 
@@ -231,7 +232,7 @@ static __always_inline void ps_syn_in(const struct ps_pkt *p, __u32 ifindex,
 static __always_inline void ps_synack_out(const struct ps_pkt *p, __u32 ifindex,
 					  enum ps_dir dir)
 {
-	__u64 now = bpf_ktime_get_coarse_ns(), n;
+	__u64 now = ps_now(), n;
 	struct ps_synq *q = ps_synq_of(p, p->saddr, now, true);
 	struct ps_synq_port *s;
 
@@ -245,14 +246,14 @@ static __always_inline void ps_synack_out(const struct ps_pkt *p, __u32 ifindex,
 	n = __sync_fetch_and_add(&s->synacks, 1) + 1;
 	if (n == ps_cfg.half_open && s->done * 2 < n &&
 	    ps_alert_enabled(PS_ALERT_HALF_OPEN))
-		ps_synq_alert(PS_ALERT_HALF_OPEN, p, p->saddr, p->sport, n, s->done,
+		ps_synq_alert(PS_ALERT_HALF_OPEN, p, PS_ADDR_SRC, p->sport, n, s->done,
 			      n, ifindex, dir, 0);
 }
 
 /* An ingress ACK that completes a handshake this host answered. */
 static __always_inline void ps_handshake_done(const struct ps_pkt *p)
 {
-	struct ps_synq *q = ps_synq_of(p, p->daddr, bpf_ktime_get_coarse_ns(), false);
+	struct ps_synq *q = ps_synq_of(p, p->daddr, ps_now(), false);
 	struct ps_synq_port *s;
 
 	if (!q)
@@ -271,7 +272,7 @@ static __always_inline void ps_backscatter(const struct ps_pkt *p, __u32 ifindex
 					   enum ps_dir dir, __u8 kind)
 {
 	if (ps_alert_enabled(PS_ALERT_BACKSCATTER))
-		ps_rate_hit(PS_ALERT_BACKSCATTER, p, p->daddr, ps_cfg.backscatter,
+		ps_rate_hit(PS_ALERT_BACKSCATTER, p, ps_cfg.backscatter,
 			    ifindex, dir, kind);
 }
 

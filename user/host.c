@@ -86,9 +86,11 @@ static const struct {
 	{ BPF_PROG_TYPE_XDP, BPF_FUNC_ringbuf_reserve, "bpf_ringbuf_reserve", "5.8" },
 	{ BPF_PROG_TYPE_XDP, BPF_FUNC_ringbuf_submit, "bpf_ringbuf_submit", "5.8" },
 	{ BPF_PROG_TYPE_XDP, BPF_FUNC_ktime_get_coarse_ns, "bpf_ktime_get_coarse_ns", "5.11" },
+	{ BPF_PROG_TYPE_XDP, BPF_FUNC_jiffies64, "bpf_jiffies64", "5.5" },
 	{ BPF_PROG_TYPE_SCHED_CLS, BPF_FUNC_skb_pull_data, "bpf_skb_pull_data", "4.9" },
 	{ BPF_PROG_TYPE_SCHED_CLS, BPF_FUNC_ringbuf_reserve, "bpf_ringbuf_reserve", "5.8" },
 	{ BPF_PROG_TYPE_SCHED_CLS, BPF_FUNC_ktime_get_coarse_ns, "bpf_ktime_get_coarse_ns", "5.11" },
+	{ BPF_PROG_TYPE_SCHED_CLS, BPF_FUNC_jiffies64, "bpf_jiffies64", "5.5" },
 };
 
 #define PS_KERNEL_FIX "  fix: run portsense on Linux 5.18 or later built with BPF, XDP and BTF\n" \

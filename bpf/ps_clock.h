@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * ps_clock.h - the detectors' clock: windows, hold-downs, admissions.
+ *
+ * Those need a tick's resolution, no more, which is what the coarse clock
+ * has too: it is updated at the tick, as jiffies is.  But
+ * bpf_ktime_get_coarse_ns() is a helper call (three calls and returns
+ * deep, each return costing several nanoseconds under the kernel's
+ * return-stack mitigations), where the verifier inlines bpf_jiffies64()
+ * to one load.  So time is jiffies times the tick length in ns, with the
+ * kernel's CONFIG_HZ read by libbpf from its config at load; with no
+ * config to read (or an HZ without a whole number of ns per tick) it is
+ * the coarse clock.  Only differences of ps_now() values mean anything:
+ * the event's own timestamp stays CLOCK_MONOTONIC (ps_emit()).
+ */
+#ifndef PS_CLOCK_H
+#define PS_CLOCK_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+extern unsigned int CONFIG_HZ __kconfig __weak;
+
+static __always_inline __u64 ps_now(void)
+{
+	/* CONFIG_HZ is a constant to the verifier: one branch survives. */
+	switch (CONFIG_HZ) {
+	case 100:
+		return bpf_jiffies64() * 10000000ULL;
+	case 250:
+		return bpf_jiffies64() * 4000000ULL;
+	case 1000:
+		return bpf_jiffies64() * 1000000ULL;
+	default:
+		return bpf_ktime_get_coarse_ns();
+	}
+}
+
+#endif /* PS_CLOCK_H */
