@@ -130,7 +130,7 @@ static __always_inline __u64 ps_xdp_len(struct xdp_md *ctx)
 }
 
 /* Count the frame, then run the detectors on it. */
-static __always_inline void ps_process(const struct ps_pkt *p, __u64 len,
+static __always_inline void ps_process(struct ps_pkt *p, __u64 len,
 				       __u32 ifindex, __u32 dir)
 {
 	ps_account(p, len, ifindex, dir);

@@ -93,6 +93,19 @@ static __always_inline __u64 ps_mix_addr(__u64 h, const __be32 a[4])
 	return ps_mix(h, ((__u64)a[2] << 32) | a[3]);
 }
 
+/*
+ * An address's hash (struct ps_pkt's hsrc, hdst): one mixing step for
+ * IPv4, whose words 1-3 are zero, two for IPv6.
+ */
+static __always_inline __u64 ps_addr_hash(__u8 l3, const __be32 a[4])
+{
+	__u64 h = ps_mix(0xADD5 + l3, ((__u64)a[0] << 32) | a[1]);
+
+	if (l3 == PS_L3_IPV6)
+		h = ps_mix(h, ((__u64)a[2] << 32) | a[3]);
+	return h;
+}
+
 /* Which of the packet's addresses an alert means (struct ps_evidence). */
 enum ps_addr_sel {
 	PS_ADDR_SRC = 0,	/* saddr */

@@ -83,7 +83,7 @@ static __always_inline bool ps_is_answer(const struct ps_pkt *p)
 	return p->icmp_type == PS_ND_ADVERT;
 }
 
-__attribute__((noinline)) int ps_detect_arp(const struct ps_pkt *p, __u32 ifindex,
+static __always_inline int ps_detect_arp(const struct ps_pkt *p, __u32 ifindex,
 					    __u32 dir)
 {
 	if (!p || !(p->flags & PS_PKT_BINDING) || !ps_alert_enabled(PS_ALERT_ARP_SPOOF))

@@ -296,13 +296,15 @@ static __always_inline void ps_detect_amp(const struct ps_pkt *p, __u64 len,
 }
 
 /* Run every enabled detector on one frame (from ps_process()). */
-static __always_inline int ps_detect(const struct ps_pkt *p, __u64 len,
+static __always_inline int ps_detect(struct ps_pkt *p, __u64 len,
 				     __u32 ifindex, __u32 dir)
 {
 	if (p->flags & PS_PKT_BINDING)
 		ps_detect_arp(p, ifindex, dir);
 	if (!(p->flags & PS_PKT_ADDR))
 		return 0;
+	p->hsrc = ps_addr_hash(p->l3, p->saddr);
+	p->hdst = ps_addr_hash(p->l3, p->daddr);
 	ps_detect_tcp(p, ifindex, dir);
 	ps_detect_scan(p, ifindex, dir);
 	if (ps_alert_enabled(PS_ALERT_UDP_AMPLIFICATION))

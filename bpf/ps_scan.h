@@ -30,6 +30,11 @@ struct ps_sketch {
 	__u64 hosts;		/* bit (hash(daddr) % 64) */
 	__u64 tracked_until;	/* a source of this slot has per-source state; 0: none */
 	__u64 accepted;		/* SYN-ACKs to its sources: an admitted one starts with them */
+	/*
+	 * ports or hosts hold PS_SCAN_ADMIT_BITS bits, so a source may be
+	 * admitted: kept, so that a packet with nothing new counts no bits.
+	 */
+	__u64 hot;
 };
 
 struct {
@@ -114,10 +119,13 @@ static __always_inline __u8 ps_probe_kind(const struct ps_pkt *p)
 	return 0;
 }
 
-static __always_inline __u64 ps_src_hash(const struct ps_pkt *p,
-					 const __be32 addr[4])
+/*
+ * The destination's bit in a 128-bit host set: the top bits of its hash
+ * (the sketch slot takes the bottom ones).
+ */
+static __always_inline __u64 ps_host_bit(const struct ps_pkt *p)
 {
-	return ps_mix_addr(0x5CA7 + p->l3, addr);
+	return p->hdst >> 57;
 }
 
 static __always_inline struct ps_sketch *ps_sketch_of(__u64 h)
@@ -253,7 +261,7 @@ static __always_inline void ps_scan_track(const struct ps_pkt *p, struct ps_scan
 	}
 	if (ps_alert_enabled(PS_ALERT_HOST_SWEEP) && kind != PS_SCAN_ACK &&
 	    kind != PS_SCAN_MAIMON) {
-		h = ps_mix_addr(0x4057, p->daddr);
+		h = ps_host_bit(p);
 		if (ps_bit_new(&e->hosts[(h >> 6) & 1], 1ULL << (h & 63))) {
 			n = __sync_fetch_and_add(&e->nhosts, 1) + 1;
 			/*
@@ -271,7 +279,7 @@ static __always_inline void ps_scan_track(const struct ps_pkt *p, struct ps_scan
 static __always_inline void ps_scan_probe(const struct ps_pkt *p, __u8 kind,
 					  __u32 ifindex, enum ps_dir dir)
 {
-	__u64 h = ps_src_hash(p, p->saddr), now, pbit = 0, hbit;
+	__u64 h = p->hsrc, now, pbit = 0, hbit;
 	struct ps_sketch *s = ps_sketch_of(h);
 	struct ps_scan *e;
 	bool hot;
@@ -286,15 +294,14 @@ static __always_inline void ps_scan_probe(const struct ps_pkt *p, __u8 kind,
 		pbit = 1ULL << (ps_mix(0x9087, p->dport) & 63);
 	/* Hosts: new contacts only, not a client's segments to its servers. */
 	hbit = kind == PS_SCAN_ACK || kind == PS_SCAN_MAIMON ? 0 :
-	       1ULL << (ps_mix_addr(0x4057, p->daddr) & 63);
-	hot = __builtin_popcountll(s->ports) >= PS_SCAN_ADMIT_BITS ||
-	      __builtin_popcountll(s->hosts) >= PS_SCAN_ADMIT_BITS;
+	       1ULL << (ps_host_bit(p) & 63);
 	/*
 	 * The common case, a packet of a conversation the slot has seen:
 	 * nothing new, nobody tracked, nothing to admit.  No clock read, no
 	 * write.  (Bits from an old window only make admission come earlier.)
 	 */
-	if ((s->ports & pbit) == pbit && (s->hosts & hbit) == hbit && !hot && !s->tracked_until)
+	if ((s->ports & pbit) == pbit && (s->hosts & hbit) == hbit && !s->hot &&
+	    !s->tracked_until)
 		return;
 	now = ps_now();
 	if ((__s64)(now - s->start_ns) >= (__s64)ps_cfg.scan_window_ns) {
@@ -302,6 +309,7 @@ static __always_inline void ps_scan_probe(const struct ps_pkt *p, __u8 kind,
 		s->ports = 0;
 		s->hosts = 0;
 		s->accepted = 0;
+		s->hot = 0;
 	}
 	if ((s->ports & pbit) != pbit)
 		__sync_fetch_and_or(&s->ports, pbit);
@@ -309,6 +317,8 @@ static __always_inline void ps_scan_probe(const struct ps_pkt *p, __u8 kind,
 		__sync_fetch_and_or(&s->hosts, hbit);
 	hot = __builtin_popcountll(s->ports) >= PS_SCAN_ADMIT_BITS ||
 	      __builtin_popcountll(s->hosts) >= PS_SCAN_ADMIT_BITS;
+	if (hot && !s->hot)
+		s->hot = 1;
 
 	if (s->tracked_until && (__s64)(s->tracked_until - now) <= 0)
 		s->tracked_until = 0;	/* its source went quiet: back to the fast path */
@@ -366,7 +376,7 @@ static __always_inline void ps_scan_answer(const struct ps_pkt *p)
 		     (p->l4_proto == IPPROTO_ICMPV6 && p->icmp_type == 1))) {
 		return;
 	}
-	s = ps_sketch_of(ps_src_hash(p, p->daddr));
+	s = ps_sketch_of(p->hdst);
 	if (!s)
 		return;
 	/* Kept before admission too: an admitted source starts with them. */

@@ -85,13 +85,13 @@ struct {
  */
 static __always_inline __u64 ps_flow_hash(const struct ps_pkt *p, enum ps_dir dir)
 {
-	const __be32 *local = dir == PS_DIR_EGRESS ? p->saddr : p->daddr;
-	const __be32 *remote = dir == PS_DIR_EGRESS ? p->daddr : p->saddr;
+	__u64 local = dir == PS_DIR_EGRESS ? p->hsrc : p->hdst;
+	__u64 remote = dir == PS_DIR_EGRESS ? p->hdst : p->hsrc;
 	__u32 lport = dir == PS_DIR_EGRESS ? p->sport : p->dport;
 	__u32 rport = dir == PS_DIR_EGRESS ? p->dport : p->sport;
 
-	return ps_mix(ps_mix_addr(ps_mix_addr(0xF10 + p->l3, local), remote),
-		      (lport << 16) | rport);
+	/* Rotated, so local and remote swapped is another connection. */
+	return ps_mix(local ^ ((remote << 23) | (remote >> 41)), (lport << 16) | rport);
 }
 
 static __always_inline struct ps_flow *ps_flow_of(__u64 h)
@@ -118,10 +118,11 @@ static __always_inline bool ps_key_eq(const struct ps_src_key *k, __u32 family,
  * @create: take the slot over when another address holds it.
  */
 static __always_inline struct ps_synq *ps_synq_of(const struct ps_pkt *p,
-						  const __be32 addr[4], __u64 now,
-						  bool create)
+						  const __be32 addr[4], __u64 h,
+						  __u64 now, bool create)
 {
-	__u32 slot = (__u32)ps_mix_addr(0x5A + p->l3, addr) & (PS_SYNQ_SLOTS - 1);
+	/* Bits of @h (addr's hash) the sketch and the flows do not index by. */
+	__u32 slot = (__u32)(h >> 40) & (PS_SYNQ_SLOTS - 1);
 	struct ps_synq *q = bpf_map_lookup_elem(&ps_synq, &slot);
 
 	if (!q)
@@ -193,7 +194,7 @@ static __always_inline void ps_syn_in(const struct ps_pkt *p, __u32 ifindex,
 				      enum ps_dir dir)
 {
 	__u64 now = ps_now(), n, t, h;
-	struct ps_synq *q = ps_synq_of(p, p->daddr, now, true);
+	struct ps_synq *q = ps_synq_of(p, p->daddr, p->hdst, now, true);
 	struct ps_synq_port *s;
 	__u32 thr = ps_cfg.syn_flood;
 
@@ -217,7 +218,7 @@ static __always_inline void ps_syn_in(const struct ps_pkt *p, __u32 ifindex,
 	if (q->syns >= thr)
 		return;
 	t = __sync_fetch_and_add(&q->syns, 1) + 1;
-	h = ps_mix_addr(0x51, p->saddr);
+	h = p->hsrc;
 	if (q->last_src == h)
 		q->same_src++;
 	else
@@ -233,7 +234,7 @@ static __always_inline void ps_synack_out(const struct ps_pkt *p, __u32 ifindex,
 					  enum ps_dir dir)
 {
 	__u64 now = ps_now(), n;
-	struct ps_synq *q = ps_synq_of(p, p->saddr, now, true);
+	struct ps_synq *q = ps_synq_of(p, p->saddr, p->hsrc, now, true);
 	struct ps_synq_port *s;
 
 	if (!q)
@@ -253,7 +254,7 @@ static __always_inline void ps_synack_out(const struct ps_pkt *p, __u32 ifindex,
 /* An ingress ACK that completes a handshake this host answered. */
 static __always_inline void ps_handshake_done(const struct ps_pkt *p)
 {
-	struct ps_synq *q = ps_synq_of(p, p->daddr, ps_now(), false);
+	struct ps_synq *q = ps_synq_of(p, p->daddr, p->hdst, ps_now(), false);
 	struct ps_synq_port *s;
 
 	if (!q)

@@ -113,6 +113,13 @@ struct ps_pkt {
 	__u8 mac[6];
 	__u16 l4_off;		/* IPv6: where the upper-layer header starts */
 	__be32 bind[4];
+	/*
+	 * Not the parser's: hashes of saddr and daddr (with the family),
+	 * computed once per frame by the detectors (ps_detect()), which
+	 * derive every per-address slot and bit from them.
+	 */
+	__u64 hsrc;
+	__u64 hdst;
 };
 
 struct ps_cursor {
