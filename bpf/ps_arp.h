@@ -7,6 +7,13 @@
  * segment and come at human rates, so an insert per new address is
  * affordable; a flood of made-up addresses only churns the LRU (its size
  * bounds the cost), and the reply-flood rule catches that flood itself.
+ *
+ * A direct-mapped array (ps_bindhint) sits in front: the claim a slot
+ * already holds, a busy neighbour's every ARP request, costs an array load
+ * where the LRU lookup costs tens of nanoseconds.  A slot is written only
+ * once ps_binds holds the same binding, so a hit never hides a change;
+ * and a binding the LRU dropped (a neighbour only ever answered from its
+ * slot looks idle to it) is still known from the slot.
  */
 #ifndef PS_ARP_H
 #define PS_ARP_H
@@ -29,6 +36,35 @@ struct {
 	__type(value, struct ps_bind);
 } ps_binds SEC(".maps");
 
+struct ps_bind_hint {
+	__be32 addr[4];
+	__u8 mac[6];
+	__u8 family;		/* enum ps_l3 of ps_src_key; 0 and no addr: empty */
+	__u8 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PS_BIND_HINTS);
+	__type(key, __u32);
+	__type(value, struct ps_bind_hint);
+} ps_bindhint SEC(".maps");
+
+static __always_inline bool ps_hint_is(const struct ps_bind_hint *h, __u8 family,
+				       const __be32 a[4])
+{
+	return h->family == family && h->addr[0] == a[0] && h->addr[1] == a[1] &&
+	       h->addr[2] == a[2] && h->addr[3] == a[3];
+}
+
+static __always_inline void ps_hint_set(struct ps_bind_hint *h, __u8 family,
+					const __be32 a[4], const __u8 *mac)
+{
+	__builtin_memcpy(h->addr, a, 16);
+	__builtin_memcpy(h->mac, mac, 6);
+	h->family = family;
+}
+
 static __always_inline bool ps_mac_eq(const __u8 *a, const __u8 *b)
 {
 	return *(const __u32 *)a == *(const __u32 *)b &&
@@ -39,29 +75,51 @@ static __always_inline bool ps_mac_eq(const __u8 *a, const __u8 *b)
 static __always_inline void ps_binding(const struct ps_pkt *p, __u32 ifindex,
 				       enum ps_dir dir)
 {
-	struct ps_src_key k = { .family = p->l3 == PS_L3_IPV6 ? PS_L3_IPV6 : PS_L3_IPV4 };
-	struct ps_evidence ev = { .count = 1 };
-	struct ps_bind *b, nb = {};
+	__u8 family = p->l3 == PS_L3_IPV6 ? PS_L3_IPV6 : PS_L3_IPV4;
+	struct ps_src_key k = { .family = family };
+	struct ps_bind_hint *hint;
+	struct ps_evidence ev;
+	struct ps_bind *b, nb;
+	__u8 old_mac[6];
+	__u32 slot;
 
 	/* ARP probes (sender 0.0.0.0) claim nothing. */
 	if (!(p->bind[0] | p->bind[1] | p->bind[2] | p->bind[3]))
 		return;
+	slot = (__u32)ps_addr_hash(family, p->bind) & (PS_BIND_HINTS - 1);
+	hint = bpf_map_lookup_elem(&ps_bindhint, &slot);
+	if (!hint)
+		return;
+	if (ps_hint_is(hint, family, p->bind) && ps_mac_eq(hint->mac, p->mac))
+		return;		/* the binding as known */
 	__builtin_memcpy(k.addr, p->bind, 16);
 	b = bpf_map_lookup_elem(&ps_binds, &k);
 	if (!b) {
+		__builtin_memset(&nb, 0, sizeof(nb));
 		__builtin_memcpy(nb.mac, p->mac, 6);
 		nb.seen_ns = ps_now();
 		if (!bpf_map_update_elem(&ps_binds, &k, &nb, BPF_ANY))
 			ps_global_add(PS_G_BIND_INSERTS);
+		/* New to the LRU; its slot may still know the old binding. */
+		if (!ps_hint_is(hint, family, p->bind)) {
+			ps_hint_set(hint, family, p->bind, p->mac);
+			return;
+		}
+		__builtin_memcpy(old_mac, hint->mac, 6);
+	} else if (ps_mac_eq(b->mac, p->mac)) {
+		ps_hint_set(hint, family, p->bind, p->mac);
 		return;
+	} else {
+		__builtin_memcpy(old_mac, b->mac, 6);
+		/* The new claim stands: a flip back alerts again (after hold-down). */
+		__builtin_memcpy(b->mac, p->mac, 6);
+		b->seen_ns = ps_now();
 	}
-	if (ps_mac_eq(b->mac, p->mac))
-		return;
-	__builtin_memcpy(ev.old_mac, b->mac, 6);
+	ps_hint_set(hint, family, p->bind, p->mac);
+	__builtin_memset(&ev, 0, sizeof(ev));
+	ev.count = 1;
+	__builtin_memcpy(ev.old_mac, old_mac, 6);
 	__builtin_memcpy(ev.mac, p->mac, 6);
-	/* The new claim stands: a flip back alerts again (after hold-down). */
-	__builtin_memcpy(b->mac, p->mac, 6);
-	b->seen_ns = ps_now();
 	/* The event names the address whose binding moved as its source. */
 	ev.who = PS_ADDR_BIND;
 	ev.src = PS_ADDR_BIND;

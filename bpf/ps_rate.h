@@ -10,12 +10,6 @@
 #include "ps_alert.h"
 #include "ps_parse.h"
 
-/* One address: a source, a victim or one of this host's own. */
-struct ps_src_key {
-	__u32 family;		/* enum ps_l3 */
-	__be32 addr[4];
-};
-
 /*
  * Rate state, per victim: packets in the current window.  Keyed by the
  * destination, so a flood from random spoofed sources is one entry, not

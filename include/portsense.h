@@ -241,6 +241,7 @@ struct ps_first_bytes {
 #define PS_SYNQ_SLOTS		1024	/* local addresses under SYN watch, hashed */
 #define PS_SYNQ_PORTS		8	/* ports tracked apart per address */
 #define PS_BIND_MAX		8192	/* IP-to-MAC bindings (ARP, NDP) */
+#define PS_BIND_HINTS		4096	/* the same, direct-mapped in front */
 
 /*
  * One alert, from BPF to the loader through the ps_events ring buffer.
@@ -427,6 +428,15 @@ struct ps_talker_key {
 struct ps_talker {
 	__u64 samples[PS_DIR_MAX];	/* frames sampled */
 	__u64 bytes[PS_DIR_MAX];	/* their bytes */
+};
+
+/*
+ * One address: a source, a victim or one of this host's own (the key of
+ * ps_scans and ps_binds, and part of others).
+ */
+struct ps_src_key {
+	__u32 family;		/* enum ps_l3 */
+	__be32 addr[4];
 };
 
 /* ps_ifslot: which counter slot an interface has (slot 0: none). */

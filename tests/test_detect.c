@@ -449,6 +449,27 @@ static void arp_spoof(void)
 	check(n == 1 && e->detail == PS_ARPSPOOF_MAC_CHANGE && !memcmp(e->mac, m2, 6) &&
 	      !memcmp(e->old_mac, m1, 6) && e->saddr[3] == 1,
 	      "arp_spoof: 198.18.0.1 moving to another MAC alerts, with both MACs", "%d alerts", n);
+	/*
+	 * A binding the LRU dropped (as it does to a neighbour only ever
+	 * answered from its direct-mapped hint) is still known from the hint.
+	 */
+	for (i = 0; i < 3; i++) {
+		arp(&f, 2, m1, IP(198, 18, 0, 2), HOST);
+		IN(&x, &f);
+	}
+	{
+		struct ps_src_key k = { .family = PS_L3_IPV4, .addr = { htonl(IP(198, 18, 0, 2)) } };
+
+		check(!bpf_map_delete_elem(bpf_map__fd(x.skel->maps.ps_binds), &k),
+		      "arp: 198.18.0.2's binding is in ps_binds", "%s", strerror(errno));
+	}
+	arp(&f, 2, m2, IP(198, 18, 0, 2), HOST);
+	IN(&x, &f);
+	e = NULL;
+	check(alerts(&x, PS_ALERT_ARP_SPOOF, &e) == n + 1 && e && !memcmp(e->old_mac, m1, 6) &&
+	      !memcmp(e->mac, m2, 6) && e->saddr[3] == 2,
+	      "arp_spoof: a move after the LRU dropped the binding alerts, with both MACs",
+	      "%d alerts", alerts(&x, PS_ALERT_ARP_SPOOF, NULL));
 	nd_advert(&f, 9, m1);
 	IN(&x, &f);
 	nd_advert(&f, 9, m1);

@@ -8,7 +8,9 @@
  *
  * Warm: each packet of the mix runs REPEAT times in a kernel loop (the
  * kernel times the loop), ROUNDS times; the median of the rounds is the
- * cost.  Detector state is warm: the same source, the same victim.
+ * cost.  The programs take turns, one loop each per round, so a change in
+ * the machine's load (it is shared) falls on all of them alike.  Detector
+ * state is warm: the same source, the same victim.
  * New source: a 64-byte SYN whose source address changes on every run
  * (inside 198.18.0.0/15), one run per call, the kernel's time of each run;
  * the median over the runs.  The baseline runs the same way, so the
@@ -60,21 +62,28 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* Median ns per run of @fd on @frame over @rounds kernel loops; <0 on error. */
-static double warm(int fd, const struct pkt *frame, int rounds)
+/*
+ * Median ns per run of each of the @n programs @fd on @frame, into @ns,
+ * over @rounds rounds of one kernel loop each, interleaved.  0 or -errno.
+ */
+static int warm(const int *fd, double *ns, int n, const struct pkt *frame, int rounds)
 {
-	double v[64];
-	int r;
+	static double v[8][64];
+	int r, i;
 
 	for (r = 0; r < rounds && r < 64; r++) {
-		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame->b,
-			    .data_size_in = frame->len, .repeat = REPEAT);
+		for (i = 0; i < n && i < 8; i++) {
+			LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame->b,
+				    .data_size_in = frame->len, .repeat = REPEAT);
 
-		if (bpf_prog_test_run_opts(fd, &o))
-			return -errno;
-		v[r] = o.duration;
+			if (bpf_prog_test_run_opts(fd[i], &o))
+				return -errno;
+			v[i][r] = o.duration;
+		}
 	}
-	return median(v, r);
+	for (i = 0; i < n && i < 8; i++)
+		ns[i] = median(v[i], r);
+	return 0;
 }
 
 /*
@@ -227,17 +236,21 @@ int main(int argc, char **argv)
 	printf("| packet | PASS xdp | portsense xdp | ratio | no detectors | PASS tc | portsense tc | ratio |\n");
 	printf("|---|---|---|---|---|---|---|---|\n");
 	for (i = 0; i < N_MIX; i++) {
-		double bx, px, qx, bt, pt;
+		int fds[5] = { base_xdp, bpf_program__fd(skel->progs.ps_xdp),
+			       bpf_program__fd(quiet->progs.ps_xdp), base_tc,
+			       bpf_program__fd(skel->progs.ps_tc_in) };
+		double ns[5], bx, px, qx, bt, pt;
 
 		if (pb_build(&frame, mix[i].desc)) {
 			fprintf(stderr, "progbench: %s: %s\n", mix[i].name, frame.err);
 			goto out;
 		}
-		bx = warm(base_xdp, &frame, rounds);
-		px = warm(bpf_program__fd(skel->progs.ps_xdp), &frame, rounds);
-		qx = warm(bpf_program__fd(quiet->progs.ps_xdp), &frame, rounds);
-		bt = warm(base_tc, &frame, rounds);
-		pt = warm(bpf_program__fd(skel->progs.ps_tc_in), &frame, rounds);
+		if (warm(fds, ns, 5, &frame, rounds)) {
+			fprintf(stderr, "progbench: %s: a test run failed: %s\n", mix[i].name,
+				strerror(errno));
+			goto out;
+		}
+		bx = ns[0], px = ns[1], qx = ns[2], bt = ns[3], pt = ns[4];
 		if (bx <= 0 || px <= 0 || qx <= 0 || bt <= 0 || pt <= 0) {
 			fprintf(stderr, "progbench: %s: a test run failed\n", mix[i].name);
 			goto out;
