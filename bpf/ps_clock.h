@@ -19,21 +19,16 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
+#include "portsense.h"
+
 extern unsigned int CONFIG_HZ __kconfig __weak;
 
 static __always_inline __u64 ps_now(void)
 {
 	/* CONFIG_HZ is a constant to the verifier: one branch survives. */
-	switch (CONFIG_HZ) {
-	case 100:
-		return bpf_jiffies64() * 10000000ULL;
-	case 250:
-		return bpf_jiffies64() * 4000000ULL;
-	case 1000:
-		return bpf_jiffies64() * 1000000ULL;
-	default:
-		return bpf_ktime_get_coarse_ns();
-	}
+	__u64 tick = PS_NS_PER_TICK(CONFIG_HZ);
+
+	return tick ? bpf_jiffies64() * tick : bpf_ktime_get_coarse_ns();
 }
 
 #endif /* PS_CLOCK_H */

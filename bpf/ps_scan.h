@@ -24,19 +24,6 @@
 #include "ps_parse.h"
 #include "ps_rate.h"
 
-struct ps_sketch {
-	__u64 start_ns;		/* scan window of this slot */
-	__u64 ports;		/* bit (hash(dport) % 64) */
-	__u64 hosts;		/* bit (hash(daddr) % 64) */
-	__u64 tracked_until;	/* a source of this slot has per-source state; 0: none */
-	__u64 accepted;		/* SYN-ACKs to its sources: an admitted one starts with them */
-	/*
-	 * ports or hosts hold PS_SCAN_ADMIT_BITS bits, so a source may be
-	 * admitted: kept, so that a packet with nothing new counts no bits.
-	 */
-	__u64 hot;
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, PS_SKETCH_SLOTS);

@@ -439,6 +439,30 @@ struct ps_src_key {
 	__be32 addr[4];
 };
 
+/*
+ * Nanoseconds per jiffy for the kernel tick rates the detectors' clock
+ * (bpf/ps_clock.h) handles as jiffies; 0: it uses the coarse clock.
+ */
+#define PS_NS_PER_TICK(hz) ((hz) == 100 ? 10000000ULL : (hz) == 250 ? 4000000ULL : \
+			    (hz) == 1000 ? 1000000ULL : 0)
+
+/*
+ * A slot of ps_sketch (bpf/ps_scan.h), the sources seen probing, direct-
+ * mapped by a hash of the source.
+ */
+struct ps_sketch {
+	__u64 start_ns;		/* scan window of this slot */
+	__u64 ports;		/* bit (hash(dport) % 64) */
+	__u64 hosts;		/* bit (hash(daddr) % 64) */
+	__u64 tracked_until;	/* a source of this slot has per-source state; 0: none */
+	__u64 accepted;		/* SYN-ACKs to its sources: an admitted one starts with them */
+	/*
+	 * ports or hosts hold PS_SCAN_ADMIT_BITS bits, so a source may be
+	 * admitted: kept, so that a packet with nothing new counts no bits.
+	 */
+	__u64 hot;
+};
+
 /* ps_ifslot: which counter slot an interface has (slot 0: none). */
 #define PS_IFSLOT_SIZE	4096	/* a power of two */
 

@@ -908,6 +908,12 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names, int argc, c
 					 "  --max-interfaces): 'portsense detach --pin-path DIR' removes them\n" : "");
 		goto cleanup;
 	}
+	/* bpf/ps_clock.h: with no kernel config to read, the slower clock. */
+	if (skel->kconfig && !PS_NS_PER_TICK(skel->kconfig->CONFIG_HZ))
+		fprintf(stderr, "portsense: note: the kernel's CONFIG_HZ is %s (libbpf reads /boot/config-RELEASE"
+			" or /proc/config.gz): the detectors' clock is bpf_ktime_get_coarse_ns, a helper call"
+			" per reading instead of jiffies\n",
+			skel->kconfig->CONFIG_HZ ? "not 100, 250 or 1000" : "unknown");
 	err = fill_lists(skel, lists);
 	if (err) {
 		fprintf(stderr, "portsense: cannot load the detector lists: %s\n", strerror(-err));
