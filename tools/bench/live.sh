@@ -270,14 +270,14 @@ e2e() {
 
 alt() {
 	local r c
-	log "alt: $ROUNDS rounds x 4 receivers x ${SECS}s unpaced"
+	log "alt: $ROUNDS rounds x 5 receivers x ${SECS}s unpaced"
 	for r in $(seq "$ROUNDS"); do
 		# a: a sensor that costs nothing, for the bound.
 		for c in n t p a b; do measure alt-max $c "$r" udp 0; done
 	done
 	# A mirror port's frames are for other hosts: the stack drops them at
 	# once, capture tools and the sensor see them all (report.py's MIRROR_MAC).
-	log "alt: $ROUNDS rounds x 4 receivers x ${SECS}s unpaced, frames for another MAC (mirror port)"
+	log "alt: $ROUNDS rounds x 5 receivers x ${SECS}s unpaced, frames for another MAC (mirror port)"
 	for r in $(seq "$ROUNDS"); do
 		for c in n t p a b; do DMAC=00:00:5e:00:53:01 measure alt-mirror $c "$r" udp 0; done
 	done
