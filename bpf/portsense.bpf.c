@@ -173,7 +173,7 @@ int ps_xdp(struct xdp_md *ctx)
 	 * Parser and counting inline, in one function: under the kernel's
 	 * return-stack mitigations (SRSO "safe RET" here) every call and
 	 * return costs about 8 ns, more than the parse itself.  The rare
-	 * paths (IPv4 options, NDP, ARP, an alert) stay calls.
+	 * paths (IPv4 options, NDP's second pass, an alert) stay calls.
 	 */
 	ps_parse((void *)(long)ctx->data, (void *)(long)ctx->data_end, 0, &pkt);
 	if (pkt.l4_proto == IPPROTO_ICMPV6)

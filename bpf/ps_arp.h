@@ -144,7 +144,7 @@ static __always_inline bool ps_is_answer(const struct ps_pkt *p)
 static __always_inline int ps_detect_arp(const struct ps_pkt *p, __u32 ifindex,
 					    __u32 dir)
 {
-	if (!p || !(p->flags & PS_PKT_BINDING) || !ps_alert_enabled(PS_ALERT_ARP_SPOOF))
+	if (!(p->flags & PS_PKT_BINDING) || !ps_alert_enabled(PS_ALERT_ARP_SPOOF))
 		return 0;
 	if (dir == PS_DIR_EGRESS) {
 		if (!ps_is_answer(p)) {
