@@ -37,10 +37,9 @@ struct {
 } ps_binds SEC(".maps");
 
 struct ps_bind_hint {
-	__be32 addr[4];
+	struct ps_src_key key;	/* as in ps_binds; all zero: empty */
 	__u8 mac[6];
-	__u8 family;		/* enum ps_l3 of ps_src_key; 0 and no addr: empty */
-	__u8 pad;
+	__u16 pad;
 };
 
 struct {
@@ -50,19 +49,11 @@ struct {
 	__type(value, struct ps_bind_hint);
 } ps_bindhint SEC(".maps");
 
-static __always_inline bool ps_hint_is(const struct ps_bind_hint *h, __u8 family,
-				       const __be32 a[4])
+static __always_inline void ps_hint_set(struct ps_bind_hint *h, const struct ps_src_key *k,
+					const __u8 *mac)
 {
-	return h->family == family && h->addr[0] == a[0] && h->addr[1] == a[1] &&
-	       h->addr[2] == a[2] && h->addr[3] == a[3];
-}
-
-static __always_inline void ps_hint_set(struct ps_bind_hint *h, __u8 family,
-					const __be32 a[4], const __u8 *mac)
-{
-	__builtin_memcpy(h->addr, a, 16);
+	h->key = *k;
 	__builtin_memcpy(h->mac, mac, 6);
-	h->family = family;
 }
 
 static __always_inline bool ps_mac_eq(const __u8 *a, const __u8 *b)
@@ -90,7 +81,7 @@ static __always_inline void ps_binding(const struct ps_pkt *p, __u32 ifindex,
 	hint = bpf_map_lookup_elem(&ps_bindhint, &slot);
 	if (!hint)
 		return;
-	if (ps_hint_is(hint, family, p->bind) && ps_mac_eq(hint->mac, p->mac))
+	if (ps_key_eq(&hint->key, family, p->bind) && ps_mac_eq(hint->mac, p->mac))
 		return;		/* the binding as known */
 	__builtin_memcpy(k.addr, p->bind, 16);
 	b = bpf_map_lookup_elem(&ps_binds, &k);
@@ -101,13 +92,13 @@ static __always_inline void ps_binding(const struct ps_pkt *p, __u32 ifindex,
 		if (!bpf_map_update_elem(&ps_binds, &k, &nb, BPF_ANY))
 			ps_global_add(PS_G_BIND_INSERTS);
 		/* New to the LRU; its slot may still know the old binding. */
-		if (!ps_hint_is(hint, family, p->bind)) {
-			ps_hint_set(hint, family, p->bind, p->mac);
+		if (!ps_key_eq(&hint->key, family, p->bind)) {
+			ps_hint_set(hint, &k, p->mac);
 			return;
 		}
 		__builtin_memcpy(old_mac, hint->mac, 6);
 	} else if (ps_mac_eq(b->mac, p->mac)) {
-		ps_hint_set(hint, family, p->bind, p->mac);
+		ps_hint_set(hint, &k, p->mac);
 		return;
 	} else {
 		__builtin_memcpy(old_mac, b->mac, 6);
@@ -115,7 +106,7 @@ static __always_inline void ps_binding(const struct ps_pkt *p, __u32 ifindex,
 		__builtin_memcpy(b->mac, p->mac, 6);
 		b->seen_ns = ps_now();
 	}
-	ps_hint_set(hint, family, p->bind, p->mac);
+	ps_hint_set(hint, &k, p->mac);
 	__builtin_memset(&ev, 0, sizeof(ev));
 	ev.count = 1;
 	__builtin_memcpy(ev.old_mac, old_mac, 6);

@@ -10,6 +10,14 @@
 #include "ps_alert.h"
 #include "ps_parse.h"
 
+/* Is @k the address @addr of @family (enum ps_l3)? */
+static __always_inline bool ps_key_eq(const struct ps_src_key *k, __u32 family,
+				      const __be32 addr[4])
+{
+	return k->family == family && k->addr[0] == addr[0] && k->addr[1] == addr[1] &&
+	       k->addr[2] == addr[2] && k->addr[3] == addr[3];
+}
+
 /*
  * Rate state, per victim: packets in the current window.  Keyed by the
  * destination, so a flood from random spoofed sources is one entry, not

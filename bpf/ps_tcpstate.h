@@ -106,13 +106,6 @@ static __always_inline __u32 ps_flow_tag(__u64 h)
 	return (__u32)(h >> 32) | 1;
 }
 
-static __always_inline bool ps_key_eq(const struct ps_src_key *k, __u32 family,
-				      const __be32 addr[4])
-{
-	return k->family == family && k->addr[0] == addr[0] && k->addr[1] == addr[1] &&
-	       k->addr[2] == addr[2] && k->addr[3] == addr[3];
-}
-
 /*
  * The counters of local address @addr, window restarted if it ran out.
  * @create: take the slot over when another address holds it.
