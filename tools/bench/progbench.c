@@ -349,8 +349,10 @@ static int lines(struct portsense_bpf *skel, const char *hook, const char *desc,
 		       "--", "sleep", s, (char *)NULL);
 		_exit(127);
 	}
-	if (perf < 0)
+	if (perf < 0) {
+		unlink(data);
 		return 1;
+	}
 	/* Run the frame until perf is done: bounded by SECONDS and 30 s more. */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	do {

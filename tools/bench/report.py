@@ -344,7 +344,8 @@ class Report:
                "",
                "The same 64-byte UDP frames into four more receivers of the same sandbox: nothing attached (GRO on, "
                "for NAPI), `tcpdump -i IF -w /dev/null`, `build/pcapcount` (tools/bench/pcapcount.c: libpcap with "
-               "tcpdump's defaults, counting frames by IP version), and the XDP sensor from above. tcpdump and "
+               "tcpdump's defaults, counting frames by IP version), and the XDP sensor from above, with the no-op "
+               "XDP_PASS receiver beside them as a sensor that costs nothing. tcpdump and "
                "pcapcount start before each run and report their own counts when stopped (pcap_stats). The "
                "receiving thread does the packet-socket copy; the tools' processes run on either core.",
                "", "Unpaced, %d rounds of %.0f s: the rate each receiver takes, and what the tool saw." % (
