@@ -24,7 +24,7 @@
 # packet sockets) is then the kthread's, and its CPU time per packet
 # (/proc/PID/schedstat, in ns) is the cost, whatever else runs on the
 # machine; packets/s depends on the share of CPU 1 the kthread gets.
-. "$(dirname "$0")/../../tests/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../../tests/lib.sh"
 
 SECS=${BENCH_SECS:-2}			# one measurement
 ROUNDS=${BENCH_ROUNDS:-7}
@@ -438,6 +438,9 @@ print("mem-map\t%s\t%s\t%s\t%d\t%d\t%d\t%d" % (sys.argv[1], m.get("name", "?"), 
 	done
 	row mem-cpus "$(nproc)" "$(cat /sys/devices/system/cpu/possible)"
 }
+
+# Sourced (an A/B script that reuses the functions above): stop here.
+[ "${BASH_SOURCE[0]}" = "$0" ] || return 0
 
 parts=${*:-e2e alt flood mem}
 setup
