@@ -6,6 +6,7 @@
  *
  *   progbench [ROUNDS]
  *   progbench --lines xdp|tc PACKET [SECONDS]
+ *   progbench --ab OTHER.bpf.o [ROUNDS]
  *
  * --lines: where the program's own time goes, by source line.  PACKET (a
  * tests/pktbuild.h description, such as "ipv4 tcp:flags=0x002 pad:to=64")
@@ -240,16 +241,23 @@ static void maps_table(struct portsense_bpf *skel)
 	printf("| total | | | | | %.1f KiB |\n", total / 1024.0);
 }
 
+static int map_fd(struct bpf_object *obj, const char *name)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(obj, name);
+
+	return m ? bpf_map__fd(m) : -ENOENT;
+}
+
 /* Test runs come in on ifindex 1 (lo): give it a counter slot, as the loader would. */
-static int give_slot(struct portsense_bpf *skel)
+static int give_slot(struct bpf_object *obj)
 {
 	struct ps_ifslot e = { .ifindex = 1, .slot = 1 };
 	__u32 k = 1;
 
-	return bpf_map_update_elem(bpf_map__fd(skel->maps.ps_ifslot), &k, &e, BPF_ANY);
+	return bpf_map_update_elem(map_fd(obj, "ps_ifslot"), &k, &e, BPF_ANY);
 }
 
-static int load_lists(struct portsense_bpf *skel)
+static int load_lists(struct bpf_object *obj)
 {
 	static struct ps_lists l;
 	char path[4096];
@@ -260,13 +268,74 @@ static int load_lists(struct portsense_bpf *skel)
 	if (!ps_data_file("amplifier-ports.txt", path, sizeof(path)))
 		ps_port_file(path, &l.amp);
 	struct ps_list_maps m = {
-		.bogons = bpf_map__fd(skel->maps.ps_bogons),
-		.bogon1st = bpf_map__fd(skel->maps.ps_bogon1st),
-		.bdports = bpf_map__fd(skel->maps.ps_bdports),
-		.amp = bpf_map__fd(skel->maps.ps_ampports),
+		.bogons = map_fd(obj, "ps_bogons"),
+		.bogon1st = map_fd(obj, "ps_bogon1st"),
+		.bdports = map_fd(obj, "ps_bdports"),
+		.amp = map_fd(obj, "ps_ampports"),
 	};
 
 	return ps_lists_fill(&l, &m);
+}
+
+/*
+ * progbench --ab OTHER.bpf.o: this build's XDP program against another
+ * build's (say, the last commit's build/portsense.bpf.o), warm, on the
+ * mix, interleaved round by round with the PASS program.  A change that
+ * saves a few ns shows here long before it shows end to end.
+ */
+static int ab(const char *other, int rounds)
+{
+	struct portsense_bpf *skel = portsense_bpf__open_and_load();
+	struct bpf_object *base = NULL, *old = NULL;
+	static struct pkt frame;
+	int ret = 1;
+	size_t i;
+
+	base = bpf_object__open_file("build/bench_base.bpf.o", NULL);
+	old = bpf_object__open_file(other, NULL);
+	if (!skel || !base || !old || bpf_object__load(base) || bpf_object__load(old) ||
+	    load_lists(skel->obj) || load_lists(old) || give_slot(skel->obj) || give_slot(old)) {
+		fprintf(stderr, "progbench: cannot load the programs: %s\n", strerror(errno));
+		goto out;
+	}
+	printf("| packet | PASS xdp | %s | this build | this - other, median of the rounds' |\n"
+	       "|---|---|---|---|---|\n", other);
+	for (i = 0; i < N_MIX; i++) {
+		int fds[3] = { bpf_program__fd(bpf_object__find_program_by_name(base, "base_xdp_pass")),
+			       bpf_program__fd(bpf_object__find_program_by_name(old, "ps_xdp")),
+			       bpf_program__fd(skel->progs.ps_xdp) };
+		static double v[3][64], d[64];
+		double ns[3];
+		int r;
+
+		if (pb_build(&frame, mix[i].desc)) {
+			fprintf(stderr, "progbench: %s: %s\n", mix[i].name, frame.err);
+			goto out;
+		}
+		/* Paired by round: the difference of two loops run back to back. */
+		for (r = 0; r < rounds; r++) {
+			/* Every other round the two builds swap turns. */
+			int sw = r & 1, order[3] = { fds[0], fds[1 + sw], fds[2 - sw] };
+
+			if (warm(order, ns, 3, &frame, 1)) {
+				fprintf(stderr, "progbench: %s: a test run failed\n", mix[i].name);
+				goto out;
+			}
+			v[0][r] = ns[0];
+			v[1][r] = ns[1 + sw];
+			v[2][r] = ns[2 - sw];
+			d[r] = v[2][r] - v[1][r];
+		}
+		printf("| %s | %.0f ns | %.0f ns | %.0f ns | %+.1f ns |\n", mix[i].name,
+		       median(v[0], rounds), median(v[1], rounds), median(v[2], rounds),
+		       median(d, rounds));
+	}
+	ret = 0;
+out:
+	portsense_bpf__destroy(skel);
+	bpf_object__close(base);
+	bpf_object__close(old);
+	return ret;
 }
 
 /* One line-info record of the JIT image: its address and source line. */
@@ -493,9 +562,12 @@ int main(int argc, char **argv)
 	static struct pkt frame;
 	size_t i;
 
+	if (argc >= 3 && !strcmp(argv[1], "--ab"))
+		return ab(argv[2], argc > 3 && atoi(argv[3]) >= 1 && atoi(argv[3]) <= 64 ?
+				   atoi(argv[3]) : 31);
 	if (argc >= 4 && !strcmp(argv[1], "--lines")) {
 		skel = portsense_bpf__open_and_load();
-		if (!skel || load_lists(skel) || give_slot(skel)) {
+		if (!skel || load_lists(skel->obj) || give_slot(skel->obj)) {
 			fprintf(stderr, "progbench: cannot load portsense: %s\n", strerror(errno));
 			goto out;
 		}
@@ -517,8 +589,8 @@ int main(int argc, char **argv)
 	quiet = portsense_bpf__open();
 	if (quiet)
 		quiet->rodata->ps_enabled = 0;
-	if (!skel || !quiet || portsense_bpf__load(quiet) || load_lists(skel) ||
-	    give_slot(skel) || give_slot(quiet)) {
+	if (!skel || !quiet || portsense_bpf__load(quiet) || load_lists(skel->obj) ||
+	    give_slot(skel->obj) || give_slot(quiet->obj)) {
 		fprintf(stderr, "progbench: cannot load portsense: %s\n", strerror(errno));
 		goto out;
 	}
