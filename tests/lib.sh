@@ -76,6 +76,13 @@ netns_pair() {
 	done
 }
 
+# tc_progs NS DEV ingress|egress: names of the BPF programs on DEV's tc
+# hook on that side, clsact filters and tcx links alike, one per line.
+tc_progs() {
+	tc -n "$1" filter show dev "$2" "$3" 2>/dev/null | grep -o '[A-Za-z0-9_]*:\[[0-9]*\]' | cut -d: -f1
+	nsenter --net="/run/netns/$1" "$PY" "$ROOT/tests/tcx.py" "$2" "$3"
+}
+
 # ps_in NS ARGS...: run portsense in NS, bounded to 30 s.  nsenter keeps
 # /sys/fs/bpf visible ('ip netns exec' remounts /sys and hides it).
 ps_in() {

@@ -29,6 +29,7 @@ LONG=$(printf 'x%.0s' $(seq 5000))
 declare -A CASES=(
 	[--hook]="tcx|XDP|xdp,tc"
 	[--mode]="fast|NATIVE"
+	[--tc-attach]="TCX|tc|tcx,clsact|netkit"
 	[--duration]="0|-3|1e10|inf|nan|0x|1s"
 	[--interval]="0.05|-1|1e10|inf|1s"
 	[--output]="xml|JSON"
@@ -84,8 +85,8 @@ value() {
 leftovers() {
 	local what=""
 	ip -n "$B" link show psb0 | grep -q xdp && what+="XDP on psb0; "
-	tc -n "$B" filter show dev psb0 ingress 2>/dev/null | grep -q bpf && what+="tc ingress filter; "
-	tc -n "$B" filter show dev psb0 egress 2>/dev/null | grep -q bpf && what+="tc egress filter; "
+	[ -n "$(tc_progs "$B" psb0 ingress)" ] && what+="tc ingress program; "
+	[ -n "$(tc_progs "$B" psb0 egress)" ] && what+="tc egress program; "
 	[ -e "$PIN" ] && what+="pin path $PIN; "
 	echo "$what"
 }

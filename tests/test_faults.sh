@@ -19,7 +19,7 @@ two_hosts faults
 SNAP=$T_TMP/snap.json
 
 pings() { ip netns exec "$A" ping -q -c "$1" -i 0.1 -W 2 198.18.0.2 >/dev/null; }
-attached() { ip -n "$B" link show psb0 | grep -q xdp || tc -n "$B" filter show dev psb0 egress | grep -q ps_tc; }
+attached() { ip -n "$B" link show psb0 | grep -q xdp || tc_progs "$B" psb0 egress | grep -q ps_tc; }
 # stats_of PATH: a counter of the instance's pins ('portsense stats --json').
 stats_of() {
 	ps_in "$B" stats --json --pin-path "$PIN" >"$T_TMP/stats.json" 2>/dev/null && jget "$T_TMP/stats.json" "$1"
@@ -35,6 +35,11 @@ if start_portsense "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN"; then
 	got=$(stats_of ingress.icmp.echo_request)
 	[ "$got" = 5 ] && ok "SIGKILL: the orphaned programs keep counting into the pins (5 echo requests)" ||
 		not_ok "SIGKILL: the orphaned programs keep counting" "ingress.icmp.echo_request $got, want 5"
+	# The egress tcx link outlives the process too: its pin holds it.
+	got=$(stats_of egress.icmp.echo_reply)
+	[ "$(tc_progs "$B" psb0 egress)" = ps_tc_out ] && [ "$got" = 5 ] &&
+		ok "SIGKILL: the pinned egress link stays and counts (5 echo replies)" ||
+		not_ok "SIGKILL: the pinned egress link stays and counts" "egress: $(tc_progs "$B" psb0 egress), echo replies $got"
 	# A restart on the same pins takes over the dead instance's programs
 	# (those using these pins' map: the directory's lock says no live
 	# instance has them), as a crash-looping pod or a systemd restart needs.
@@ -165,17 +170,17 @@ if start_portsense "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN" --stats-json 
 	[ $rc -eq 1 ] && echo "$out" | grep -q "already has an XDP program" && ok "second instance, same interface (XDP): refused, exit 1, says why" ||
 		not_ok "second instance, same interface (XDP): refused" "exit $rc: $out"
 	out=$(ps_in "$B" psb0 --hook tc --interval 0 --duration 1 --pin-path "$PIN2" 2>&1); rc=$?
-	[ $rc -eq 1 ] && echo "$out" | grep -q "already has a portsense tc filter" && ok "second instance, same interface (tc): refused, exit 1, says why" ||
+	[ $rc -eq 1 ] && echo "$out" | grep -q "already has a portsense tc program" && ok "second instance, same interface (tc): refused, exit 1, says why" ||
 		not_ok "second instance, same interface (tc): refused" "exit $rc: $out"
 	[ ! -e "$PIN2" ] && ok "the refused instances left no pins" || not_ok "the refused instances left no pins" "$(ls "$PIN2")"
 	out=$(ps_in "$B" psb0 --hook tc --no-egress --interval 0 --duration 1 --pin-path "$PIN" 2>&1); rc=$?
 	[ $rc -eq 1 ] && echo "$out" | grep -q "another portsense is running with --pin-path" && ok "second instance, same pin path: refused, exit 1, says why" ||
 		not_ok "second instance, same pin path: refused" "exit $rc: $out"
 	# The first keeps working: its programs are all there and count.
-	ip -n "$B" link show psb0 | grep -q xdp && tc -n "$B" filter show dev psb0 egress | grep -q ps_tc_out &&
-		! tc -n "$B" filter show dev psb0 ingress | grep -q ps_tc_in &&
+	ip -n "$B" link show psb0 | grep -q xdp && [ "$(tc_progs "$B" psb0 egress)" = ps_tc_out ] &&
+		[ -z "$(tc_progs "$B" psb0 ingress)" ] &&
 		ok "after the refusals the first instance's programs are in place, nothing of the others" ||
-		not_ok "the first instance's programs are in place" "$(tc -n "$B" filter show dev psb0 egress; ip -n "$B" link show psb0)"
+		not_ok "the first instance's programs are in place" "$(tc_progs "$B" psb0 egress; ip -n "$B" link show psb0)"
 	pings 4
 	PS_PID=$FIRST
 	stop_portsense; rc=$?

@@ -60,20 +60,53 @@ for hook in xdp tc; do
 	expect_eq "live $hook per-interface equals total" "$SNAP" interfaces.psb0.egress.frames "$(jget "$SNAP" egress.frames)"
 	# Nothing left behind.
 	if ip -n "$B" link show psb0 | grep -q xdp; then not_ok "live $hook detached XDP" "$(ip -n "$B" link show psb0)"; else ok "live $hook detached XDP"; fi
-	if tc -n "$B" filter show dev psb0 ingress 2>/dev/null | grep -q ps_tc ||
-	   tc -n "$B" filter show dev psb0 egress 2>/dev/null | grep -q ps_tc; then
-		not_ok "live $hook removed tc filters" "$(tc -n "$B" filter show dev psb0 egress)"
-	else ok "live $hook removed tc filters"; fi
+	if [ -n "$(tc_progs "$B" psb0 ingress)$(tc_progs "$B" psb0 egress)" ] || ls "$PIN" | grep -q tcx_; then
+		not_ok "live $hook removed its tc programs and their pins" "$(tc_progs "$B" psb0 egress; ls "$PIN")"
+	else ok "live $hook removed its tc programs and their pins"; fi
 	[ -e "$PIN/ps_stats" ] && ok "live $hook kept its counters pinned" || not_ok "live $hook kept its counters pinned" "no $PIN/ps_stats"
 	out=$(ps_in "$B" detach --pin-path "$PIN" 2>&1); rc=$?
 	[ $rc -eq 0 ] && [ ! -e "$PIN" ] && ok "live $hook: detach removes the kept pins" ||
 		not_ok "live $hook: detach removes the kept pins" "exit $rc: $out"
 done
 
+# How tc programs attach: tcx links by default (no clsact qdisc, which would
+# put every received frame through the ingress tc hook), pinned beside the
+# maps; clsact on request, as on kernels before 6.6.
+IDX=$(ip netns exec "$B" cat /sys/class/net/psb0/ifindex)
+for how in auto clsact; do
+	fresh
+	if ! start_portsense "$B" "$LOG" psb0 --tc-attach $how --interval 0 --pin-path "$PIN" --stats-json "$SNAP"; then
+		not_ok "--tc-attach $how: start" "$(tail -n 3 "$LOG" | tr '\n' ' ')"
+		continue
+	fi
+	qdisc=$(tc -n "$B" qdisc show dev psb0 | grep -c clsact)
+	if [ $how = auto ]; then
+		[ "$(tc_progs "$B" psb0 egress)" = ps_tc_out ] && [ "$qdisc" = 0 ] && [ -e "$PIN/tcx_out_$IDX" ] &&
+			[ -z "$(tc -n "$B" filter show dev psb0 egress)" ] &&
+			ok "--tc-attach auto: egress is a tcx link, pinned, and no clsact qdisc" ||
+			not_ok "--tc-attach auto: egress is a tcx link, pinned, and no clsact qdisc" \
+				"progs: $(tc_progs "$B" psb0 egress) clsact: $qdisc pins: $(ls "$PIN" | tr '\n' ' ')"
+	else
+		tc -n "$B" filter show dev psb0 egress | grep -q ps_tc_out && [ "$qdisc" = 1 ] && ! ls "$PIN" | grep -q tcx_ &&
+			ok "--tc-attach clsact: egress is a clsact filter" ||
+			not_ok "--tc-attach clsact: egress is a clsact filter" "$(tc -n "$B" filter show dev psb0 egress) clsact: $qdisc"
+	fi
+	ip netns exec "$B" ping -q -c 2 -i 0.2 -W 2 198.18.0.1 >/dev/null
+	stop_ok "--tc-attach $how run exits 0 on SIGINT"
+	expect_eq "--tc-attach $how: egress counted" "$SNAP" egress.icmp.echo_request 2
+	[ -z "$(tc_progs "$B" psb0 egress)" ] && ! ls "$PIN" | grep -q tcx_ &&
+		ok "--tc-attach $how: removed at exit, pins too" ||
+		not_ok "--tc-attach $how: removed at exit, pins too" "$(tc_progs "$B" psb0 egress; ls "$PIN")"
+	tc -n "$B" qdisc del dev psb0 clsact 2>/dev/null
+done
+out=$(ps_in "$B" psb0 --tc-attach bogus --duration 0.5 2>&1); rc=$?
+[ $rc -eq 2 ] && echo "$out" | grep -q "tc-attach must be auto, tcx or clsact" && ok "--tc-attach with a bad value: usage error" ||
+	not_ok "--tc-attach with a bad value: usage error" "exit $rc: $out"
+
 # --no-egress: no egress filter, nothing counted there.
 fresh
 if start_portsense "$B" "$LOG" psb0 --no-egress --interval 0 --pin-path "$PIN" --stats-json "$SNAP"; then
-	tc -n "$B" filter show dev psb0 egress 2>/dev/null | grep -q ps_tc_out &&
+	tc_progs "$B" psb0 egress | grep -q ps_tc_out &&
 		not_ok "--no-egress attaches no egress program" "ps_tc_out is attached" ||
 		ok "--no-egress attaches no egress program"
 	ip netns exec "$B" ping -q -c 2 -i 0.2 -W 2 198.18.0.1 >/dev/null
@@ -192,7 +225,7 @@ if start_portsense "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN"; then
 	kill_portsense
 	out=$(ps_in "$B" detach --pin-path "$PIN" psb0 2>&1); rc=$?
 	if [ $rc -eq 0 ] && ! ip -n "$B" link show psb0 | grep -q xdp && [ ! -e "$PIN" ] &&
-	   ! tc -n "$B" filter show dev psb0 egress | grep -q bpf; then
+	   [ -z "$(tc_progs "$B" psb0 egress)" ]; then
 		ok "detach cleans up after a killed instance"
 	else
 		not_ok "detach cleans up after a killed instance" "exit $rc: $out"
@@ -212,7 +245,7 @@ if start_portsense "$B" "$LOG" psb0 --hook tc --interval 0 --pin-path "$PIN"; th
 		kill_portsense
 		out=$(ps_in "$B" detach --pin-path "$PIN_DEAD" 2>&1); rc=$?
 		if [ $rc -eq 0 ] && ! ip -n "$B" link show psd0 | grep -q xdp &&
-		   tc -n "$B" filter show dev psb0 ingress | grep -q ps_tc_in; then
+		   tc_progs "$B" psb0 ingress | grep -q ps_tc_in && tc_progs "$B" psb0 egress | grep -q ps_tc_out; then
 			ok "detach leaves a live instance with another pin path alone"
 		else
 			not_ok "detach leaves a live instance with another pin path alone" "exit $rc: $out"

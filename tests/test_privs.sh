@@ -65,7 +65,7 @@ except OSError: pass' 2>/dev/null
 	[ $rc -eq 0 ] && ok "$name: exits 0 on SIGINT" || not_ok "$name: exits 0 on SIGINT" "exit $rc: $(tail -n 2 "$LOG")"
 	expect_eq "$name: counts (3 echo requests in)" "$SNAPDIR/snap.json" ingress.icmp.echo_request 3
 	# Detached; the counters stay pinned for the next start (docs/operations.md).
-	if ip -n "$B" link show psb0 | grep -q xdp || tc -n "$B" filter show dev psb0 egress | grep -q ps_tc ||
+	if ip -n "$B" link show psb0 | grep -q xdp || tc_progs "$B" psb0 egress | grep -q ps_tc ||
 	   [ ! -e "$PIN/ps_stats" ]; then
 		not_ok "$name: detached, counters kept pinned" "$(ip -n "$B" link show psb0 | head -n 2 | tr '\n' ' ') $(ls "$PIN" 2>&1)"
 	else

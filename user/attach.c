@@ -120,8 +120,61 @@ static int attach_xdp(struct ps_iface *ifc, const struct ps_attach_opts *o,
 	return 0;
 }
 
-static int attach_tc(struct ps_iface *ifc, enum bpf_tc_attach_point where,
-		     int fd, bool *done)
+/*
+ * enum bpf_attach_type's tcx values (Linux 6.6), which this system's UAPI
+ * headers (6.1) predate.  An older kernel refuses them with EINVAL.
+ */
+#define PS_BPF_TCX_INGRESS 46
+#define PS_BPF_TCX_EGRESS  47
+
+static int tcx_type(enum bpf_tc_attach_point where)
+{
+	return where == BPF_TC_INGRESS ? PS_BPF_TCX_INGRESS : PS_BPF_TCX_EGRESS;
+}
+
+static const char *side(enum bpf_tc_attach_point where)
+{
+	return where == BPF_TC_INGRESS ? "ingress" : "egress";
+}
+
+/* The pin of @ifindex's tcx link on @where under @dir. */
+static void link_pin(char *path, size_t len, const char *dir, int ifindex,
+		     enum bpf_tc_attach_point where)
+{
+	snprintf(path, len, "%s/tcx_%s_%d", dir, where == BPF_TC_INGRESS ? "in" : "out", ifindex);
+}
+
+/*
+ * Whether @prog_id (0: any portsense tc program, ps_tc_*) is in the tcx
+ * chain of @ifindex on @where.  False where the kernel has no tcx.
+ */
+static bool tcx_has(int ifindex, enum bpf_tc_attach_point where, __u32 prog_id)
+{
+	__u32 ids[64], i;
+	LIBBPF_OPTS(bpf_prog_query_opts, q, .prog_ids = ids,
+		    .prog_cnt = sizeof(ids) / sizeof(ids[0]));
+	char name[BPF_OBJ_NAME_LEN];
+
+	if (bpf_prog_query_opts(ifindex, tcx_type(where), &q))
+		return false;
+	for (i = 0; i < q.prog_cnt && i < sizeof(ids) / sizeof(ids[0]); i++) {
+		if (prog_id ? ids[i] == prog_id :
+		    !prog_name(ids[i], name, sizeof(name)) && !strncmp(name, "ps_tc_", 6))
+			return true;
+	}
+	return false;
+}
+
+/* Our clsact filter's program on @ifindex at @where, or 0. */
+static __u32 clsact_prog(int ifindex, enum bpf_tc_attach_point where)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = where);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = PS_TC_HANDLE, .priority = PS_TC_PRIO);
+
+	return bpf_tc_query(&hook, &opts) ? 0 : opts.prog_id;
+}
+
+static int attach_clsact(struct ps_iface *ifc, enum bpf_tc_attach_point where, int fd)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifc->ifindex,
 		    .attach_point = BPF_TC_INGRESS);
@@ -138,20 +191,56 @@ static int attach_tc(struct ps_iface *ifc, enum bpf_tc_attach_point where,
 	hook.attach_point = where;
 	/* No BPF_TC_F_REPLACE: an existing filter of ours means a live twin. */
 	err = bpf_tc_attach(&hook, &opts);
-	if (err == -EEXIST) {
+	if (err && err != -EEXIST)
+		fprintf(stderr, "portsense: cannot attach tc %s program to %s: %s\n",
+			side(where), ifc->name, strerror(-err));
+	return err;
+}
+
+static int attach_tc(struct ps_iface *ifc, const struct ps_attach_opts *o,
+		     enum bpf_tc_attach_point where, int fd, bool *done, int *link)
+{
+	int err;
+
+	/* A portsense program already there, either way, is a live twin's. */
+	if (tcx_has(ifc->ifindex, where, 0) || clsact_prog(ifc->ifindex, where)) {
 		fprintf(stderr,
-			"portsense: %s already has a portsense tc filter (%s, handle 0x%x prio %d)\n"
+			"portsense: %s already has a portsense tc program (%s)\n"
 			"  fix: stop the other portsense, or run 'portsense detach %s' if none is running\n",
-			ifc->name, where == BPF_TC_INGRESS ? "ingress" : "egress",
-			PS_TC_HANDLE, PS_TC_PRIO, ifc->name);
+			ifc->name, side(where), ifc->name);
 		return -EEXIST;
 	}
-	if (err) {
-		fprintf(stderr, "portsense: cannot attach tc %s program to %s: %s\n",
-			where == BPF_TC_INGRESS ? "ingress" : "egress", ifc->name,
-			strerror(-err));
-		return err;
+	if (o->tc != PS_TC_CLSACT) {
+		err = bpf_link_create(fd, ifc->ifindex, tcx_type(where), NULL);
+		if (err >= 0) {
+			char path[4096];
+
+			*link = err;
+			*done = true;
+			if (!o->pin_path)
+				return 0;
+			link_pin(path, sizeof(path), o->pin_path, ifc->ifindex, where);
+			err = bpf_obj_pin(*link, path);
+			if (err)
+				fprintf(stderr, "portsense: warning: cannot pin the tc %s link of %s at %s (%s):"
+					" it will not outlive a crash\n", side(where), ifc->name, path,
+					strerror(-err));
+			return 0;
+		}
+		if (o->tc == PS_TC_TCX || err != -EINVAL) {
+			fprintf(stderr, "portsense: cannot attach tc %s program to %s as a tcx link: %s\n%s",
+				side(where), ifc->name, strerror(-err),
+				err == -EINVAL ? "  this kernel has no tcx (Linux 6.6+); use --tc-attach clsact\n" : "");
+			return err;
+		}
+		/* Before Linux 6.6: the clsact qdisc it is. */
 	}
+	err = attach_clsact(ifc, where, fd);
+	if (err == -EEXIST)	/* raced in since the check above */
+		fprintf(stderr, "portsense: %s already has a portsense tc program (%s)\n",
+			ifc->name, side(where));
+	if (err)
+		return err;
 	*done = true;
 	return 0;
 }
@@ -161,33 +250,55 @@ int ps_attach(struct ps_iface *ifc, const struct ps_attach_opts *o,
 {
 	int err;
 
-	ifc->xdp_fd = -1;
+	ifc->xdp_fd = ifc->tc_in_link = ifc->tc_out_link = -1;
+	ifc->pin_path = o->pin_path;
 	if (o->hook == PS_HOOK_XDP)
 		err = attach_xdp(ifc, o, xdp_fd);
 	else
-		err = attach_tc(ifc, BPF_TC_INGRESS, tc_in_fd, &ifc->tc_in);
+		err = attach_tc(ifc, o, BPF_TC_INGRESS, tc_in_fd, &ifc->tc_in, &ifc->tc_in_link);
 	if (!err && o->egress)
-		err = attach_tc(ifc, BPF_TC_EGRESS, tc_out_fd, &ifc->tc_out);
+		err = attach_tc(ifc, o, BPF_TC_EGRESS, tc_out_fd, &ifc->tc_out, &ifc->tc_out_link);
 	if (err)
 		ps_detach(ifc);
 	return err;
 }
 
-static void detach_tc(int ifindex, enum bpf_tc_attach_point where)
+/*
+ * A tcx link detaches when its pin and its last fd are gone.  False when
+ * @ifc's program on @where is not a link (a clsact filter).
+ */
+static bool release_link(struct ps_iface *ifc, enum bpf_tc_attach_point where)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = where);
+	int *link = where == BPF_TC_INGRESS ? &ifc->tc_in_link : &ifc->tc_out_link;
+	char path[4096];
+
+	if (*link < 0)
+		return false;
+	if (ifc->pin_path) {
+		link_pin(path, sizeof(path), ifc->pin_path, ifc->ifindex, where);
+		unlink(path);
+	}
+	close(*link);
+	*link = -1;
+	return true;
+}
+
+static void detach_tc(struct ps_iface *ifc, enum bpf_tc_attach_point where)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifc->ifindex, .attach_point = where);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = PS_TC_HANDLE,
 		    .priority = PS_TC_PRIO);
 
-	bpf_tc_detach(&hook, &opts);
+	if (!release_link(ifc, where))
+		bpf_tc_detach(&hook, &opts);
 }
 
 void ps_detach(struct ps_iface *ifc)
 {
 	if (ifc->tc_out)
-		detach_tc(ifc->ifindex, BPF_TC_EGRESS);
+		detach_tc(ifc, BPF_TC_EGRESS);
 	if (ifc->tc_in)
-		detach_tc(ifc->ifindex, BPF_TC_INGRESS);
+		detach_tc(ifc, BPF_TC_INGRESS);
 	ifc->tc_in = ifc->tc_out = false;
 	if (ifc->xdp_fd >= 0) {
 		xdp_detach_prog(ifc->ifindex, ifc->xdp_flags, ifc->xdp_fd);
@@ -195,7 +306,56 @@ void ps_detach(struct ps_iface *ifc)
 	}
 }
 
-int ps_detach_stale(int ifindex, const char *ifname, __u32 map_id, FILE *log)
+void ps_release_links(struct ps_iface *ifc)
+{
+	if (ifc->tc_out && release_link(ifc, BPF_TC_EGRESS))
+		ifc->tc_out = false;
+	if (ifc->tc_in && release_link(ifc, BPF_TC_INGRESS))
+		ifc->tc_in = false;
+}
+
+bool ps_tc_attached(const struct ps_iface *ifc, bool egress, __u32 prog_id)
+{
+	enum bpf_tc_attach_point where = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS;
+
+	if (!prog_id)
+		return false;
+	if ((egress ? ifc->tc_out_link : ifc->tc_in_link) >= 0)
+		return tcx_has(ifc->ifindex, where, prog_id);
+	return clsact_prog(ifc->ifindex, where) == prog_id;
+}
+
+const char *ps_tc_mode_name(const struct ps_iface *ifc, bool egress)
+{
+	return (egress ? ifc->tc_out_link : ifc->tc_in_link) >= 0 ? "tcx" : "clsact";
+}
+
+/* A dead instance's pinned tcx link on @ifindex at @where: unpinned, it goes. */
+static int unpin_stale_link(int ifindex, const char *ifname, __u32 map_id,
+			    const char *dir, enum bpf_tc_attach_point where, FILE *log)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	char path[4096], name[BPF_OBJ_NAME_LEN];
+	bool ours = false;
+	int fd;
+
+	link_pin(path, sizeof(path), dir, ifindex, where);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
+	    prog_info(info.prog_id, name, sizeof(name), map_id, &ours) ||
+	    strncmp(name, "ps_tc_", 6))
+		ours = false;
+	if (ours && !unlink(path))
+		fprintf(log, "%s: removed tc %s link\n", ifname, side(where));
+	close(fd);	/* the last reference: the link detaches */
+	return ours;
+}
+
+int ps_detach_stale(int ifindex, const char *ifname, __u32 map_id,
+		    const char *pin_path, FILE *log)
 {
 	static const enum bpf_tc_attach_point points[] = {
 		BPF_TC_INGRESS, BPF_TC_EGRESS,
@@ -227,6 +387,9 @@ int ps_detach_stale(int ifindex, const char *ifname, __u32 map_id, FILE *log)
 		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = PS_TC_HANDLE,
 			    .priority = PS_TC_PRIO);
 
+		if (pin_path)
+			removed += unpin_stale_link(ifindex, ifname, map_id, pin_path,
+						    points[i], log);
 		if (bpf_tc_query(&hook, &opts))
 			continue;
 		if (prog_info(opts.prog_id, name, sizeof(name), map_id, &ours) ||
@@ -237,8 +400,7 @@ int ps_detach_stale(int ifindex, const char *ifname, __u32 map_id, FILE *log)
 		opts.prog_fd = 0;
 		opts.flags = 0;
 		if (!bpf_tc_detach(&hook, &opts)) {
-			fprintf(log, "%s: removed tc %s filter\n", ifname,
-			       points[i] == BPF_TC_INGRESS ? "ingress" : "egress");
+			fprintf(log, "%s: removed tc %s filter\n", ifname, side(points[i]));
 			removed++;
 		}
 	}

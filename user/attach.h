@@ -4,6 +4,12 @@
  *
  * Ingress: XDP (native or skb mode) or tc; egress: always tc.  portsense
  * never replaces a program somebody else attached: it refuses instead.
+ *
+ * tc programs go on as tcx links where the kernel has them (Linux 6.6+):
+ * a link sets up only its own hook and goes away with the process.  A
+ * clsact qdisc, the older way, also sets up the device's ingress tc hook,
+ * which every received frame then passes through, filter or not, and
+ * stays after we leave (docs/performance.md measures it).
  */
 #ifndef PS_ATTACH_H
 #define PS_ATTACH_H
@@ -15,6 +21,8 @@
 
 enum ps_hook { PS_HOOK_XDP, PS_HOOK_TC };
 enum ps_xdp_mode { PS_MODE_AUTO, PS_MODE_NATIVE, PS_MODE_SKB };
+/* How tc programs are attached: auto is tcx, else clsact (pre-6.6 kernels). */
+enum ps_tc_attach { PS_TC_AUTO, PS_TC_TCX, PS_TC_CLSACT };
 
 /* Our tc filter's identity, so detach finds exactly it. */
 #define PS_TC_HANDLE 0x5053	/* "PS" */
@@ -28,12 +36,22 @@ struct ps_iface {
 	int xdp_fd;		/* our program, -1 if no XDP */
 	bool tc_in;
 	bool tc_out;
+	int tc_in_link;		/* tcx link fd, or -1: a clsact filter */
+	int tc_out_link;
+	const char *pin_path;	/* where the tcx links are pinned, or NULL */
 };
 
 struct ps_attach_opts {
 	enum ps_hook hook;
 	enum ps_xdp_mode mode;
 	bool egress;
+	enum ps_tc_attach tc;
+	/*
+	 * tcx links are pinned here (tcx_in_IFINDEX, tcx_out_IFINDEX: bpffs refuses dots) so that,
+	 * like an XDP program, they outlive a crash and go on counting until
+	 * a restart takes them over.  NULL: not pinned.
+	 */
+	const char *pin_path;
 };
 
 /*
@@ -51,14 +69,28 @@ int ps_attach(struct ps_iface *ifc, const struct ps_attach_opts *o,
  */
 void ps_detach(struct ps_iface *ifc);
 
+/* @ifc's device is gone: release its tcx links and their pins. */
+void ps_release_links(struct ps_iface *ifc);
+
+/*
+ * Is program @prog_id still attached where ps_attach() put @ifc's tc
+ * program (@egress or ingress)?  For the metrics' health check.
+ */
+bool ps_tc_attached(const struct ps_iface *ifc, bool egress, __u32 prog_id);
+
+/* "tcx" or "clsact": how @ifc's tc program on that side is attached. */
+const char *ps_tc_mode_name(const struct ps_iface *ifc, bool egress);
+
 /*
  * Remove portsense programs an instance that is gone (SIGKILL, OOM) left on
- * @ifindex: XDP programs named ps_xdp and our tc filters.  With @map_id,
- * only programs using that map (the stale instance's pinned ps_stats), so
- * an instance running with another pin path is left alone.  Each removal
- * is reported on @log.  Returns how many were removed.
+ * @ifindex: XDP programs named ps_xdp, our clsact tc filters and the tcx
+ * links pinned for @ifindex under @pin_path.  With @map_id, only programs
+ * using that map (the stale instance's pinned ps_stats), so an instance
+ * running with another pin path is left alone.  Each removal is reported
+ * on @log.  Returns how many were removed.
  */
-int ps_detach_stale(int ifindex, const char *name, __u32 map_id, FILE *log);
+int ps_detach_stale(int ifindex, const char *name, __u32 map_id,
+		    const char *pin_path, FILE *log);
 
 const char *ps_mode_name(__u32 xdp_flags);
 

@@ -224,16 +224,16 @@ static int add(struct ps_ifset *s, const char *name, int ifindex)
 	if (err)
 		return err;
 	if (s->o.reused_map_id &&
-	    ps_detach_stale(ifindex, name, s->o.reused_map_id, stderr) > 0)
+	    ps_detach_stale(ifindex, name, s->o.reused_map_id, a->pin_path, stderr) > 0)
 		fprintf(stderr, "portsense: %s: took over from an instance that died on these pins\n", name);
 	err = ps_attach(ifc, a, s->o.xdp_fd, s->o.tc_in_fd, s->o.tc_out_fd);
 	if (err)
 		return err;
 	s->n++;
-	fprintf(stderr, "portsense: %s: ingress %s%s%s, egress %s\n", ifc->name,
-		a->hook == PS_HOOK_XDP ? "xdp" : "tc", a->hook == PS_HOOK_XDP ? " " : "",
-		a->hook == PS_HOOK_XDP ? ps_mode_name(ifc->xdp_flags) : "",
-		a->egress ? "tc" : "off");
+	fprintf(stderr, "portsense: %s: ingress %s %s, egress %s%s\n", ifc->name,
+		a->hook == PS_HOOK_XDP ? "xdp" : "tc",
+		a->hook == PS_HOOK_XDP ? ps_mode_name(ifc->xdp_flags) : ps_tc_mode_name(ifc, false),
+		a->egress ? "tc " : "off", a->egress ? ps_tc_mode_name(ifc, true) : "");
 	s->changes++;
 	return 0;
 }
@@ -266,6 +266,7 @@ static void link_gone(struct ps_ifset *s, int ifindex)
 	if (!ifc)
 		return;
 	fprintf(stderr, "portsense: %s: gone; forgotten\n", ifc->name);
+	ps_release_links(ifc);
 	slot_free(s, ifindex);
 	*ifc = s->ifs[--s->n];
 	s->changes++;

@@ -712,21 +712,13 @@ static void check_attached(const struct ps_metrics *m, const struct ps_iface *if
 			   bool *xdp, bool *tc_in, bool *tc_out)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
-	int i;
 
 	*xdp = false;
 	if (ifc->xdp_fd >= 0 && !bpf_xdp_query(ifc->ifindex, 0, &q))
 		*xdp = (ifc->xdp_flags & XDP_FLAGS_SKB_MODE ? q.skb_prog_id : q.drv_prog_id) ==
 		       m->xdp_id && m->xdp_id;
-	for (i = 0; i < 2; i++) {
-		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifc->ifindex,
-			    .attach_point = i ? BPF_TC_EGRESS : BPF_TC_INGRESS);
-		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = PS_TC_HANDLE, .priority = PS_TC_PRIO);
-		bool want = i ? ifc->tc_out : ifc->tc_in, *got = i ? tc_out : tc_in;
-
-		*got = want && !bpf_tc_query(&hook, &opts) &&
-		       opts.prog_id == (i ? m->tc_out_id : m->tc_in_id);
-	}
+	*tc_in = ifc->tc_in && ps_tc_attached(ifc, false, m->tc_in_id);
+	*tc_out = ifc->tc_out && ps_tc_attached(ifc, true, m->tc_out_id);
 }
 
 static void ifname_of(const struct ps_iface *ifc, char *buf)
@@ -774,11 +766,11 @@ static void render_attach(struct ps_metrics *m, struct out *o)
 			fprintf(o->f, "portsense_interface_attached{interface=\"%s\",direction=\"ingress\",hook=\"xdp\",mode=\"%s\"} %d\n",
 				v, ps_mode_name(ifs[i].xdp_flags), xdp);
 		if (ifs[i].tc_in)
-			fprintf(o->f, "portsense_interface_attached{interface=\"%s\",direction=\"ingress\",hook=\"tc\",mode=\"clsact\"} %d\n",
-				v, tc_in);
+			fprintf(o->f, "portsense_interface_attached{interface=\"%s\",direction=\"ingress\",hook=\"tc\",mode=\"%s\"} %d\n",
+				v, ps_tc_mode_name(&ifs[i], false), tc_in);
 		if (ifs[i].tc_out)
-			fprintf(o->f, "portsense_interface_attached{interface=\"%s\",direction=\"egress\",hook=\"tc\",mode=\"clsact\"} %d\n",
-				v, tc_out);
+			fprintf(o->f, "portsense_interface_attached{interface=\"%s\",direction=\"egress\",hook=\"tc\",mode=\"%s\"} %d\n",
+				v, ps_tc_mode_name(&ifs[i], true), tc_out);
 	}
 	free(ifs);
 }

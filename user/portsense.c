@@ -8,6 +8,7 @@
  *   portsense top [--interval SECS] [--pin-path DIR]
  *   portsense detach [--pin-path DIR] [IFACE...]
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stddef.h>
@@ -108,6 +109,8 @@ static void usage(FILE *f)
 "  -H, --hook xdp|tc           ingress hook (default xdp); egress always uses tc\n"
 "  -m, --mode native|skb|auto  XDP attach mode (default auto: native, else skb with a warning)\n"
 "      --no-egress             do not attach the tc egress program\n"
+"      --tc-attach auto|tcx|clsact  how tc programs attach (default auto: tcx links on\n"
+"                              Linux 6.6+, else a clsact qdisc)\n"
 "  -d, --duration SECS         exit by itself after SECS\n"
 "  -i, --interval SECS         seconds between live reports (default 1, 0 = none)\n"
 "  -o, --output text|json|syslog  alerts and live reports on stdout (default: text on a\n"
@@ -285,12 +288,13 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 	       OPT_NO_EGRESS, OPT_JSON, OPT_HOLDDOWN, OPT_DISABLE,
 	       OPT_LIST_ALERTS, OPT_BOGONS, OPT_BACKDOOR, OPT_THRESHOLD,
 	       OPT_WINDOW, OPT_ALERT_RATE, OPT_SCAN_WINDOW, OPT_ALLOW, OPT_AMP,
-	       OPT_INTERFACES, OPT_METRICS };
+	       OPT_INTERFACES, OPT_METRICS, OPT_TC_ATTACH };
 	static const struct option longopts[] = {
 		{ "interfaces", required_argument, NULL, OPT_INTERFACES },
 		{ "hook", required_argument, NULL, 'H' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "no-egress", no_argument, NULL, OPT_NO_EGRESS },
+		{ "tc-attach", required_argument, NULL, OPT_TC_ATTACH },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "output", required_argument, NULL, 'o' },
@@ -344,6 +348,16 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 			break;
 		case OPT_NO_EGRESS:
 			cfg->attach.egress = false;
+			break;
+		case OPT_TC_ATTACH:
+			if (!strcmp(optarg, "auto"))
+				cfg->attach.tc = PS_TC_AUTO;
+			else if (!strcmp(optarg, "tcx"))
+				cfg->attach.tc = PS_TC_TCX;
+			else if (!strcmp(optarg, "clsact"))
+				cfg->attach.tc = PS_TC_CLSACT;
+			else
+				return usage_error("--tc-attach must be auto, tcx or clsact, not '%s'", optarg);
 			break;
 		case 'd':
 			if (parse_secs(optarg, &cfg->duration) || !cfg->duration)
@@ -712,7 +726,7 @@ static int read_config(int argc, char **argv, struct ps_config *cfg, bool subcmd
 /* Settings a reload cannot change (they shape what is loaded and attached). */
 static void warn_restart_only(const struct ps_config *cur, const struct ps_config *next)
 {
-	const char *what[9];
+	const char *what[10];
 	int n = 0, i;
 	bool pats = cur->n_pats != next->n_pats;
 
@@ -720,6 +734,8 @@ static void warn_restart_only(const struct ps_config *cur, const struct ps_confi
 		pats = strcmp(cur->pats[i], next->pats[i]);
 	if (cur->attach.hook != next->attach.hook || cur->attach.mode != next->attach.mode)
 		what[n++] = "hook/mode";
+	if (cur->attach.tc != next->attach.tc)
+		what[n++] = "tc-attach";
 	if (cur->attach.egress != next->attach.egress)
 		what[n++] = "egress";
 	if (cur->enabled != next->enabled)
@@ -933,6 +949,7 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names, int argc, c
 			goto cleanup;
 	}
 
+	cfg->attach.pin_path = cfg->pin_path;	/* tcx links outlive a crash, as XDP does */
 	ifset = ps_ifset_start(&(struct ps_ifset_opts){
 			.attach = &cfg->attach,
 			.xdp_fd = cfg->attach.hook == PS_HOOK_XDP ? bpf_program__fd(skel->progs.ps_xdp) : -1,
@@ -1113,6 +1130,8 @@ static __u32 pinned_map_id(const char *path)
 static int cmd_detach(struct ps_config *cfg, char **names, int n)
 {
 	struct if_nameindex *all = NULL, *it;
+	struct dirent *de;
+	DIR *dir;
 	char path[4096];
 	int removed = 0, i, lock_fd, ret = 0;
 	__u32 map_id;
@@ -1134,11 +1153,13 @@ static int cmd_detach(struct ps_config *cfg, char **names, int n)
 	map_id = pinned_map_id(path);
 	if (n) {
 		for (i = 0; i < n; i++)
-			removed += ps_detach_stale(if_nametoindex(names[i]), names[i], map_id, stdout) > 0;
+			removed += ps_detach_stale(if_nametoindex(names[i]), names[i], map_id,
+						   cfg->pin_path, stdout) > 0;
 	} else if (map_id) {
 		all = if_nameindex();
 		for (it = all; it && it->if_index; it++)
-			removed += ps_detach_stale(it->if_index, it->if_name, map_id, stdout) > 0;
+			removed += ps_detach_stale(it->if_index, it->if_name, map_id,
+						   cfg->pin_path, stdout) > 0;
 		if_freenameindex(all);
 	} else {
 		fprintf(stderr, "portsense: nothing is pinned at %s, so a dead instance's programs cannot be told from a live one's\n"
@@ -1152,6 +1173,17 @@ static int cmd_detach(struct ps_config *cfg, char **names, int n)
 		if (!unlink(path))
 			printf("removed pin %s\n", path);
 	}
+	/* tcx links of interfaces gone since (the rest went above): unpinned, they go. */
+	dir = opendir(cfg->pin_path);
+	while (dir && (de = readdir(dir))) {
+		if (strncmp(de->d_name, "tcx_", 4))
+			continue;
+		pin_file(path, sizeof(path), cfg->pin_path, de->d_name);
+		if (!unlink(path))
+			printf("removed pin %s\n", path);
+	}
+	if (dir)
+		closedir(dir);
 	if (!removed)
 		printf("no portsense programs were attached%s\n", n ? " there" : "");
 out:
