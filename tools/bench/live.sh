@@ -208,11 +208,16 @@ profile() {
 # Its rows are kept apart: the statistics cost two clock reads per run.
 progstat() {
 	local cfg=$1 tpl=$2 rate=$3 id t0 c0 t1 c1 out
+	# XDP and clsact filters are in 'bpftool net show'; a sensor's tcx link
+	# (bpftool 7.1 predates tcx) is pinned in its pin path.
 	id=$(rns bpftool -j net show dev "r$T_ID$cfg" | /usr/bin/python3 -c '
 import json, sys
 d = json.load(sys.stdin)[0]
 p = d.get("xdp") or [t for t in d.get("tc", []) if "ingress" in t.get("kind", "")]
-print(p[0]["id"])') || die "no program on r$T_ID$cfg"
+print(p[0]["id"])' 2>/dev/null) ||
+	id=$(bpftool -j link show pinned "$(ls -d "${PIN[$cfg]:-/nonexistent}"/tcx_in_* 2>/dev/null | head -n 1)" |
+		/usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["prog_id"])') ||
+		die "no program on r$T_ID$cfg"
 	read -r t0 c0 < <(prog_runtime "$id")
 	out=$(timeout $((${SECS%.*} + 30)) "$B/livegen" -n "/run/netns/$GNS" -i "g$T_ID$cfg" -m "${MAC[$cfg]}" \
 		-c "$GEN_CPU" -d "$SECS" -t "$tpl" -r "$rate" -S 2>&1) || die "livegen: $out"
