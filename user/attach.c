@@ -141,7 +141,8 @@ static const char *side(enum bpf_tc_attach_point where)
 static void link_pin(char *path, size_t len, const char *dir, int ifindex,
 		     enum bpf_tc_attach_point where)
 {
-	snprintf(path, len, "%s/tcx_%s_%d", dir, where == BPF_TC_INGRESS ? "in" : "out", ifindex);
+	snprintf(path, len, "%s/" PS_TCX_PIN_PREFIX "%s_%d", dir,
+		 where == BPF_TC_INGRESS ? "in" : "out", ifindex);
 }
 
 /*
@@ -348,7 +349,9 @@ static int unpin_stale_link(int ifindex, const char *ifname, __u32 map_id,
 	    prog_info(info.prog_id, name, sizeof(name), map_id, &ours) ||
 	    strncmp(name, "ps_tc_", 6))
 		ours = false;
-	if (ours && !unlink(path))
+	if (ours && unlink(path))
+		ours = false;
+	if (ours)
 		fprintf(log, "%s: removed tc %s link\n", ifname, side(where));
 	close(fd);	/* the last reference: the link detaches */
 	return ours;

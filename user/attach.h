@@ -6,10 +6,11 @@
  * never replaces a program somebody else attached: it refuses instead.
  *
  * tc programs go on as tcx links where the kernel has them (Linux 6.6+):
- * a link sets up only its own hook and goes away with the process.  A
- * clsact qdisc, the older way, also sets up the device's ingress tc hook,
- * which every received frame then passes through, filter or not, and
- * stays after we leave (docs/performance.md measures it).
+ * a link sets up only its own hook, and is pinned so it outlives a crash
+ * as an XDP program does.  A clsact qdisc, the older way, also sets up the
+ * device's ingress tc hook, which every received frame then passes
+ * through, filter or not, and stays after we leave (docs/performance.md
+ * measures it).
  */
 #ifndef PS_ATTACH_H
 #define PS_ATTACH_H
@@ -23,6 +24,9 @@ enum ps_hook { PS_HOOK_XDP, PS_HOOK_TC };
 enum ps_xdp_mode { PS_MODE_AUTO, PS_MODE_NATIVE, PS_MODE_SKB };
 /* How tc programs are attached: auto is tcx, else clsact (pre-6.6 kernels). */
 enum ps_tc_attach { PS_TC_AUTO, PS_TC_TCX, PS_TC_CLSACT };
+
+/* A tcx link's pin under the pin path: PREFIX "in_" or "out_" IFINDEX. */
+#define PS_TCX_PIN_PREFIX "tcx_"
 
 /* Our tc filter's identity, so detach finds exactly it. */
 #define PS_TC_HANDLE 0x5053	/* "PS" */
@@ -47,9 +51,10 @@ struct ps_attach_opts {
 	bool egress;
 	enum ps_tc_attach tc;
 	/*
-	 * tcx links are pinned here (tcx_in_IFINDEX, tcx_out_IFINDEX: bpffs refuses dots) so that,
-	 * like an XDP program, they outlive a crash and go on counting until
-	 * a restart takes them over.  NULL: not pinned.
+	 * tcx links are pinned here (tcx_in_IFINDEX, tcx_out_IFINDEX: bpffs
+	 * refuses dots) so that, like an XDP program, they outlive a crash
+	 * and go on counting until a restart takes them over.  NULL: not
+	 * pinned.
 	 */
 	const char *pin_path;
 };

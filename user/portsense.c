@@ -1176,7 +1176,7 @@ static int cmd_detach(struct ps_config *cfg, char **names, int n)
 	/* tcx links of interfaces gone since (the rest went above): unpinned, they go. */
 	dir = opendir(cfg->pin_path);
 	while (dir && (de = readdir(dir))) {
-		if (strncmp(de->d_name, "tcx_", 4))
+		if (strncmp(de->d_name, PS_TCX_PIN_PREFIX, strlen(PS_TCX_PIN_PREFIX)))
 			continue;
 		pin_file(path, sizeof(path), cfg->pin_path, de->d_name);
 		if (!unlink(path))
