@@ -54,12 +54,17 @@ for line in open(sys.argv[1]):
     elif f[0] == "e2e":         # e2e cfg round template rate sent secs rx drops ns ...
         core.setdefault(f[3], {}).setdefault(f[1], []).append(int(f[9]) / max(int(f[7]), 1))
 
-print("| template | measure | no-op XDP_PASS | OLD | NEW | NEW - OLD, paired by round (median, range) |")
-print("|---|---|---|---|---|---|")
+def paired(x, y):
+    d = [j - i for i, j in zip(x, y)]
+    return "%+.1f (%+.0f to %+.0f)" % (st.median(d), min(d), max(d))
+
+print("| template | measure | no-op XDP_PASS | OLD | NEW | OLD - no-op | NEW - OLD |")
+print("|---|---|---|---|---|---|---|")
 for name, d in (("prog", prog), ("core", core)):
     for tpl, v in d.items():
         a, b, n = v["a"], v["b"], v["v"]
-        diff = [y - x for x, y in zip(b, n)]
-        print("| %s | %s ns/frame | %.0f | %.1f | %.1f | %+.1f (%+.0f to %+.0f) |" % (
-            tpl, name, st.median(a), st.median(b), st.median(n), st.median(diff), min(diff), max(diff)))
+        print("| %s | %s ns/frame | %.0f | %.1f | %.1f | %s | %s |" % (
+            tpl, name, st.median(a), st.median(b), st.median(n), paired(a, b), paired(b, n)))
+print()
+print("Differences are paired by round: median and range over the rounds.")
 EOF

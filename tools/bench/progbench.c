@@ -436,7 +436,7 @@ static int lines(struct portsense_bpf *skel, const char *hook, const char *desc,
 {
 	int fd = bpf_program__fd(strcmp(hook, "tc") ? skel->progs.ps_xdp : skel->progs.ps_tc_in);
 	char data[] = "/tmp/progbench-perf.XXXXXX", cmd[256], line[256];
-	unsigned long total = 0, outside = 0, icl = 0;
+	unsigned long total = 0, outside = 0, icl = 0, runs;
 	static unsigned char seen[1 << 14];	/* 64-byte lines of a 1 MiB image */
 	struct btf *btf = NULL;
 	struct jline *v = NULL;
@@ -538,8 +538,22 @@ static int lines(struct portsense_bpf *skel, const char *hook, const char *desc,
 	printf("%s, %s: %lu samples in the program (%lu elsewhere on the machine)\n\n",
 	       strcmp(hook, "tc") ? "ps_xdp" : "ps_tc_in", desc, total, outside);
 	/* The instruction-cache lines the path runs through: what a cold run refetches. */
-	printf("Samples fell in %lu distinct 64-byte lines of the %llu-byte JIT image.\n\n", icl,
+	printf("Samples fell in %lu distinct 64-byte lines of the %llu-byte JIT image", icl,
 	       (unsigned long long)(hi - lo));
+	/* Runs of consecutive lines: how scattered the path's code is. */
+	for (i = 0, runs = 0; i < (int)sizeof(seen) && (__u64)i << 6 < hi - lo; i++)
+		runs += seen[i] && (!i || !seen[i - 1]);
+	printf(", in %lu runs of consecutive lines:", runs);
+	for (i = 0; i < (int)sizeof(seen) && (__u64)i << 6 < hi - lo; i++) {
+		int j = i;
+
+		if (!seen[i] || (i && seen[i - 1]))
+			continue;
+		while (j + 1 < (int)sizeof(seen) && seen[j + 1])
+			j++;
+		printf(j > i ? " %d-%d" : " %d", i, j);
+	}
+	printf(".\n\n");
 	printf("| share | line | source |\n|---|---|---|\n");
 	for (i = 0; i < n && i < 40 && v[i].samples; i++)
 		printf("| %.1f%% | %s | `%s` |\n", 100.0 * v[i].samples / (total ? total : 1), v[i].where,
