@@ -4,8 +4,11 @@
  *
  * Each hook finds the frame's bytes and length its own way, then runs the
  * same parser (include/ps_parse.h), the same counting (ps_count.h) and the
- * same detectors (ps_detect.h).  The sensor observes only: every verdict is
- * XDP_PASS or TC_ACT_UNSPEC and no byte of the packet is written.
+ * same detectors (ps_detect.h).  The sensor observes only: no byte of the
+ * packet is written, and every verdict is XDP_PASS or TC_ACT_UNSPEC, except
+ * on an interface the operator declared a mirror port (--mirror), where a
+ * frame for another host, which the stack would discard, is dropped once
+ * counted.
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
@@ -44,6 +47,17 @@ struct {
 	__type(key, __u32);
 	__type(value, struct ps_ifslot);
 } ps_ifslot SEC(".maps");
+
+/* Sized by the loader: PS_IFSLOT_SIZE with --mirror, else 1 (unused). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PS_IFSLOT_SIZE);
+	__type(key, __u32);
+	__type(value, struct ps_mirror);
+} ps_mirror SEC(".maps");
+
+/* Set by the loader when --mirror names interfaces: else no code for it. */
+const volatile __u32 ps_mirror_on = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -137,6 +151,35 @@ static __always_inline void ps_process(struct ps_pkt *p, __u64 len,
 	ps_detect(p, len, ifindex, dir);
 }
 
+/*
+ * On a mirror port (--mirror): is this a unicast frame for another host?
+ * Then the stack would only discard it (PACKET_OTHERHOST), after building
+ * an skb for it; counted, it is dropped here.  After the detectors, which
+ * must see it, and looked up again rather than carried through them (one
+ * more live value there multiplies the verifier's states).
+ */
+static __always_inline bool ps_mirror_drop(struct xdp_md *ctx)
+{
+	__u8 *d = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	__u32 ifindex = ctx->ingress_ifindex, i = ifindex & (PS_IFSLOT_SIZE - 1);
+	struct ps_mirror *m = bpf_map_lookup_elem(&ps_mirror, &i);
+	struct ps_ifslot *s;
+	struct ps_counters *c;
+
+	if (!m || m->ifindex != ifindex || d + 6 > end || (d[0] & 1))
+		return false;
+	if (*(__u32 *)d == *(__u32 *)m->mac && *(__u16 *)(d + 4) == *(__u16 *)(m->mac + 4))
+		return false;
+	s = bpf_map_lookup_elem(&ps_ifslot, &i);
+	if (s && s->ifindex == ifindex && s->slot) {
+		i = ps_stats_index(s->slot, PS_DIR_INGRESS);
+		c = bpf_map_lookup_elem(&ps_stats, &i);
+		if (c)
+			c->extras[PS_X_MIRROR_DROPPED]++;
+	}
+	return true;
+}
+
 /* NDP's second pass (ps_parse_nd), apart from the parser's paths. */
 __attribute__((noinline)) int ps_nd_xdp(struct xdp_md *ctx, struct ps_pkt *p)
 {
@@ -181,6 +224,8 @@ int ps_xdp(struct xdp_md *ctx)
 	/* Whole frame: headers are in the first buffer, bytes are in all. */
 	ps_process(&pkt, ps_xdp_len(ctx), ctx->ingress_ifindex,
 		   PS_DIR_INGRESS);
+	if (ps_mirror_on && ps_mirror_drop(ctx))
+		return XDP_DROP;
 	return PS_XDP_VERDICT;
 }
 

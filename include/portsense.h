@@ -83,6 +83,7 @@ enum ps_extra {
 	PS_X_LAND,			/* ... and TCP/UDP source port == dest */
 	PS_X_L3_INCOMPLETE,		/* IPv4/IPv6/ARP header cut short */
 	PS_X_L3_MALFORMED,		/* IP header present but invalid */
+	PS_X_MIRROR_DROPPED,		/* for another host, dropped after counting (--mirror) */
 	PS_X_MAX,
 };
 
@@ -469,6 +470,18 @@ struct ps_sketch {
 struct ps_ifslot {
 	__u32 ifindex;
 	__u32 slot;		/* 1..max interfaces */
+};
+
+/*
+ * ps_mirror: the interfaces given to --mirror, by the same index as
+ * ps_ifslot, and their MAC address (the loader follows changes): a unicast
+ * frame for another address is one the stack would discard, so XDP drops
+ * it once counted.
+ */
+struct ps_mirror {
+	__u32 ifindex;		/* 0: not a mirror port */
+	__u8 mac[6];
+	__u8 pad[2];
 };
 
 static inline __u32 ps_stats_index(__u32 slot, enum ps_dir dir)

@@ -35,6 +35,7 @@ EXTRAS = {
     "land": "portsense_land_packets_total",
     "l3_header_incomplete": "portsense_l3_header_incomplete_total",
     "l3_malformed": "portsense_l3_malformed_total",
+    "mirror_dropped": "portsense_mirror_dropped_frames_total",
 }
 SENSOR = {
     "stats_map_full": ("portsense_frames_unslotted_total", {}),

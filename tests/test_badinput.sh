@@ -48,14 +48,15 @@ declare -A CASES=(
 	[--amp-ports]="@missing|@dir|@unreadable|@garbage|@badport"
 	[--config]="@missing|@dir|@unreadable|@garbage|@badini"
 	[--interfaces]="@empty|,|!|!,eth*|x y z|eth0/1|a:b|@long"
+	[--mirror]="@empty|,|!|!,eth*|x y z|eth0/1|a:b|@long"
 	[--metrics]="@empty|:0|65536|0|127.0.0.1|127.0.0.1:|[::1]|::1:9662|1.2.3.4.5:80|localhost:9662|+80"
 )
 # Options whose value is a path: any word is a fine name, so only the cases
 # above (no generic ones).  A case "1:VALUE" expects exit 1, not 2: the
 # value is well formed but the host cannot serve it (no bpffs there), a
 # runtime failure by the exit-status contract (docs/robustness.md).
-# --interfaces is alike: any word is a fine interface name or glob.
-PATHOPTS=" --stats-json --pin-path --bogons --backdoor-ports --amp-ports --config --interfaces "
+# --interfaces and --mirror are alike: any word is a fine interface name or glob.
+PATHOPTS=" --stats-json --pin-path --bogons --backdoor-ports --amp-ports --config --interfaces --mirror "
 # Flags: given a value they must refuse it.  Options that end the run at
 # once (help, version, list-alerts) are flags too.
 FLAGS=" --no-egress --list-alerts --verbose --help --version --json "
@@ -195,7 +196,7 @@ for row in "${KEYS[@]}"; do
 		case $key in
 		pin-path|stats-json|bogons|backdoor-ports|amp-ports) bads=("" "$LONG" "$DIR") ;;
 		# Any word is a fine interface name or glob too: only what no name can hold.
-		interfaces) bads=("" "," "$LONG" "x y z" "a/b") ;;
+		interfaces|mirror) bads=("" "," "$LONG" "x y z" "a/b") ;;
 		*) bads=("" "-1" "abc" "99999999999999999999" "$LONG" "x y z") ;;
 		esac
 		for bad in "${bads[@]}"; do

@@ -283,3 +283,80 @@ if start_portsense "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN_INC"; then
 else
 	not_ok "incompatible leftover pins: refused with the fix, kept" "could not start"
 fi
+
+# --mirror: frames for another MAC are counted, seen by the detectors and
+# dropped at XDP; the host's own frames pass.  A packet socket on the
+# mirror port is what shows the drop: it sees such frames without --mirror.
+FOREIGN=00:00:5e:00:53:01	# documentation range (RFC 7042)
+# foreign_frames N: N UDP frames A -> 198.18.0.2 for $FOREIGN; prints how
+# many of them a packet socket on psb0 in B saw.
+foreign_frames() {
+	ip netns exec "$B" timeout 10 $PY -c '
+import socket, sys, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+s.bind(("psb0", 0)); s.settimeout(0.2)
+print("ready", flush=True)
+want = bytes.fromhex(sys.argv[1].replace(":", ""))
+n, end = 0, time.time() + 2.5
+while time.time() < end:
+    try:
+        f = s.recv(2048)
+    except socket.timeout:
+        continue
+    n += f[:6] == want
+print(n)' "$FOREIGN" >"$T_TMP/sniff.out" 2>&1 &
+	local sn=$! i
+	for i in $(seq 50); do grep -q ready "$T_TMP/sniff.out" && break; sleep 0.1; done
+	timeout 20 ip netns exec "$A" $PY -c '
+import sys
+from scapy.all import Ether, IP, UDP, Raw, sendp
+sendp(Ether(dst=sys.argv[1]) / IP(src="198.18.0.1", dst="198.18.0.2") / UDP(sport=40000, dport=9) / Raw(b"m" * 18),
+      iface="psa0", count=int(sys.argv[2]), inter=0.01, verbose=False)' "$FOREIGN" "$1" >/dev/null 2>&1
+	wait $sn
+	tail -n 1 "$T_TMP/sniff.out"
+}
+fresh
+if start_portsense "$B" "$LOG" psb0 --mirror 'psb*' --interval 0 --pin-path "$PIN" --stats-json "$SNAP"; then
+	grep -q "psb0: .*mirror port: frames for other hosts dropped" "$LOG" &&
+		ok "mirror: the start line says psb0 is a mirror port" ||
+		not_ok "mirror: the start line says psb0 is a mirror port" "$(grep psb0 "$LOG" | tr '\n' ' ')"
+	seen=$(foreign_frames 20)
+	[ "$seen" = 0 ] && ok "mirror: frames for another MAC never reach the stack" ||
+		not_ok "mirror: frames for another MAC never reach the stack" "a packet socket saw '$seen' of 20"
+	timeout 20 ip netns exec "$B" ping -q -c 3 -i 0.2 -W 2 198.18.0.1 >/dev/null &&
+		ok "mirror: the host's own traffic passes" || not_ok "mirror: the host's own traffic passes" "ping failed"
+	# The MAC changes under the sensor: it follows, the host's frames still pass.
+	ip -n "$B" link set psb0 address 02:00:00:00:5e:02 &&
+		ip -n "$A" neigh replace 198.18.0.2 lladdr 02:00:00:00:5e:02 dev psa0 nud permanent
+	for i in $(seq 30); do grep -q "psb0: new MAC address 02:00:00:00:5e:02" "$LOG" && break; sleep 0.1; done
+	timeout 20 ip netns exec "$B" ping -q -c 3 -i 0.2 -W 2 198.18.0.1 >/dev/null &&
+		grep -q "psb0: new MAC address 02:00:00:00:5e:02; --mirror follows" "$LOG" &&
+		ok "mirror: a new MAC address is followed" ||
+		not_ok "mirror: a new MAC address is followed" "$(grep psb0 "$LOG" | tail -n 2 | tr '\n' ' ')"
+	stop_portsense
+	expect_eq "mirror: every frame for another MAC counted as dropped" "$SNAP" ingress.extras.mirror_dropped 20
+	counter_ge "mirror: ... and counted before it" "$SNAP" ingress.udp.by_dst_class.well_known.packets 20
+	expect_eq "mirror: the echo replies to the host passed and were counted" "$SNAP" ingress.icmp.echo_reply 6
+else
+	not_ok "mirror: start" "$(tail -n 3 "$LOG" | tr '\n' ' ')"
+fi
+# Without --mirror the same frames reach the stack (so the check above can fail).
+fresh
+if start_portsense "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN" --stats-json "$SNAP"; then
+	seen=$(foreign_frames 20)
+	[ "$seen" = 20 ] && ok "without --mirror a packet socket sees the 20 frames for another MAC" ||
+		not_ok "without --mirror a packet socket sees the 20 frames for another MAC" "it saw '$seen'"
+	stop_portsense
+	expect_eq "without --mirror nothing is dropped" "$SNAP" ingress.extras.mirror_dropped 0
+fi
+# A bridge port forwards frames for other MACs: --mirror refuses it.
+ip -n "$B" link add psbr0 type bridge && ip -n "$B" link add psm0 type veth peer name psm1 &&
+	ip -n "$B" link set psm0 master psbr0 && ip -n "$B" link set psm0 up
+out=$(ps_in "$B" psm0 --mirror psm0 --duration 0.3 --interval 0 --pin-path "$PIN" 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$out" | grep -q "psm0: --mirror refused: it is a port of interface index" &&
+	! ip -n "$B" link show psm0 | grep -q xdp &&
+	ok "mirror: a bridge port is refused, nothing attached" ||
+	not_ok "mirror: a bridge port is refused, nothing attached" "exit $rc: $out"
+out=$(ps_in "$B" psb0 --hook tc --mirror psb0 --duration 0.3 --pin-path "$PIN" 2>&1); rc=$?
+[ $rc -eq 2 ] && echo "$out" | grep -q "needs --hook xdp" && ok "mirror: --hook tc is a usage error" ||
+	not_ok "mirror: --hook tc is a usage error" "exit $rc: $out"

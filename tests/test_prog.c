@@ -557,13 +557,18 @@ static int skb_run_refuses(const __u8 *frame, size_t len)
 	       (type == 0x86dd && len < 14 + 40);
 }
 
+/* The verdict every program gives: it only observes. */
+static __u32 observe_ret(const struct prog *pr)
+{
+	return pr->xdp ? XDP_PASS : (__u32)TC_ACT_UNSPEC;
+}
+
 static void run_case(const struct prog *pr, const char *name,
-		     const __u8 *frame, size_t len, const char *want)
+		     const __u8 *frame, size_t len, const char *want, __u32 want_ret)
 {
 	const struct ps_field *fields = ps_fields();
 	__u64 exp[PS_COUNTERS_WORDS], got[PS_COUNTERS_WORDS];
 	__u64 other[PS_COUNTERS_WORDS];
-	__u32 want_ret = pr->xdp ? XDP_PASS : (__u32)TC_ACT_UNSPEC;
 	struct sbuf why = { .n = 0 };
 	size_t w;
 	int err;
@@ -667,6 +672,88 @@ static int cut_points(const struct pkt *p, size_t *cuts)
 	return m;
 }
 
+/*
+ * --mirror (ps_mirror_drop in bpf/portsense.bpf.c): ifindex 1 a mirror port
+ * whose MAC is pktbuild.h's destination.  A unicast frame for another MAC
+ * is counted like any frame, then counted as mirror_dropped and dropped;
+ * the others pass.  Without --mirror (ps_mirror_on 0) every frame passes.
+ */
+static const struct mcase {
+	const char *name;
+	__u8 dst[6];
+	__u32 port;	/* the ps_mirror entry's ifindex (test runs come in on 1) */
+	bool drop;
+} mcases[] = {
+	{ "own MAC", { 0x02, 0, 0, 0, 0, 0x02 }, TEST_IFINDEX, false },
+	{ "another MAC", { 0x02, 0, 0, 0, 0, 0x03 }, TEST_IFINDEX, true },
+	{ "another MAC, first byte differs", { 0x06, 0, 0, 0, 0, 0x02 }, TEST_IFINDEX, true },
+	{ "another MAC, fifth byte differs", { 0x02, 0, 0, 0, 0x01, 0x02 }, TEST_IFINDEX, true },
+	{ "broadcast", { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }, TEST_IFINDEX, false },
+	{ "IPv4 multicast", { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 }, TEST_IFINDEX, false },
+	{ "IPv6 multicast", { 0x33, 0x33, 0x00, 0x00, 0x00, 0x01 }, TEST_IFINDEX, false },
+	{ "another MAC on another port", { 0x02, 0, 0, 0, 0, 0x03 }, TEST_IFINDEX + 1, false },
+};
+
+static int give_slot(struct portsense_bpf *skel)
+{
+	struct ps_ifslot slot = { .ifindex = TEST_IFINDEX, .slot = TEST_SLOT };
+	__u32 k = TEST_IFINDEX & (PS_IFSLOT_SIZE - 1);
+
+	return bpf_map_update_elem(bpf_map__fd(skel->maps.ps_ifslot), &k, &slot, BPF_ANY) ? -errno : 0;
+}
+
+static void mirror_cases(const struct prog *plain)
+{
+	static const char *const want = "l3.ipv4 udp udp.ipv4_packets udp.dst.well_known udp.src.dynamic";
+	static const char *const dropped = "l3.ipv4 udp udp.ipv4_packets udp.dst.well_known"
+		" udp.src.dynamic extras.mirror_dropped";
+	struct portsense_bpf *skel = portsense_bpf__open();
+	static struct pkt pkt;
+	struct prog xdp;
+	char name[96];
+	size_t c;
+	__u32 k = TEST_IFINDEX & (PS_IFSLOT_SIZE - 1);
+	int saved = stats_fd, err;
+
+	if (!skel || pb_build(&pkt, "ipv4 udp")) {
+		failures++;
+		printf("not ok - prog_run mirror setup: %s\n", skel ? pkt.err : strerror(errno));
+		portsense_bpf__destroy(skel);
+		return;
+	}
+	/* The main skeleton has no --mirror: a frame for another MAC passes. */
+	memcpy(pkt.b, mcases[1].dst, 6);
+	for (c = 0; c < 3; c++)
+		run_case(&plain[c], "another MAC without --mirror", pkt.b, pkt.len, want,
+			 observe_ret(&plain[c]));
+	skel->rodata->ps_mirror_on = 1;
+	err = portsense_bpf__load(skel) ? -errno : give_slot(skel);
+	if (err) {
+		failures++;
+		printf("not ok - prog_run mirror setup: loading with ps_mirror_on: %s\n", strerror(-err));
+		portsense_bpf__destroy(skel);
+		return;
+	}
+	stats_fd = bpf_map__fd(skel->maps.ps_stats);
+	xdp = (struct prog){ "ps_xdp", bpf_program__fd(skel->progs.ps_xdp), 1, PS_DIR_INGRESS };
+	for (c = 0; c < sizeof(mcases) / sizeof(mcases[0]); c++) {
+		const struct mcase *m = &mcases[c];
+		struct ps_mirror e = { .ifindex = m->port, .mac = { 0x02, 0, 0, 0, 0, 0x02 } };
+
+		if (bpf_map_update_elem(bpf_map__fd(skel->maps.ps_mirror), &k, &e, BPF_ANY)) {
+			failures++;
+			printf("not ok - prog_run mirror %s: ps_mirror: %s\n", m->name, strerror(errno));
+			continue;
+		}
+		memcpy(pkt.b, m->dst, 6);
+		snprintf(name, sizeof(name), "mirror %s", m->name);
+		run_case(&xdp, name, pkt.b, pkt.len, m->drop ? dropped : want,
+			 m->drop ? XDP_DROP : XDP_PASS);
+	}
+	stats_fd = saved;
+	portsense_bpf__destroy(skel);
+}
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
@@ -704,15 +791,10 @@ int main(void)
 		return 1;
 	}
 	stats_fd = bpf_map__fd(skel->maps.ps_stats);
-	{
-		struct ps_ifslot slot = { .ifindex = TEST_IFINDEX, .slot = TEST_SLOT };
-		__u32 k = TEST_IFINDEX & (PS_IFSLOT_SIZE - 1);
-
-		if (bpf_map_update_elem(bpf_map__fd(skel->maps.ps_ifslot), &k, &slot, BPF_ANY)) {
-			printf("not ok - prog_run setup: cannot give ifindex 1 a slot: %s\n", strerror(errno));
-			portsense_bpf__destroy(skel);
-			return 1;
-		}
+	if (give_slot(skel)) {
+		printf("not ok - prog_run setup: cannot give ifindex 1 a slot: %s\n", strerror(errno));
+		portsense_bpf__destroy(skel);
+		return 1;
 	}
 	progs[0] = (struct prog){ "ps_xdp", bpf_program__fd(skel->progs.ps_xdp),
 				  1, PS_DIR_INGRESS };
@@ -741,7 +823,7 @@ int main(void)
 		for (i = 0; i < 3; i++) {
 			if (pkt.len > TC_MAX_LEN && !progs[i].xdp)
 				continue;
-			run_case(&progs[i], tc->name, pkt.b, pkt.len, tc->want);
+			run_case(&progs[i], tc->name, pkt.b, pkt.len, tc->want, observe_ret(&progs[i]));
 			for (k = 0; k < ncuts; k++) {
 				struct sbuf want = { .n = 0 };
 				char name[160];
@@ -749,10 +831,11 @@ int main(void)
 				trunc_want(&pkt, tc->want, cuts[k], &want);
 				snprintf(name, sizeof(name), "%s cut %zu",
 					 tc->name, cuts[k]);
-				run_case(&progs[i], name, pkt.b, cuts[k], want.s);
+				run_case(&progs[i], name, pkt.b, cuts[k], want.s, observe_ret(&progs[i]));
 			}
 		}
 	}
+	mirror_cases(progs);
 	portsense_bpf__destroy(skel);
 	return failures ? 1 : 0;
 }

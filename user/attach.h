@@ -43,6 +43,8 @@ struct ps_iface {
 	int tc_in_link;		/* tcx link fd, or -1: a clsact filter */
 	int tc_out_link;
 	const char *pin_path;	/* where the tcx links are pinned, or NULL */
+	bool mirror;		/* --mirror: in ps_mirror with @mac */
+	__u8 mac[6];
 };
 
 struct ps_attach_opts {

@@ -3,7 +3,7 @@
  * The file's sections group the options; a key is the long option's name:
  *
  *   [sensor]     interfaces, hook, mode, egress (yes/no), tc-attach, pin-path,
- *                max-interfaces
+ *                max-interfaces, mirror
  *   [output]     output, interval, stats-json, metrics
  *   [detect]     holddown, window, scan-window, alert-rate, disable
  *   [threshold]  NAME = N            (as --threshold NAME=N)
@@ -78,9 +78,9 @@ static char *read_line(char *str, int num, void *stream)
 	return str;
 }
 
-#define PS_SECTION_KEYS 9	/* the name, then its keys */
+#define PS_SECTION_KEYS 10	/* the name, then its keys */
 static const char *const sections[][PS_SECTION_KEYS] = {
-	{ "sensor", "interfaces", "hook", "mode", "egress", "tc-attach", "pin-path", "max-interfaces", NULL },
+	{ "sensor", "interfaces", "hook", "mode", "egress", "tc-attach", "pin-path", "max-interfaces", "mirror", NULL },
 	{ "output", "output", "interval", "stats-json", "metrics", NULL },
 	{ "detect", "holddown", "window", "scan-window", "alert-rate", "disable" },
 	{ "lists", "bogons", "backdoor-ports", "amp-ports", NULL },

@@ -55,6 +55,7 @@ const char *const ps_extra_names[PS_X_MAX] = {
 	[PS_X_LAND]             = "land",
 	[PS_X_L3_INCOMPLETE]    = "l3_header_incomplete",
 	[PS_X_L3_MALFORMED]     = "l3_malformed",
+	[PS_X_MIRROR_DROPPED]   = "mirror_dropped",
 };
 
 const char *const ps_global_names[PS_G_MAX] = {

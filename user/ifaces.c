@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fnmatch.h>
+#include <net/if_arp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,7 @@ struct ps_ifset {
 	int changes;			/* attached or forgotten, for ps_ifset_poll() */
 };
 
-int ps_patterns_add(const char *list, char **pats, int *n)
+int ps_patterns_add(const char *opt, const char *list, char **pats, int *n)
 {
 	char *copy = strdup(list), *save = NULL, *p;
 	int err = 0, added = 0;
@@ -54,12 +55,12 @@ int ps_patterns_add(const char *list, char **pats, int *n)
 
 		/* What the kernel refuses in a name (dev_valid_name) no pattern needs. */
 		if (!*name || strlen(name) >= 64 || strpbrk(name, "/: \t\n\r\v\f")) {
-			fprintf(stderr, "portsense: --interfaces: '%s' is not an interface name or pattern\n", p);
+			fprintf(stderr, "portsense: %s: '%s' is not an interface name or pattern\n", opt, p);
 			err = -EINVAL;
 			break;
 		}
 		if (*n == PS_MAX_PATTERNS) {
-			fprintf(stderr, "portsense: --interfaces: more than %d patterns\n", PS_MAX_PATTERNS);
+			fprintf(stderr, "portsense: %s: more than %d patterns\n", opt, PS_MAX_PATTERNS);
 			err = -EINVAL;
 			break;
 		}
@@ -68,7 +69,7 @@ int ps_patterns_add(const char *list, char **pats, int *n)
 	}
 	free(copy);
 	if (!err && !added) {
-		fprintf(stderr, "portsense: --interfaces: no pattern in '%s'\n", list);
+		fprintf(stderr, "portsense: %s: no pattern in '%s'\n", opt, list);
 		err = -EINVAL;
 	}
 	return err;
@@ -203,6 +204,174 @@ static void slot_free(struct ps_ifset *s, int ifindex)
 	}
 }
 
+/* What netlink says of a link, for --mirror. */
+struct link_facts {
+	bool ether;
+	__u8 mac[6];
+	int master;			/* its bridge, bond...: 0 when none */
+	char upper[IF_NAMESIZE];	/* a vlan, macvlan... on it: "" when none */
+};
+
+static void facts_of_msg(const struct nlmsghdr *h, int ifindex, struct link_facts *f)
+{
+	const struct ifinfomsg *ifi = NLMSG_DATA(h);
+	const struct rtattr *rta, *in;
+	int len = h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi)), ilen;
+	const char *name = NULL, *kind = NULL;
+	bool here = false, other_ns = false;
+	int link = 0;
+
+	for (rta = IFLA_RTA(ifi); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+		switch (rta->rta_type) {
+		case IFLA_IFNAME:
+			if (RTA_PAYLOAD(rta) > 1)
+				name = RTA_DATA(rta);
+			break;
+		case IFLA_ADDRESS:
+			if (RTA_PAYLOAD(rta) == 6 && ifi->ifi_index == ifindex) {
+				memcpy(f->mac, RTA_DATA(rta), 6);
+				here = true;
+			}
+			break;
+		case IFLA_MASTER:
+			if (RTA_PAYLOAD(rta) >= 4 && ifi->ifi_index == ifindex)
+				f->master = *(int *)RTA_DATA(rta);
+			break;
+		case IFLA_LINK:
+			if (RTA_PAYLOAD(rta) >= 4)
+				link = *(int *)RTA_DATA(rta);
+			break;
+		case IFLA_LINK_NETNSID:
+			other_ns = true;
+			break;
+		case IFLA_LINKINFO:
+			ilen = RTA_PAYLOAD(rta);
+			for (in = RTA_DATA(rta); RTA_OK(in, ilen); in = RTA_NEXT(in, ilen))
+				if (in->rta_type == IFLA_INFO_KIND && RTA_PAYLOAD(in) > 1)
+					kind = RTA_DATA(in);
+			break;
+		}
+	}
+	if (ifi->ifi_index == ifindex)
+		f->ether = here && ifi->ifi_type == ARPHRD_ETHER;
+	/* A veth names its peer the same way: that is no upper link. */
+	else if (link == ifindex && !other_ns && name && !f->upper[0] &&
+		 !(kind && !strncmp(kind, "veth", sizeof("veth"))))
+		snprintf(f->upper, sizeof(f->upper), "%.*s", IF_NAMESIZE - 1, name);
+}
+
+/* One dump of the links: @ifindex's facts.  0 or -errno. */
+static int link_facts(int ifindex, struct link_facts *f)
+{
+	struct {
+		struct nlmsghdr h;
+		struct ifinfomsg i;
+	} req = {
+		.h = { .nlmsg_len = sizeof(req), .nlmsg_type = RTM_GETLINK,
+		       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1 },
+		.i = { .ifi_family = AF_UNSPEC },
+	};
+	char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
+	const struct nlmsghdr *h;
+	int fd, err = 0, k;
+	bool done = false;
+	ssize_t n;
+
+	memset(f, 0, sizeof(*f));
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	if (send(fd, &req, sizeof(req), 0) < 0)
+		err = -errno;
+	/* Bounded: a dump of thousands of links is a few hundred reads. */
+	for (k = 0; !err && !done && k < 4096; k++) {
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		for (h = (const struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_type == NLMSG_DONE) {
+				done = true;
+				break;
+			}
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				err = -EIO;
+				break;
+			}
+			if (h->nlmsg_type == RTM_NEWLINK && h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct ifinfomsg)))
+				facts_of_msg(h, ifindex, f);
+		}
+	}
+	close(fd);
+	return err ? err : done ? 0 : -EIO;
+}
+
+static void mirror_write(struct ps_ifset *s, int ifindex, const __u8 *mac)
+{
+	__u32 k = (__u32)ifindex & (PS_IFSLOT_SIZE - 1);
+	struct ps_mirror m = { .ifindex = mac ? ifindex : 0 };
+
+	if (mac)
+		memcpy(m.mac, mac, 6);
+	if (bpf_map_update_elem(s->o.mirror_fd, &k, &m, BPF_ANY))
+		fprintf(stderr, "portsense: cannot update ps_mirror: %s\n", strerror(errno));
+}
+
+/*
+ * --mirror for @ifc: only where the stack itself would discard a frame for
+ * another MAC.  A bridge or bond port forwards such frames, a macvlan on
+ * the link receives them under its own address.  0 or -errno after a message.
+ */
+static int mirror_start(struct ps_ifset *s, struct ps_iface *ifc)
+{
+	struct link_facts f;
+	int err;
+
+	if (s->o.mirror_fd < 0 || !ps_patterns_match(s->o.mirror, s->o.n_mirror, ifc->name))
+		return 0;
+	err = link_facts(ifc->ifindex, &f);
+	if (err) {
+		fprintf(stderr, "portsense: %s: cannot read the link (netlink): %s\n", ifc->name, strerror(-err));
+		return err;
+	}
+	if (!f.ether || f.master || f.upper[0]) {
+		char why[64];
+
+		if (!f.ether)
+			snprintf(why, sizeof(why), "it is not an Ethernet link");
+		else if (f.master)
+			snprintf(why, sizeof(why), "it is a port of interface index %d", f.master);
+		else
+			snprintf(why, sizeof(why), "%s is stacked on it", f.upper);
+		fprintf(stderr, "portsense: %s: --mirror refused: %s, and frames for other addresses are not\n"
+			"  the stack's to discard there\n  fix: leave it out of --mirror\n", ifc->name, why);
+		return -EINVAL;
+	}
+	memcpy(ifc->mac, f.mac, 6);
+	ifc->mirror = true;
+	mirror_write(s, ifc->ifindex, ifc->mac);
+	return 0;
+}
+
+/* A mirror port's link changed: follow its MAC; a new master ends the drops. */
+static void mirror_follow(struct ps_ifset *s, struct ps_iface *ifc, const __u8 *mac, int master)
+{
+	if (!ifc->mirror)
+		return;
+	if (master) {
+		ifc->mirror = false;
+		mirror_write(s, ifc->ifindex, NULL);
+		fprintf(stderr, "portsense: %s: now a port of interface index %d: frames for other hosts pass"
+			" again (--mirror ends)\n", ifc->name, master);
+	} else if (mac && memcmp(mac, ifc->mac, 6)) {
+		memcpy(ifc->mac, mac, 6);
+		mirror_write(s, ifc->ifindex, ifc->mac);
+		fprintf(stderr, "portsense: %s: new MAC address %02x:%02x:%02x:%02x:%02x:%02x; --mirror follows\n",
+			ifc->name, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	}
+}
+
 /* Attach to one interface.  0 or -errno after a message. */
 static int add(struct ps_ifset *s, const char *name, int ifindex)
 {
@@ -221,25 +390,32 @@ static int add(struct ps_ifset *s, const char *name, int ifindex)
 	ifc->ifindex = ifindex;
 	ifc->xdp_fd = -1;
 	err = slot_assign(s, ifc);
+	if (!err)
+		err = mirror_start(s, ifc);
 	if (err)
 		return err;
 	if (s->o.reused_map_id &&
 	    ps_detach_stale(ifindex, name, s->o.reused_map_id, a->pin_path, stderr) > 0)
 		fprintf(stderr, "portsense: %s: took over from an instance that died on these pins\n", name);
 	err = ps_attach(ifc, a, s->o.xdp_fd, s->o.tc_in_fd, s->o.tc_out_fd);
-	if (err)
+	if (err) {
+		if (ifc->mirror)
+			mirror_write(s, ifindex, NULL);
 		return err;
+	}
 	s->n++;
-	fprintf(stderr, "portsense: %s: ingress %s %s, egress %s%s\n", ifc->name,
+	fprintf(stderr, "portsense: %s: ingress %s %s, egress %s%s%s\n", ifc->name,
 		a->hook == PS_HOOK_XDP ? "xdp" : "tc",
 		a->hook == PS_HOOK_XDP ? ps_mode_name(ifc->xdp_flags) : ps_tc_mode_name(ifc, false),
-		a->egress ? "tc " : "off", a->egress ? ps_tc_mode_name(ifc, true) : "");
+		a->egress ? "tc " : "off", a->egress ? ps_tc_mode_name(ifc, true) : "",
+		ifc->mirror ? "; mirror port: frames for other hosts dropped once counted" : "");
 	s->changes++;
 	return 0;
 }
 
-/* Netlink said a link appeared or changed. */
-static void link_new(struct ps_ifset *s, const char *name, int ifindex)
+/* Netlink said a link appeared or changed (@mac NULL: not said). */
+static void link_new(struct ps_ifset *s, const char *name, int ifindex, const __u8 *mac,
+		     int master)
 {
 	struct ps_iface *ifc = find(s, ifindex);
 
@@ -249,6 +425,7 @@ static void link_new(struct ps_ifset *s, const char *name, int ifindex)
 			fprintf(stderr, "portsense: %s is now called %s\n", ifc->name, name);
 			snprintf(ifc->name, sizeof(ifc->name), "%s", name);
 		}
+		mirror_follow(s, ifc, mac, master);
 		return;
 	}
 	if (!wanted(s, name) || failed_before(s, ifindex))
@@ -268,6 +445,8 @@ static void link_gone(struct ps_ifset *s, int ifindex)
 	fprintf(stderr, "portsense: %s: gone; forgotten\n", ifc->name);
 	ps_release_links(ifc);
 	slot_free(s, ifindex);
+	if (ifc->mirror)
+		mirror_write(s, ifindex, NULL);
 	*ifc = s->ifs[--s->n];
 	s->changes++;
 }
@@ -288,7 +467,7 @@ static void resync(struct ps_ifset *s)
 			link_gone(s, s->ifs[i].ifindex);
 	}
 	for (it = all; it->if_index; it++)
-		link_new(s, it->if_name, it->if_index);
+		link_new(s, it->if_name, it->if_index, NULL, 0);
 	if_freenameindex(all);
 }
 
@@ -297,7 +476,8 @@ static void handle_msg(struct ps_ifset *s, const struct nlmsghdr *h)
 	const struct ifinfomsg *ifi = NLMSG_DATA(h);
 	const struct rtattr *rta;
 	const char *name = NULL;
-	int len;
+	const __u8 *mac = NULL;
+	int len, master = 0;
 
 	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
 		return;
@@ -308,11 +488,16 @@ static void handle_msg(struct ps_ifset *s, const struct nlmsghdr *h)
 	if (h->nlmsg_type != RTM_NEWLINK)
 		return;
 	len = h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi));
-	for (rta = IFLA_RTA(ifi); RTA_OK(rta, len); rta = RTA_NEXT(rta, len))
+	for (rta = IFLA_RTA(ifi); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
 		if (rta->rta_type == IFLA_IFNAME && RTA_PAYLOAD(rta) > 1)
 			name = RTA_DATA(rta);
+		else if (rta->rta_type == IFLA_ADDRESS && RTA_PAYLOAD(rta) == 6)
+			mac = RTA_DATA(rta);
+		else if (rta->rta_type == IFLA_MASTER && RTA_PAYLOAD(rta) >= 4)
+			master = *(const int *)RTA_DATA(rta);
+	}
 	if (name && strnlen(name, IF_NAMESIZE) < IF_NAMESIZE)
-		link_new(s, name, ifi->ifi_index);
+		link_new(s, name, ifi->ifi_index, mac, master);
 }
 
 int ps_ifset_poll(struct ps_ifset *s)
@@ -400,7 +585,7 @@ struct ps_ifset *ps_ifset_start(const struct ps_ifset_opts *o, char **names, int
 	if (n_pats) {
 		all = if_nameindex();
 		for (it = all; it && it->if_index; it++)
-			link_new(s, it->if_name, it->if_index);
+			link_new(s, it->if_name, it->if_index, NULL, 0);
 		if_freenameindex(all);
 		if (!s->n)
 			fprintf(stderr, "portsense: no interface matches --interfaces yet; waiting for one\n");

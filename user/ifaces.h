@@ -22,6 +22,14 @@ struct ps_ifset_opts {
 	int xdp_fd, tc_in_fd, tc_out_fd;	/* programs; xdp_fd -1 with tc ingress */
 	int ifslot_fd, stats_fd;		/* ps_ifslot, ps_stats */
 	/*
+	 * ps_mirror, or -1 without --mirror.  Interfaces matching @mirror
+	 * (ps_patterns_match) get an entry with their MAC address, kept
+	 * current: their frames for other hosts are dropped once counted.
+	 */
+	int mirror_fd;
+	char *const *mirror;
+	int n_mirror;
+	/*
 	 * Id of ps_stats when it was reused from the pins, else 0.  Programs
 	 * using it on an interface are a dead instance's (the pin directory's
 	 * lock says no live one has it): they are replaced, so a restart after
@@ -34,9 +42,9 @@ struct ps_ifset_opts {
 /*
  * Parse "eth*,bond0,!eth9": comma-separated fnmatch(3) globs, a leading
  * '!' excludes.  Appends to @pats (at most PS_MAX_PATTERNS); 0 or -EINVAL
- * after a message naming the bad pattern.
+ * after a message naming @opt and the bad pattern.
  */
-int ps_patterns_add(const char *list, char **pats, int *n);
+int ps_patterns_add(const char *opt, const char *list, char **pats, int *n);
 
 /* True when @name matches an include pattern and no exclusion. */
 bool ps_patterns_match(char *const *pats, int n, const char *name);

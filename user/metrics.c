@@ -436,6 +436,7 @@ static const struct {
 	[PS_X_LAND] = { "portsense_land_packets_total", "IPv4 TCP/UDP packets with source address and port equal to the destination's (LAND)." },
 	[PS_X_L3_INCOMPLETE] = { "portsense_l3_header_incomplete_total", "Frames whose IPv4, IPv6 or ARP header was cut short." },
 	[PS_X_L3_MALFORMED] = { "portsense_l3_malformed_total", "Frames with an IPv4 or IPv6 header that is present but invalid." },
+	[PS_X_MIRROR_DROPPED] = { "portsense_mirror_dropped_frames_total", "Frames for other hosts dropped after counting on a mirror port (--mirror)." },
 };
 
 static void iface_labels(char *buf, size_t len, const char *ifname, int dir)

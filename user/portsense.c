@@ -59,6 +59,8 @@ struct ps_config {
 	__u32 enabled;			/* BPF rodata ps_enabled: 1 << enum ps_alert */
 	char *pats[PS_MAX_PATTERNS];	/* --interfaces */
 	int n_pats;
+	char *mirror[PS_MAX_PATTERNS];	/* --mirror */
+	int n_mirror;
 	const char *bogons_file;	/* NULL: the defaults */
 	const char *backdoor_file;	/* NULL: the installed data file */
 	const char *amp_file;		/* NULL: the installed data file */
@@ -109,6 +111,9 @@ static void usage(FILE *f)
 "  -H, --hook xdp|tc           ingress hook (default xdp); egress always uses tc\n"
 "  -m, --mode native|skb|auto  XDP attach mode (default auto: native, else skb with a warning)\n"
 "      --no-egress             do not attach the tc egress program\n"
+"      --mirror PATTERNS       these interfaces are mirror (SPAN) ports: frames for other\n"
+"                              hosts, which the stack would discard, are dropped at XDP\n"
+"                              once counted (globs as --interfaces)\n"
 "      --tc-attach auto|tcx|clsact  how tc programs attach (default auto: tcx links on\n"
 "                              Linux 6.6+, else a clsact qdisc)\n"
 "  -d, --duration SECS         exit by itself after SECS\n"
@@ -288,13 +293,14 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 	       OPT_NO_EGRESS, OPT_JSON, OPT_HOLDDOWN, OPT_DISABLE,
 	       OPT_LIST_ALERTS, OPT_BOGONS, OPT_BACKDOOR, OPT_THRESHOLD,
 	       OPT_WINDOW, OPT_ALERT_RATE, OPT_SCAN_WINDOW, OPT_ALLOW, OPT_AMP,
-	       OPT_INTERFACES, OPT_METRICS, OPT_TC_ATTACH };
+	       OPT_INTERFACES, OPT_METRICS, OPT_TC_ATTACH, OPT_MIRROR };
 	static const struct option longopts[] = {
 		{ "interfaces", required_argument, NULL, OPT_INTERFACES },
 		{ "hook", required_argument, NULL, 'H' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "no-egress", no_argument, NULL, OPT_NO_EGRESS },
 		{ "tc-attach", required_argument, NULL, OPT_TC_ATTACH },
+		{ "mirror", required_argument, NULL, OPT_MIRROR },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "output", required_argument, NULL, 'o' },
@@ -325,8 +331,12 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 	while ((c = getopt_long(argc, argv, "H:m:d:i:o:c:vhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_INTERFACES:
-			if (ps_patterns_add(optarg, cfg->pats, &cfg->n_pats))
+			if (ps_patterns_add("--interfaces", optarg, cfg->pats, &cfg->n_pats))
 				return usage_error("--interfaces needs NAME or GLOB[,...] ('!' to exclude), not '%s'", optarg);
+			break;
+		case OPT_MIRROR:
+			if (ps_patterns_add("--mirror", optarg, cfg->mirror, &cfg->n_mirror))
+				return usage_error("--mirror needs NAME or GLOB[,...] ('!' to exclude), not '%s'", optarg);
 			break;
 		case 'H':
 			if (!strcmp(optarg, "xdp"))
@@ -726,12 +736,14 @@ static int read_config(int argc, char **argv, struct ps_config *cfg, bool subcmd
 /* Settings a reload cannot change (they shape what is loaded and attached). */
 static void warn_restart_only(const struct ps_config *cur, const struct ps_config *next)
 {
-	const char *what[10];
+	const char *what[12];
 	int n = 0, i;
-	bool pats = cur->n_pats != next->n_pats;
+	bool pats = cur->n_pats != next->n_pats, mirror = cur->n_mirror != next->n_mirror;
 
 	for (i = 0; !pats && i < cur->n_pats; i++)
 		pats = strcmp(cur->pats[i], next->pats[i]);
+	for (i = 0; !mirror && i < cur->n_mirror; i++)
+		mirror = strcmp(cur->mirror[i], next->mirror[i]);
 	if (cur->attach.hook != next->attach.hook || cur->attach.mode != next->attach.mode)
 		what[n++] = "hook/mode";
 	if (cur->attach.tc != next->attach.tc)
@@ -750,6 +762,8 @@ static void warn_restart_only(const struct ps_config *cur, const struct ps_confi
 		what[n++] = "metrics";
 	if (pats)
 		what[n++] = "interfaces";
+	if (mirror)
+		what[n++] = "mirror";
 	for (i = 0; i < n; i++)
 		fprintf(stderr, "portsense: reload: '%s' changed; it takes effect at the next start\n",
 			what[i]);
@@ -864,6 +878,8 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names, int argc, c
 	size_t i;
 	double next_report;
 
+	if (cfg->n_mirror && cfg->attach.hook != PS_HOOK_XDP)
+		return usage_error("--mirror drops frames at XDP: it needs --hook xdp");
 	if (!n_names && !cfg->n_pats) {
 		if (ps_default_iface(def, sizeof(def)))
 			return usage_error("no default route, so no default interface: name one (portsense IFACE)");
@@ -914,6 +930,10 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names, int argc, c
 		bpf_program__set_autoload(skel->progs.ps_xdp, false);
 	skel->rodata->ps_enabled = cfg->enabled;
 	skel->rodata->ps_egress = cfg->attach.egress;
+	/* Without --mirror the verifier drops its code and the map is one entry. */
+	skel->rodata->ps_mirror_on = cfg->n_mirror > 0;
+	if (!cfg->n_mirror)
+		bpf_map__set_max_entries(skel->maps.ps_mirror, 1);
 	cfg->detect.allow = allow_n > 0;
 	skel->data->ps_cfg = cfg->detect;
 	had_pins = !access(path, F_OK);
@@ -957,6 +977,9 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names, int argc, c
 			.tc_out_fd = bpf_program__fd(skel->progs.ps_tc_out),
 			.ifslot_fd = maps.ifslot,
 			.stats_fd = maps.stats,
+			.mirror_fd = cfg->n_mirror ? bpf_map__fd(skel->maps.ps_mirror) : -1,
+			.mirror = cfg->mirror,
+			.n_mirror = cfg->n_mirror,
 			.max_ifaces = cfg->max_ifaces,
 			.reused_map_id = had_pins ? stats_info.id : 0,
 		}, names, n_names, cfg->pats, cfg->n_pats);
