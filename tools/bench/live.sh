@@ -236,7 +236,8 @@ print(d.get("run_time_ns", 0), d.get("run_cnt", 0))'
 # d  portsense, tc           e  no-op XDP_DROP          f  portsense drop variant
 # h  XDP_DROP after reading the frame's first bytes
 # n  nothing attached        t  tcpdump -w /dev/null    p  pcapcount
-RECEIVERS="a b c d e f h n t p"
+# m  portsense, XDP, --mirror (its frames for other hosts dropped once counted)
+RECEIVERS="a b c d e f h n t p m"
 receivers() {
 	local c
 	for c in $RECEIVERS; do pair $c; done
@@ -245,10 +246,11 @@ receivers() {
 	attach_xdp e base_xdp_drop
 	attach_xdp h base_xdp_peek
 	attach_tc c base_tc_pass
-	log "starting three sensors (XDP, tc, drop variant)"
+	log "starting four sensors (XDP, tc, drop variant, XDP --mirror)"
 	sensor b "$B/portsense"
 	sensor d "$B/portsense" --hook tc
 	sensor f "$B/portsense-drop"
+	sensor m "$B/portsense" --mirror "r${T_ID}m"
 	for c in $RECEIVERS; do napi $c; done
 }
 
@@ -282,9 +284,9 @@ alt() {
 	done
 	# A mirror port's frames are for other hosts: the stack drops them at
 	# once, capture tools and the sensor see them all (report.py's MIRROR_MAC).
-	log "alt: $ROUNDS rounds x 5 receivers x ${SECS}s unpaced, frames for another MAC (mirror port)"
+	log "alt: $ROUNDS rounds x 6 receivers x ${SECS}s unpaced, frames for another MAC (mirror port)"
 	for r in $(seq "$ROUNDS"); do
-		for c in n t p a b; do DMAC=00:00:5e:00:53:01 measure alt-mirror $c "$r" udp 0; done
+		for c in n t p a b m; do DMAC=00:00:5e:00:53:01 measure alt-mirror $c "$r" udp 0; done
 	done
 	log "alt: $ROUNDS rounds x 4 receivers x 4s at 100 kpps"
 	for r in $(seq "$ROUNDS"); do
