@@ -236,8 +236,8 @@ print(d.get("run_time_ns", 0), d.get("run_cnt", 0))'
 # d  portsense, tc           e  no-op XDP_DROP          f  portsense drop variant
 # h  XDP_DROP after reading the frame's first bytes
 # n  nothing attached        t  tcpdump -w /dev/null    p  pcapcount
-# m  portsense, XDP, --mirror (its frames for other hosts dropped once counted)
-RECEIVERS="a b c d e f h n t p m"
+# w  portsense, XDP, --mirror (its frames for other hosts dropped once counted)
+RECEIVERS="a b c d e f h n t p w"
 receivers() {
 	local c
 	for c in $RECEIVERS; do pair $c; done
@@ -250,7 +250,7 @@ receivers() {
 	sensor b "$B/portsense"
 	sensor d "$B/portsense" --hook tc
 	sensor f "$B/portsense-drop"
-	sensor m "$B/portsense" --mirror "r${T_ID}m"
+	sensor w "$B/portsense" --mirror "r${T_ID}w"
 	for c in $RECEIVERS; do napi $c; done
 }
 
@@ -286,7 +286,7 @@ alt() {
 	# once, capture tools and the sensor see them all (report.py's MIRROR_MAC).
 	log "alt: $ROUNDS rounds x 6 receivers x ${SECS}s unpaced, frames for another MAC (mirror port)"
 	for r in $(seq "$ROUNDS"); do
-		for c in n t p a b m; do DMAC=00:00:5e:00:53:01 measure alt-mirror $c "$r" udp 0; done
+		for c in n t p a b w; do DMAC=00:00:5e:00:53:01 measure alt-mirror $c "$r" udp 0; done
 	done
 	log "alt: $ROUNDS rounds x 4 receivers x 4s at 100 kpps"
 	for r in $(seq "$ROUNDS"); do

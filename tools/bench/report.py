@@ -11,7 +11,7 @@ NAMES = {
     "d": "portsense, tc ingress", "e": "no-op XDP_DROP", "f": "portsense drop variant",
     "h": "XDP_DROP after reading 24 bytes", "n": "nothing attached",
     "t": "tcpdump -w /dev/null", "p": "pcapcount (libpcap)", "q": "no-op XDP_PASS",
-    "m": "portsense, XDP, --mirror",
+    "w": "portsense, XDP, --mirror",
 }
 TEMPLATES = {
     "udp": "64-byte UDP frames to a closed port",
@@ -289,10 +289,10 @@ class Report:
         ps = {r.round: r.ns for r in mx["b"]}
         ratio = {c: [r.ns / ps[r.round] for r in mx[c] if r.round in ps] for c in "ntp"}
         # a (no-op XDP_PASS) is run beside them for the bound, when it was;
-        # m (--mirror) on a mirror port only.
-        order = ("ntpab" if mx.get("a") else "ntpb") + ("m" if mx.get("m") else "")
+        # w (--mirror) on a mirror port only.
+        order = ("ntpab" if mx.get("a") else "ntpb") + ("w" if mx.get("w") else "")
         tcp_ns = {r.round: r.ns for r in mx["t"]}
-        ratio["m"] = [tcp_ns[r.round] / r.ns for r in mx.get("m") or [] if r.round in tcp_ns]
+        ratio["w"] = [tcp_ns[r.round] / r.ns for r in mx.get("w") or [] if r.round in tcp_ns]
         for c in order:
             rs = mx[c]
             seen = [(r.cap if r.cap is not None else r.counted if r.counted is not None else r.rx) / r.secs / 1e6
@@ -304,7 +304,7 @@ class Report:
                      "%.0f (%s)" % (med(ns), rng(ns, "%.0f")), "%.2f" % (1e3 / med(ns))]
             if c in "ab":
                 cells += ["", "", ""]
-            elif c == "m":
+            elif c == "w":
                 cells += ["%.2fx tcpdump's (%s)" % (med(ratio[c]), rng(ratio[c], "%.2f")), ">= 1.7x",
                           self.budget("portsense --mirror per core >= 1.7x the rate tcpdump -w allows" + label,
                                       "%.2fx" % med(ratio[c]), "", med(ratio[c]) >= 1.7)]
@@ -360,7 +360,7 @@ class Report:
                    n, med([r.secs for r in mx["n"]])), "",
                ]
         out += self.unpaced(mx, "", "frames passed to the stack; tcpdump's own process on the other core")
-        mi = {c: self.pick("alt-mirror", c) for c in "ntpabm"}
+        mi = {c: self.pick("alt-mirror", c) for c in "ntpabw"}
         if all(mi[c] for c in "ntpb"):
             out += ["", "### On a mirror port",
                     "", "Where a sensor usually runs: a switch's mirror (SPAN) port, whose frames are for other "
@@ -370,13 +370,13 @@ class Report:
                         MIRROR_MAC, "One more receiver runs portsense as an operator would on such a port, "
                         "`--mirror IF`: a frame for another host is counted and seen by the detectors, then "
                         "dropped at XDP instead of being built into an skb the stack only discards. "
-                        if mi.get("m") else "", len({r.round for r in mi["n"]}), med([r.secs for r in mi["n"]])), ""]
+                        if mi.get("w") else "", len({r.round for r in mi["n"]}), med([r.secs for r in mi["n"]])), ""]
             out += self.unpaced(mi, " (mirror port)", "frames for other hosts, which the stack drops at once")
-            if mi.get("m"):
+            if mi.get("w"):
                 out += ["", "With `--mirror` the receiving core spends %.0f ns per frame (no skb is built for a frame "
                         "the stack would only discard) against tcpdump's %.0f. Without it the frames go through the "
                         "stack's first steps like any other, and the bound above holds." % (
-                            med([r.ns for r in mi["m"]]), med([r.ns for r in mi["t"]]))]
+                            med([r.ns for r in mi["w"]]), med([r.ns for r in mi["t"]]))]
         k = {c: self.pick("alt-100k", c) for c in "ntpb"}
         if not all(k.values()):
             return out
