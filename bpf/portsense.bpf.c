@@ -48,10 +48,10 @@ struct {
 	__type(value, struct ps_ifslot);
 } ps_ifslot SEC(".maps");
 
-/* Sized by the loader: PS_IFSLOT_SIZE with --mirror, else 1 (unused). */
+/* Unused (one entry) unless --mirror: then the loader makes it PS_IFSLOT_SIZE. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, PS_IFSLOT_SIZE);
+	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct ps_mirror);
 } ps_mirror SEC(".maps");

@@ -727,6 +727,7 @@ static void mirror_cases(const struct prog *plain)
 		run_case(&plain[c], "another MAC without --mirror", pkt.b, pkt.len, want,
 			 observe_ret(&plain[c]));
 	skel->rodata->ps_mirror_on = 1;
+	bpf_map__set_max_entries(skel->maps.ps_mirror, PS_IFSLOT_SIZE);	/* as the loader does */
 	err = portsense_bpf__load(skel) ? -errno : give_slot(skel);
 	if (err) {
 		failures++;

@@ -930,10 +930,10 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names, int argc, c
 		bpf_program__set_autoload(skel->progs.ps_xdp, false);
 	skel->rodata->ps_enabled = cfg->enabled;
 	skel->rodata->ps_egress = cfg->attach.egress;
-	/* Without --mirror the verifier drops its code and the map is one entry. */
+	/* Without --mirror the verifier drops its code and the map stays one entry. */
 	skel->rodata->ps_mirror_on = cfg->n_mirror > 0;
-	if (!cfg->n_mirror)
-		bpf_map__set_max_entries(skel->maps.ps_mirror, 1);
+	if (cfg->n_mirror)
+		bpf_map__set_max_entries(skel->maps.ps_mirror, PS_IFSLOT_SIZE);
 	cfg->detect.allow = allow_n > 0;
 	skel->data->ps_cfg = cfg->detect;
 	had_pins = !access(path, F_OK);
