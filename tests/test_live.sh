@@ -362,9 +362,12 @@ out=$(ps_in "$B" psb0 --hook tc --mirror psb0 --duration 0.3 --pin-path "$PIN" 2
 	not_ok "mirror: --hook tc is a usage error" "exit $rc: $out"
 # A mirror port that joins a bridge afterwards: its frames pass again.  (Its
 # veth peer sits in the same namespace: a peer is no link stacked on it.)
+# --mirror from the config file this time.
 fresh
+printf '[sensor]\nmirror = psn*\n' >"$T_TMP/mirror.ini"
 ip -n "$B" link add psn0 type veth peer name psn1 && ip -n "$B" link set psn0 up && ip -n "$B" link set psn1 up
-if start_portsense "$B" "$LOG" psn0 --mirror psn0 --interval 0 --pin-path "$PIN"; then
+if start_portsense "$B" "$LOG" psn0 --config "$T_TMP/mirror.ini" --interval 0 --pin-path "$PIN" &&
+   grep -q "psn0: .*mirror port" "$LOG"; then
 	ip -n "$B" link set psn0 master psbr0
 	for i in $(seq 30); do grep -q "psn0: now a port of interface index" "$LOG" && break; sleep 0.1; done
 	grep -q "psn0: now a port of interface index [0-9]*: frames for other hosts pass again" "$LOG" &&

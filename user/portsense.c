@@ -733,17 +733,23 @@ static void config_defaults(struct ps_config *cfg)
 
 static int read_config(int argc, char **argv, struct ps_config *cfg, bool subcmd);
 
+static bool patterns_differ(char *const *a, int na, char *const *b, int nb)
+{
+	int i;
+
+	for (i = 0; na == nb && i < na; i++)
+		if (strcmp(a[i], b[i]))
+			return true;
+	return na != nb;
+}
+
 /* Settings a reload cannot change (they shape what is loaded and attached). */
 static void warn_restart_only(const struct ps_config *cur, const struct ps_config *next)
 {
 	const char *what[12];
 	int n = 0, i;
-	bool pats = cur->n_pats != next->n_pats, mirror = cur->n_mirror != next->n_mirror;
-
-	for (i = 0; !pats && i < cur->n_pats; i++)
-		pats = strcmp(cur->pats[i], next->pats[i]);
-	for (i = 0; !mirror && i < cur->n_mirror; i++)
-		mirror = strcmp(cur->mirror[i], next->mirror[i]);
+	bool pats = patterns_differ(cur->pats, cur->n_pats, next->pats, next->n_pats);
+	bool mirror = patterns_differ(cur->mirror, cur->n_mirror, next->mirror, next->n_mirror);
 	if (cur->attach.hook != next->attach.hook || cur->attach.mode != next->attach.mode)
 		what[n++] = "hook/mode";
 	if (cur->attach.tc != next->attach.tc)
