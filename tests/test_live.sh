@@ -377,3 +377,15 @@ if start_portsense "$B" "$LOG" psn0 --config "$T_TMP/mirror.ini" --interval 0 --
 else
 	not_ok "mirror: a port that joins a bridge stops dropping" "start: $(tail -n 2 "$LOG" | tr '\n' ' ')"
 fi
+# An interface that appears later, matched by --interfaces and --mirror.
+fresh
+if start_portsense "$B" "$LOG" --interfaces 'psh*' --mirror 'psh0' --interval 0 --pin-path "$PIN"; then
+	ip -n "$B" link add psh0 type veth peer name psh1 && ip -n "$B" link set psh0 up && ip -n "$B" link set psh1 up
+	for i in $(seq 50); do grep -q "psh1: ingress" "$LOG" && grep -q "psh0: ingress" "$LOG" && break; sleep 0.1; done
+	grep -q "psh0: ingress .*mirror port" "$LOG" && grep "psh1: ingress" "$LOG" | grep -vq "mirror port" &&
+		ok "mirror: a new interface matching --mirror is a mirror port, its peer not" ||
+		not_ok "mirror: a new interface matching --mirror is a mirror port, its peer not" "$(grep psh "$LOG" | tr '\n' ' ')"
+	stop_portsense
+else
+	not_ok "mirror: a new interface matching --mirror is a mirror port, its peer not" "start: $(tail -n 2 "$LOG" | tr '\n' ' ')"
+fi
