@@ -204,6 +204,63 @@ static void slot_free(struct ps_ifset *s, int ifindex)
 	}
 }
 
+/* The attributes of one link message (RTM_NEWLINK) this file reads. */
+struct link_msg {
+	int ifindex;
+	unsigned short type;		/* ARPHRD_* */
+	const char *name;		/* NULL: none */
+	const __u8 *mac;		/* 6 bytes, NULL: none (or not Ethernet's size) */
+	int master;			/* its bridge, bond...: 0 when none */
+	int link;			/* IFLA_LINK: the lower link, or a veth's peer */
+	bool other_ns;			/* @link is in another namespace */
+	const char *kind;		/* IFLA_INFO_KIND, NULL: none */
+};
+
+/* False when @h is too short to be a link message. */
+static bool link_msg_parse(const struct nlmsghdr *h, struct link_msg *m)
+{
+	const struct ifinfomsg *ifi = NLMSG_DATA(h);
+	const struct rtattr *rta, *in;
+	int len, ilen;
+
+	memset(m, 0, sizeof(*m));
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
+		return false;
+	m->ifindex = ifi->ifi_index;
+	m->type = ifi->ifi_type;
+	len = h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi));
+	for (rta = IFLA_RTA(ifi); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
+		switch (rta->rta_type) {
+		case IFLA_IFNAME:
+			if (RTA_PAYLOAD(rta) > 1 && strnlen(RTA_DATA(rta), RTA_PAYLOAD(rta)) < IF_NAMESIZE)
+				m->name = RTA_DATA(rta);
+			break;
+		case IFLA_ADDRESS:
+			if (RTA_PAYLOAD(rta) == 6)
+				m->mac = RTA_DATA(rta);
+			break;
+		case IFLA_MASTER:
+			if (RTA_PAYLOAD(rta) >= 4)
+				m->master = *(const int *)RTA_DATA(rta);
+			break;
+		case IFLA_LINK:
+			if (RTA_PAYLOAD(rta) >= 4)
+				m->link = *(const int *)RTA_DATA(rta);
+			break;
+		case IFLA_LINK_NETNSID:
+			m->other_ns = true;
+			break;
+		case IFLA_LINKINFO:
+			ilen = RTA_PAYLOAD(rta);
+			for (in = RTA_DATA(rta); RTA_OK(in, ilen); in = RTA_NEXT(in, ilen))
+				if (in->rta_type == IFLA_INFO_KIND && RTA_PAYLOAD(in) > 1)
+					m->kind = RTA_DATA(in);
+			break;
+		}
+	}
+	return true;
+}
+
 /* What netlink says of a link, for --mirror. */
 struct link_facts {
 	bool ether;
@@ -212,52 +269,18 @@ struct link_facts {
 	char upper[IF_NAMESIZE];	/* a vlan, macvlan... on it: "" when none */
 };
 
-static void facts_of_msg(const struct nlmsghdr *h, int ifindex, struct link_facts *f)
+static void facts_of_msg(const struct link_msg *m, int ifindex, struct link_facts *f)
 {
-	const struct ifinfomsg *ifi = NLMSG_DATA(h);
-	const struct rtattr *rta, *in;
-	int len = h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi)), ilen;
-	const char *name = NULL, *kind = NULL;
-	bool here = false, other_ns = false;
-	int link = 0;
-
-	for (rta = IFLA_RTA(ifi); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
-		switch (rta->rta_type) {
-		case IFLA_IFNAME:
-			if (RTA_PAYLOAD(rta) > 1)
-				name = RTA_DATA(rta);
-			break;
-		case IFLA_ADDRESS:
-			if (RTA_PAYLOAD(rta) == 6 && ifi->ifi_index == ifindex) {
-				memcpy(f->mac, RTA_DATA(rta), 6);
-				here = true;
-			}
-			break;
-		case IFLA_MASTER:
-			if (RTA_PAYLOAD(rta) >= 4 && ifi->ifi_index == ifindex)
-				f->master = *(int *)RTA_DATA(rta);
-			break;
-		case IFLA_LINK:
-			if (RTA_PAYLOAD(rta) >= 4)
-				link = *(int *)RTA_DATA(rta);
-			break;
-		case IFLA_LINK_NETNSID:
-			other_ns = true;
-			break;
-		case IFLA_LINKINFO:
-			ilen = RTA_PAYLOAD(rta);
-			for (in = RTA_DATA(rta); RTA_OK(in, ilen); in = RTA_NEXT(in, ilen))
-				if (in->rta_type == IFLA_INFO_KIND && RTA_PAYLOAD(in) > 1)
-					kind = RTA_DATA(in);
-			break;
-		}
-	}
-	if (ifi->ifi_index == ifindex)
-		f->ether = here && ifi->ifi_type == ARPHRD_ETHER;
+	if (m->ifindex == ifindex) {
+		f->ether = m->mac && m->type == ARPHRD_ETHER;
+		if (m->mac)
+			memcpy(f->mac, m->mac, 6);
+		f->master = m->master;
 	/* A veth names its peer the same way: that is no upper link. */
-	else if (link == ifindex && !other_ns && name && !f->upper[0] &&
-		 !(kind && !strncmp(kind, "veth", sizeof("veth"))))
-		snprintf(f->upper, sizeof(f->upper), "%.*s", IF_NAMESIZE - 1, name);
+	} else if (m->link == ifindex && !m->other_ns && m->name && !f->upper[0] &&
+		   !(m->kind && !strncmp(m->kind, "veth", sizeof("veth")))) {
+		snprintf(f->upper, sizeof(f->upper), "%s", m->name);
+	}
 }
 
 /* One dump of the links: @ifindex's facts.  0 or -errno. */
@@ -273,6 +296,7 @@ static int link_facts(int ifindex, struct link_facts *f)
 	};
 	char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
 	const struct nlmsghdr *h;
+	struct link_msg m;
 	int fd, err = 0, k;
 	bool done = false;
 	ssize_t n;
@@ -299,8 +323,8 @@ static int link_facts(int ifindex, struct link_facts *f)
 				err = -EIO;
 				break;
 			}
-			if (h->nlmsg_type == RTM_NEWLINK && h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct ifinfomsg)))
-				facts_of_msg(h, ifindex, f);
+			if (h->nlmsg_type == RTM_NEWLINK && link_msg_parse(h, &m))
+				facts_of_msg(&m, ifindex, f);
 		}
 	}
 	close(fd);
@@ -473,31 +497,14 @@ static void resync(struct ps_ifset *s)
 
 static void handle_msg(struct ps_ifset *s, const struct nlmsghdr *h)
 {
-	const struct ifinfomsg *ifi = NLMSG_DATA(h);
-	const struct rtattr *rta;
-	const char *name = NULL;
-	const __u8 *mac = NULL;
-	int len, master = 0;
+	struct link_msg m;
 
-	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
+	if (!link_msg_parse(h, &m))
 		return;
-	if (h->nlmsg_type == RTM_DELLINK) {
-		link_gone(s, ifi->ifi_index);
-		return;
-	}
-	if (h->nlmsg_type != RTM_NEWLINK)
-		return;
-	len = h->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi));
-	for (rta = IFLA_RTA(ifi); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
-		if (rta->rta_type == IFLA_IFNAME && RTA_PAYLOAD(rta) > 1)
-			name = RTA_DATA(rta);
-		else if (rta->rta_type == IFLA_ADDRESS && RTA_PAYLOAD(rta) == 6)
-			mac = RTA_DATA(rta);
-		else if (rta->rta_type == IFLA_MASTER && RTA_PAYLOAD(rta) >= 4)
-			master = *(const int *)RTA_DATA(rta);
-	}
-	if (name && strnlen(name, IF_NAMESIZE) < IF_NAMESIZE)
-		link_new(s, name, ifi->ifi_index, mac, master);
+	if (h->nlmsg_type == RTM_DELLINK)
+		link_gone(s, m.ifindex);
+	else if (h->nlmsg_type == RTM_NEWLINK && m.name)
+		link_new(s, m.name, m.ifindex, m.mac, m.master);
 }
 
 int ps_ifset_poll(struct ps_ifset *s)
