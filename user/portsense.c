@@ -164,6 +164,36 @@ static int usage_error(const char *fmt, ...)
 	return 2;
 }
 
+/* An option's word and the value it stands for. */
+struct choice {
+	const char *word;
+	int value;
+};
+
+#define CHOICE(opt, arg, c, out) parse_choice(opt, arg, c, sizeof(c) / sizeof(c[0]), out)
+
+/*
+ * @arg is one of @c's words: its value in *@out and 0, else the usage
+ * error's exit status after a message listing them in @c's order.
+ */
+static int parse_choice(const char *opt, const char *arg, const struct choice *c, int n, int *out)
+{
+	char list[128] = "";
+	size_t len = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (!strcmp(arg, c[i].word)) {
+			*out = c[i].value;
+			return 0;
+		}
+	}
+	for (i = 0; i < n && len < sizeof(list); i++)
+		len += snprintf(list + len, sizeof(list) - len, "%s%s",
+				!i ? "" : i == n - 1 ? " or " : ", ", c[i].word);
+	return usage_error("%s must be %s, not '%s'", opt, list, arg);
+}
+
 static int parse_secs(const char *s, double *out)
 {
 	char *end;
@@ -326,7 +356,17 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
-	int c;
+	static const struct choice hooks[] = { { "xdp", PS_HOOK_XDP }, { "tc", PS_HOOK_TC } };
+	static const struct choice modes[] = {
+		{ "native", PS_MODE_NATIVE }, { "skb", PS_MODE_SKB }, { "auto", PS_MODE_AUTO },
+	};
+	static const struct choice tc_attaches[] = {
+		{ "auto", PS_TC_AUTO }, { "tcx", PS_TC_TCX }, { "clsact", PS_TC_CLSACT },
+	};
+	static const struct choice outputs[] = {
+		{ "text", PS_OUT_TEXT }, { "json", PS_OUT_JSON }, { "syslog", PS_OUT_SYSLOG },
+	};
+	int c, err, v;
 
 	while ((c = getopt_long(argc, argv, "H:m:d:i:o:c:vhV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -339,35 +379,22 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 				return usage_error("--mirror needs NAME or GLOB[,...] ('!' to exclude), not '%s'", optarg);
 			break;
 		case 'H':
-			if (!strcmp(optarg, "xdp"))
-				cfg->attach.hook = PS_HOOK_XDP;
-			else if (!strcmp(optarg, "tc"))
-				cfg->attach.hook = PS_HOOK_TC;
-			else
-				return usage_error("--hook must be xdp or tc, not '%s'", optarg);
+			if ((err = CHOICE("--hook", optarg, hooks, &v)))
+				return err;
+			cfg->attach.hook = v;
 			break;
 		case 'm':
-			if (!strcmp(optarg, "native"))
-				cfg->attach.mode = PS_MODE_NATIVE;
-			else if (!strcmp(optarg, "skb"))
-				cfg->attach.mode = PS_MODE_SKB;
-			else if (!strcmp(optarg, "auto"))
-				cfg->attach.mode = PS_MODE_AUTO;
-			else
-				return usage_error("--mode must be native, skb or auto, not '%s'", optarg);
+			if ((err = CHOICE("--mode", optarg, modes, &v)))
+				return err;
+			cfg->attach.mode = v;
 			break;
 		case OPT_NO_EGRESS:
 			cfg->attach.egress = false;
 			break;
 		case OPT_TC_ATTACH:
-			if (!strcmp(optarg, "auto"))
-				cfg->attach.tc = PS_TC_AUTO;
-			else if (!strcmp(optarg, "tcx"))
-				cfg->attach.tc = PS_TC_TCX;
-			else if (!strcmp(optarg, "clsact"))
-				cfg->attach.tc = PS_TC_CLSACT;
-			else
-				return usage_error("--tc-attach must be auto, tcx or clsact, not '%s'", optarg);
+			if ((err = CHOICE("--tc-attach", optarg, tc_attaches, &v)))
+				return err;
+			cfg->attach.tc = v;
 			break;
 		case 'd':
 			if (parse_secs(optarg, &cfg->duration) || !cfg->duration)
@@ -379,24 +406,17 @@ static int parse_args(int argc, char **argv, struct ps_config *cfg,
 				return usage_error("--interval needs seconds (>= 0.1, or 0 for none), not '%s'", optarg);
 			break;
 		case 'o':
-			if (!strcmp(optarg, "text"))
-				cfg->output = PS_OUT_TEXT;
-			else if (!strcmp(optarg, "json"))
-				cfg->output = PS_OUT_JSON;
-			else if (!strcmp(optarg, "syslog"))
-				cfg->output = PS_OUT_SYSLOG;
-			else
-				return usage_error("--output must be text, json or syslog, not '%s'", optarg);
+			if ((err = CHOICE("--output", optarg, outputs, &v)))
+				return err;
+			cfg->output = v;
 			break;
-		case OPT_STATS_JSON: {
+		case OPT_STATS_JSON:
 			/* Now, not after the run: a long run must not lose its snapshot. */
-			int err = strcmp(optarg, "-") ? ps_check_output_file(optarg) : 0;
-
+			err = strcmp(optarg, "-") ? ps_check_output_file(optarg) : 0;
 			if (err)
 				return usage_error("--stats-json: cannot write '%s': %s", optarg, strerror(-err));
 			cfg->stats_json = optarg;
 			break;
-		}
 		case OPT_PIN_PATH:
 			if (optarg[0] != '/')
 				return usage_error("--pin-path must be an absolute path, not '%s'", optarg);
