@@ -525,11 +525,14 @@ class Report:
         for f in maps:
             by.setdefault(f[2], {})[f[1]] = f
         sizes = sorted({f[1] for f in maps}, key=int)
+        # The value size as measured, so the sentence follows struct ps_counters.
+        stats = list(by.get("ps_stats", {}).values())
+        per_cpu = ("(`ps_stats`: (max-interfaces + 1) x 2 x %s B per CPU)" % stats[0][6]) if stats else ""
         out = ["## Memory and idle CPU", "",
                "Each map of a running sensor as the kernel charges it (bpftool's memlock), at two "
                "`--max-interfaces`, with %d possible CPUs here. Per-CPU maps grow linearly with the CPU count "
-               "(`ps_stats`: (max-interfaces + 1) x 2 x 528 B per CPU); the last column scales them to 64 CPUs "
-               "(memlock x 64 / %d), the others do not change." % (ncpu, ncpu), "",
+               "%s; the last column scales them to 64 CPUs "
+               "(memlock x 64 / %d), the others do not change." % (ncpu, per_cpu, ncpu), "",
                "| map | type | entries | key | value | " + " | ".join("--max-interfaces %s" % s for s in sizes) +
                " | 64 CPUs, --max-interfaces %s |" % sizes[0], "|---|---|---|---|---|" + "---|" * (len(sizes) + 1)]
         tot, tot64 = {s: 0 for s in sizes}, 0
