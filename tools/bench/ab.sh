@@ -16,6 +16,8 @@
 # difference NEW - OLD of each round (median and range), not by one run.
 # An A/A run (the same binary twice) shows the noise: about +-5 ns on
 # prog with 8 rounds here.
+# AB_RATE=PPS paces the generator (default 0: unpaced); AB_KEEP=FILE
+# keeps the raw rows.
 . "$(dirname "${BASH_SOURCE[0]}")/live.sh"
 
 OLD=${1:?usage: ab.sh OLD_PORTSENSE NEW_PORTSENSE [ROUNDS] [TEMPLATES]}
@@ -26,6 +28,7 @@ TEMPLATES=${4:-udp syn mix}
 [ "$NR" -ge 1 ] && [ "$NR" -le 30 ] 2>/dev/null || die "ROUNDS: 1 to 30"
 RAW=$T_TMP/ab.tsv
 SECS=1
+RATE=${AB_RATE:-0}
 
 setup
 for c in a b v; do pair $c; done
@@ -36,12 +39,13 @@ for c in a b v; do napi $c; done
 for r in $(seq "$NR"); do
 	log "round $r of $NR"
 	for tpl in $TEMPLATES; do
-		for c in a b v; do
-			measure e2e $c "$r" "$tpl" 0
-			progstat $c "$tpl" 0
+		for c in $(rotate $((r - 1)) a b v); do
+			measure e2e $c "$r" "$tpl" "$RATE"
+			progstat $c "$tpl" "$RATE"
 		done
 	done
 done
+[ -z "${AB_KEEP:-}" ] || cp "$RAW" "$AB_KEEP"	# the raw rows, for a closer look
 /usr/bin/python3 - "$RAW" <<'EOF'
 import statistics as st
 import sys

@@ -237,7 +237,8 @@ print(d.get("run_time_ns", 0), d.get("run_cnt", 0))'
 # h  XDP_DROP after reading the frame's first bytes
 # n  nothing attached        t  tcpdump -w /dev/null    p  pcapcount
 # w  portsense, XDP, --mirror (its frames for other hosts dropped once counted)
-RECEIVERS="a b c d e f h n t p w"
+# s  XDP_PASS after a register loop as long as portsense's program
+RECEIVERS="a b c d e f h n t p w s"
 receivers() {
 	local c
 	for c in $RECEIVERS; do pair $c; done
@@ -245,6 +246,7 @@ receivers() {
 	attach_xdp a base_xdp_pass
 	attach_xdp e base_xdp_drop
 	attach_xdp h base_xdp_peek
+	attach_xdp s base_xdp_spin
 	attach_tc c base_tc_pass
 	log "starting four sensors (XDP, tc, drop variant, XDP --mirror)"
 	sensor b "$B/portsense"
@@ -254,24 +256,33 @@ receivers() {
 	for c in $RECEIVERS; do napi $c; done
 }
 
+# rotate N WORDS...: the words, starting at the (N mod count)th.  Round r
+# measures in the order rotated by r, so no receiver always runs first
+# (after a template change) or always right after the same neighbour.
+rotate() {
+	local n=$1; shift
+	local w=("$@") i
+	for i in "${!w[@]}"; do echo "${w[$(((i + n) % ${#w[@]}))]}"; done
+}
+
 e2e() {
 	local r c tpl
-	log "e2e: $ROUNDS rounds x 7 receivers x ${SECS}s, 64-byte UDP"
+	log "e2e: $ROUNDS rounds x 8 receivers x ${SECS}s, 64-byte UDP"
 	for r in $(seq "$ROUNDS"); do
-		for c in a b c d e h f; do measure e2e $c "$r" udp 0; done
+		for c in $(rotate $((r - 1)) a b s c d e h f); do measure e2e $c "$r" udp 0; done
 	done
 	for tpl in syn mix; do
-		log "e2e: $ROUNDS rounds x 5 receivers x ${SECS}s, template $tpl"
+		log "e2e: $ROUNDS rounds x 6 receivers x ${SECS}s, template $tpl"
 		for r in $(seq "$ROUNDS"); do
-			for c in a b e h f; do measure e2e $c "$r" $tpl 0; done
+			for c in $(rotate $((r - 1)) a b s e h f); do measure e2e $c "$r" $tpl 0; done
 		done
 	done
 	log "e2e: profiles of the receiving thread"
 	for c in a b e h f; do profile $c 3; done
 	log "e2e: the programs' own run time (BPF statistics), 3 rounds x 10 runs x 1s"
 	for r in 1 2 3; do
-		for c in a b c d e f; do SECS=1 progstat $c udp 0; done
-		for c in a b e f; do SECS=1 progstat $c syn 0; done
+		for c in a b s c d e f; do SECS=1 progstat $c udp 0; done
+		for c in a b s e f; do SECS=1 progstat $c syn 0; done
 	done
 }
 
@@ -280,17 +291,17 @@ alt() {
 	log "alt: $ROUNDS rounds x 5 receivers x ${SECS}s unpaced"
 	for r in $(seq "$ROUNDS"); do
 		# a: a sensor that costs nothing, for the bound.
-		for c in n t p a b; do measure alt-max $c "$r" udp 0; done
+		for c in $(rotate $((r - 1)) n t p a b); do measure alt-max $c "$r" udp 0; done
 	done
 	# A mirror port's frames are for other hosts: the stack drops them at
 	# once, capture tools and the sensor see them all (report.py's MIRROR_MAC).
 	log "alt: $ROUNDS rounds x 6 receivers x ${SECS}s unpaced, frames for another MAC (mirror port)"
 	for r in $(seq "$ROUNDS"); do
-		for c in n t p a b w; do DMAC=00:00:5e:00:53:01 measure alt-mirror $c "$r" udp 0; done
+		for c in $(rotate $((r - 1)) n t p a b w); do DMAC=00:00:5e:00:53:01 measure alt-mirror $c "$r" udp 0; done
 	done
 	log "alt: $ROUNDS rounds x 4 receivers x 4s at 100 kpps"
 	for r in $(seq "$ROUNDS"); do
-		for c in n t p b; do SECS=4 measure alt-100k $c "$r" udp 100000; done
+		for c in $(rotate $((r - 1)) n t p b); do SECS=4 measure alt-100k $c "$r" udp 100000; done
 	done
 	profile t 3
 	# The no-op too: its run time is the statistics' own clock reads.
