@@ -237,8 +237,8 @@ print(d.get("run_time_ns", 0), d.get("run_cnt", 0))'
 # h  XDP_DROP after reading the frame's first bytes
 # n  nothing attached        t  tcpdump -w /dev/null    p  pcapcount
 # w  portsense, XDP, --mirror (its frames for other hosts dropped once counted)
-# s  XDP_PASS after a register loop as long as portsense's program
-RECEIVERS="a b c d e f h n t p w s"
+# l  XDP_PASS after a register loop as long as portsense's program
+RECEIVERS="a b c d e f h n t p w l"
 receivers() {
 	local c
 	for c in $RECEIVERS; do pair $c; done
@@ -246,7 +246,7 @@ receivers() {
 	attach_xdp a base_xdp_pass
 	attach_xdp e base_xdp_drop
 	attach_xdp h base_xdp_peek
-	attach_xdp s base_xdp_spin
+	attach_xdp l base_xdp_spin
 	attach_tc c base_tc_pass
 	log "starting four sensors (XDP, tc, drop variant, XDP --mirror)"
 	sensor b "$B/portsense"
@@ -269,20 +269,20 @@ e2e() {
 	local r c tpl
 	log "e2e: $ROUNDS rounds x 8 receivers x ${SECS}s, 64-byte UDP"
 	for r in $(seq "$ROUNDS"); do
-		for c in $(rotate $((r - 1)) a b s c d e h f); do measure e2e $c "$r" udp 0; done
+		for c in $(rotate $((r - 1)) a b l c d e h f); do measure e2e $c "$r" udp 0; done
 	done
 	for tpl in syn mix; do
 		log "e2e: $ROUNDS rounds x 6 receivers x ${SECS}s, template $tpl"
 		for r in $(seq "$ROUNDS"); do
-			for c in $(rotate $((r - 1)) a b s e h f); do measure e2e $c "$r" $tpl 0; done
+			for c in $(rotate $((r - 1)) a b l e h f); do measure e2e $c "$r" $tpl 0; done
 		done
 	done
 	log "e2e: profiles of the receiving thread"
 	for c in a b e h f; do profile $c 3; done
 	log "e2e: the programs' own run time (BPF statistics), 3 rounds x 10 runs x 1s"
 	for r in 1 2 3; do
-		for c in a b s c d e f; do SECS=1 progstat $c udp 0; done
-		for c in a b s e f; do SECS=1 progstat $c syn 0; done
+		for c in a b l c d e f; do SECS=1 progstat $c udp 0; done
+		for c in a b l e f; do SECS=1 progstat $c syn 0; done
 	done
 }
 

@@ -11,7 +11,7 @@ NAMES = {
     "d": "portsense, tc ingress", "e": "no-op XDP_DROP", "f": "portsense drop variant",
     "h": "XDP_DROP after reading 24 bytes", "n": "nothing attached",
     "t": "tcpdump -w /dev/null", "p": "pcapcount (libpcap)", "q": "no-op XDP_PASS",
-    "w": "portsense, XDP, --mirror", "s": "XDP_PASS after a register loop",
+    "w": "portsense, XDP, --mirror", "l": "XDP_PASS after a register loop",
 }
 TEMPLATES = {
     "udp": "64-byte UDP frames to a closed port",
@@ -142,7 +142,7 @@ class Report:
                    " `bpftool prog profile` would count its cycles and instructions, but %s." % " and ".join(missing)
                    if missing else ""), "",
                "| program | 64-byte UDP, ns per frame | 64-byte SYN, ns per frame |", "|---|---|---|"]
-        for c in "abscdef":
+        for c in "ablcdef":
             u, y = self.prog_runs(c, "udp"), self.prog_runs(c, "syn")
             if not u and not y:
                 continue
@@ -182,7 +182,7 @@ class Report:
         for tpl in ("udp", "syn", "mix"):
             if not self.pick("e2e", "a", tpl):
                 continue
-            spec = [("a", None, 0), ("b", "a", 0.95), ("s", "a", 0)]
+            spec = [("a", None, 0), ("b", "a", 0.95), ("l", "a", 0)]
             if self.pick("e2e", "c", tpl):
                 spec += [("c", None, 0), ("d", "c", 0.95)]
             spec += [("e", None, 0), ("h", "e", 0), ("f", "e", 0.70)]
@@ -268,13 +268,13 @@ class Report:
 
     def beside_spin(self, tpl, gap, run):
         """The rounds' difference GAP (portsense - no-op) against the program's
-        run time RUN, and the register loop's (s) as the control: does the
+        run time RUN, and the register loop's (l) as the control: does the
         stack run slower beside the sensor than beside any program as slow?"""
         line = "The rounds' own difference is %.0f ns (median)" % gap
-        ps_, pa = self.prog_ns("s", tpl), self.prog_ns("a", tpl)
-        if not self.pick("e2e", "s", tpl) or ps_ is None or pa is None:
+        ps_, pa = self.prog_ns("l", tpl), self.prog_ns("a", tpl)
+        if not self.pick("e2e", "l", tpl) or ps_ is None or pa is None:
             return line + "."
-        sgap = self.diff(tpl, "a", "s")
+        sgap = self.diff(tpl, "a", "l")
         own, ctl = gap - run, sgap - (ps_ - pa)
         line += ("; the register loop's (a program that runs %.0f ns more than the no-op and touches no memory) is "
                  "%.0f ns. Beyond its run time the sensor's receiver spent %+.0f ns per frame, the loop's %+.0f" % (
