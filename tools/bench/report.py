@@ -213,9 +213,9 @@ class Report:
         if not (a and b and e and f):
             return []
         stack, drop = med([r.ns for r in a]), med([r.ns for r in e])
-        out = ["", "### What bounds it (64-byte UDP)", ""]
+        out = ["", "### What bounds it", ""]
         pa, pb = self.prog_ns("a", "udp"), self.prog_ns("b", "udp")
-        line = ("- **PASS**: the no-op receiver spends %.0f ns per frame, nearly all of it in the stack "
+        line = ("- **PASS, 64-byte UDP**: the no-op receiver spends %.0f ns per frame, nearly all of it in the stack "
                 "(profile above); 95%% of its rate leaves %.0f ns per frame for a sensor." % (stack, stack / 19))
         pc, pd = self.prog_ns("c", "udp"), self.prog_ns("d", "udp")
         gap = self.diff("udp", "a", "b")
@@ -241,14 +241,14 @@ class Report:
         c = self.pick("e2e", "c", "udp")
         if c and pc is not None and pd is not None:
             tcs = med([r.ns for r in c])
-            out.append("- **tc**: the no-op tc receiver spends %.0f ns per frame; portsense's tc program runs %.0f ns "
+            out.append("- **tc, 64-byte UDP**: the no-op tc receiver spends %.0f ns per frame; portsense's tc program runs %.0f ns "
                        "against the no-op's %.0f, %.0f ns, which alone gives %.1f%% of the no-op tc rate (95%% "
                        "leaves %.0f ns)." % (tcs, pd, pc, pd - pc, 100 * tcs / (tcs + pd - pc), tcs / 19))
         if h:
             peek, logic = self.diff("udp", "e", "h"), self.diff("udp", "h", "f")
             pe, pf = self.prog_ns("e", "udp"), self.prog_ns("f", "udp")
             allow = drop / 0.7 - drop
-            line = ("- **Drop ceiling**: the no-op XDP_DROP receiver spends %.0f ns per frame (the veth's ring, and "
+            line = ("- **Drop ceiling, 64-byte UDP**: the no-op XDP_DROP receiver spends %.0f ns per frame (the veth's ring, and "
                     "returning each page to the generator's page pool under a lock the generator's core takes too: "
                     "the spinlock lines of the profiles, which vary from run to run); 70%% of its rate leaves %.0f ns per frame for a sensor. Reading the frame's "
                     "first bytes costs %+.0f ns, %s; portsense's drop variant %.0f ns more" % (
@@ -264,6 +264,16 @@ class Report:
                                    else "."))
             else:
                 out.append(line + ".")
+        e_syn, pse, psf = self.pick("e2e", "e", "syn"), self.prog_ns("e", "syn"), self.prog_ns("f", "syn")
+        if e_syn and self.pick("e2e", "f", "syn") and pse is not None and psf is not None:
+            ens = [r.ns for r in e_syn]
+            out.append("- **Drop ceiling, 64-byte SYN**: the no-op XDP_DROP receiver spends %.0f ns per frame "
+                       "(%s over the rounds); the drop variant's program runs %.0f ns against the no-op's %.0f: "
+                       "%.0f ns, %.1f%% of the XDP_DROP rate by itself (70%% leaves %.0f). The rounds' own "
+                       "difference is %.0f ns (median)." % (
+                           med(ens), rng(ens, "%.0f"), psf, pse, psf - pse,
+                           100 * med(ens) / (med(ens) + psf - pse), med(ens) / 0.7 - med(ens),
+                           self.diff("syn", "e", "f")))
         return out
 
     def beside_spin(self, tpl, gap, run):
