@@ -281,14 +281,14 @@ class Report:
         run time RUN, and the register loop's (l) as the control: does the
         stack run slower beside the sensor than beside any program as slow?"""
         line = "The rounds' own difference is %.0f ns (median)" % gap
-        ps_, pa = self.prog_ns("l", tpl), self.prog_ns("a", tpl)
-        if not self.pick("e2e", "l", tpl) or ps_ is None or pa is None:
+        pl, pa = self.prog_ns("l", tpl), self.prog_ns("a", tpl)
+        if not self.pick("e2e", "l", tpl) or pl is None or pa is None:
             return line + "."
         sgap = self.diff(tpl, "a", "l")
-        own, ctl = gap - run, sgap - (ps_ - pa)
+        own, ctl = gap - run, sgap - (pl - pa)
         line += ("; the register loop's (a program that runs %.0f ns more than the no-op and touches no memory) is "
                  "%.0f ns. Beyond its run time the sensor's receiver spent %+.0f ns per frame, the loop's %+.0f" % (
-                     ps_ - pa, sgap, own, ctl))
+                     pl - pa, sgap, own, ctl))
         if own - ctl > max(10, 0.5 * abs(own)):
             return line + (": the stack runs slower beside the sensor than beside a program as slow, by about "
                            "%.0f ns (cache its maps and code take from the stack)." % (own - ctl))
@@ -564,10 +564,10 @@ class Report:
         sizes = sorted({f[1] for f in maps}, key=int)
         # The value size as measured, so the sentence follows struct ps_counters.
         stats = list(by.get("ps_stats", {}).values())
-        per_cpu = ("(`ps_stats`: (max-interfaces + 1) x 2 x %s B per CPU)" % stats[0][6]) if stats else ""
+        per_cpu = (" (`ps_stats`: (max-interfaces + 1) x 2 x %s B per CPU)" % stats[0][6]) if stats else ""
         out = ["## Memory and idle CPU", "",
                "Each map of a running sensor as the kernel charges it (bpftool's memlock), at two "
-               "`--max-interfaces`, with %d possible CPUs here. Per-CPU maps grow linearly with the CPU count "
+               "`--max-interfaces`, with %d possible CPUs here. Per-CPU maps grow linearly with the CPU count"
                "%s; the last column scales them to 64 CPUs "
                "(memlock x 64 / %d), the others do not change." % (ncpu, per_cpu, ncpu), "",
                "| map | type | entries | key | value | " + " | ".join("--max-interfaces %s" % s for s in sizes) +
