@@ -87,20 +87,24 @@ static __always_inline void ps_talk(const struct ps_pkt *p, __u64 len, __u32 dir
 	__sync_fetch_and_add(&t->bytes[dir & 1], len);
 }
 
-static __always_inline void ps_account(const struct ps_pkt *p, __u64 len,
-				       __u32 ifindex, __u32 dir)
+/* The interface's counters in one direction; NULL: it has no slot. */
+static __always_inline struct ps_counters *ps_counters_of(__u32 ifindex, __u32 dir)
 {
 	__u32 i = ifindex & (PS_IFSLOT_SIZE - 1);
 	struct ps_ifslot *s = bpf_map_lookup_elem(&ps_ifslot, &i);
-	struct ps_counters *c;
+
+	if (!s || s->ifindex != ifindex || !s->slot)
+		return NULL;
+	i = ps_stats_index(s->slot, dir);
+	return bpf_map_lookup_elem(&ps_stats, &i);
+}
+
+static __always_inline void ps_account(const struct ps_pkt *p, __u64 len,
+				       __u32 ifindex, __u32 dir)
+{
+	struct ps_counters *c = ps_counters_of(ifindex, dir);
 
 	/* An interface attached by another path has no slot: counted as such. */
-	if (!s || s->ifindex != ifindex || !s->slot) {
-		ps_global_add(PS_G_STATS_FULL);
-		return;
-	}
-	i = ps_stats_index(s->slot, dir);
-	c = bpf_map_lookup_elem(&ps_stats, &i);
 	if (!c) {
 		ps_global_add(PS_G_STATS_FULL);
 		return;
@@ -163,20 +167,15 @@ static __always_inline bool ps_mirror_drop(struct xdp_md *ctx)
 	__u8 *d = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
 	__u32 ifindex = ctx->ingress_ifindex, i = ifindex & (PS_IFSLOT_SIZE - 1);
 	struct ps_mirror *m = bpf_map_lookup_elem(&ps_mirror, &i);
-	struct ps_ifslot *s;
 	struct ps_counters *c;
 
 	if (!m || m->ifindex != ifindex || d + 6 > end || (d[0] & 1))
 		return false;
 	if (*(__u32 *)d == *(__u32 *)m->mac && *(__u16 *)(d + 4) == *(__u16 *)(m->mac + 4))
 		return false;
-	s = bpf_map_lookup_elem(&ps_ifslot, &i);
-	if (s && s->ifindex == ifindex && s->slot) {
-		i = ps_stats_index(s->slot, PS_DIR_INGRESS);
-		c = bpf_map_lookup_elem(&ps_stats, &i);
-		if (c)
-			c->extras[PS_X_MIRROR_DROPPED]++;
-	}
+	c = ps_counters_of(ifindex, PS_DIR_INGRESS);
+	if (c)
+		c->extras[PS_X_MIRROR_DROPPED]++;
 	return true;
 }
 
