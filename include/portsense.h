@@ -18,6 +18,8 @@
 
 #include <linux/types.h>
 
+#include "ps_bitset.h"
+
 /* Default number of interfaces one instance can count (map sizing). */
 #define PS_MAX_IFACES_DEFAULT 64
 #define PS_MAX_IFACES_LIMIT   4096
@@ -223,12 +225,6 @@ struct ps_first_bytes {
 };
 #define PS_BACKDOOR_PORTS_MAX	1024
 #define PS_ALLOW_MAX		4096	/* allow-list prefixes, all detectors */
-/*
- * Port lists in the kernel are 65536-bit bitmaps in arrays of 64-bit words
- * (word port / 64, bit port % 64): a member test is one inlined array load,
- * where a hash lookup costs tens of nanoseconds per packet.
- */
-#define PS_PORT_WORDS		1024
 
 /*
  * Sizes of the detectors' state (docs/detection.md, "State and cost").
