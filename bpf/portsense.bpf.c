@@ -106,7 +106,7 @@ static __always_inline void ps_account(const struct ps_pkt *p, __u64 len,
 
 	/* An interface attached by another path has no slot: counted as such. */
 	if (!c) {
-		ps_global_add(PS_G_STATS_FULL);
+		ps_global_add(PS_G_UNSLOTTED);
 		return;
 	}
 	ps_count(c, p, len);

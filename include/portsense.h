@@ -19,103 +19,11 @@
 #include <linux/types.h>
 
 #include "ps_bitset.h"
+#include "ps_counters.h"
 
 /* Default number of interfaces one instance can count (map sizing). */
 #define PS_MAX_IFACES_DEFAULT 64
 #define PS_MAX_IFACES_LIMIT   4096
-
-enum ps_dir {
-	PS_DIR_INGRESS = 0,
-	PS_DIR_EGRESS  = 1,
-	PS_DIR_MAX,
-};
-
-/* What follows the Ethernet header (after at most two VLAN tags). */
-enum ps_l3 {
-	PS_L3_IPV4  = 0,
-	PS_L3_IPV6  = 1,
-	PS_L3_ARP   = 2,
-	PS_L3_OTHER = 3,
-	PS_L3_MAX,
-};
-
-/* IANA port classes (RFC 6335 section 6). */
-enum ps_pclass {
-	PS_PCLASS_WELL_KNOWN = 0,	/* 0-1023 */
-	PS_PCLASS_REGISTERED = 1,	/* 1024-49151 */
-	PS_PCLASS_DYNAMIC    = 2,	/* 49152-65535 */
-	PS_PCLASS_MAX,
-};
-
-/*
- * TCP flag counters.  A packet may bump several (an XMAS packet with SYN set
- * is also syn_noack and syn_fin): each counter answers its own question.
- */
-enum ps_tcpflag {
-	PS_TCPF_SYN_NOACK = 0,		/* SYN=1 ACK=0 */
-	PS_TCPF_SYNACK,			/* SYN=1 ACK=1 */
-	PS_TCPF_RST,			/* RST=1 */
-	PS_TCPF_FIN,			/* FIN=1 */
-	PS_TCPF_NULL,			/* none of FIN SYN RST PSH ACK URG */
-	PS_TCPF_NULL_ALL_BITS_ZERO,	/* all nine flag bits clear */
-	PS_TCPF_XMAS,			/* FIN, PSH and URG set */
-	PS_TCPF_XMAS_EXACT,		/* exactly FIN+PSH+URG of the six */
-	PS_TCPF_SYN_FIN,		/* SYN=1 FIN=1 */
-	PS_TCPF_MAX,
-};
-
-enum ps_echo {
-	PS_ECHO_REQUEST = 0,
-	PS_ECHO_REPLY   = 1,
-	PS_ECHO_MAX,
-};
-
-enum ps_arpop {
-	PS_ARP_REQUEST = 0,
-	PS_ARP_REPLY   = 1,
-	PS_ARP_MAX,
-};
-
-/* Frame-level facts worth a counter of their own. */
-enum ps_extra {
-	PS_X_VLAN_TAGGED = 0,		/* at least one VLAN tag */
-	PS_X_OVER_2_VLAN_TAGS,		/* more tags than the parser strips */
-	PS_X_OVER_1514,			/* longer than a 1500-MTU Ethernet frame */
-	PS_X_IPV4_SRC_EQ_DST,		/* outer IPv4 source == destination */
-	PS_X_LAND,			/* ... and TCP/UDP source port == dest */
-	PS_X_L3_INCOMPLETE,		/* IPv4/IPv6/ARP header cut short */
-	PS_X_L3_MALFORMED,		/* IP header present but invalid */
-	PS_X_MIRROR_DROPPED,		/* for another host, dropped after counting (--mirror) */
-	PS_X_MAX,
-};
-
-/* Counters of the instance as a whole, not of one interface. */
-enum ps_global {
-	PS_G_STATS_FULL = 0,		/* frame not counted: its interface has no slot */
-	PS_G_EVENTS_LOST,		/* alert not delivered: ring buffer full */
-	PS_G_ALERTS_SUPPRESSED,		/* alert trigger held down (same key, period) */
-	PS_G_ALERTS_RATELIMITED,	/* alert dropped: its id's budget was spent */
-	/*
-	 * A source earned per-source scan state (the sketch in front of it
-	 * saw it probe many ports or hosts) but the admission budget of this
-	 * second was spent: it is watched by the sketch only, for now.
-	 */
-	PS_G_SCAN_ADMIT_DENIED,
-	PS_G_SCAN_ADMITTED,		/* sources given per-source scan state */
-	/*
-	 * The detectors' maps, for the metrics' map evictions: inserts into
-	 * the LRU maps (nothing deletes from them, so evictions = inserts -
-	 * entries; ps_scans' inserts are PS_G_SCAN_ADMITTED), and overwrites
-	 * of a direct-mapped slot whose state was still in use.  Counted on
-	 * the insert and overwrite paths only, never per packet.
-	 */
-	PS_G_RATE_INSERTS,		/* ps_rates: a new victim */
-	PS_G_BIND_INSERTS,		/* ps_binds: a new address */
-	PS_G_FLOW_EVICTIONS,		/* ps_flows: a handshake in progress overwritten */
-	PS_G_SYNQ_EVICTIONS,		/* ps_synq: another address took the slot */
-	PS_G_HOLD_EVICTIONS,		/* ps_hold: a running hold-down overwritten */
-	PS_G_MAX,
-};
 
 /*
  * Alert ids.  The numbers are internal; the stable ids users see are the
@@ -285,42 +193,24 @@ _Static_assert(sizeof(struct ps_event) == 128,
 	       "struct ps_event: every byte a named field (no hidden padding)");
 
 /*
- * The detectors' thresholds: a BPF global in .data, which the loader writes
+ * The detectors' settings: a BPF global in .data, which the loader writes
  * through the skeleton's mmap before load and again on SIGHUP, so a reload
  * takes effect on the next packet without reloading programs.  Each field
  * is one aligned word, so a packet sees the old or the new value of a field,
  * never a torn one.  Which detectors run is not here: that is rodata
- * (ps_enabled in bpf/ps_alert.h), so the verifier drops what is off.
+ * (ps_enabled in bpf/), so the verifier drops what is off.
+ *
+ * As a list, so the struct, its defaults and the loader's --threshold
+ * table (names, bounds, what each counts) are one text:
+ *   T(type, member, default)	a setting with an option of its own
+ *   K(member, default, min, max, alert, what)
+ *				a __u32 threshold, --threshold member=N,
+ *				of detector alert (enum ps_alert)
  */
-struct ps_detect_cfg {
-	__u64 holddown_ns;		/* one alert per key per this period */
-	__u64 window_ns;		/* rate detectors count per this window */
-	/*
-	 * At most this many alerts per id per second, whatever the keys: a
-	 * flood from random sources makes every packet a new key.
-	 */
-	__u32 alert_rate;
-	/* Packets per window to one victim (docs/detection.md says why). */
-	__u32 icmp_flood;
-	__u32 rst_flood;
-	__u32 smurf_replies;
-	__u32 smurf_bcast;
-	__u32 syn_flood;		/* SYNs per window to one (ip, port) */
-	__u32 half_open;		/* SYN-ACKs out per window never completed */
-	__u32 backscatter;		/* unsolicited SYN-ACK/RST per window */
-	__u32 scan_ports;		/* distinct ports per source per scan window */
-	__u32 sweep_hosts;		/* distinct hosts per source per scan window */
-	__u32 amp_packets;		/* amplifier responses per window */
-	__u32 amp_bytes;		/* ... and their bytes */
-	__u32 arp_replies;		/* unsolicited ARP replies per window */
-	__u32 allow;			/* ps_allow holds entries: look sources up */
-	__u64 scan_window_ns;		/* port_scan, host_sweep */
-};
-
-_Static_assert(sizeof(struct ps_detect_cfg) == 80,
-	       "struct ps_detect_cfg: no hidden padding (the loader writes it whole)");
-
-#define PS_WINDOW_NS_DEFAULT		(1000ULL * 1000 * 1000)	/* 1 s */
+#define PS_WINDOW_NS_DEFAULT		(1000ULL * 1000 * 1000)		/* 1 s */
+#define PS_SCAN_WINDOW_NS_DEFAULT	(10ULL * 1000 * 1000 * 1000)	/* 10 s */
+#define PS_HOLDDOWN_NS_DEFAULT		(10ULL * 1000 * 1000 * 1000)	/* 10 s */
+#define PS_ALERT_RATE_DEFAULT		100
 #define PS_ICMP_FLOOD_DEFAULT		1000
 #define PS_RST_FLOOD_DEFAULT		1000
 #define PS_SMURF_REPLIES_DEFAULT	1000
@@ -333,71 +223,64 @@ _Static_assert(sizeof(struct ps_detect_cfg) == 80,
 #define PS_AMP_PACKETS_DEFAULT		500
 #define PS_AMP_BYTES_DEFAULT		(256 * 1024)
 #define PS_ARP_REPLIES_DEFAULT		50
-#define PS_SCAN_WINDOW_NS_DEFAULT	(10ULL * 1000 * 1000 * 1000)	/* 10 s */
+#define PS_KNOB_MAX			1000000000
+/*
+ * Distinct ports and hosts are bits of 256- and 128-bit maps per source,
+ * and a source's first PS_SCAN_ADMIT_BITS probes are counted at admission:
+ * scan thresholds outside these bounds could never be met (or met exactly).
+ */
+#define PS_SCAN_KNOB_MIN		(PS_SCAN_ADMIT_BITS + 2)
+
+#define PS_DETECT_CFG_LIST(T, K)									\
+	T(__u64, holddown_ns, PS_HOLDDOWN_NS_DEFAULT)	/* one alert per key per this period */		\
+	T(__u64, window_ns, PS_WINDOW_NS_DEFAULT)	/* rate detectors count per this window */	\
+	/*												\
+	 * At most this many alerts per id per second, whatever the keys: a			\
+	 * flood from random sources makes every packet a new key.				\
+	 */												\
+	T(__u32, alert_rate, PS_ALERT_RATE_DEFAULT)							\
+	/* Packets per window to one victim (docs/detection.md says why). */				\
+	K(icmp_flood, PS_ICMP_FLOOD_DEFAULT, 1, PS_KNOB_MAX, PS_ALERT_ICMP_FLOOD,			\
+	  "echo requests to one host per window")							\
+	K(rst_flood, PS_RST_FLOOD_DEFAULT, 1, PS_KNOB_MAX, PS_ALERT_RST_FLOOD,				\
+	  "TCP RSTs to one host per window")								\
+	K(smurf_replies, PS_SMURF_REPLIES_DEFAULT, 1, PS_KNOB_MAX, PS_ALERT_SMURF,			\
+	  "echo replies to one host per window")							\
+	K(smurf_bcast, PS_SMURF_BCAST_DEFAULT, 1, PS_KNOB_MAX, PS_ALERT_SMURF,				\
+	  "echo requests to a broadcast or multicast address per window")				\
+	K(syn_flood, PS_SYN_FLOOD_DEFAULT, 1, PS_KNOB_MAX, PS_ALERT_SYN_FLOOD,				\
+	  "SYNs to one address and port (or address) per window")					\
+	K(half_open, PS_HALF_OPEN_DEFAULT, 1, PS_KNOB_MAX, PS_ALERT_HALF_OPEN,				\
+	  "SYN-ACKs sent from one port per window")							\
+	K(backscatter, PS_BACKSCATTER_DEFAULT, 1, PS_KNOB_MAX, PS_ALERT_BACKSCATTER,			\
+	  "unsolicited SYN-ACKs and RSTs to one host per window")					\
+	K(scan_ports, PS_SCAN_PORTS_DEFAULT, PS_SCAN_KNOB_MIN, 128, PS_ALERT_PORT_SCAN,			\
+	  "distinct ports one source probes per scan window")						\
+	K(sweep_hosts, PS_SWEEP_HOSTS_DEFAULT, PS_SCAN_KNOB_MIN, 64, PS_ALERT_HOST_SWEEP,		\
+	  "distinct hosts one source probes per scan window")						\
+	K(amp_packets, PS_AMP_PACKETS_DEFAULT, 1, PS_KNOB_MAX, PS_ALERT_UDP_AMPLIFICATION,		\
+	  "amplifier responses to one host per window")							\
+	K(amp_bytes, PS_AMP_BYTES_DEFAULT, 1, PS_KNOB_MAX, PS_ALERT_UDP_AMPLIFICATION,			\
+	  "bytes of those responses per window")							\
+	K(arp_replies, PS_ARP_REPLIES_DEFAULT, 1, PS_KNOB_MAX, PS_ALERT_ARP_SPOOF,			\
+	  "ARP replies (NDP adverts) about one address per window")					\
+	T(__u32, allow, 0)				/* ps_allow holds entries: look sources up */	\
+	T(__u64, scan_window_ns, PS_SCAN_WINDOW_NS_DEFAULT)	/* port_scan, host_sweep */
+
+#define PS_CFG_MEMBER_T(type, m, ...)	type m;
+#define PS_CFG_MEMBER_K(m, ...)		__u32 m;
+struct ps_detect_cfg { PS_DETECT_CFG_LIST(PS_CFG_MEMBER_T, PS_CFG_MEMBER_K) };
+
+_Static_assert(sizeof(struct ps_detect_cfg) == 80,
+	       "struct ps_detect_cfg: no hidden padding (the loader writes it whole)");
+
+/* The defaults: the BPF .data's initial value and the loader's. */
+#define PS_CFG_DEFAULT_T(type, m, dflt)	.m = (dflt),
+#define PS_CFG_DEFAULT_K(m, dflt, ...)	.m = (dflt),
+#define PS_DETECT_CFG_DEFAULT { PS_DETECT_CFG_LIST(PS_CFG_DEFAULT_T, PS_CFG_DEFAULT_K) }
+
 #define PS_RATE_KEYS_MAX		8192
-#define PS_ALERT_RATE_DEFAULT		100
-
-/* The defaults, for the BPF rodata and the loader alike. */
-#define PS_DETECT_CFG_DEFAULT {					\
-	.holddown_ns = PS_HOLDDOWN_NS_DEFAULT,			\
-	.window_ns = PS_WINDOW_NS_DEFAULT,			\
-	.alert_rate = PS_ALERT_RATE_DEFAULT,			\
-	.icmp_flood = PS_ICMP_FLOOD_DEFAULT,			\
-	.rst_flood = PS_RST_FLOOD_DEFAULT,			\
-	.smurf_replies = PS_SMURF_REPLIES_DEFAULT,		\
-	.smurf_bcast = PS_SMURF_BCAST_DEFAULT,			\
-	.syn_flood = PS_SYN_FLOOD_DEFAULT,			\
-	.half_open = PS_HALF_OPEN_DEFAULT,			\
-	.backscatter = PS_BACKSCATTER_DEFAULT,			\
-	.scan_ports = PS_SCAN_PORTS_DEFAULT,			\
-	.sweep_hosts = PS_SWEEP_HOSTS_DEFAULT,			\
-	.amp_packets = PS_AMP_PACKETS_DEFAULT,			\
-	.amp_bytes = PS_AMP_BYTES_DEFAULT,			\
-	.arp_replies = PS_ARP_REPLIES_DEFAULT,			\
-	.scan_window_ns = PS_SCAN_WINDOW_NS_DEFAULT,		\
-}
-
-#define PS_HOLDDOWN_NS_DEFAULT	(10ULL * 1000 * 1000 * 1000)	/* 10 s */
 #define PS_HOLD_SLOTS		4096	/* hold-down table, power of two */
-
-struct ps_pkts_bytes {
-	__u64 packets;
-	__u64 bytes;
-};
-
-struct ps_l4_counters {
-	__u64 packets;
-	__u64 bytes;
-	__u64 ipv4_packets;
-	__u64 ipv6_packets;
-	__u64 header_incomplete;	/* outer L4 header cut short */
-	struct ps_pkts_bytes by_dst_class[PS_PCLASS_MAX];
-	struct ps_pkts_bytes by_src_class[PS_PCLASS_MAX];
-};
-
-struct ps_icmp_counters {
-	__u64 packets;
-	__u64 echo[PS_ECHO_MAX];
-};
-
-/* Bytes are whole frame lengths as seen at the hook (all XDP buffers). */
-struct ps_counters {
-	__u64 frames;
-	__u64 bytes;
-	__u64 l3[PS_L3_MAX];
-	struct ps_l4_counters tcp;
-	__u64 tcp_flags[PS_TCPF_MAX];
-	struct ps_l4_counters udp;
-	struct ps_icmp_counters icmp;
-	struct ps_icmp_counters icmpv6;
-	__u64 ipv4_fragments;
-	__u64 ipv6_fragments;
-	__u64 arp[PS_ARP_MAX];
-	__u64 extras[PS_X_MAX];
-};
-
-/* Every member is a __u64 so user space can sum CPUs word by word. */
-#define PS_COUNTERS_WORDS (sizeof(struct ps_counters) / sizeof(__u64))
 
 /*
  * ps_recent: the last alerts the kernel sent, kept in a pinned array so

@@ -38,7 +38,7 @@ EXTRAS = {
     "mirror_dropped": "portsense_mirror_dropped_frames_total",
 }
 SENSOR = {
-    "stats_map_full": ("portsense_frames_unslotted_total", {}),
+    "frames_unslotted": ("portsense_frames_unslotted_total", {}),
     "events_lost": ("portsense_events_lost_total", {}),
     "alerts_suppressed": ("portsense_alerts_suppressed_total", {}),
     "alerts_ratelimited": ("portsense_alerts_ratelimited_total", {}),

@@ -59,7 +59,7 @@ const char *const ps_extra_names[PS_X_MAX] = {
 };
 
 const char *const ps_global_names[PS_G_MAX] = {
-	[PS_G_STATS_FULL]        = "stats_map_full",
+	[PS_G_UNSLOTTED]         = "frames_unslotted",
 	[PS_G_EVENTS_LOST]       = "events_lost",
 	[PS_G_ALERTS_SUPPRESSED]  = "alerts_suppressed",
 	[PS_G_ALERTS_RATELIMITED] = "alerts_ratelimited",

@@ -512,7 +512,7 @@ static void render_sensor(struct out *o, const struct ps_snapshot *s)
 	family(o, "portsense_frames_unslotted_total", "counter",
 	       "Frames not counted: their interface has no counter slot (attached by another path).");
 	fprintf(o->f, "portsense_frames_unslotted_total %llu\n",
-		(unsigned long long)global(o, s, PS_G_STATS_FULL));
+		(unsigned long long)global(o, s, PS_G_UNSLOTTED));
 	family(o, "portsense_events_lost_total", "counter",
 	       "Alerts not delivered: the ring buffer to the loader was full.");
 	fprintf(o->f, "portsense_events_lost_total %llu\n",

@@ -236,7 +236,7 @@ int ps_top(const struct ps_top_opts *o)
 		       (unsigned long long)cur.global[PS_G_EVENTS_LOST],
 		       (unsigned long long)cur.global[PS_G_ALERTS_SUPPRESSED],
 		       (unsigned long long)cur.global[PS_G_ALERTS_RATELIMITED],
-		       (unsigned long long)cur.global[PS_G_STATS_FULL]);
+		       (unsigned long long)cur.global[PS_G_UNSLOTTED]);
 		fflush(stdout);
 		ps_snapshot_free(&prev);
 		prev = cur;
