@@ -20,7 +20,7 @@ LDLIBS  := -lbpf -lelf -lz -lm -linih
 # The sensor alone serves metrics (libmicrohttpd, its own thread).
 PS_LDLIBS := $(LDLIBS) -lmicrohttpd -lpthread
 
-USER_SRCS := user/alerts.c user/attach.c user/config.c user/fields.c user/host.c user/ifaces.c user/lists.c user/snapshot.c user/live.c user/top.c user/metrics.c user/privs.c
+USER_SRCS := user/alerts.c user/attach.c user/config.c user/fields.c user/host.c user/ifaces.c user/lists.c user/snapshot.c user/live.c user/top.c user/metrics.c user/mapstats.c user/prom.c user/privs.c
 USER_OBJS := $(USER_SRCS:user/%.c=$(OUT)/%.o)
 HDRS := $(wildcard include/*.h) $(wildcard bpf/*.h) $(wildcard user/*.h)
 

@@ -7,8 +7,13 @@
 #include <bpf/bpf.h>
 
 #include "attach.h"
+#include "names.h"
 
-#define PS_XDP_PROG_NAME "ps_xdp"
+/* A tc program of portsense's (a dead instance's, when found by detach). */
+static bool ours_tc(const char *name)
+{
+	return !strcmp(name, PS_PROG_NAME(ps_tc_in)) || !strcmp(name, PS_PROG_NAME(ps_tc_out));
+}
 
 const char *ps_mode_name(__u32 xdp_flags)
 {
@@ -90,7 +95,7 @@ static int attach_xdp(struct ps_iface *ifc, const struct ps_attach_opts *o,
 			"portsense: %s already has an XDP program (id %u, name %s); portsense does not replace it.\n"
 			"  fix: use --hook tc, or remove it (ip link set dev %s xdp off)%s\n",
 			ifc->name, id, name, ifc->name,
-			strcmp(name, PS_XDP_PROG_NAME) ? "" :
+			strcmp(name, PS_PROG_NAME(ps_xdp)) ? "" :
 			", or run 'portsense detach' if no portsense is running");
 		return -EEXIST;
 	}
@@ -160,7 +165,7 @@ static bool tcx_has(int ifindex, enum bpf_tc_attach_point where, __u32 prog_id)
 		return false;
 	for (i = 0; i < q.prog_cnt && i < sizeof(ids) / sizeof(ids[0]); i++) {
 		if (prog_id ? ids[i] == prog_id :
-		    !prog_name(ids[i], name, sizeof(name)) && !strncmp(name, "ps_tc_", 6))
+		    !prog_name(ids[i], name, sizeof(name)) && ours_tc(name))
 			return true;
 	}
 	return false;
@@ -315,7 +320,7 @@ void ps_release_links(struct ps_iface *ifc)
 		ifc->tc_in = false;
 }
 
-bool ps_tc_attached(const struct ps_iface *ifc, bool egress, __u32 prog_id)
+static bool tc_attached(const struct ps_iface *ifc, bool egress, __u32 prog_id)
 {
 	enum bpf_tc_attach_point where = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS;
 
@@ -324,6 +329,19 @@ bool ps_tc_attached(const struct ps_iface *ifc, bool egress, __u32 prog_id)
 	if ((egress ? ifc->tc_out_link : ifc->tc_in_link) >= 0)
 		return tcx_has(ifc->ifindex, where, prog_id);
 	return clsact_prog(ifc->ifindex, where) == prog_id;
+}
+
+void ps_attach_check(const struct ps_iface *ifc, const struct ps_prog_ids *ids,
+		     bool *xdp, bool *tc_in, bool *tc_out)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	*xdp = false;
+	if (ifc->xdp_fd >= 0 && ids->xdp && !bpf_xdp_query(ifc->ifindex, 0, &q))
+		*xdp = (ifc->xdp_flags & XDP_FLAGS_SKB_MODE ? q.skb_prog_id : q.drv_prog_id) ==
+		       ids->xdp;
+	*tc_in = ifc->tc_in && tc_attached(ifc, false, ids->tc_in);
+	*tc_out = ifc->tc_out && tc_attached(ifc, true, ids->tc_out);
 }
 
 const char *ps_tc_mode_name(const struct ps_iface *ifc, bool egress)
@@ -347,7 +365,7 @@ static int unpin_stale_link(int ifindex, const char *ifname, __u32 map_id,
 		return 0;
 	if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
 	    prog_info(info.prog_id, name, sizeof(name), map_id, &ours) ||
-	    strncmp(name, "ps_tc_", 6))
+	    !ours_tc(name))
 		ours = false;
 	if (ours && unlink(path))
 		ours = false;
@@ -371,7 +389,7 @@ int ps_detach_stale(int ifindex, const char *ifname, __u32 map_id,
 
 	if (!bpf_xdp_query(ifindex, 0, &q) && q.prog_id &&
 	    !prog_info(q.prog_id, name, sizeof(name), map_id, &ours) && ours &&
-	    !strcmp(name, PS_XDP_PROG_NAME)) {
+	    !strcmp(name, PS_PROG_NAME(ps_xdp))) {
 		__u32 mode = q.attach_mode == XDP_ATTACHED_SKB ?
 			     XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
 		int fd = bpf_prog_get_fd_by_id(q.prog_id);
@@ -396,7 +414,7 @@ int ps_detach_stale(int ifindex, const char *ifname, __u32 map_id,
 		if (bpf_tc_query(&hook, &opts))
 			continue;
 		if (prog_info(opts.prog_id, name, sizeof(name), map_id, &ours) ||
-		    !ours || strncmp(name, "ps_tc_", 6))
+		    !ours || !ours_tc(name))
 			continue;
 		/* bpf_tc_detach() wants only handle and priority set. */
 		opts.prog_id = 0;

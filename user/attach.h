@@ -79,11 +79,17 @@ void ps_detach(struct ps_iface *ifc);
 /* @ifc's device is gone: release its tcx links and their pins. */
 void ps_release_links(struct ps_iface *ifc);
 
+/* An instance's program ids, to tell its attachments from others'. */
+struct ps_prog_ids {
+	__u32 xdp, tc_in, tc_out;
+};
+
 /*
- * Is program @prog_id still attached where ps_attach() put @ifc's tc
- * program (@egress or ingress)?  For the metrics' health check.
+ * Is what ps_attach() put on @ifc still there, hook by hook, as the kernel
+ * reports it now?  For the metrics and the health check.
  */
-bool ps_tc_attached(const struct ps_iface *ifc, bool egress, __u32 prog_id);
+void ps_attach_check(const struct ps_iface *ifc, const struct ps_prog_ids *ids,
+		     bool *xdp, bool *tc_in, bool *tc_out);
 
 /* "tcx" or "clsact": how @ifc's tc program on that side is attached. */
 const char *ps_tc_mode_name(const struct ps_iface *ifc, bool egress);

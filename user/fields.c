@@ -1,174 +1,175 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * fields.c - names every word of struct ps_counters by walking the counter
+ * lists of include/ps_counters.h: each list entry gives a member, its
+ * offset (offsetof, from the same entry) and its names, so a field added
+ * or moved in a list is named where it now is.
+ */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "fields.h"
 
-_Static_assert(sizeof(struct ps_counters) % sizeof(__u64) == 0,
-	       "struct ps_counters must be made of __u64 words");
+#define NAME_OF(e, word, ...)	[e] = #word,
+#define FAMILY_OF(e, word, fam)	[e] = #fam,
 
-const char *const ps_dir_names[PS_DIR_MAX] = {
-	[PS_DIR_INGRESS] = "ingress",
-	[PS_DIR_EGRESS]  = "egress",
+const char *const ps_dir_names[PS_DIR_MAX] = { PS_DIR_LIST(NAME_OF) };
+const char *const ps_l3_names[PS_L3_MAX] = { PS_L3_LIST(NAME_OF) };
+const char *const ps_pclass_names[PS_PCLASS_MAX] = { PS_PCLASS_LIST(NAME_OF) };
+const char *const ps_tcpflag_names[PS_TCPF_MAX] = { PS_TCPF_LIST(NAME_OF) };
+const char *const ps_extra_names[PS_X_MAX] = { PS_X_LIST(NAME_OF) };
+const char *const ps_global_names[PS_G_MAX] = { PS_G_LIST(NAME_OF) };
+
+/* One member of a counter list (include/ps_counters.h says the kinds). */
+struct desc {
+	enum { D_END, D_U, D_A, D_AX, D_S, D_SA } kind;
+	const char *member;
+	size_t off;
+	const char *family;		/* U, A */
+	const char *labels;		/* U, S, SA */
+	const char *json;		/* A, AX: the prefix of each word's name */
+	const char *key;		/* A, SA: the label an index adds */
+	const char *const *names;	/* A, AX, SA: the index's words */
+	const char *const *families;	/* AX: each index's family */
+	size_t n;			/* A, AX, SA */
+	const struct desc *sub;		/* S, SA */
+	size_t stride;			/* SA */
+	const char *arg;		/* S: what "%s" in its labels stands for */
 };
 
-const char *const ps_l3_names[PS_L3_MAX] = {
-	[PS_L3_IPV4]  = "ipv4",
-	[PS_L3_IPV6]  = "ipv6",
-	[PS_L3_ARP]   = "arp",
-	[PS_L3_OTHER] = "other",
-};
+#define D_U(m, fam, lbl) \
+	{ .kind = D_U, .member = #m, .off = offsetof(T, m), .family = fam, .labels = lbl },
+#define D_A(m, list, max, js, fam, k)							\
+	{ .kind = D_A, .member = #m, .off = offsetof(T, m), .json = js, .family = fam,	\
+	  .key = k, .names = (const char *const[max]){ list(NAME_OF) }, .n = max },
+#define D_AX(m, list, max, js)								\
+	{ .kind = D_AX, .member = #m, .off = offsetof(T, m), .json = js,		\
+	  .names = (const char *const[max]){ list(NAME_OF) },				\
+	  .families = (const char *const[max]){ list(FAMILY_OF) }, .n = max },
+#define D_S(m, type, lbl, a) \
+	{ .kind = D_S, .member = #m, .off = offsetof(T, m), .labels = lbl, .arg = a, .sub = type##_desc },
+#define D_SA(m, type, list, max, k, lbl)						\
+	{ .kind = D_SA, .member = #m, .off = offsetof(T, m), .labels = lbl, .key = k,	\
+	  .names = (const char *const[max]){ list(NAME_OF) }, .n = max,		\
+	  .sub = type##_desc, .stride = sizeof(struct type) },
+#define DESC(list) { list(D_U, D_A, D_AX, D_S, D_SA) { .kind = D_END } }
 
-const char *const ps_pclass_names[PS_PCLASS_MAX] = {
-	[PS_PCLASS_WELL_KNOWN] = "well_known",
-	[PS_PCLASS_REGISTERED] = "registered",
-	[PS_PCLASS_DYNAMIC]    = "dynamic",
-};
-
-const char *const ps_tcpflag_names[PS_TCPF_MAX] = {
-	[PS_TCPF_SYN_NOACK]          = "syn_noack",
-	[PS_TCPF_SYNACK]             = "synack",
-	[PS_TCPF_RST]                = "rst",
-	[PS_TCPF_FIN]                = "fin",
-	[PS_TCPF_NULL]               = "null",
-	[PS_TCPF_NULL_ALL_BITS_ZERO] = "null_all_bits_zero",
-	[PS_TCPF_XMAS]               = "xmas",
-	[PS_TCPF_XMAS_EXACT]         = "xmas_exact",
-	[PS_TCPF_SYN_FIN]            = "syn_fin",
-};
-
-static const char *const ps_echo_names[PS_ECHO_MAX] = {
-	[PS_ECHO_REQUEST] = "echo_request",
-	[PS_ECHO_REPLY]   = "echo_reply",
-};
-
-static const char *const ps_arp_names[PS_ARP_MAX] = {
-	[PS_ARP_REQUEST] = "request",
-	[PS_ARP_REPLY]   = "reply",
-};
-
-const char *const ps_extra_names[PS_X_MAX] = {
-	[PS_X_VLAN_TAGGED]      = "vlan_tagged_frames",
-	[PS_X_OVER_2_VLAN_TAGS] = "frames_over_2_vlan_tags",
-	[PS_X_OVER_1514]        = "frames_over_1514",
-	[PS_X_IPV4_SRC_EQ_DST]  = "ipv4_src_eq_dst",
-	[PS_X_LAND]             = "land",
-	[PS_X_L3_INCOMPLETE]    = "l3_header_incomplete",
-	[PS_X_L3_MALFORMED]     = "l3_malformed",
-	[PS_X_MIRROR_DROPPED]   = "mirror_dropped",
-};
-
-const char *const ps_global_names[PS_G_MAX] = {
-	[PS_G_UNSLOTTED]         = "frames_unslotted",
-	[PS_G_EVENTS_LOST]       = "events_lost",
-	[PS_G_ALERTS_SUPPRESSED]  = "alerts_suppressed",
-	[PS_G_ALERTS_RATELIMITED] = "alerts_ratelimited",
-	[PS_G_SCAN_ADMIT_DENIED]  = "scan_admissions_denied",
-	[PS_G_SCAN_ADMITTED]      = "scan_sources_admitted",
-	[PS_G_RATE_INSERTS]       = "rate_inserts",
-	[PS_G_BIND_INSERTS]       = "bind_inserts",
-	[PS_G_FLOW_EVICTIONS]     = "flow_evictions",
-	[PS_G_SYNQ_EVICTIONS]     = "synq_evictions",
-	[PS_G_HOLD_EVICTIONS]     = "hold_evictions",
-};
-
-#define WORD(member) (offsetof(struct ps_counters, member) / sizeof(__u64))
+/* Leaves first: a list names the tables of the structs it holds. */
+#define T struct ps_pkts_bytes
+static const struct desc ps_pkts_bytes_desc[] = DESC(PS_PKTS_BYTES_LIST);
+#undef T
+#define T struct ps_l4_counters
+static const struct desc ps_l4_counters_desc[] = DESC(PS_L4_LIST);
+#undef T
+#define T struct ps_icmp_counters
+static const struct desc ps_icmp_counters_desc[] = DESC(PS_ICMP_LIST);
+#undef T
+#define T struct ps_counters
+static const struct desc ps_counters_desc[] = DESC(PS_COUNTERS_LIST);
+#undef T
 
 static struct ps_field table[PS_COUNTERS_WORDS];
-static size_t n_fields;
+static bool named[PS_COUNTERS_WORDS];
+static bool walked, broken;
 
-static void add(size_t word, const char *fmt, const char *a, const char *b)
+/* @a and @b as one label list: 'a,b', or either alone. */
+static void join(char *dst, size_t len, const char *a, const char *b)
 {
-	struct ps_field *f;
-
-	/* A mismatch with the struct is reported by ps_fields(). */
-	if (n_fields++ >= PS_COUNTERS_WORDS)
-		return;
-	f = &table[n_fields - 1];
-	snprintf(f->name, sizeof(f->name), fmt, a, b);
-	f->word = word;
-}
-
-static void add_l4(const char *proto, size_t base)
-{
-	static const char *const plain[] = {
-		"packets", "bytes", "ipv4_packets", "ipv6_packets",
-		"header_incomplete",
-	};
-	static const char *const by[] = { "by_dst_class", "by_src_class" };
-	size_t i, d, k;
-	char path[32];	/* longest: "tcp.by_dst_class.well_known" */
-
-	_Static_assert(sizeof(plain) / sizeof(plain[0]) ==
-		       offsetof(struct ps_l4_counters, by_dst_class) / 8,
-		       "plain L4 counters and their names differ");
-	for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
-		add(base + i, "%s.%s", proto, plain[i]);
-	for (d = 0; d < 2; d++) {
-		for (k = 0; k < PS_PCLASS_MAX; k++) {
-			size_t w = base + i + (d * PS_PCLASS_MAX + k) * 2;
-
-			snprintf(path, sizeof(path), "%s.%s.%s", proto, by[d],
-				 ps_pclass_names[k]);
-			add(w, "%s.%s", path, "packets");
-			add(w + 1, "%s.%s", path, "bytes");
-		}
+	if (snprintf(dst, len, "%s%s%s", a, *a && *b ? "," : "", b) >= (int)len) {
+		fprintf(stderr, "portsense: internal error: labels too long: %s,%s\n", a, b);
+		broken = true;
 	}
 }
 
-static void add_icmp(const char *proto, size_t base)
+static void add(size_t word, const char *name, const char *family, const char *labels)
 {
-	size_t i;
+	struct ps_field *f;
 
-	add(base, "%s.%s", proto, "packets");
-	for (i = 0; i < PS_ECHO_MAX; i++)
-		add(base + 1 + i, "%s.%s", proto, ps_echo_names[i]);
+	if (word >= PS_COUNTERS_WORDS || named[word]) {
+		fprintf(stderr, "portsense: internal error: counter %s: word %zu named twice\n",
+			name, word);
+		broken = true;
+		return;
+	}
+	named[word] = true;
+	f = &table[word];
+	snprintf(f->name, sizeof(f->name), "%s", name);
+	f->word = word;
+	f->family = family;
+	snprintf(f->labels, sizeof(f->labels), "%s", labels);
 }
 
-static void build(void)
+/*
+ * Name the words of the struct @d describes, which starts at byte @base of
+ * struct ps_counters, under JSON prefix @json and with the labels of the
+ * structs around it, @labels; @arg fills the struct's own "%s".
+ */
+static void walk(const struct desc *d, size_t base, const char *json, const char *labels,
+		 const char *arg)
 {
-	size_t i;
+	char name[PS_FIELD_NAME_MAX], lbl[PS_FIELD_LABELS_MAX], own[PS_FIELD_LABELS_MAX];
+	char pre[PS_FIELD_NAME_MAX], idx[PS_FIELD_LABELS_MAX];
+	size_t i, w;
 
-	add(WORD(frames), "%s%s", "frames", "");
-	add(WORD(bytes), "%s%s", "bytes", "");
-	for (i = 0; i < PS_L3_MAX; i++)
-		add(WORD(l3[i]), "l3.%s%s", ps_l3_names[i], "");
-	add_l4("tcp", WORD(tcp));
-	/* The oracle keeps the flag counters inside "tcp". */
-	for (i = 0; i < PS_TCPF_MAX; i++)
-		add(WORD(tcp_flags[i]), "tcp.%s%s", ps_tcpflag_names[i], "");
-	add_l4("udp", WORD(udp));
-	add_icmp("icmp", WORD(icmp));
-	add_icmp("icmpv6", WORD(icmpv6));
-	add(WORD(ipv4_fragments), "%s%s", "ipv4_fragments", "");
-	add(WORD(ipv6_fragments), "%s%s", "ipv6_fragments", "");
-	for (i = 0; i < PS_ARP_MAX; i++)
-		add(WORD(arp[i]), "arp.%s%s", ps_arp_names[i], "");
-	for (i = 0; i < PS_X_MAX; i++)
-		add(WORD(extras[i]), "extras.%s%s", ps_extra_names[i], "");
+	for (; d->kind != D_END; d++) {
+		w = (base + d->off) / sizeof(__u64);
+		switch (d->kind) {
+		case D_U:
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+			snprintf(own, sizeof(own), d->labels, arg);
+#pragma GCC diagnostic pop
+			snprintf(name, sizeof(name), "%s%s", json, d->member);
+			join(lbl, sizeof(lbl), labels, own);
+			add(w, name, d->family, lbl);
+			break;
+		case D_A:
+		case D_AX:
+			for (i = 0; i < d->n; i++) {
+				snprintf(name, sizeof(name), "%s%s%s", json, d->json, d->names[i]);
+				idx[0] = '\0';
+				if (d->key)
+					snprintf(idx, sizeof(idx), "%s=\"%s\"", d->key, d->names[i]);
+				join(lbl, sizeof(lbl), labels, idx);
+				add(w + i, name, d->kind == D_AX ? d->families[i] : d->family, lbl);
+			}
+			break;
+		case D_S:
+			snprintf(pre, sizeof(pre), "%s%s.", json, d->member);
+			join(lbl, sizeof(lbl), labels, d->labels);
+			walk(d->sub, base + d->off, pre, lbl, d->arg);
+			break;
+		case D_SA:
+			for (i = 0; i < d->n; i++) {
+				snprintf(pre, sizeof(pre), "%s%s.%s.", json, d->member, d->names[i]);
+				join(own, sizeof(own), labels, d->labels);
+				snprintf(idx, sizeof(idx), "%s=\"%s\"", d->key, d->names[i]);
+				join(lbl, sizeof(lbl), own, idx);
+				walk(d->sub, base + d->off + i * d->stride, pre, lbl, arg);
+			}
+			break;
+		case D_END:
+			break;
+		}
+	}
 }
 
 const struct ps_field *ps_fields(void)
 {
-	size_t g;
+	size_t i;
 
-	if (!n_fields) {
-		build();
-		if (n_fields != PS_COUNTERS_WORDS) {
-			fprintf(stderr, "portsense: internal error: %zu of %zu counters named\n",
-				n_fields, (size_t)PS_COUNTERS_WORDS);
-			return NULL;
-		}
-		/* A name added to enum ps_global but not here would print as NULL. */
-		for (g = 0; g < PS_G_MAX; g++) {
-			if (!ps_global_names[g]) {
-				fprintf(stderr, "portsense: internal error: sensor counter %zu has no name\n", g);
-				n_fields = 0;
-				return NULL;
+	if (!walked) {
+		walked = true;
+		walk(ps_counters_desc, 0, "", "", "");
+		for (i = 0; i < PS_COUNTERS_WORDS; i++) {
+			if (!named[i]) {
+				fprintf(stderr, "portsense: internal error: counter word %zu has no name\n", i);
+				broken = true;
 			}
 		}
 	}
-	return table;
+	return broken ? NULL : table;
 }
 
 int ps_field_find(const char *name)

@@ -21,38 +21,21 @@
 #include <bpf/bpf.h>
 #include <microhttpd.h>
 
-#include "alerts.h"
-#include "fields.h"
+#include "mapstats.h"
 #include "metrics.h"
+#include "prom.h"
 
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 #define MAX_CONNECTIONS 32
 #define CONNECTION_TIMEOUT_S 10
 
-/* A map whose fill is exported. */
-struct fill_map {
-	char name[BPF_OBJ_NAME_LEN];
-	int fd;
-	enum bpf_map_type type;
-	__u32 max_entries, key_size, value_size;
-};
-
-struct prog {
-	char name[BPF_OBJ_NAME_LEN];
-	int fd;
-	__u32 id;
-};
-
 struct ps_metrics {
 	struct MHD_Daemon *daemon;
 	struct ps_snapshot_maps maps;
+	struct ps_mapstats *stats;
+	struct ps_prog_ids ids;			/* what an attachment must show */
 	char version[32];
-	struct fill_map *fill;
-	int n_fill;
-	struct prog *progs;
-	int n_progs;
-	__u32 xdp_id, tc_in_id, tc_out_id;	/* what an attachment must show */
-	__u32 slots_max;			/* interfaces ps_stats can count */
+	unsigned int slots_max;			/* interfaces ps_stats can count */
 	double start_time;			/* CLOCK_REALTIME, seconds */
 	__u64 inserts_base[PS_G_MAX];		/* ps_global when we started */
 
@@ -62,7 +45,7 @@ struct ps_metrics {
 	__u64 alerts[PS_ALERT_MAX];
 	__u64 reloads[2];			/* failed, ok */
 	struct timespec polled;			/* CLOCK_MONOTONIC; 0: never */
-	__u64 evictions_shown[PS_G_MAX];	/* derived counters never go back */
+	__u64 evictions_shown[PS_PROM_LRU_MAPS]; /* derived counters never go back */
 };
 
 /* ---------------------------------------------------------------- parsing */
@@ -217,510 +200,7 @@ void ps_metrics_polled(struct ps_metrics *m)
 	pthread_mutex_unlock(&m->lock);
 }
 
-/* ------------------------------------------------------------- rendering */
-
-/*
- * Where a scrape is written.  @covered, when set, records which words of
- * the counters (and of ps_global) a rendering used: the start-up check
- * that no counter is left out of /metrics.
- */
-struct out {
-	FILE *f;
-	const struct ps_counters *c;
-	bool *covered;
-	bool *g_covered;
-};
-
-static void family(struct out *o, const char *name, const char *type, const char *help)
-{
-	fprintf(o->f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
-
-/* A label value as the text format wants it: \\, \" and \n escaped. */
-static void label_value(char *dst, size_t len, const char *v)
-{
-	size_t i = 0;
-
-	for (; *v && i + 3 < len; v++) {
-		if (*v == '\\' || *v == '"') {
-			dst[i++] = '\\';
-			dst[i++] = *v;
-		} else if (*v == '\n') {
-			dst[i++] = '\\';
-			dst[i++] = 'n';
-		} else {
-			dst[i++] = *v;
-		}
-	}
-	dst[i] = '\0';
-}
-
-/* One sample of a per-interface counter: @w points into o->c. */
-static void word(struct out *o, const char *fam, const char *labels,
-		 const __u64 *w, const char *fmt, ...)
-{
-	char extra[128] = "";
-	va_list ap;
-
-	if (o->covered)
-		o->covered[w - (const __u64 *)o->c] = true;
-	if (fmt) {
-		extra[0] = ',';
-		va_start(ap, fmt);
-		vsnprintf(extra + 1, sizeof(extra) - 1, fmt, ap);
-		va_end(ap);
-	}
-	fprintf(o->f, "%s{%s%s} %llu\n", fam, labels, extra, (unsigned long long)*w);
-}
-
-/* A word exported as part of a sum (tcp.packets: the family label's total). */
-static void summed(struct out *o, const __u64 *w)
-{
-	if (o->covered)
-		o->covered[w - (const __u64 *)o->c] = true;
-}
-
-static const char *const l4_names[] = { "tcp", "udp" };
-static const char *const family_names[] = { "ipv4", "ipv6" };
-static const char *const side_names[] = { "dst", "src" };
-static const char *const echo_names[PS_ECHO_MAX] = {
-	[PS_ECHO_REQUEST] = "request", [PS_ECHO_REPLY] = "reply",
-};
-static const char *const arp_names[PS_ARP_MAX] = {
-	[PS_ARP_REQUEST] = "request", [PS_ARP_REPLY] = "reply",
-};
-
-static const struct ps_l4_counters *l4_of(const struct ps_counters *c, int i)
-{
-	return i ? &c->udp : &c->tcp;
-}
-
-typedef void (*emit_fn)(struct out *o, const char *fam, const char *lbl);
-
-static void emit_frames(struct out *o, const char *fam, const char *lbl)
-{
-	word(o, fam, lbl, &o->c->frames, NULL);
-}
-
-static void emit_bytes(struct out *o, const char *fam, const char *lbl)
-{
-	word(o, fam, lbl, &o->c->bytes, NULL);
-}
-
-static void emit_l3(struct out *o, const char *fam, const char *lbl)
-{
-	int i;
-
-	for (i = 0; i < PS_L3_MAX; i++)
-		word(o, fam, lbl, &o->c->l3[i], "l3=\"%s\"", ps_l3_names[i]);
-}
-
-static void emit_l4_packets(struct out *o, const char *fam, const char *lbl)
-{
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		const struct ps_l4_counters *l4 = l4_of(o->c, i);
-
-		word(o, fam, lbl, &l4->ipv4_packets, "proto=\"%s\",family=\"ipv4\"", l4_names[i]);
-		word(o, fam, lbl, &l4->ipv6_packets, "proto=\"%s\",family=\"ipv6\"", l4_names[i]);
-		summed(o, &l4->packets);
-	}
-	word(o, fam, lbl, &o->c->icmp.packets, "proto=\"icmp\",family=\"ipv4\"");
-	word(o, fam, lbl, &o->c->icmpv6.packets, "proto=\"icmpv6\",family=\"ipv6\"");
-}
-
-static void emit_l4_bytes(struct out *o, const char *fam, const char *lbl)
-{
-	int i;
-
-	for (i = 0; i < 2; i++)
-		word(o, fam, lbl, &l4_of(o->c, i)->bytes, "proto=\"%s\"", l4_names[i]);
-}
-
-static void emit_l4_incomplete(struct out *o, const char *fam, const char *lbl)
-{
-	int i;
-
-	for (i = 0; i < 2; i++)
-		word(o, fam, lbl, &l4_of(o->c, i)->header_incomplete, "proto=\"%s\"", l4_names[i]);
-}
-
-static void emit_class(struct out *o, const char *fam, const char *lbl, bool bytes)
-{
-	int i, s, k;
-
-	for (i = 0; i < 2; i++) {
-		const struct ps_l4_counters *l4 = l4_of(o->c, i);
-
-		for (s = 0; s < 2; s++) {
-			const struct ps_pkts_bytes *pb = s ? l4->by_src_class : l4->by_dst_class;
-
-			for (k = 0; k < PS_PCLASS_MAX; k++)
-				word(o, fam, lbl, bytes ? &pb[k].bytes : &pb[k].packets,
-				     "proto=\"%s\",side=\"%s\",port_class=\"%s\"", l4_names[i],
-				     side_names[s], ps_pclass_names[k]);
-		}
-	}
-}
-
-static void emit_class_packets(struct out *o, const char *fam, const char *lbl)
-{
-	emit_class(o, fam, lbl, false);
-}
-
-static void emit_class_bytes(struct out *o, const char *fam, const char *lbl)
-{
-	emit_class(o, fam, lbl, true);
-}
-
-static void emit_flags(struct out *o, const char *fam, const char *lbl)
-{
-	int i;
-
-	for (i = 0; i < PS_TCPF_MAX; i++)
-		word(o, fam, lbl, &o->c->tcp_flags[i], "flag=\"%s\"", ps_tcpflag_names[i]);
-}
-
-static void emit_echo(struct out *o, const char *fam, const char *lbl)
-{
-	int i;
-
-	for (i = 0; i < PS_ECHO_MAX; i++)
-		word(o, fam, lbl, &o->c->icmp.echo[i], "proto=\"icmp\",type=\"%s\"", echo_names[i]);
-	for (i = 0; i < PS_ECHO_MAX; i++)
-		word(o, fam, lbl, &o->c->icmpv6.echo[i], "proto=\"icmpv6\",type=\"%s\"", echo_names[i]);
-}
-
-static void emit_frags(struct out *o, const char *fam, const char *lbl)
-{
-	word(o, fam, lbl, &o->c->ipv4_fragments, "family=\"%s\"", family_names[0]);
-	word(o, fam, lbl, &o->c->ipv6_fragments, "family=\"%s\"", family_names[1]);
-}
-
-static void emit_arp(struct out *o, const char *fam, const char *lbl)
-{
-	int i;
-
-	for (i = 0; i < PS_ARP_MAX; i++)
-		word(o, fam, lbl, &o->c->arp[i], "op=\"%s\"", arp_names[i]);
-}
-
-/* Families of ps_counters: per interface and direction. */
-static const struct {
-	const char *name, *help;
-	emit_fn emit;
-} counter_families[] = {
-	{ "portsense_frames_total", "Frames seen at the hook.", emit_frames },
-	{ "portsense_bytes_total", "Bytes of those frames, whole frames as seen at the hook.", emit_bytes },
-	{ "portsense_l3_frames_total", "Frames by what follows the Ethernet header (after at most two VLAN tags).", emit_l3 },
-	{ "portsense_l4_packets_total", "TCP, UDP, ICMP and ICMPv6 packets with their L4 header, by IP version.", emit_l4_packets },
-	{ "portsense_l4_bytes_total", "Frame bytes of the TCP and UDP packets.", emit_l4_bytes },
-	{ "portsense_l4_header_incomplete_total", "TCP or UDP packets whose header was cut short.", emit_l4_incomplete },
-	{ "portsense_port_class_packets_total", "TCP and UDP packets by the IANA class of their destination (side=dst) or source (side=src) port.", emit_class_packets },
-	{ "portsense_port_class_bytes_total", "Frame bytes of TCP and UDP packets by the IANA class of their destination or source port.", emit_class_bytes },
-	{ "portsense_tcp_flags_total", "TCP packets by flag combination; a packet counts in every combination it matches.", emit_flags },
-	{ "portsense_icmp_echo_total", "ICMP and ICMPv6 echo requests and replies.", emit_echo },
-	{ "portsense_ip_fragments_total", "IPv4 and IPv6 fragments.", emit_frags },
-	{ "portsense_arp_packets_total", "ARP requests and replies.", emit_arp },
-};
-
-/* The frame-level facts (enum ps_extra), each a family of its own. */
-static const struct {
-	const char *name, *help;
-} extra_families[PS_X_MAX] = {
-	[PS_X_VLAN_TAGGED] = { "portsense_vlan_tagged_frames_total", "Frames with at least one VLAN tag." },
-	[PS_X_OVER_2_VLAN_TAGS] = { "portsense_frames_over_2_vlan_tags_total", "Frames with a third VLAN tag (counted as l3=other)." },
-	[PS_X_OVER_1514] = { "portsense_frames_over_1514_total", "Frames longer than a 1500-MTU Ethernet frame (1514 bytes)." },
-	[PS_X_IPV4_SRC_EQ_DST] = { "portsense_ipv4_src_eq_dst_total", "IPv4 packets whose source address equals the destination." },
-	[PS_X_LAND] = { "portsense_land_packets_total", "IPv4 TCP/UDP packets with source address and port equal to the destination's (LAND)." },
-	[PS_X_L3_INCOMPLETE] = { "portsense_l3_header_incomplete_total", "Frames whose IPv4, IPv6 or ARP header was cut short." },
-	[PS_X_L3_MALFORMED] = { "portsense_l3_malformed_total", "Frames with an IPv4 or IPv6 header that is present but invalid." },
-	[PS_X_MIRROR_DROPPED] = { "portsense_mirror_dropped_frames_total", "Frames for other hosts dropped after counting on a mirror port (--mirror)." },
-};
-
-static void iface_labels(char *buf, size_t len, const char *ifname, int dir)
-{
-	char v[2 * IF_NAMESIZE + 1];
-
-	label_value(v, sizeof(v), ifname);
-	snprintf(buf, len, "interface=\"%s\",direction=\"%s\"", v, ps_dir_names[dir]);
-}
-
-static void render_counters(struct out *o, const struct ps_snapshot *s)
-{
-	char lbl[128];
-	size_t f, i;
-	int d, x;
-
-	for (f = 0; f < sizeof(counter_families) / sizeof(counter_families[0]); f++) {
-		family(o, counter_families[f].name, "counter", counter_families[f].help);
-		for (i = 0; i < s->n_ifs; i++) {
-			for (d = 0; d < PS_DIR_MAX; d++) {
-				iface_labels(lbl, sizeof(lbl), s->ifs[i].name, d);
-				o->c = &s->ifs[i].dir[d];
-				counter_families[f].emit(o, counter_families[f].name, lbl);
-			}
-		}
-	}
-	for (x = 0; x < PS_X_MAX; x++) {
-		family(o, extra_families[x].name, "counter", extra_families[x].help);
-		for (i = 0; i < s->n_ifs; i++) {
-			for (d = 0; d < PS_DIR_MAX; d++) {
-				iface_labels(lbl, sizeof(lbl), s->ifs[i].name, d);
-				o->c = &s->ifs[i].dir[d];
-				word(o, extra_families[x].name, lbl, &o->c->extras[x], NULL);
-			}
-		}
-	}
-}
-
-/* ps_global[@g], marked as exported. */
-static __u64 global(struct out *o, const struct ps_snapshot *s, int g)
-{
-	if (o->g_covered)
-		o->g_covered[g] = true;
-	return s->global[g];
-}
-
-/* The LRU maps and the ps_global counter of their inserts. */
-static const struct {
-	const char *map;
-	int inserts;
-} lru_inserts[] = {
-	{ "ps_scans", PS_G_SCAN_ADMITTED },	/* an admission is the insert */
-	{ "ps_rates", PS_G_RATE_INSERTS },
-	{ "ps_binds", PS_G_BIND_INSERTS },
-};
-
-/* The direct-mapped arrays and the ps_global counter of their overwrites. */
-static const struct {
-	const char *map;
-	int evictions;
-} slot_evictions[] = {
-	{ "ps_flows", PS_G_FLOW_EVICTIONS },
-	{ "ps_synq", PS_G_SYNQ_EVICTIONS },
-	{ "ps_hold", PS_G_HOLD_EVICTIONS },
-};
-
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-
-static void render_sensor(struct out *o, const struct ps_snapshot *s)
-{
-	__u64 v;
-
-	family(o, "portsense_frames_unslotted_total", "counter",
-	       "Frames not counted: their interface has no counter slot (attached by another path).");
-	fprintf(o->f, "portsense_frames_unslotted_total %llu\n",
-		(unsigned long long)global(o, s, PS_G_UNSLOTTED));
-	family(o, "portsense_events_lost_total", "counter",
-	       "Alerts not delivered: the ring buffer to the loader was full.");
-	fprintf(o->f, "portsense_events_lost_total %llu\n",
-		(unsigned long long)global(o, s, PS_G_EVENTS_LOST));
-	family(o, "portsense_alerts_suppressed_total", "counter",
-	       "Alert triggers held down: the same key alerted within --holddown.");
-	fprintf(o->f, "portsense_alerts_suppressed_total %llu\n",
-		(unsigned long long)global(o, s, PS_G_ALERTS_SUPPRESSED));
-	family(o, "portsense_alerts_ratelimited_total", "counter",
-	       "Alerts not sent: their id's --alert-rate budget of the second was spent.");
-	fprintf(o->f, "portsense_alerts_ratelimited_total %llu\n",
-		(unsigned long long)global(o, s, PS_G_ALERTS_RATELIMITED));
-	family(o, "portsense_scan_admissions_total", "counter",
-	       "Sources the scan sketch sent to per-source state: admitted, or denied because the second's admission budget was spent.");
-	v = global(o, s, PS_G_SCAN_ADMITTED);
-	fprintf(o->f, "portsense_scan_admissions_total{result=\"admitted\"} %llu\n",
-		(unsigned long long)v);
-	fprintf(o->f, "portsense_scan_admissions_total{result=\"denied\"} %llu\n",
-		(unsigned long long)global(o, s, PS_G_SCAN_ADMIT_DENIED));
-}
-
-/* ------------------------------------------------------------- map fill */
-
-static bool is_hash(enum bpf_map_type t)
-{
-	return t == BPF_MAP_TYPE_HASH || t == BPF_MAP_TYPE_LRU_HASH ||
-	       t == BPF_MAP_TYPE_PERCPU_HASH || t == BPF_MAP_TYPE_LRU_PERCPU_HASH;
-}
-
-static bool nonzero(const void *v, size_t len)
-{
-	const unsigned char *b = v;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (b[i])
-			return true;
-	return false;
-}
-
-/*
- * Entries in use: keys of a hash or LPM trie; slots of an array holding
- * anything but zeros (direct-mapped tables are never cleared, so a used
- * slot stays used).  Batches where the kernel has them; at most
- * max_entries steps either way, so a map changing underneath cannot keep
- * a scrape busy.  -1 when it cannot be read.
- */
-static long long map_entries(const struct fill_map *fm)
-{
-	const __u32 chunk = 1024;
-	bool percpu = fm->type == BPF_MAP_TYPE_PERCPU_HASH ||
-		      fm->type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
-	/* A per-CPU value comes out once per CPU, each rounded up to 8 bytes. */
-	size_t vsize = percpu ? ((fm->value_size + 7) & ~7U) * libbpf_num_possible_cpus() :
-			 fm->value_size;
-	__u32 count, steps = 0, i;
-	void *keys = NULL, *vals = NULL, *key = NULL, *next = NULL;
-	long long n = 0;
-	bool batch_ok = true;
-	__u64 batch = 0;
-	int err;
-
-	if (fm->type == BPF_MAP_TYPE_ARRAY || is_hash(fm->type)) {
-		keys = calloc(chunk, fm->key_size);
-		vals = calloc(chunk, vsize);
-		if (!keys || !vals) {
-			n = -1;
-			goto out;
-		}
-		for (;;) {
-			count = chunk;
-			err = bpf_map_lookup_batch(fm->fd, steps ? &batch : NULL, &batch,
-						   keys, vals, &count, NULL) ? -errno : 0;
-			if (err && err != -ENOENT) {
-				batch_ok = false;	/* no batch ops: walk the keys */
-				n = 0;
-				break;
-			}
-			if (fm->type == BPF_MAP_TYPE_ARRAY) {
-				for (i = 0; i < count; i++)
-					n += nonzero((char *)vals + (size_t)i * fm->value_size,
-						     fm->value_size);
-			} else {
-				n += count;
-			}
-			steps += count;
-			if (err == -ENOENT || !count || steps >= fm->max_entries)
-				break;
-		}
-		if (batch_ok)
-			goto out;
-	}
-	if (fm->type == BPF_MAP_TYPE_ARRAY) {
-		/* The same, one lookup per slot. */
-		free(vals);
-		vals = malloc(fm->value_size);
-		if (!vals) {
-			n = -1;
-			goto out;
-		}
-		for (i = 0; i < fm->max_entries; i++)
-			if (!bpf_map_lookup_elem(fm->fd, &i, vals))
-				n += nonzero(vals, fm->value_size);
-		goto out;
-	}
-	key = calloc(1, fm->key_size);
-	next = calloc(1, fm->key_size);
-	if (!key || !next) {
-		n = -1;
-		goto out;
-	}
-	err = bpf_map_get_next_key(fm->fd, NULL, next);
-	while (!err && n < fm->max_entries) {
-		n++;
-		memcpy(key, next, fm->key_size);
-		err = bpf_map_get_next_key(fm->fd, key, next);
-	}
-out:
-	free(keys);
-	free(vals);
-	free(key);
-	free(next);
-	return n;
-}
-
-/* Index of the map called @name in m->fill, or -1. */
-static int fill_find(const struct ps_metrics *m, const char *name)
-{
-	int i;
-
-	for (i = 0; i < m->n_fill; i++)
-		if (!strcmp(m->fill[i].name, name))
-			return i;
-	return -1;
-}
-
-static void render_maps(struct ps_metrics *m, struct out *o, const struct ps_snapshot *s)
-{
-	long long entries[m->n_fill > 0 ? m->n_fill : 1];
-	size_t k;
-	int i;
-
-	for (i = 0; i < m->n_fill; i++)
-		entries[i] = map_entries(&m->fill[i]);
-	family(o, "portsense_map_entries", "gauge",
-	       "Entries in use: keys of a hash or LPM map, non-zero slots of an array (direct-mapped tables are never cleared).");
-	for (i = 0; i < m->n_fill; i++)
-		if (entries[i] >= 0)
-			fprintf(o->f, "portsense_map_entries{map=\"%s\",type=\"%s\"} %lld\n",
-				m->fill[i].name, libbpf_bpf_map_type_str(m->fill[i].type), entries[i]);
-	family(o, "portsense_map_max_entries", "gauge", "Capacity of each map (max_entries).");
-	for (i = 0; i < m->n_fill; i++)
-		fprintf(o->f, "portsense_map_max_entries{map=\"%s\",type=\"%s\"} %u\n",
-			m->fill[i].name, libbpf_bpf_map_type_str(m->fill[i].type),
-			m->fill[i].max_entries);
-
-	family(o, "portsense_map_inserts_total", "counter",
-	       "New keys inserted into the detectors' LRU maps (since the pins were made).");
-	for (k = 0; k < N(lru_inserts); k++)
-		fprintf(o->f, "portsense_map_inserts_total{map=\"%s\"} %llu\n", lru_inserts[k].map,
-			(unsigned long long)global(o, s, lru_inserts[k].inserts));
-	family(o, "portsense_map_evictions_total", "counter",
-	       "State the detectors lost to make room: LRU entries evicted (inserts since start minus entries: nothing else deletes), and direct-mapped slots overwritten while their state was in use.");
-	pthread_mutex_lock(&m->lock);
-	for (k = 0; k < N(lru_inserts); k++) {
-		int g = lru_inserts[k].inserts;
-		long long ev;
-
-		i = fill_find(m, lru_inserts[k].map);
-		if (i < 0)
-			continue;
-		/*
-		 * Entries and inserts are read at two moments, under traffic:
-		 * a counter must never go back, so it shows the highest yet.
-		 */
-		ev = (long long)(s->global[g] - m->inserts_base[g]) - entries[i];
-		if (entries[i] >= 0 && ev > (long long)m->evictions_shown[g])
-			m->evictions_shown[g] = ev;
-		fprintf(o->f, "portsense_map_evictions_total{map=\"%s\"} %llu\n",
-			lru_inserts[k].map, (unsigned long long)m->evictions_shown[g]);
-	}
-	pthread_mutex_unlock(&m->lock);
-	for (k = 0; k < N(slot_evictions); k++)
-		fprintf(o->f, "portsense_map_evictions_total{map=\"%s\"} %llu\n", slot_evictions[k].map,
-			(unsigned long long)global(o, s, slot_evictions[k].evictions));
-
-	family(o, "portsense_interface_slots", "gauge", "Interfaces with a counter slot in ps_stats.");
-	fprintf(o->f, "portsense_interface_slots %zu\n", s->n_ifs);
-	family(o, "portsense_interface_slots_max", "gauge",
-	       "Interfaces ps_stats can count (--max-interfaces).");
-	fprintf(o->f, "portsense_interface_slots_max %u\n", m->slots_max);
-}
-
-/* ------------------------------------------------- attachments and BPF */
-
-/* Is what the run loop attached to @ifc still there, per hook? */
-static void check_attached(const struct ps_metrics *m, const struct ps_iface *ifc,
-			   bool *xdp, bool *tc_in, bool *tc_out)
-{
-	LIBBPF_OPTS(bpf_xdp_query_opts, q);
-
-	*xdp = false;
-	if (ifc->xdp_fd >= 0 && !bpf_xdp_query(ifc->ifindex, 0, &q))
-		*xdp = (ifc->xdp_flags & XDP_FLAGS_SKB_MODE ? q.skb_prog_id : q.drv_prog_id) ==
-		       m->xdp_id && m->xdp_id;
-	*tc_in = ifc->tc_in && ps_tc_attached(ifc, false, m->tc_in_id);
-	*tc_out = ifc->tc_out && ps_tc_attached(ifc, true, m->tc_out_id);
-}
+/* ---------------------------------------------------------- a scrape */
 
 static void ifname_of(const struct ps_iface *ifc, char *buf)
 {
@@ -748,104 +228,38 @@ static int ifaces_copy(struct ps_metrics *m, struct ps_iface **out, struct times
 	return n;
 }
 
-static void render_attach(struct ps_metrics *m, struct out *o)
+/* What portsense attached, checked against the kernel now; 3 rows an interface at most. */
+static int attachments(struct ps_metrics *m, struct ps_prom_attach **out)
 {
-	char name[IF_NAMESIZE], v[2 * IF_NAMESIZE + 1];
+	struct ps_prom_attach *a;
 	struct ps_iface *ifs;
 	struct timespec polled;
 	bool xdp, tc_in, tc_out;
-	int n, i;
+	int n, i, k = 0;
 
 	n = ifaces_copy(m, &ifs, &polled);
-	family(o, "portsense_interface_attached", "gauge",
-	       "1 while the program portsense attached is in place, as the kernel reports it at scrape time; 0 when it was removed behind portsense's back.");
-	for (i = 0; i < n; i++) {
-		check_attached(m, &ifs[i], &xdp, &tc_in, &tc_out);
-		ifname_of(&ifs[i], name);
-		label_value(v, sizeof(v), name);
-		if (ifs[i].xdp_fd >= 0)
-			fprintf(o->f, "portsense_interface_attached{interface=\"%s\",direction=\"ingress\",hook=\"xdp\",mode=\"%s\"} %d\n",
-				v, ps_mode_name(ifs[i].xdp_flags), xdp);
-		if (ifs[i].tc_in)
-			fprintf(o->f, "portsense_interface_attached{interface=\"%s\",direction=\"ingress\",hook=\"tc\",mode=\"%s\"} %d\n",
-				v, ps_tc_mode_name(&ifs[i], false), tc_in);
-		if (ifs[i].tc_out)
-			fprintf(o->f, "portsense_interface_attached{interface=\"%s\",direction=\"egress\",hook=\"tc\",mode=\"%s\"} %d\n",
-				v, ps_tc_mode_name(&ifs[i], true), tc_out);
+	a = calloc(3 * n + 1, sizeof(*a));
+	for (i = 0; a && i < n; i++) {
+		ps_attach_check(&ifs[i], &m->ids, &xdp, &tc_in, &tc_out);
+		if (ifs[i].xdp_fd >= 0) {
+			a[k] = (struct ps_prom_attach){ .direction = "ingress", .hook = "xdp",
+				.mode = ps_mode_name(ifs[i].xdp_flags), .attached = xdp };
+			ifname_of(&ifs[i], a[k++].ifname);
+		}
+		if (ifs[i].tc_in) {
+			a[k] = (struct ps_prom_attach){ .direction = "ingress", .hook = "tc",
+				.mode = ps_tc_mode_name(&ifs[i], false), .attached = tc_in };
+			ifname_of(&ifs[i], a[k++].ifname);
+		}
+		if (ifs[i].tc_out) {
+			a[k] = (struct ps_prom_attach){ .direction = "egress", .hook = "tc",
+				.mode = ps_tc_mode_name(&ifs[i], true), .attached = tc_out };
+			ifname_of(&ifs[i], a[k++].ifname);
+		}
 	}
 	free(ifs);
-}
-
-static int bpf_stats_enabled(void)
-{
-	FILE *f = fopen("/proc/sys/kernel/bpf_stats_enabled", "r");
-	int v = 0;
-
-	if (!f)
-		return 0;
-	if (fscanf(f, "%d", &v) != 1)
-		v = 0;
-	fclose(f);
-	return v != 0;
-}
-
-static void render_progs(struct ps_metrics *m, struct out *o)
-{
-	struct bpf_prog_info info[m->n_progs > 0 ? m->n_progs : 1];
-	bool ok[m->n_progs > 0 ? m->n_progs : 1];
-	int on = bpf_stats_enabled(), i;
-
-	family(o, "portsense_bpf_stats_enabled", "gauge",
-	       "1 when kernel.bpf_stats_enabled is on, so the kernel measures the programs' run time (it costs a little per packet; portsense never turns it on).");
-	fprintf(o->f, "portsense_bpf_stats_enabled %d\n", on);
-	if (!on)
-		return;
-	for (i = 0; i < m->n_progs; i++) {
-		__u32 len = sizeof(info[i]);
-
-		memset(&info[i], 0, sizeof(info[i]));
-		ok[i] = !bpf_obj_get_info_by_fd(m->progs[i].fd, &info[i], &len);
-	}
-	family(o, "portsense_bpf_prog_run_time_seconds_total", "counter",
-	       "Time the kernel spent in each program while kernel.bpf_stats_enabled was on.");
-	for (i = 0; i < m->n_progs; i++)
-		if (ok[i])
-			fprintf(o->f, "portsense_bpf_prog_run_time_seconds_total{program=\"%s\"} %.9f\n",
-				m->progs[i].name, info[i].run_time_ns / 1e9);
-	family(o, "portsense_bpf_prog_runs_total", "counter",
-	       "Runs of each program while kernel.bpf_stats_enabled was on.");
-	for (i = 0; i < m->n_progs; i++)
-		if (ok[i])
-			fprintf(o->f, "portsense_bpf_prog_runs_total{program=\"%s\"} %llu\n",
-				m->progs[i].name, (unsigned long long)info[i].run_cnt);
-}
-
-static void render_loader(struct ps_metrics *m, struct out *o)
-{
-	__u64 alerts[PS_ALERT_MAX], reloads[2];
-	int a;
-
-	pthread_mutex_lock(&m->lock);
-	memcpy(alerts, m->alerts, sizeof(alerts));
-	memcpy(reloads, m->reloads, sizeof(reloads));
-	pthread_mutex_unlock(&m->lock);
-
-	family(o, "portsense_alerts_total", "counter",
-	       "Alerts portsense received from the detectors and printed, by alert id (portsense --list-alerts).");
-	for (a = 0; a < PS_ALERT_MAX; a++)
-		fprintf(o->f, "portsense_alerts_total{alert=\"%s\"} %llu\n",
-			ps_alert_catalogue[a].id, (unsigned long long)alerts[a]);
-	family(o, "portsense_config_reloads_total", "counter",
-	       "Configuration reloads (SIGHUP), by result.");
-	fprintf(o->f, "portsense_config_reloads_total{result=\"success\"} %llu\n",
-		(unsigned long long)reloads[1]);
-	fprintf(o->f, "portsense_config_reloads_total{result=\"failure\"} %llu\n",
-		(unsigned long long)reloads[0]);
-	family(o, "portsense_build_info", "gauge", "Always 1; the labels say what runs.");
-	fprintf(o->f, "portsense_build_info{version=\"%s\",libbpf=\"%s\",libmicrohttpd=\"%s\"} 1\n",
-		m->version, libbpf_version_string(), MHD_get_version());
-	family(o, "portsense_start_time_seconds", "gauge", "When portsense started, in seconds since the epoch.");
-	fprintf(o->f, "portsense_start_time_seconds %.3f\n", m->start_time);
+	*out = a;
+	return a ? k : 0;
 }
 
 static double now_s(clockid_t clk)
@@ -860,9 +274,20 @@ static double now_s(clockid_t clk)
 static char *render(struct ps_metrics *m, size_t *len)
 {
 	double t0 = now_s(CLOCK_MONOTONIC);
+	int n_maps = ps_mapstats_maps(m->stats), i;
+	struct ps_prom_map maps[n_maps > 0 ? n_maps : 1];
+	struct ps_prom_prog progs[8];
+	__u64 alerts[PS_ALERT_MAX], evictions[PS_PROM_LRU_MAPS];
+	struct ps_prom_input in = {
+		.alerts = alerts, .version = m->version, .libbpf = libbpf_version_string(),
+		.libmicrohttpd = MHD_get_version(), .start_time = m->start_time,
+		.maps = maps, .n_maps = n_maps, .lru_evictions = evictions,
+		.slots_max = m->slots_max, .progs = progs,
+	};
+	struct ps_prom_attach *att = NULL;
 	struct ps_snapshot s;
-	struct out o = {};
 	char *buf = NULL;
+	FILE *f;
 	int err;
 
 	err = ps_snapshot_read(&m->maps, &s);
@@ -870,73 +295,50 @@ static char *render(struct ps_metrics *m, size_t *len)
 		fprintf(stderr, "portsense: metrics: cannot read the counters: %s\n", strerror(-err));
 		return NULL;
 	}
-	o.f = open_memstream(&buf, len);
-	if (!o.f) {
-		ps_snapshot_free(&s);
-		return NULL;
+	in.snap = &s;
+	ps_mapstats_read_maps(m->stats, maps);
+	in.bpf_stats = ps_bpf_stats_enabled();
+	if (in.bpf_stats)
+		in.n_progs = ps_mapstats_read_progs(m->stats, progs, 8);
+	in.n_att = attachments(m, &att);
+	in.att = att;
+	pthread_mutex_lock(&m->lock);
+	memcpy(alerts, m->alerts, sizeof(alerts));
+	in.reloads_ok = m->reloads[1];
+	in.reloads_failed = m->reloads[0];
+	for (i = 0; i < PS_PROM_LRU_MAPS; i++) {
+		enum ps_global g = ps_prom_lru[i].inserts;
+		long long entries = -1, ev;
+		int k;
+
+		for (k = 0; k < n_maps; k++)
+			if (!strcmp(maps[k].name, ps_prom_lru[i].map))
+				entries = maps[k].entries;
+		/*
+		 * Entries and inserts are read at two moments, under traffic:
+		 * a counter must never go back, so it shows the highest yet.
+		 */
+		ev = (long long)(s.global[g] - m->inserts_base[g]) - entries;
+		if (entries >= 0 && ev > (long long)m->evictions_shown[i])
+			m->evictions_shown[i] = ev;
+		evictions[i] = m->evictions_shown[i];
 	}
-	render_counters(&o, &s);
-	render_sensor(&o, &s);
-	render_loader(m, &o);
-	render_attach(m, &o);
-	render_maps(m, &o, &s);
-	render_progs(m, &o);
-	family(&o, "portsense_scrape_duration_seconds", "gauge",
-	       "Time this scrape took to read the maps and render, up to this line.");
-	fprintf(o.f, "portsense_scrape_duration_seconds %.6f\n", now_s(CLOCK_MONOTONIC) - t0);
+	pthread_mutex_unlock(&m->lock);
+
+	f = open_memstream(&buf, len);
+	if (f) {
+		ps_prom_render(f, &in);
+		fprintf(f, "# HELP portsense_scrape_duration_seconds Time this scrape took to read the maps and render, up to this line.\n"
+			"# TYPE portsense_scrape_duration_seconds gauge\n"
+			"portsense_scrape_duration_seconds %.6f\n", now_s(CLOCK_MONOTONIC) - t0);
+		if (fclose(f)) {
+			free(buf);
+			buf = NULL;
+		}
+	}
+	free(att);
 	ps_snapshot_free(&s);
-	if (fclose(o.f)) {
-		free(buf);
-		return NULL;
-	}
 	return buf;
-}
-
-/*
- * At start: every word of struct ps_counters and every ps_global counter
- * has a place in /metrics, so a counter added to include/portsense.h
- * cannot be left out silently.  false after a message.
- */
-static bool coverage_ok(void)
-{
-	bool covered[PS_COUNTERS_WORDS] = {}, g_covered[PS_G_MAX] = {}, ok = true;
-	struct ps_if_counters one = { .ifindex = 1, .name = "x" };
-	struct ps_snapshot s = { .ifs = &one, .n_ifs = 1 };
-	struct out o = { .covered = covered, .g_covered = g_covered };
-	struct ps_metrics m = { .lock = PTHREAD_MUTEX_INITIALIZER };
-	const struct ps_field *f = ps_fields();
-	size_t i;
-	char *buf = NULL;
-	size_t len;
-
-	o.f = open_memstream(&buf, &len);
-	if (!o.f || !f)
-		return false;
-	render_counters(&o, &s);
-	render_sensor(&o, &s);
-	render_maps(&m, &o, &s);
-	fclose(o.f);
-	free(buf);
-	for (i = 0; i < PS_COUNTERS_WORDS; i++) {
-		if (!covered[i]) {
-			fprintf(stderr, "portsense: internal error: counter %s has no metric\n", f[i].name);
-			ok = false;
-		}
-	}
-	for (i = 0; i < PS_G_MAX; i++) {
-		if (!g_covered[i]) {
-			fprintf(stderr, "portsense: internal error: sensor counter %s has no metric\n",
-				ps_global_names[i]);
-			ok = false;
-		}
-	}
-	for (i = 0; i < PS_X_MAX; i++) {
-		if (!extra_families[i].name) {
-			fprintf(stderr, "portsense: internal error: extras counter %zu has no metric\n", i);
-			ok = false;
-		}
-	}
-	return ok;
 }
 
 /* ----------------------------------------------------------------- HTTP */
@@ -963,7 +365,7 @@ static const char *unhealthy(struct ps_metrics *m, char *buf, size_t len)
 	} else {
 		buf[0] = '\0';
 		for (i = 0; i < n && !buf[0]; i++) {
-			check_attached(m, &ifs[i], &xdp, &tc_in, &tc_out);
+			ps_attach_check(&ifs[i], &m->ids, &xdp, &tc_in, &tc_out);
 			ifname_of(&ifs[i], name);
 			if (ifs[i].xdp_fd >= 0 && !xdp)
 				snprintf(buf, len, "%s: the XDP program is gone", name);
@@ -1070,81 +472,27 @@ static int listen_on(const struct ps_metrics_addr *a)
 	return fd;
 }
 
-/* The object's maps and programs, as the scrapes need them. */
-static int collect(struct ps_metrics *m, struct bpf_object *obj)
-{
-	struct bpf_program *p;
-	struct bpf_map *map;
-	int n = 0;
-
-	bpf_object__for_each_map(map, obj)
-		n++;
-	m->fill = calloc(n ? n : 1, sizeof(*m->fill));
-	n = 0;
-	bpf_object__for_each_program(p, obj)
-		n++;
-	m->progs = calloc(n ? n : 1, sizeof(*m->progs));
-	if (!m->fill || !m->progs)
-		return -ENOMEM;
-	bpf_object__for_each_map(map, obj) {
-		enum bpf_map_type t = bpf_map__type(map);
-		struct fill_map *fm;
-
-		if (!strcmp(bpf_map__name(map), "ps_stats"))
-			m->slots_max = bpf_map__max_entries(map) / PS_DIR_MAX - 1;
-		/* Counters (per-CPU), the ring buffer and .rodata have no fill. */
-		if (bpf_map__is_internal(map) || bpf_map__fd(map) < 0 ||
-		    (t != BPF_MAP_TYPE_ARRAY && t != BPF_MAP_TYPE_LPM_TRIE && !is_hash(t)))
-			continue;
-		fm = &m->fill[m->n_fill++];
-		snprintf(fm->name, sizeof(fm->name), "%s", bpf_map__name(map));
-		fm->fd = bpf_map__fd(map);
-		fm->type = t;
-		fm->max_entries = bpf_map__max_entries(map);
-		fm->key_size = bpf_map__key_size(map);
-		fm->value_size = bpf_map__value_size(map);
-	}
-	bpf_object__for_each_program(p, obj) {
-		struct bpf_prog_info info = {};
-		__u32 len = sizeof(info);
-		struct prog *pr;
-
-		if (bpf_program__fd(p) < 0)
-			continue;	/* not loaded (ps_xdp with --hook tc) */
-		pr = &m->progs[m->n_progs++];
-		snprintf(pr->name, sizeof(pr->name), "%s", bpf_program__name(p));
-		pr->fd = bpf_program__fd(p);
-		if (!bpf_obj_get_info_by_fd(pr->fd, &info, &len))
-			pr->id = info.id;
-		if (!strcmp(pr->name, "ps_xdp"))
-			m->xdp_id = pr->id;
-		else if (!strcmp(pr->name, "ps_tc_in"))
-			m->tc_in_id = pr->id;
-		else if (!strcmp(pr->name, "ps_tc_out"))
-			m->tc_out_id = pr->id;
-	}
-	return 0;
-}
-
 struct ps_metrics *ps_metrics_start(const struct ps_metrics_addr *a,
 				    const struct ps_metrics_opts *o)
 {
 	struct ps_metrics *m;
 	struct ps_snapshot s;
-	int fd = -1, err;
+	int fd = -1;
 
-	if (!coverage_ok())
+	if (!ps_prom_complete())
 		return NULL;
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return NULL;
 	pthread_mutex_init(&m->lock, NULL);
 	m->maps = o->maps;
+	m->ids = o->ids;
+	m->slots_max = o->slots_max;
 	snprintf(m->version, sizeof(m->version), "%s", o->version);
 	m->start_time = now_s(CLOCK_REALTIME);
-	err = collect(m, o->obj);
-	if (err) {
-		fprintf(stderr, "portsense: metrics: %s\n", strerror(-err));
+	m->stats = ps_mapstats_new(o->obj);
+	if (!m->stats) {
+		fprintf(stderr, "portsense: metrics: %s\n", strerror(errno));
 		goto fail;
 	}
 	/* The LRU maps start empty now; ps_global may hold a previous run's inserts. */
@@ -1177,8 +525,7 @@ struct ps_metrics *ps_metrics_start(const struct ps_metrics_addr *a,
 	fprintf(stderr, "portsense: metrics on http://%s/metrics\n", a->text);
 	return m;
 fail:
-	free(m->fill);
-	free(m->progs);
+	ps_mapstats_free(m->stats);
 	pthread_mutex_destroy(&m->lock);
 	free(m);
 	return NULL;
@@ -1191,8 +538,7 @@ void ps_metrics_stop(struct ps_metrics *m)
 	/* Closes the listening socket and waits for the server's thread. */
 	MHD_stop_daemon(m->daemon);
 	free(m->ifs);
-	free(m->fill);
-	free(m->progs);
+	ps_mapstats_free(m->stats);
 	pthread_mutex_destroy(&m->lock);
 	free(m);
 }

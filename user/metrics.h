@@ -9,7 +9,7 @@
  * took from the ring buffer, reloads, that it still polls) it hands over
  * through the calls below, which take a mutex and return at once.  Every
  * call accepts a NULL @m (no --metrics): the run loop calls them blindly.
- * docs/metrics.md lists the families.
+ * The text itself is prom.h's; docs/metrics.md lists the families.
  */
 #ifndef PS_METRICS_H
 #define PS_METRICS_H
@@ -44,6 +44,8 @@ int ps_metrics_parse_addr(const char *arg, struct ps_metrics_addr *a,
 struct ps_metrics_opts {
 	struct bpf_object *obj;		/* loaded: its maps and programs */
 	struct ps_snapshot_maps maps;	/* the counters */
+	struct ps_prog_ids ids;		/* its programs, to check attachments */
+	unsigned int slots_max;		/* --max-interfaces */
 	const char *version;
 };
 

@@ -842,6 +842,24 @@ static bool reload(struct ps_config *cfg, int argc, char **argv, struct portsens
 	return !err;
 }
 
+static __u32 prog_id(struct bpf_program *p)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_program__fd(p) >= 0 && !bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len) ?
+	       info.id : 0;
+}
+
+static struct ps_prog_ids prog_ids(struct portsense_bpf *skel)
+{
+	return (struct ps_prog_ids){
+		.xdp = prog_id(skel->progs.ps_xdp),
+		.tc_in = prog_id(skel->progs.ps_tc_in),
+		.tc_out = prog_id(skel->progs.ps_tc_out),
+	};
+}
+
 /* The run's metrics (or NULL): the ring buffer's context is the alert output. */
 static struct ps_metrics *run_metrics;
 
@@ -988,7 +1006,10 @@ static int cmd_run(struct ps_config *cfg, char **names, int n_names, int argc, c
 		stats_info.id = 0;
 	/* Before attaching: a port in use fails the run before it touches an interface. */
 	if (cfg->metrics.port) {
-		struct ps_metrics_opts mo = { .obj = skel->obj, .maps = maps, .version = PS_VERSION };
+		struct ps_metrics_opts mo = {
+			.obj = skel->obj, .maps = maps, .version = PS_VERSION,
+			.slots_max = cfg->max_ifaces, .ids = prog_ids(skel),
+		};
 
 		run_metrics = ps_metrics_start(&cfg->metrics, &mo);
 		if (!run_metrics)
