@@ -20,7 +20,7 @@ LDLIBS  := -lbpf -lelf -lz -lm -linih
 # The sensor alone serves metrics (libmicrohttpd, its own thread).
 PS_LDLIBS := $(LDLIBS) -lmicrohttpd -lpthread
 
-USER_SRCS := user/alerts.c user/attach.c user/config.c user/fields.c user/host.c user/ifaces.c user/lists.c user/snapshot.c user/live.c user/top.c user/metrics.c user/mapstats.c user/prom.c user/privs.c
+USER_SRCS := user/alerts.c user/attach.c user/cmdline.c user/config.c user/detach.c user/fields.c user/host.c user/ifaces.c user/lists.c user/live.c user/mapstats.c user/metrics.c user/options.c user/patterns.c user/privs.c user/prom.c user/run.c user/sensor.c user/snapshot.c user/stats.c user/top.c
 USER_OBJS := $(USER_SRCS:user/%.c=$(OUT)/%.o)
 HDRS := $(wildcard include/*.h) $(wildcard bpf/*.h) $(wildcard user/*.h)
 
@@ -68,8 +68,12 @@ $(OUT)/bench/portsense_drop.bpf.o: bpf/portsense.bpf.c $(HDRS) | $(OUT)
 $(OUT)/bench/portsense.skel.h: $(OUT)/bench/portsense_drop.bpf.o
 	$(BPFTOOL) gen skeleton $< name portsense_bpf > $@.tmp && mv $@.tmp $@
 
-$(OUT)/portsense-drop: user/portsense.c $(USER_OBJS) $(HDRS) $(OUT)/bench/portsense.skel.h
-	$(CC) -I$(OUT)/bench $(CFLAGS) user/portsense.c $(USER_OBJS) -o $@ $(PS_LDLIBS)
+# Only sensor.c embeds the object (the skeleton's ELF bytes); the rest of
+# the loader is the same build's.
+$(OUT)/portsense-drop: user/sensor.c $(OUT)/portsense.o $(filter-out $(OUT)/sensor.o,$(USER_OBJS)) \
+		$(HDRS) $(OUT)/bench/portsense.skel.h
+	$(CC) -I$(OUT)/bench $(CFLAGS) user/sensor.c $(OUT)/portsense.o \
+		$(filter-out $(OUT)/sensor.o,$(USER_OBJS)) -o $@ $(PS_LDLIBS)
 
 $(OUT)/bench_gen.bpf.o: tools/bench/gen.bpf.c | $(OUT)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
@@ -186,7 +190,7 @@ $(OUT)/fault_flood: tests/fault_flood.c $(HDRS) $(OUT)/portsense.skel.h
 # p11-kit, of which Debian 12 ships no libp11-kit.a, so with it linked in
 # `make static` fails and `make image` uses the dynamic binary and the
 # libraries ldd lists instead.
-STATIC_LDLIBS = $(LDLIBS) $(if $(filter -lmicrohttpd,$(LDLIBS)),$(shell pkg-config --static --libs-only-l libmicrohttpd))
+STATIC_LDLIBS = $(LDLIBS) $(shell pkg-config --static --libs-only-l libmicrohttpd) -lpthread
 
 $(OUT)/portsense-static: $(OUT)/portsense.o $(USER_OBJS)
 	$(CC) $(CFLAGS) -static $^ -o $@ $(STATIC_LDLIBS)

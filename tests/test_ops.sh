@@ -126,7 +126,7 @@ if start_portsense "$B" "$LOG" psb0 -c "$CONF" -o json --interval 0 --holddown 0
 	# The allow-list, and a setting that needs a restart.
 	write_conf 100 198.18.0.1/32
 	printf '[sensor]\nhook = tc\n' >>"$CONF"
-	reload && grep -q "'hook/mode' changed; it takes effect at the next start" "$LOG" &&
+	reload && grep -q "'hook' changed; it takes effect at the next start" "$LOG" &&
 		ok "reload: a restart-only setting is named, not applied" ||
 		not_ok "reload: a restart-only setting is named, not applied" "$(tail -n 3 "$LOG" | tr '\n' ' ')"
 	n=$(alerts_of backdoor_port)

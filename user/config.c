@@ -1,17 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * The file's sections group the options; a key is the long option's name:
- *
- *   [sensor]     interfaces, hook, mode, egress (yes/no), tc-attach, pin-path,
- *                max-interfaces, mirror
- *   [output]     output, interval, stats-json, metrics
- *   [detect]     holddown, window, scan-window, alert-rate, disable
- *   [threshold]  NAME = N            (as --threshold NAME=N)
- *   [allow]      ALERT_ID = CIDR,... (as --allow ALERT_ID=CIDR,...)
- *   [lists]      bogons, backdoor-ports, amp-ports
- *
- * Unknown sections and keys are errors with their line, like bad values:
- * a typo must not silently leave a default in place.
+ * config.c - reads the INI configuration file line by line and hands each
+ * setting to the caller, with the file and line for its messages.  Which
+ * sections and keys exist is the option table's business (options.c:
+ * each key is the option of its name); an unknown one is an error with
+ * its line, like a bad value: a typo must not silently leave a default.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -78,56 +71,15 @@ static char *read_line(char *str, int num, void *stream)
 	return str;
 }
 
-#define PS_SECTION_KEYS 10	/* the name, then its keys */
-static const char *const sections[][PS_SECTION_KEYS] = {
-	{ "sensor", "interfaces", "hook", "mode", "egress", "tc-attach", "pin-path", "max-interfaces", "mirror", NULL },
-	{ "output", "output", "interval", "stats-json", "metrics", NULL },
-	{ "detect", "holddown", "window", "scan-window", "alert-rate", "disable" },
-	{ "lists", "bogons", "backdoor-ports", "amp-ports", NULL },
-};
-
 static int handler(void *user, const char *section, const char *name,
 		   const char *value)
 {
 	struct reader *r = user;
-	char buf[4200];
-	size_t s, k;
 
 	if (r->status)
 		return 1;	/* report the first problem only */
 	snprintf(r->where, sizeof(r->where), "%s:%d", r->path, r->line);
-	if (!strcmp(section, "threshold") || !strcmp(section, "allow")) {
-		snprintf(buf, sizeof(buf), "%s=%s", name, value);
-		r->status = r->apply(r->ctx, r->where, section, buf);
-		return 1;
-	}
-	for (s = 0; s < sizeof(sections) / sizeof(sections[0]); s++) {
-		if (strcmp(section, sections[s][0]))
-			continue;
-		for (k = 1; k < PS_SECTION_KEYS && sections[s][k]; k++) {
-			if (strcmp(name, sections[s][k]))
-				continue;
-			if (!strcmp(name, "egress")) {
-				if (!strcmp(value, "no"))
-					r->status = r->apply(r->ctx, r->where, "no-egress", NULL);
-				else if (strcmp(value, "yes"))
-					goto bad;
-				return 1;
-			}
-			r->status = r->apply(r->ctx, r->where, name, value);
-			return 1;
-		}
-		fprintf(stderr, "portsense: %s: no setting '%s' in [%s]\n", r->where, name, section);
-		r->status = 2;
-		return 1;
-	}
-	fprintf(stderr, "portsense: %s: no section [%s] (sensor, output, detect, threshold, allow, lists)\n",
-		r->where, section);
-	r->status = 2;
-	return 1;
-bad:
-	fprintf(stderr, "portsense: %s: %s must be yes or no, not '%s'\n", r->where, name, value);
-	r->status = 2;
+	r->status = r->apply(r->ctx, r->where, section, name, value);
 	return 1;
 }
 

@@ -9,7 +9,6 @@
  * are listed again instead of trusting the partial stream.
  */
 #include <errno.h>
-#include <fnmatch.h>
 #include <net/if_arp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,8 +30,7 @@ struct ps_ifset {
 	int n;
 	char **names;			/* exact names from the command line */
 	int n_names;
-	char *const *pats;
-	int n_pats;
+	const struct ps_patterns *pats;
 	int nl;				/* NETLINK_ROUTE, RTMGRP_LINK */
 	/*
 	 * Interfaces an attach failed on, so the next RTM_NEWLINK of the same
@@ -43,54 +41,6 @@ struct ps_ifset {
 	int changes;			/* attached or forgotten, for ps_ifset_poll() */
 };
 
-int ps_patterns_add(const char *opt, const char *list, char **pats, int *n)
-{
-	char *copy = strdup(list), *save = NULL, *p;
-	int err = 0, added = 0;
-
-	if (!copy)
-		return -ENOMEM;
-	for (p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
-		const char *name = p + (*p == '!');
-
-		/* What the kernel refuses in a name (dev_valid_name) no pattern needs. */
-		if (!*name || strlen(name) >= 64 || strpbrk(name, "/: \t\n\r\v\f")) {
-			fprintf(stderr, "portsense: %s: '%s' is not an interface name or pattern\n", opt, p);
-			err = -EINVAL;
-			break;
-		}
-		if (*n == PS_MAX_PATTERNS) {
-			fprintf(stderr, "portsense: %s: more than %d patterns\n", opt, PS_MAX_PATTERNS);
-			err = -EINVAL;
-			break;
-		}
-		pats[(*n)++] = strdup(p);
-		added++;
-	}
-	free(copy);
-	if (!err && !added) {
-		fprintf(stderr, "portsense: %s: no pattern in '%s'\n", opt, list);
-		err = -EINVAL;
-	}
-	return err;
-}
-
-bool ps_patterns_match(char *const *pats, int n, const char *name)
-{
-	bool in = false;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		if (pats[i][0] == '!') {
-			if (!fnmatch(pats[i] + 1, name, 0))
-				return false;
-		} else if (!fnmatch(pats[i], name, 0)) {
-			in = true;
-		}
-	}
-	return in;
-}
-
 static bool wanted(const struct ps_ifset *s, const char *name)
 {
 	int i;
@@ -98,7 +48,7 @@ static bool wanted(const struct ps_ifset *s, const char *name)
 	for (i = 0; i < s->n_names; i++)
 		if (!strcmp(s->names[i], name))
 			return true;
-	return ps_patterns_match(s->pats, s->n_pats, name);
+	return ps_patterns_match(s->pats, name);
 }
 
 static struct ps_iface *find(struct ps_ifset *s, int ifindex)
@@ -352,7 +302,7 @@ static int mirror_start(struct ps_ifset *s, struct ps_iface *ifc)
 	struct link_facts f;
 	int err;
 
-	if (s->o.mirror_fd < 0 || !ps_patterns_match(s->o.mirror, s->o.n_mirror, ifc->name))
+	if (s->o.mirror_fd < 0 || !ps_patterns_match(s->o.mirror, ifc->name))
 		return 0;
 	err = link_facts(ifc->ifindex, &f);
 	if (err) {
@@ -555,7 +505,7 @@ static int open_netlink(void)
 }
 
 struct ps_ifset *ps_ifset_start(const struct ps_ifset_opts *o, char **names, int n_names,
-				char *const *pats, int n_pats)
+				const struct ps_patterns *pats)
 {
 	struct if_nameindex *all = NULL, *it;
 	struct ps_ifset *s;
@@ -568,7 +518,6 @@ struct ps_ifset *ps_ifset_start(const struct ps_ifset_opts *o, char **names, int
 	s->names = names;
 	s->n_names = n_names;
 	s->pats = pats;
-	s->n_pats = n_pats;
 	s->ifs = calloc(o->max_ifaces, sizeof(*s->ifs));
 	s->nl = open_netlink();
 	if (!s->ifs || s->nl < 0) {
@@ -589,7 +538,7 @@ struct ps_ifset *ps_ifset_start(const struct ps_ifset_opts *o, char **names, int
 		if (err)
 			goto fail;
 	}
-	if (n_pats) {
+	if (pats->n) {
 		all = if_nameindex();
 		for (it = all; it && it->if_index; it++)
 			link_new(s, it->if_name, it->if_index, NULL, 0);

@@ -12,8 +12,7 @@
 #include <stdbool.h>
 
 #include "attach.h"
-
-#define PS_MAX_PATTERNS 64
+#include "patterns.h"
 
 struct ps_ifset;
 
@@ -27,8 +26,7 @@ struct ps_ifset_opts {
 	 * current: their frames for other hosts are dropped once counted.
 	 */
 	int mirror_fd;
-	char *const *mirror;
-	int n_mirror;
+	const struct ps_patterns *mirror;
 	/*
 	 * Id of ps_stats when it was reused from the pins, else 0.  Programs
 	 * using it on an interface are a dead instance's (the pin directory's
@@ -40,23 +38,13 @@ struct ps_ifset_opts {
 };
 
 /*
- * Parse "eth*,bond0,!eth9": comma-separated fnmatch(3) globs, a leading
- * '!' excludes.  Appends to @pats (at most PS_MAX_PATTERNS); 0 or -EINVAL
- * after a message naming @opt and the bad pattern.
- */
-int ps_patterns_add(const char *opt, const char *list, char **pats, int *n);
-
-/* True when @name matches an include pattern and no exclusion. */
-bool ps_patterns_match(char *const *pats, int n, const char *name);
-
-/*
  * Attach to @names (each must exist: -ENODEV after a message) and to every
  * present interface matching @pats, then keep watching for new ones (with
  * @pats) and for deletions.  NULL with errno set on failure, after a
  * message; nothing stays attached then.
  */
 struct ps_ifset *ps_ifset_start(const struct ps_ifset_opts *o, char **names, int n_names,
-				char *const *pats, int n_pats);
+				const struct ps_patterns *pats);
 
 /*
  * Handle the link changes netlink reported since the last call; never

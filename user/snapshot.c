@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -293,4 +295,42 @@ void ps_snapshot_json(FILE *f, const struct ps_snapshot *s,
 	jw_close(&w);
 	fputc('\n', f);
 	fflush(f);
+}
+
+int ps_snapshot_write(const char *path, const struct ps_snapshot *s,
+		      const struct ps_json_meta *meta)
+{
+	char tmp[4096];
+	FILE *f;
+	int fd;
+
+	if (!strcmp(path, "-")) {
+		ps_snapshot_json(stdout, s, meta, true);
+		if (fflush(stdout) || ferror(stdout)) {
+			fprintf(stderr, "portsense: cannot write the snapshot to stdout\n");
+			return -EIO;
+		}
+		return 0;
+	}
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	/* mkstemp: O_EXCL with a random name, so no symlink is followed. */
+	fd = mkstemp(tmp);
+	f = fd < 0 ? NULL : fdopen(fd, "w");
+	if (!f) {
+		fprintf(stderr, "portsense: cannot write %s: %s\n", path, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(tmp);
+		}
+		return -errno;
+	}
+	fchmod(fd, 0644);
+	ps_snapshot_json(f, s, meta, true);
+	if (ferror(f) | fclose(f) || rename(tmp, path)) {
+		fprintf(stderr, "portsense: cannot write %s: %s\n", path, strerror(errno));
+		unlink(tmp);
+		return -errno;
+	}
+	return 0;
 }

@@ -55,6 +55,14 @@ struct ps_json_meta {
 void ps_snapshot_json(FILE *f, const struct ps_snapshot *s,
 		      const struct ps_json_meta *m, bool pretty);
 
+/*
+ * Write @s to @path atomically (a private temporary file in the same
+ * directory, then rename), or to stdout for "-".  0 or -errno after a
+ * message.
+ */
+int ps_snapshot_write(const char *path, const struct ps_snapshot *s,
+		      const struct ps_json_meta *meta);
+
 /* Human-scaled number into @buf: 950, 12.3k, 4.56M. */
 const char *ps_human(char *buf, size_t len, double v);
 

@@ -18,6 +18,7 @@
 #include "alerts.h"
 #include "fields.h"
 #include "snapshot.h"
+#include "names.h"
 #include "top.h"
 
 #define TOP_TALKERS	10
@@ -190,11 +191,11 @@ int ps_top(const struct ps_top_opts *o)
 	bool tty = isatty(STDOUT_FILENO);
 	int ret = 1, err;
 
-	t.maps.stats = open_pin(o->pin_path, "ps_stats");
-	t.maps.ifslot = open_pin(o->pin_path, "ps_ifslot");
-	t.maps.global = open_pin(o->pin_path, "ps_global");
-	t.talkers_fd = open_pin(o->pin_path, "ps_talkers");
-	t.recent_fd = open_pin(o->pin_path, "ps_recent");
+	t.maps.stats = open_pin(o->pin_path, PS_MAP_NAME(ps_stats));
+	t.maps.ifslot = open_pin(o->pin_path, PS_MAP_NAME(ps_ifslot));
+	t.maps.global = open_pin(o->pin_path, PS_MAP_NAME(ps_global));
+	t.talkers_fd = open_pin(o->pin_path, PS_MAP_NAME(ps_talkers));
+	t.recent_fd = open_pin(o->pin_path, PS_MAP_NAME(ps_recent));
 	if (t.maps.stats < 0 || t.maps.ifslot < 0 || t.talkers_fd < 0 || t.recent_fd < 0) {
 		fprintf(stderr, "portsense: no portsense pins in %s (%s)\n"
 			"  start one (portsense IFACE), or pass its --pin-path\n",

@@ -17,7 +17,8 @@ struct seen {
 	const char *path;
 };
 
-static int apply(void *ctx, const char *where, const char *opt, const char *val)
+static int apply(void *ctx, const char *where, const char *section, const char *opt,
+		 const char *val)
 {
 	struct seen *s = ctx;
 	size_t plen = strlen(s->path);
@@ -28,7 +29,8 @@ static int apply(void *ctx, const char *where, const char *opt, const char *val)
 		    "where '%s' does not name the file", where);
 	line = strtol(where + plen + 1, NULL, 10);
 	FUZZ_ASSERT(line >= 1 && line <= s->lines, "line %ld of a %d-line file", line, s->lines);
-	FUZZ_ASSERT(opt && *opt && !strpbrk(opt, "\r\n"), "option '%s'", opt ? opt : "(null)");
+	FUZZ_ASSERT(section && !strpbrk(section, "\r\n"), "section '%s'", section ? section : "(null)");
+	FUZZ_ASSERT(opt && *opt && !strpbrk(opt, "\r\n"), "key '%s'", opt ? opt : "(null)");
 	FUZZ_ASSERT(!val || !strchr(val, '\n'), "a value with a line break at %s", where);
 	if (s->calls++ == s->fail_at) {
 		s->failed = 1;

@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * run.c - 'portsense [OPTIONS] [IFACE...]': load the sensor, attach it,
+ * then until SIGINT/SIGTERM or --duration print alerts and live reports,
+ * serve metrics, follow links and reload on SIGHUP; at the end detach and
+ * write the final snapshot.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+
+#include "alerts.h"
+#include "cmdline.h"
+#include "host.h"
+#include "ifaces.h"
+#include "metrics.h"
+#include "names.h"
+#include "privs.h"
+#include "run.h"
+#include "sensor.h"
+
+#ifndef PS_VERSION
+#define PS_VERSION "0.1.0"
+#endif
+#define PS_MAX_CLI_IFACES 64
+
+/* Longest wait between ring buffer reads: alert latency stays under it. */
+#define PS_ALERT_TICK_S 0.1
+
+struct run {
+	struct ps_config *cfg;		/* the running configuration; a reload replaces it */
+	int argc;			/* the command line, parsed again on reload */
+	char **argv;
+	struct ps_sensor sensor;
+	struct ps_lists *lists;
+	struct ps_ifset *ifset;
+	struct ring_buffer *rb;
+	struct ps_alert_out alerts;
+	struct ps_metrics *metrics;
+	struct ps_snapshot prev;	/* the last live report's */
+	struct timespec start;
+	const char *hook;		/* "xdp" or "tc", for the snapshots */
+	bool text;			/* live reports as a table, else JSON lines */
+	int lock_fd;
+};
+
+/*
+ * The signals a run takes: SIGINT and SIGTERM end it, SIGHUP reloads the
+ * configuration (as daemons do; a closed terminal then ends the run through
+ * the write error on stdout).  They stay blocked and are taken with
+ * sigtimedwait(), so one that arrives just before the wait is still seen
+ * at once (a handler and a flag would leave that window open).
+ */
+static sigset_t run_signals;
+
+static double elapsed(const struct timespec *since)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - since->tv_sec) + (now.tv_nsec - since->tv_nsec) / 1e9;
+}
+
+/* Sleep up to @secs; returns the signal that came, or 0. */
+static int wait_signal(double secs)
+{
+	struct timespec ts;
+	int sig;
+
+	if (secs < 0)
+		secs = 0;
+	ts.tv_sec = (time_t)secs;
+	ts.tv_nsec = (long)((secs - ts.tv_sec) * 1e9);
+	sig = sigtimedwait(&run_signals, NULL, &ts);
+	return sig > 0 ? sig : 0;
+}
+
+static void report(struct run *r)
+{
+	struct ps_json_meta meta = { .event = "stats", .hook = r->hook };
+	struct ps_snapshot cur;
+
+	if (ps_snapshot_read(&r->sensor.maps, &cur))
+		return;
+	if (r->text)
+		ps_snapshot_table(stdout, &r->prev, &cur);
+	else
+		ps_snapshot_json(stdout, &cur, &meta, false);
+	ps_snapshot_free(&r->prev);
+	r->prev = cur;
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct run *r = ctx;
+
+	if (size >= sizeof(struct ps_event))
+		ps_metrics_alert(r->metrics, data);
+	return ps_alert_print(&r->alerts, data, size);
+}
+
+static const char *node_name(void)
+{
+	static char host[256];
+	const char *env = getenv("NODE_NAME");
+
+	if (env && *env)
+		return env;
+	if (gethostname(host, sizeof(host)))
+		snprintf(host, sizeof(host), "unknown");
+	host[sizeof(host) - 1] = '\0';
+	return host;
+}
+
+/* The named interfaces exist, once each; exit status 2 names the problem. */
+static int check_names(const struct ps_config *c, char **names, int n)
+{
+	int i, j;
+
+	if (n > PS_MAX_CLI_IFACES)
+		return ps_usage_error("at most %d interfaces on the command line", PS_MAX_CLI_IFACES);
+	if ((unsigned int)n > c->max_ifaces)
+		return ps_usage_error("%d interfaces but --max-interfaces is %u", n, c->max_ifaces);
+	for (i = 0; i < n; i++) {
+		if (strlen(names[i]) >= IF_NAMESIZE || !if_nametoindex(names[i]))
+			return ps_usage_error("no such interface: %s (see 'ip -br link')", names[i]);
+		for (j = 0; j < i; j++)
+			if (!strcmp(names[j], names[i]))
+				return ps_usage_error("interface %s named twice", names[i]);
+	}
+	return 0;
+}
+
+/*
+ * SIGHUP: the command line and config file again, over the defaults (the
+ * same precedence as at start), and the list files.  What a running
+ * instance can take goes into its maps; the rest is named and waits for
+ * the next start.  Any error keeps the running configuration whole.  True
+ * when all of it applied.
+ */
+static bool reload(struct run *r)
+{
+	struct ps_config *next = calloc(1, sizeof(*next));
+	struct ps_lists *lists = calloc(1, sizeof(*lists));
+	int first, err = 2;
+
+	if (next && lists)
+		err = ps_config_parse(next, PS_CMD_RUN, r->argc, r->argv, &first);
+	if (!err)
+		err = ps_sensor_read_lists(next, lists);
+	if (err) {
+		fprintf(stderr, "portsense: reload failed; the running configuration is kept\n");
+		if (next)
+			ps_config_free(next);
+		free(next);
+		free(lists);
+		return false;
+	}
+	ps_config_reconcile(r->cfg, next);
+	err = ps_sensor_update(&r->sensor, next, lists);
+	if (err)
+		fprintf(stderr, "portsense: reload: cannot update the detector lists: %s\n", strerror(-err));
+	/* The same struct, so what holds a pointer into it (the interface set) still may. */
+	ps_config_free(r->cfg);
+	*r->cfg = *next;
+	r->cfg->attach.pin_path = r->cfg->pin_path;
+	r->sensor.pin_path = r->cfg->pin_path;
+	free(next);
+	free(r->lists);
+	r->lists = lists;
+	fprintf(stderr, "portsense: reloaded%s%s: thresholds, lists and %zu allow-list prefixes%s\n",
+		r->cfg->config_file ? " " : "", r->cfg->config_file ? r->cfg->config_file : "",
+		r->cfg->allow.n, err ? " (lists only in part)" : "");
+	return !err;
+}
+
+/* Everything up to counting: 0, or the exit status after a message. */
+static int start(struct run *r, char **names, int n_names)
+{
+	struct ps_config *c = r->cfg;
+	static char def[IF_NAMESIZE];
+	static char *defname[1] = { def };
+	const struct ps_iface *ifs;
+	int err, n_ifs;
+
+	if (c->mirror.n && c->attach.hook != PS_HOOK_XDP)
+		return ps_usage_error("--mirror drops frames at XDP: it needs --hook xdp");
+	if (!n_names && !c->pats.n) {
+		if (ps_default_iface(def, sizeof(def)))
+			return ps_usage_error("no default route, so no default interface: name one (portsense IFACE)");
+		names = defname;
+		n_names = 1;
+	}
+	err = check_names(c, names, n_names);
+	if (err)
+		return err;
+	r->lists = calloc(1, sizeof(*r->lists));
+	if (!r->lists)
+		return 1;
+	err = ps_sensor_read_lists(c, r->lists);
+	if (err)
+		return err;
+	if (ps_check_caps() || ps_check_kernel() || ps_check_bpffs(c->pin_path))
+		return 1;
+	/* One instance per pin path: pins are shared state, not per interface. */
+	r->lock_fd = ps_lock_pin_dir(c->pin_path);
+	if (r->lock_fd < 0) {
+		if (r->lock_fd == -EBUSY)
+			fprintf(stderr, "portsense: another portsense is running with --pin-path %s\n"
+				"  fix: stop it, or give this one its own --pin-path\n", c->pin_path);
+		else
+			fprintf(stderr, "portsense: cannot use %s: %s\n", c->pin_path, strerror(-r->lock_fd));
+		return 1;
+	}
+	if (ps_sensor_load(&r->sensor, c, r->lists))
+		return 1;
+	/* Before attaching: a port in use fails the run before it touches an interface. */
+	if (c->metrics.port) {
+		struct ps_metrics_opts mo = {
+			.obj = r->sensor.skel->obj, .maps = r->sensor.maps, .version = PS_VERSION,
+			.slots_max = c->max_ifaces, .ids = ps_sensor_prog_ids(&r->sensor),
+		};
+
+		r->metrics = ps_metrics_start(&c->metrics, &mo);
+		if (!r->metrics)
+			return 1;
+	}
+	c->attach.pin_path = c->pin_path;	/* tcx links outlive a crash, as XDP does */
+	r->ifset = ps_ifset_start(&(struct ps_ifset_opts){
+			.attach = &c->attach,
+			.xdp_fd = c->attach.hook == PS_HOOK_XDP ?
+				  bpf_program__fd(r->sensor.skel->progs.ps_xdp) : -1,
+			.tc_in_fd = bpf_program__fd(r->sensor.skel->progs.ps_tc_in),
+			.tc_out_fd = bpf_program__fd(r->sensor.skel->progs.ps_tc_out),
+			.ifslot_fd = r->sensor.maps.ifslot,
+			.stats_fd = r->sensor.maps.stats,
+			.mirror_fd = c->mirror.n ? bpf_map__fd(r->sensor.skel->maps.ps_mirror) : -1,
+			.mirror = &c->mirror,
+			.max_ifaces = c->max_ifaces,
+			.reused_map_id = r->sensor.stats_id,
+		}, names, n_names, &c->pats);
+	if (!r->ifset)
+		return 1;
+	n_ifs = ps_ifset_list(r->ifset, &ifs);
+	ps_metrics_set_ifaces(r->metrics, ifs, n_ifs);
+	ps_drop_privs(c->stats_json);	/* loaded and attached: keep what the run needs */
+	fprintf(stderr, "portsense: counting; maps pinned in %s; Ctrl-C to stop\n", c->pin_path);
+
+	r->alerts = (struct ps_alert_out){ .f = stdout, .node = node_name() };
+	if (c->output == PS_OUT_SYSLOG) {
+		openlog("portsense", LOG_PID, LOG_DAEMON);
+		r->alerts.syslog = true;
+	} else {
+		r->text = c->output == PS_OUT_TEXT || (c->output == PS_OUT_AUTO && isatty(STDOUT_FILENO));
+		r->alerts.json = !r->text;
+	}
+	r->rb = ring_buffer__new(bpf_map__fd(r->sensor.skel->maps.ps_events), on_event, r, NULL);
+	if (!r->rb) {
+		fprintf(stderr, "portsense: cannot read the alert ring buffer: %s\n", strerror(errno));
+		return 1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &r->start);
+	ps_snapshot_read(&r->sensor.maps, &r->prev);
+	return 0;
+}
+
+/* Until a signal, --duration or a closed stdout. */
+static void loop(struct run *r)
+{
+	const struct ps_iface *ifs;
+	double next_report = r->cfg->interval;
+	int sig;
+
+	for (;;) {
+		const struct ps_config *c = r->cfg;
+		double now = elapsed(&r->start), wake = 3600;
+		/* Syslog gets alerts only: a report a second would drown it. */
+		double interval = r->alerts.syslog ? 0 : c->interval;
+
+		if (c->duration && now >= c->duration)
+			break;
+		if (interval && now >= next_report) {
+			report(r);
+			while (next_report <= now)
+				next_report += interval;
+		}
+		if (interval)
+			wake = next_report - now;
+		if (c->duration && c->duration - now < wake)
+			wake = c->duration - now;
+		if (wake > PS_ALERT_TICK_S)
+			wake = PS_ALERT_TICK_S;
+		sig = wait_signal(wake);
+		if (sig == SIGHUP) {
+			ps_metrics_reload(r->metrics, reload(r));
+			next_report = elapsed(&r->start) + r->cfg->interval;
+		} else if (sig) {
+			break;
+		}
+		ring_buffer__consume(r->rb);
+		ps_metrics_polled(r->metrics);
+		if (ps_ifset_poll(r->ifset)) {
+			int n_ifs = ps_ifset_list(r->ifset, &ifs);
+
+			ps_metrics_set_ifaces(r->metrics, ifs, n_ifs);
+		}
+		/* Reports and alerts both write stdout: a closed pipe ends the run. */
+		if (ferror(stdout)) {
+			fprintf(stderr, "portsense: standard output closed; stopping\n");
+			break;
+		}
+	}
+}
+
+/* Detach, then the final snapshot; @ret: how the run went.  The exit status. */
+static int stop(struct run *r, int ret)
+{
+	struct ps_json_meta meta = { .hook = r->hook };
+	struct ps_snapshot final;
+
+	ps_ifset_stop(r->ifset);
+	if (r->rb) {
+		ring_buffer__consume(r->rb);	/* alerts raised before the detach */
+		ring_buffer__free(r->rb);
+	}
+	ps_metrics_stop(r->metrics);	/* before the maps' fds close */
+	/* Read after detaching, so the snapshot holds every counted packet. */
+	if (!ret && r->cfg->stats_json) {
+		if (ps_snapshot_read(&r->sensor.maps, &final) ||
+		    ps_snapshot_write(r->cfg->stats_json, &final, &meta))
+			ret = 1;
+		ps_snapshot_free(&final);
+	}
+	ps_snapshot_free(&r->prev);
+	if (!ret)
+		fprintf(stderr, "portsense: detached; the counters stay pinned in %s for the next start\n"
+			"  ('portsense detach --pin-path %s' removes them)\n", r->cfg->pin_path,
+			r->cfg->pin_path);
+	ps_sensor_close(&r->sensor, ret != 0);
+	free(r->lists);
+	if (r->lock_fd >= 0) {
+		rmdir(r->cfg->pin_path);	/* only if empty */
+		close(r->lock_fd);
+	}
+	return ret;
+}
+
+int ps_run(struct ps_config *cfg, char **names, int n_names, int argc, char **argv)
+{
+	struct run r = {
+		.cfg = cfg, .argc = argc, .argv = argv, .lock_fd = -1,
+		.hook = cfg->attach.hook == PS_HOOK_XDP ? "xdp" : "tc",
+	};
+	int ret;
+
+	/* Blocked before anything is attached: no window where they kill us. */
+	sigemptyset(&run_signals);
+	sigaddset(&run_signals, SIGINT);
+	sigaddset(&run_signals, SIGTERM);
+	sigaddset(&run_signals, SIGHUP);
+	sigprocmask(SIG_BLOCK, &run_signals, NULL);
+	/* A closed pipe on stdout shows as a write error, handled in the loop. */
+	signal(SIGPIPE, SIG_IGN);
+
+	ret = start(&r, names, n_names);
+	if (!ret)
+		loop(&r);
+	return stop(&r, ret);
+}

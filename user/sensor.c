@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * sensor.c - the BPF object of one run (sensor.h): from the configuration
+ * to loaded programs with their maps pinned and filled.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "alerts.h"
+#include "names.h"
+#include "sensor.h"
+
+void ps_pin_file(char *buf, size_t len, const char *dir, const char *map)
+{
+	snprintf(buf, len, "%s/%s", dir, map);
+}
+
+/*
+ * A port list for detector @a: @file, else the installed data file @name;
+ * with neither, the detector is turned off with a warning.  0 or 2.
+ */
+static int read_port_list(struct ps_config *c, enum ps_alert a, const char *file,
+			  const char *name, const char *opt, struct ps_port_list *l)
+{
+	char path[4096];
+
+	l->n = 0;
+	if (file)
+		return ps_port_file(file, l) ? 2 : 0;
+	if (!(c->enabled & (1U << a)))
+		return 0;
+	if (ps_data_file(name, path, sizeof(path))) {
+		fprintf(stderr, "portsense: warning: no %s installed; %s is off (pass %s FILE)\n",
+			name, ps_alert_catalogue[a].id, opt);
+		c->enabled &= ~(1U << a);
+		return 0;
+	}
+	return ps_port_file(path, l) ? 2 : 0;
+}
+
+int ps_sensor_read_lists(struct ps_config *c, struct ps_lists *l)
+{
+	if (!c->bogons_file)
+		ps_bogons_default(&l->bogons);
+	else if (ps_cidr_file(c->bogons_file, &l->bogons))
+		return 2;
+	if (read_port_list(c, PS_ALERT_BACKDOOR_PORT, c->backdoor_file,
+			   "backdoor-ports.txt", "--backdoor-ports", &l->ports) ||
+	    read_port_list(c, PS_ALERT_UDP_AMPLIFICATION, c->amp_file,
+			   "amplifier-ports.txt", "--amp-ports", &l->amp))
+		return 2;
+	return 0;
+}
+
+static bool in_allow(const struct ps_lpm_key *k, void *ctx)
+{
+	const struct ps_allow *a = ctx;
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		if (!memcmp(&a->v[i].key, k, sizeof(*k)))
+			return true;
+	return false;
+}
+
+/* The lists and the allow-list into their maps, replacing what was there. */
+static int fill_lists(struct ps_sensor *s, const struct ps_lists *l, const struct ps_allow *a)
+{
+	struct portsense_bpf *skel = s->skel;
+	struct ps_list_maps m = {
+		.bogons = bpf_map__fd(skel->maps.ps_bogons),
+		.bogon1st = bpf_map__fd(skel->maps.ps_bogon1st),
+		.bdports = bpf_map__fd(skel->maps.ps_bdports),
+		.amp = bpf_map__fd(skel->maps.ps_ampports),
+	};
+	int allow_fd = bpf_map__fd(skel->maps.ps_allow), err;
+	size_t i, j;
+
+	err = ps_lists_fill(l, &m);
+	if (err)
+		return err;
+	/* One prefix named for several detectors: one entry, their bits ORed. */
+	for (i = 0; i < a->n; i++) {
+		__u32 alerts = 0;
+
+		for (j = 0; j < a->n; j++)
+			if (!memcmp(&a->v[j].key, &a->v[i].key, sizeof(a->v[i].key)))
+				alerts |= a->v[j].alerts;
+		if (bpf_map_update_elem(allow_fd, &a->v[i].key, &alerts, BPF_ANY))
+			return -errno;
+	}
+	return ps_lpm_prune(allow_fd, in_allow, (void *)a);
+}
+
+/*
+ * The thresholds into the programs' .data, ps_allow's flag set from the
+ * allow-list.  Word by word with atomic stores when they run: every field
+ * is aligned within one 64-bit word, so a packet reads each field whole,
+ * old or new (a plain struct copy may go bytewise).
+ */
+static void write_thresholds(struct ps_sensor *s, const struct ps_config *c)
+{
+	struct ps_detect_cfg d = c->detect;
+	__u64 w[sizeof(d) / sizeof(__u64)], *dst = (__u64 *)&s->skel->data->ps_cfg;
+	size_t i;
+
+	d.allow = c->allow.n > 0;
+	memcpy(w, &d, sizeof(w));
+	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+		__atomic_store_n(&dst[i], w[i], __ATOMIC_RELAXED);
+}
+
+int ps_sensor_load(struct ps_sensor *s, const struct ps_config *c, const struct ps_lists *l)
+{
+	struct bpf_map_info info = {};
+	__u32 info_len = sizeof(info);
+	struct portsense_bpf *skel;
+	char path[4096];
+	int err;
+
+	*s = (struct ps_sensor){ .maps = { -1, -1, -1 }, .pin_path = c->pin_path };
+	skel = s->skel = portsense_bpf__open();
+	if (!skel) {
+		err = -errno;
+		fprintf(stderr, "portsense: cannot open the BPF object: %s\n", strerror(-err));
+		return err;
+	}
+	/* Slot 0 means "no slot": one more than the interfaces. */
+	bpf_map__set_max_entries(skel->maps.ps_stats, (c->max_ifaces + 1) * PS_DIR_MAX);
+	/* libbpf pins after load, or reuses compatible pins an earlier run left. */
+#define PIN(m)	ps_pin_file(path, sizeof(path), c->pin_path, PS_MAP_NAME(m)); \
+		bpf_map__set_pin_path(skel->maps.m, path);
+	PS_PINNED_MAPS(PIN)
+#undef PIN
+	if (c->attach.hook == PS_HOOK_TC)
+		bpf_program__set_autoload(skel->progs.ps_xdp, false);
+	skel->rodata->ps_enabled = c->enabled;
+	skel->rodata->ps_egress = c->attach.egress;
+	/* Without --mirror the verifier drops its code and the map stays one entry. */
+	skel->rodata->ps_mirror_on = c->mirror.n > 0;
+	if (c->mirror.n)
+		bpf_map__set_max_entries(skel->maps.ps_mirror, PS_IFSLOT_SIZE);
+	write_thresholds(s, c);
+	ps_pin_file(path, sizeof(path), c->pin_path, PS_MAP_NAME(ps_stats));
+	s->had_pins = !access(path, F_OK);
+	err = portsense_bpf__load(skel);
+	if (err) {
+		fprintf(stderr, "portsense: cannot load the BPF programs: %s\n%s", strerror(-err),
+			err == -EINVAL ? "  the maps pinned in --pin-path do not fit this run (another version, or another\n"
+					 "  --max-interfaces): 'portsense detach --pin-path DIR' removes them\n" : "");
+		return err;
+	}
+	/* bpf/ps_clock.h: with no kernel config to read, the slower clock. */
+	if (skel->kconfig && !PS_NS_PER_TICK(skel->kconfig->CONFIG_HZ))
+		fprintf(stderr, "portsense: note: the kernel's CONFIG_HZ is %s (libbpf reads /boot/config-RELEASE"
+			" or /proc/config.gz): the detectors' clock is bpf_ktime_get_coarse_ns, a helper call"
+			" per reading instead of jiffies\n",
+			skel->kconfig->CONFIG_HZ ? "not 100, 250 or 1000" : "unknown");
+	err = fill_lists(s, l, &c->allow);
+	if (err) {
+		fprintf(stderr, "portsense: cannot load the detector lists: %s\n", strerror(-err));
+		return err;
+	}
+	s->maps.stats = bpf_map__fd(skel->maps.ps_stats);
+	s->maps.ifslot = bpf_map__fd(skel->maps.ps_ifslot);
+	s->maps.global = bpf_map__fd(skel->maps.ps_global);
+	if (s->had_pins && !bpf_obj_get_info_by_fd(s->maps.stats, &info, &info_len))
+		s->stats_id = info.id;
+	return 0;
+}
+
+int ps_sensor_update(struct ps_sensor *s, const struct ps_config *c, const struct ps_lists *l)
+{
+	write_thresholds(s, c);
+	return fill_lists(s, l, &c->allow);
+}
+
+static __u32 prog_id(struct bpf_program *p)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_program__fd(p) >= 0 && !bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len) ?
+	       info.id : 0;
+}
+
+struct ps_prog_ids ps_sensor_prog_ids(const struct ps_sensor *s)
+{
+	return (struct ps_prog_ids){
+		.xdp = prog_id(s->skel->progs.ps_xdp),
+		.tc_in = prog_id(s->skel->progs.ps_tc_in),
+		.tc_out = prog_id(s->skel->progs.ps_tc_out),
+	};
+}
+
+void ps_sensor_close(struct ps_sensor *s, bool failed)
+{
+	if (!s->skel)
+		return;
+	/*
+	 * The counters stay pinned, so the next start on this pin path goes on
+	 * counting from them (a restart loses nothing it counted).  Pins this
+	 * run made are removed only when it failed; pins found incompatible are
+	 * an earlier instance's, for 'portsense detach'.
+	 */
+	if (failed && !s->had_pins) {
+#define UNPIN(m) bpf_map__unpin(s->skel->maps.m, NULL);
+		PS_PINNED_MAPS(UNPIN)
+#undef UNPIN
+	}
+	portsense_bpf__destroy(s->skel);
+	s->skel = NULL;
+}
