@@ -7,6 +7,7 @@
 #define PS_ALERTS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "portsense.h"
@@ -16,14 +17,26 @@ struct ps_alert_info {
 	enum ps_severity severity;
 	const char *what;	/* the rule, one line */
 	const char *why;	/* likely causes, for the operator */
+	bool scan_window;	/* counts per --scan-window, not --window */
 };
 
 extern const struct ps_alert_info ps_alert_catalogue[PS_ALERT_MAX];
 
+/* A threshold, --threshold NAME=N: a knob of struct ps_detect_cfg, from its list. */
+struct ps_knob {
+	const char *name;
+	size_t off;
+	unsigned long min, max, dflt;
+	enum ps_alert alert;	/* the detector it tunes */
+	const char *what;	/* what N counts */
+};
+extern const struct ps_knob ps_knobs[];
+extern const size_t ps_n_knobs;
+
 /* enum ps_alert for @id, or -1. */
 int ps_alert_find(const char *id);
 
-/* --list-alerts: the catalogue as a table. */
+/* --list-alerts: the catalogue as a table, with each detector's defaults. */
 void ps_alerts_list(FILE *f);
 
 struct ps_alert_out {

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alerts.h"
 #include "cmdline.h"
 #include "config.h"
 

@@ -57,11 +57,7 @@ int ps_cidr_parse(const char *s, struct ps_lpm_key *k)
 
 void ps_bogons_default(struct ps_cidr_list *l)
 {
-	/* RFC 6890 "not a valid source" and the oracle's martian set. */
-	static const char *const defaults[] = {
-		"0.0.0.0/8", "127.0.0.0/8", "224.0.0.0/4", "240.0.0.0/4",
-		"::1/128", "ff00::/8", "::ffff:0:0/96",
-	};
+	static const char *const defaults[] = { PS_BOGONS_DEFAULT };
 	size_t i;
 
 	l->n = 0;

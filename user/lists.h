@@ -25,7 +25,11 @@ struct ps_port_list {
 /* "198.51.100.0/24", "2001:db8::/32" or a bare address. 0 or -EINVAL. */
 int ps_cidr_parse(const char *s, struct ps_lpm_key *k);
 
-/* The default bogon sources (docs/detection.md). */
+/* The default bogon sources: RFC 6890 "not a valid source" and the oracle's martians. */
+#define PS_BOGONS_DEFAULT "0.0.0.0/8", "127.0.0.0/8", "224.0.0.0/4", "240.0.0.0/4", \
+			  "::1/128", "ff00::/8", "::ffff:0:0/96"
+
+/* Those (docs/detection.md). */
 void ps_bogons_default(struct ps_cidr_list *l);
 
 /* Read a list file; 0, or -errno after printing file:line and the problem. */

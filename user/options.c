@@ -31,13 +31,6 @@
 #define AT(member) .off = offsetof(struct ps_config, member), \
 	.size = sizeof(((struct ps_config *)0)->member)
 
-/* The thresholds of struct ps_detect_cfg, from its list (include/portsense.h). */
-#define KNOB_T(type, m, dflt)
-#define KNOB_K(m, dflt, lo, hi, a, w) \
-	{ #m, offsetof(struct ps_detect_cfg, m), lo, hi, dflt, a, w },
-const struct ps_knob ps_knobs[] = { PS_DETECT_CFG_LIST(KNOB_T, KNOB_K) };
-const size_t ps_n_knobs = N(ps_knobs);
-
 static const struct ps_knob *knob_find(const char *name, size_t len)
 {
 	size_t k;

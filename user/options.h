@@ -117,15 +117,4 @@ int ps_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Set by cmdline.c while the config file is applied: "FILE:LINE", else NULL. */
 extern const char *ps_opt_where;
 
-/* --threshold NAME: the knob of struct ps_detect_cfg, from its list. */
-struct ps_knob {
-	const char *name;
-	size_t off;
-	unsigned long min, max, dflt;
-	enum ps_alert alert;
-	const char *what;
-};
-extern const struct ps_knob ps_knobs[];
-extern const size_t ps_n_knobs;
-
 #endif /* PS_OPTIONS_H */
