@@ -46,8 +46,15 @@ $(OUT)/portsense: $(OUT)/portsense.o $(USER_OBJS)
 $(OUT)/xdp_pass.bpf.o: tests/xdp_pass.bpf.c | $(OUT)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(OUT)/test_prog: tests/test_prog.c tests/pktbuild.h $(OUT)/fields.o $(HDRS) $(OUT)/portsense.skel.h
-	$(CC) $(CFLAGS) tests/test_prog.c $(OUT)/fields.o -o $@ $(LDLIBS)
+# The test programs' shared fixtures (tests/harness.h).
+HARNESS_OBJS := $(OUT)/harness.o
+
+$(OUT)/harness.o: tests/harness.c tests/harness.h $(HDRS) $(OUT)/portsense.skel.h | $(OUT)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/test_prog: tests/test_prog.c tests/pktbuild.h tests/harness.h $(HARNESS_OBJS) $(OUT)/fields.o \
+		$(HDRS) $(OUT)/portsense.skel.h
+	$(CC) $(CFLAGS) tests/test_prog.c $(HARNESS_OBJS) $(OUT)/fields.o -o $@ $(LDLIBS)
 
 $(OUT)/test_detect: tests/test_detect.c $(HDRS) $(OUT)/portsense.skel.h
 	$(CC) $(CFLAGS) tests/test_detect.c -o $@ $(LDLIBS)

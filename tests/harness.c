@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * harness.c - the fixtures the BPF_PROG_TEST_RUN programs share; what each
+ * is for is in harness.h.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "harness.h"
+#include "portsense.skel.h"
+
+void ht_progs(const struct portsense_bpf *skel, struct ht_prog progs[HT_NPROGS])
+{
+	progs[0] = (struct ht_prog){ "ps_xdp", bpf_program__fd(skel->progs.ps_xdp), true,
+				     PS_DIR_INGRESS };
+	progs[1] = (struct ht_prog){ "ps_tc_in", bpf_program__fd(skel->progs.ps_tc_in), false,
+				     PS_DIR_INGRESS };
+	progs[2] = (struct ht_prog){ "ps_tc_out", bpf_program__fd(skel->progs.ps_tc_out), false,
+				     PS_DIR_EGRESS };
+}
+
+__u32 ht_observe_ret(const struct ht_prog *pr)
+{
+	return pr->xdp ? XDP_PASS : (__u32)TC_ACT_UNSPEC;
+}
+
+static int print_warnings(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+void ht_quiet_libbpf(void)
+{
+	libbpf_set_print(print_warnings);
+}
+
+/* The fd of map @name of @obj, or -ENOENT. */
+static int map_fd(struct bpf_object *obj, const char *name)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(obj, name);
+
+	return m ? bpf_map__fd(m) : -ENOENT;
+}
+
+int ht_give_slot(struct bpf_object *obj)
+{
+	struct ps_ifslot e = { .ifindex = HT_IFINDEX, .slot = HT_SLOT };
+	__u32 k = HT_IFINDEX & (PS_IFSLOT_SIZE - 1);
+	int fd = map_fd(obj, "ps_ifslot");
+
+	if (fd < 0)
+		return fd;
+	return bpf_map_update_elem(fd, &k, &e, BPF_ANY) ? -errno : 0;
+}
+
+int ht_run(int prog_fd, const void *frame, __u32 len, __u32 *retval,
+	   void *out, __u32 *out_size)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o,
+		.data_in = frame,
+		.data_size_in = len,
+		.data_out = out,
+		.data_size_out = out ? *out_size : 0,
+		.repeat = 1,
+	);
+	int err = bpf_prog_test_run_opts(prog_fd, &o) ? -errno : 0;
+
+	*retval = o.retval;
+	if (out)
+		*out_size = o.data_size_out;
+	return err;
+}
+
+/*
+ * An skb test run (6.18 at least) fails with EINVAL when the ethertype is
+ * IPv4 or IPv6 and the frame is shorter than that header.  Only such a
+ * refusal is a skip; any other failure of the run is a failure.
+ */
+bool ht_skb_run_refuses(const __u8 *frame, size_t len)
+{
+	__u16 type = frame[12] << 8 | frame[13];
+
+	return (type == 0x0800 && len < 14 + 20) ||
+	       (type == 0x86dd && len < 14 + 40);
+}
+
+int ht_read_counters(int stats_fd, enum ps_dir dir, struct ps_counters *sum)
+{
+	__u32 key = ps_stats_index(HT_SLOT, dir);
+	int c, ncpus = libbpf_num_possible_cpus();
+	struct ps_counters *v;
+	size_t w;
+	int err = 0;
+
+	if (ncpus < 0)
+		return ncpus;
+	v = calloc(ncpus, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(stats_fd, &key, v)) {
+		err = -errno;
+		goto cleanup;
+	}
+	memset(sum, 0, sizeof(*sum));
+	for (c = 0; c < ncpus; c++)
+		for (w = 0; w < PS_COUNTERS_WORDS; w++)
+			((__u64 *)sum)[w] += ((__u64 *)&v[c])[w];
+cleanup:
+	free(v);
+	return err;
+}
+
+int ht_clear_counters(int stats_fd)
+{
+	int d, ncpus = libbpf_num_possible_cpus();
+	struct ps_counters *zero;
+	int err = 0;
+
+	if (ncpus < 0)
+		return ncpus;
+	zero = calloc(ncpus, sizeof(*zero));
+	if (!zero)
+		return -ENOMEM;
+	for (d = 0; d < PS_DIR_MAX && !err; d++) {
+		__u32 key = ps_stats_index(HT_SLOT, d);
+
+		if (bpf_map_update_elem(stats_fd, &key, zero, BPF_ANY))
+			err = -errno;
+	}
+	free(zero);
+	return err;
+}
