@@ -46,8 +46,9 @@ $(OUT)/portsense: $(OUT)/portsense.o $(USER_OBJS)
 $(OUT)/xdp_pass.bpf.o: tests/xdp_pass.bpf.c | $(OUT)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-# The test programs' shared fixtures (tests/harness.h).
-HARNESS_OBJS := $(OUT)/harness.o
+# The test programs' shared fixtures (tests/harness.h).  It fills the
+# detectors' lists with the loader's own code, so its users link lists.o.
+HARNESS_OBJS := $(OUT)/harness.o $(OUT)/lists.o
 
 $(OUT)/harness.o: tests/harness.c tests/harness.h $(HDRS) $(OUT)/portsense.skel.h | $(OUT)
 	$(CC) $(CFLAGS) -c $< -o $@
@@ -135,10 +136,10 @@ $(OUT)/fuzz_model.o: tests/fuzz_model.c tests/fuzz_model.h $(HDRS) | $(OUT)
 $(OUT)/pcapfile.o: tests/pcapfile.c tests/pcapfile.h | $(OUT)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(OUT)/fuzz_prog: tests/fuzz_prog.c tests/pktbuild.h tests/fuzz_model.h tests/pcapfile.h \
-		$(OUT)/fuzz_model.o $(OUT)/pcapfile.o $(OUT)/fields.o $(OUT)/lists.o $(HDRS) $(OUT)/portsense.skel.h
-	$(CC) $(CFLAGS) tests/fuzz_prog.c $(OUT)/fuzz_model.o $(OUT)/pcapfile.o \
-		$(OUT)/fields.o $(OUT)/lists.o -o $@ $(LDLIBS)
+$(OUT)/fuzz_prog: tests/fuzz_prog.c tests/pktbuild.h tests/harness.h tests/fuzz_model.h tests/pcapfile.h \
+		$(HARNESS_OBJS) $(OUT)/fuzz_model.o $(OUT)/pcapfile.o $(OUT)/fields.o $(HDRS) $(OUT)/portsense.skel.h
+	$(CC) $(CFLAGS) tests/fuzz_prog.c $(HARNESS_OBJS) $(OUT)/fuzz_model.o $(OUT)/pcapfile.o \
+		$(OUT)/fields.o -o $@ $(LDLIBS)
 
 # libFuzzer targets (tools/fuzz/): the parsers built with the fuzzer,
 # AddressSanitizer and UndefinedBehaviorSanitizer (clang's runtime,

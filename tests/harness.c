@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include "harness.h"
+#include "lists.h"
 #include "portsense.skel.h"
 
 void ht_progs(const struct portsense_bpf *skel, struct ht_prog progs[HT_NPROGS])
@@ -60,6 +61,37 @@ int ht_give_slot(struct bpf_object *obj)
 	return bpf_map_update_elem(fd, &k, &e, BPF_ANY) ? -errno : 0;
 }
 
+int ht_fill_lists(struct bpf_object *obj)
+{
+	struct ps_list_maps m = {
+		.bogons = map_fd(obj, "ps_bogons"),
+		.bogon1st = map_fd(obj, "ps_bogon1st"),
+		.bdports = map_fd(obj, "ps_bdports"),
+		.amp = map_fd(obj, "ps_ampports"),
+	};
+	/* Too large for the stack: PS_BOGONS_MAX prefixes and two port lists. */
+	struct ps_lists *l = calloc(1, sizeof(*l));
+	char path[4096];
+	int err;
+
+	if (!l)
+		return -ENOMEM;
+	if (m.bogons < 0 || m.bogon1st < 0 || m.bdports < 0 || m.amp < 0) {
+		err = -ENOENT;
+		goto cleanup;
+	}
+	ps_bogons_default(&l->bogons);
+	/* A list that is not installed stays empty, as the loader's does. */
+	if (!ps_data_file("backdoor-ports.txt", path, sizeof(path)))
+		ps_port_file(path, &l->ports);
+	if (!ps_data_file("amplifier-ports.txt", path, sizeof(path)))
+		ps_port_file(path, &l->amp);
+	err = ps_lists_fill(l, &m);
+cleanup:
+	free(l);
+	return err;
+}
+
 int ht_run(int prog_fd, const void *frame, __u32 len, __u32 *retval,
 	   void *out, __u32 *out_size)
 {
@@ -91,30 +123,46 @@ bool ht_skb_run_refuses(const __u8 *frame, size_t len)
 	       (type == 0x86dd && len < 14 + 40);
 }
 
+/*
+ * Room for a per-CPU map value of @size bytes a CPU, *@ncpus CPUs; NULL
+ * with errno set.  Kept from call to call: fuzz_prog reads the counters
+ * after every run of some batches, and an allocation each time cost it
+ * about 3% of the frames of a timed run.
+ */
+static void *percpu_value(size_t size, int *ncpus)
+{
+	static void *buf;
+	static size_t room;
+	int n = libbpf_num_possible_cpus();
+
+	if (n < 0) {
+		errno = -n;
+		return NULL;
+	}
+	if (room < size * n) {
+		free(buf);
+		buf = malloc(size * n);
+		room = buf ? size * n : 0;
+	}
+	*ncpus = n;
+	return buf;
+}
+
 int ht_read_counters(int stats_fd, enum ps_dir dir, struct ps_counters *sum)
 {
 	__u32 key = ps_stats_index(HT_SLOT, dir);
-	int c, ncpus = libbpf_num_possible_cpus();
 	struct ps_counters *v;
+	int c, ncpus;
 	size_t w;
-	int err = 0;
 
-	if (ncpus < 0)
-		return ncpus;
-	v = calloc(ncpus, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(stats_fd, &key, v)) {
-		err = -errno;
-		goto cleanup;
-	}
+	v = percpu_value(sizeof(*v), &ncpus);
+	if (!v || bpf_map_lookup_elem(stats_fd, &key, v))
+		return -errno;
 	memset(sum, 0, sizeof(*sum));
 	for (c = 0; c < ncpus; c++)
 		for (w = 0; w < PS_COUNTERS_WORDS; w++)
 			((__u64 *)sum)[w] += ((__u64 *)&v[c])[w];
-cleanup:
-	free(v);
-	return err;
+	return 0;
 }
 
 int ht_clear_counters(int stats_fd)
@@ -136,4 +184,48 @@ int ht_clear_counters(int stats_fd)
 	}
 	free(zero);
 	return err;
+}
+
+int ht_read_global(int global_fd, enum ps_global g, __u64 *sum)
+{
+	__u32 key = g;
+	int c, ncpus;
+	__u64 *v;
+
+	v = percpu_value(sizeof(*v), &ncpus);
+	if (!v || bpf_map_lookup_elem(global_fd, &key, v))
+		return -errno;
+	*sum = 0;
+	for (c = 0; c < ncpus; c++)
+		*sum += v[c];
+	return 0;
+}
+
+long ht_map_entries(struct bpf_map *m)
+{
+	__u8 key[64], next[64];
+	__u32 key_size = bpf_map__key_size(m);
+	int fd = bpf_map__fd(m);
+	void *prev = NULL;
+	long n = 0;
+
+	if (key_size > sizeof(key))
+		return -E2BIG;
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, key_size);
+		prev = key;
+		/* A walk that keeps coming back must not spin: any count past max_entries fails. */
+		if (++n > 4L * bpf_map__max_entries(m))
+			break;
+	}
+	return n;
+}
+
+__u64 ht_splitmix64(__u64 *state)
+{
+	__u64 z = (*state += 0x9E3779B97F4A7C15ULL);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
 }

@@ -54,6 +54,9 @@ void ht_quiet_libbpf(void);
 /* Give lo counter slot HT_SLOT in the ps_ifslot map of loaded @obj, as the loader would. */
 int ht_give_slot(struct bpf_object *obj);
 
+/* The detectors' lists of loaded @obj as the loader fills them by default. */
+int ht_fill_lists(struct bpf_object *obj);
+
 /*
  * One BPF_PROG_TEST_RUN of @prog_fd on the @len bytes at @frame; the
  * verdict into *@retval.  @out may be NULL; else *@out_size is its room
@@ -70,5 +73,14 @@ int ht_read_counters(int stats_fd, enum ps_dir dir, struct ps_counters *sum);
 
 /* Zero lo's counters of both directions. */
 int ht_clear_counters(int stats_fd);
+
+/* Counter @g of the sensor itself (ps_global map @global_fd), summed over the CPUs. */
+int ht_read_global(int global_fd, enum ps_global g, __u64 *sum);
+
+/* Entries of hash map @m, by walking its keys; -E2BIG for keys over 64 bytes. */
+long ht_map_entries(struct bpf_map *m);
+
+/* splitmix64: the next of a deterministic sequence of 64-bit numbers from *@state. */
+__u64 ht_splitmix64(__u64 *state);
 
 #endif /* PS_TEST_HARNESS_H */
