@@ -184,8 +184,8 @@ sanitize:
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=87 \
 		tests/run.sh unit detect cli badinput
 
-$(OUT)/fault_flood: tests/fault_flood.c $(HDRS) $(OUT)/portsense.skel.h
-	$(CC) $(CFLAGS) tests/fault_flood.c -o $@ $(LDLIBS)
+$(OUT)/fault_flood: tests/fault_flood.c tests/harness.h $(HARNESS_OBJS) $(HDRS) $(OUT)/portsense.skel.h
+	$(CC) $(CFLAGS) tests/fault_flood.c $(HARNESS_OBJS) -o $@ $(LDLIBS)
 
 
 # Container image (deploy/container/, docs/deploy.md).  A fully static

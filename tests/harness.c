@@ -201,6 +201,13 @@ int ht_read_global(int global_fd, enum ps_global g, __u64 *sum)
 	return 0;
 }
 
+__u64 ht_global(int global_fd, enum ps_global g)
+{
+	__u64 sum;
+
+	return ht_read_global(global_fd, g, &sum) ? ~0ULL : sum;
+}
+
 long ht_map_entries(struct bpf_map *m)
 {
 	__u8 key[64], next[64];

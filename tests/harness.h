@@ -77,6 +77,9 @@ int ht_clear_counters(int stats_fd);
 /* Counter @g of the sensor itself (ps_global map @global_fd), summed over the CPUs. */
 int ht_read_global(int global_fd, enum ps_global g, __u64 *sum);
 
+/* The same, or ~0ULL (no real count) when it cannot be read. */
+__u64 ht_global(int global_fd, enum ps_global g);
+
 /* Entries of hash map @m, by walking its keys; -E2BIG for keys over 64 bytes. */
 long ht_map_entries(struct bpf_map *m);
 
