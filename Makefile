@@ -64,8 +64,9 @@ $(OUT)/test_detect: tests/test_detect.c $(HDRS) $(OUT)/portsense.skel.h
 $(OUT)/bench_base.bpf.o: tools/bench/base.bpf.c | $(OUT)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(OUT)/progbench: tools/bench/progbench.c tests/pktbuild.h $(OUT)/lists.o $(HDRS) $(OUT)/portsense.skel.h
-	$(CC) $(CFLAGS) tools/bench/progbench.c $(OUT)/lists.o -o $@ $(LDLIBS)
+$(OUT)/progbench: tools/bench/progbench.c tests/pktbuild.h tests/harness.h $(HARNESS_OBJS) $(HDRS) \
+		$(OUT)/portsense.skel.h
+	$(CC) $(CFLAGS) tools/bench/progbench.c $(HARNESS_OBJS) -o $@ $(LDLIBS)
 
 # The sensor with XDP_DROP as its verdict, run by the real loader: the
 # ceiling of the sensor itself, against an XDP_DROP program.
