@@ -86,4 +86,12 @@ long ht_map_entries(struct bpf_map *m);
 /* splitmix64: the next of a deterministic sequence of 64-bit numbers from *@state. */
 __u64 ht_splitmix64(__u64 *state);
 
+/* A bounded string a test builds its failure message in. */
+struct sbuf {
+	char s[8192];
+	size_t n;
+};
+
+void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #endif /* PS_TEST_HARNESS_H */

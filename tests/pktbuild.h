@@ -40,7 +40,6 @@
 #ifndef PKTBUILD_H
 #define PKTBUILD_H
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -566,26 +565,6 @@ static inline int pb_headers(const struct pkt *p)
 	for (i = 0; i < p->n; i++)
 		n += p->l[i].kind != PB_DATA && p->l[i].kind != PB_PAD;
 	return n;
-}
-
-/* A bounded string a test builds its failure message in. */
-struct sbuf {
-	char s[8192];
-	size_t n;
-};
-
-static inline void sb_add(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	if (b->n >= sizeof(b->s) - 1)
-		return;
-	va_start(ap, fmt);
-	r = vsnprintf(b->s + b->n, sizeof(b->s) - b->n, fmt, ap);
-	va_end(ap);
-	if (r > 0)
-		b->n += (size_t)r < sizeof(b->s) - b->n ? (size_t)r : sizeof(b->s) - b->n - 1;
 }
 
 #endif /* PKTBUILD_H */
