@@ -57,8 +57,9 @@ $(OUT)/test_prog: tests/test_prog.c tests/pktbuild.h tests/harness.h $(HARNESS_O
 		$(HDRS) $(OUT)/portsense.skel.h
 	$(CC) $(CFLAGS) tests/test_prog.c $(HARNESS_OBJS) $(OUT)/fields.o -o $@ $(LDLIBS)
 
-$(OUT)/test_detect: tests/test_detect.c $(HDRS) $(OUT)/portsense.skel.h
-	$(CC) $(CFLAGS) tests/test_detect.c -o $@ $(LDLIBS)
+$(OUT)/test_detect: tests/test_detect.c tests/pktbuild.h tests/harness.h $(HARNESS_OBJS) $(HDRS) \
+		$(OUT)/portsense.skel.h
+	$(CC) $(CFLAGS) tests/test_detect.c $(HARNESS_OBJS) -o $@ $(LDLIBS)
 
 # Benchmarks (tools/bench/): results go to BENCHMARKS.md.
 $(OUT)/bench_base.bpf.o: tools/bench/base.bpf.c | $(OUT)
