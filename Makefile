@@ -46,18 +46,28 @@ $(OUT)/portsense: $(OUT)/portsense.o $(USER_OBJS)
 $(OUT)/xdp_pass.bpf.o: tests/xdp_pass.bpf.c | $(OUT)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(OUT)/test_prog: tests/test_prog.c tests/pktbuild.h $(OUT)/fields.o $(HDRS) $(OUT)/portsense.skel.h
-	$(CC) $(CFLAGS) tests/test_prog.c $(OUT)/fields.o -o $@ $(LDLIBS)
+# The test programs' shared fixtures (tests/harness.h).  It fills the
+# detectors' lists with the loader's own code, so its users link lists.o.
+HARNESS_OBJS := $(OUT)/harness.o $(OUT)/lists.o
 
-$(OUT)/test_detect: tests/test_detect.c $(HDRS) $(OUT)/portsense.skel.h
-	$(CC) $(CFLAGS) tests/test_detect.c -o $@ $(LDLIBS)
+$(OUT)/harness.o: tests/harness.c tests/harness.h $(HDRS) $(OUT)/portsense.skel.h | $(OUT)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/test_prog: tests/test_prog.c tests/pktbuild.h tests/harness.h $(HARNESS_OBJS) $(OUT)/fields.o \
+		$(HDRS) $(OUT)/portsense.skel.h
+	$(CC) $(CFLAGS) tests/test_prog.c $(HARNESS_OBJS) $(OUT)/fields.o -o $@ $(LDLIBS)
+
+$(OUT)/test_detect: tests/test_detect.c tests/pktbuild.h tests/harness.h $(HARNESS_OBJS) $(HDRS) \
+		$(OUT)/portsense.skel.h
+	$(CC) $(CFLAGS) tests/test_detect.c $(HARNESS_OBJS) -o $@ $(LDLIBS)
 
 # Benchmarks (tools/bench/): results go to BENCHMARKS.md.
 $(OUT)/bench_base.bpf.o: tools/bench/base.bpf.c | $(OUT)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(OUT)/progbench: tools/bench/progbench.c tests/pktbuild.h $(OUT)/lists.o $(HDRS) $(OUT)/portsense.skel.h
-	$(CC) $(CFLAGS) tools/bench/progbench.c $(OUT)/lists.o -o $@ $(LDLIBS)
+$(OUT)/progbench: tools/bench/progbench.c tests/pktbuild.h tests/harness.h $(HARNESS_OBJS) $(HDRS) \
+		$(OUT)/portsense.skel.h
+	$(CC) $(CFLAGS) tools/bench/progbench.c $(HARNESS_OBJS) -o $@ $(LDLIBS)
 
 # The sensor with XDP_DROP as its verdict, run by the real loader: the
 # ceiling of the sensor itself, against an XDP_DROP program.
@@ -132,10 +142,10 @@ $(OUT)/fuzz_model.o: tests/fuzz_model.c tests/fuzz_model.h $(HDRS) | $(OUT)
 $(OUT)/pcapfile.o: tests/pcapfile.c tests/pcapfile.h | $(OUT)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(OUT)/fuzz_prog: tests/fuzz_prog.c tests/pktbuild.h tests/fuzz_model.h tests/pcapfile.h \
-		$(OUT)/fuzz_model.o $(OUT)/pcapfile.o $(OUT)/fields.o $(OUT)/lists.o $(HDRS) $(OUT)/portsense.skel.h
-	$(CC) $(CFLAGS) tests/fuzz_prog.c $(OUT)/fuzz_model.o $(OUT)/pcapfile.o \
-		$(OUT)/fields.o $(OUT)/lists.o -o $@ $(LDLIBS)
+$(OUT)/fuzz_prog: tests/fuzz_prog.c tests/pktbuild.h tests/harness.h tests/fuzz_model.h tests/pcapfile.h \
+		$(HARNESS_OBJS) $(OUT)/fuzz_model.o $(OUT)/pcapfile.o $(OUT)/fields.o $(HDRS) $(OUT)/portsense.skel.h
+	$(CC) $(CFLAGS) tests/fuzz_prog.c $(HARNESS_OBJS) $(OUT)/fuzz_model.o $(OUT)/pcapfile.o \
+		$(OUT)/fields.o -o $@ $(LDLIBS)
 
 # libFuzzer targets (tools/fuzz/): the parsers built with the fuzzer,
 # AddressSanitizer and UndefinedBehaviorSanitizer (clang's runtime,
@@ -180,8 +190,8 @@ sanitize:
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=87 \
 		tests/run.sh unit detect cli badinput
 
-$(OUT)/fault_flood: tests/fault_flood.c $(HDRS) $(OUT)/portsense.skel.h
-	$(CC) $(CFLAGS) tests/fault_flood.c -o $@ $(LDLIBS)
+$(OUT)/fault_flood: tests/fault_flood.c tests/harness.h $(HARNESS_OBJS) $(HDRS) $(OUT)/portsense.skel.h
+	$(CC) $(CFLAGS) tests/fault_flood.c $(HARNESS_OBJS) -o $@ $(LDLIBS)
 
 
 # Container image (deploy/container/, docs/deploy.md).  A fully static

@@ -26,14 +26,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "portsense.h"
 #include "portsense.skel.h"
+#include "harness.h"
 
 #define SCAN_EVERY	1000
-#define TEST_IFINDEX	1
 
 static struct portsense_bpf *skel;
 static unsigned long long scan_alerts, alerts_total, first_scan_probe, probes;
@@ -41,15 +42,11 @@ static const __u8 scanner[16] = { 0x20, 0x01, 0x0d, 0xb8, 0xff, 0xff, [15] = 0x6
 static const __u8 host[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
 static int failures;
 
-static unsigned long long rng = 0x5eed;
+static __u64 rng = 0x5eed;
 
-static unsigned long long rnd(void)
+static __u64 rnd(void)
 {
-	unsigned long long z = (rng += 0x9E3779B97F4A7C15ULL);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
+	return ht_splitmix64(&rng);
 }
 
 static void result(int good, const char *name, const char *fmt, ...)
@@ -124,69 +121,43 @@ static void rand_addr(__u8 *a, int host_bits)
 		a[i] = i >= 16 - host_bits / 8 ? rnd() : 0;
 }
 
-static long map_entries(struct bpf_map *m)
-{
-	__u8 key[64], next[64];
-	void *prev = NULL;
-	long n = 0;
-
-	while (!bpf_map_get_next_key(bpf_map__fd(m), prev, next)) {
-		memcpy(key, next, bpf_map__key_size(m));
-		prev = key;
-		if (++n > 4L * bpf_map__max_entries(m))
-			break;
-	}
-	return n;
-}
-
+/* Counter @g of the sensor itself, ~0ULL when unreadable. */
 static __u64 global(enum ps_global g)
 {
-	int ncpu = libbpf_num_possible_cpus(), i;
-	__u64 v[512], sum = 0;
-	__u32 k = g;
-
-	if (ncpu > 512 || bpf_map_lookup_elem(bpf_map__fd(skel->maps.ps_global), &k, v))
-		return ~0ULL;
-	for (i = 0; i < ncpu; i++)
-		sum += v[i];
-	return sum;
-}
-
-static int quiet(enum libbpf_print_level l, const char *fmt, va_list ap)
-{
-	return l == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
+	return ht_global(bpf_map__fd(skel->maps.ps_global), g);
 }
 
 int main(int argc, char **argv)
 {
 	unsigned long long frames = argc > 1 ? strtoull(argv[1], NULL, 0) : 1000000, i;
-	struct ps_ifslot slot = { .ifindex = TEST_IFINDEX, .slot = 1 };
-	__u32 k = TEST_IFINDEX;
 	struct ring_buffer *rb = NULL;
 	struct timespec t0, t1;
 	__u8 f[256], src[16], dst[16];
 	double secs;
 	long rates, scans, binds;
-	int fd;
+	int fd, err;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	libbpf_set_print(quiet);
+	ht_quiet_libbpf();
 	skel = portsense_bpf__open_and_load();
 	if (!skel) {
 		printf("not ok - faults: flood setup: loading the sensor: %s\n", strerror(errno));
 		return 1;
 	}
-	if (bpf_map_update_elem(bpf_map__fd(skel->maps.ps_ifslot), &k, &slot, BPF_ANY) ||
-	    !(rb = ring_buffer__new(bpf_map__fd(skel->maps.ps_events), on_event, NULL, NULL))) {
-		printf("not ok - faults: flood setup: %s\n", strerror(errno));
+	err = ht_give_slot(skel->obj);
+	if (!err) {
+		rb = ring_buffer__new(bpf_map__fd(skel->maps.ps_events), on_event, NULL, NULL);
+		err = rb ? 0 : -errno;
+	}
+	if (err) {
+		printf("not ok - faults: flood setup: %s\n", strerror(-err));
 		portsense_bpf__destroy(skel);
 		return 1;
 	}
 	fd = bpf_program__fd(skel->progs.ps_xdp);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < frames; i++) {
-		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f, .repeat = 1);
-		__u32 len;
+		__u32 len, verdict;
 		unsigned int kind = rnd() % 10;
 
 		rand_addr(src, 96);
@@ -215,10 +186,10 @@ int main(int argc, char **argv)
 			memcpy(nd + 26, "\x02\x00\x00\x00\x00\x33", 6);
 			len = 14 + 40 + 32;
 		}
-		o.data_size_in = len;
-		if (bpf_prog_test_run_opts(fd, &o) || o.retval != XDP_PASS) {
+		err = ht_run(fd, f, len, &verdict, NULL, NULL);
+		if (err || verdict != XDP_PASS) {
 			printf("not ok - faults: flood: test run %llu: %s, verdict %u\n", i,
-			       strerror(errno), o.retval);
+			       strerror(-err), verdict);
 			failures++;
 			break;
 		}
@@ -228,9 +199,9 @@ int main(int argc, char **argv)
 	ring_buffer__consume(rb);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-	rates = map_entries(skel->maps.ps_rates);
-	scans = map_entries(skel->maps.ps_scans);
-	binds = map_entries(skel->maps.ps_binds);
+	rates = ht_map_entries(skel->maps.ps_rates);
+	scans = ht_map_entries(skel->maps.ps_scans);
+	binds = ht_map_entries(skel->maps.ps_binds);
 
 	printf("# %llu frames in %.1f s (%.0f/s), %llu alerts; scan_admitted %llu, "
 	       "scan_admit_denied %llu, alerts_ratelimited %llu, events_lost %llu\n",

@@ -60,8 +60,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/bpf.h>
-#include <linux/pkt_cls.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -69,12 +67,12 @@
 #include "portsense.skel.h"
 #include "fields.h"
 #include "lists.h"
+#include "harness.h"
 #include "fuzz_model.h"
 #include "pcapfile.h"
 #include "pktbuild.h"
 
 #define MAX_LEN		9216	/* XDP multi-buffer frames up to a jumbo */
-#define TC_MAX_LEN	3000	/* an skb test run takes at most a page */
 /*
  * What an XDP test run puts in the first buffer: a page less the headroom
  * (256) and the skb_shared_info tail (320 on x86-64); the rest goes into
@@ -83,21 +81,12 @@
 #define XDP_LINEAR	(4096 - 256 - 320)
 #define BATCH		64	/* runs between two counter checks */
 #define SINGLE_EVERY	16	/* every 16th batch is checked run by run */
-#define TEST_IFINDEX	1	/* test runs come in on lo */
-#define TEST_SLOT	1
 #define POOL_MAX	200000
 
-struct prog {
-	const char *name;
-	int fd;
-	bool xdp;
-	enum ps_dir dir;
-};
-
-static struct prog progs[3];
+static struct ht_prog progs[HT_NPROGS];
 static struct portsense_bpf *skel;
 static struct ring_buffer *rb;
-static int stats_fd, global_fd, ncpus;
+static int stats_fd, global_fd;
 static unsigned long long seed;
 static const char *plant = "";
 static bool planted;		/* the --plant lie was told */
@@ -107,15 +96,11 @@ static const struct ps_detect_cfg *cfg;
 /* ------------------------------------------------------------------ */
 /* Deterministic randomness (splitmix64). */
 
-static unsigned long long rng_state;
+static __u64 rng_state;
 
-static unsigned long long rnd(void)
+static __u64 rnd(void)
 {
-	unsigned long long z = (rng_state += 0x9E3779B97F4A7C15ULL);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
+	return ht_splitmix64(&rng_state);
 }
 
 static unsigned int rnd_below(unsigned int n)
@@ -158,43 +143,18 @@ static void fail(const char *what, const char *why, const __u8 *frame, __u32 len
 /* ------------------------------------------------------------------ */
 /* Counters. */
 
-typedef __u64 words_t[PS_COUNTERS_WORDS];
-
-static words_t prev[PS_DIR_MAX];
+static struct ps_counters prev[PS_DIR_MAX];
 static __u64 prev_global[PS_G_MAX];
 
-static int read_dir(enum ps_dir dir, __u64 *sum)
-{
-	static struct ps_counters *v;
-	__u32 key = ps_stats_index(TEST_SLOT, dir);
-	int c;
-	size_t w;
-
-	if (!v && !(v = calloc(ncpus, sizeof(*v))))
-		return -ENOMEM;
-	memset(sum, 0, sizeof(words_t));
-	if (bpf_map_lookup_elem(stats_fd, &key, v))
-		return -errno;
-	for (c = 0; c < ncpus; c++)
-		for (w = 0; w < PS_COUNTERS_WORDS; w++)
-			sum[w] += ((__u64 *)&v[c])[w];
-	return 0;
-}
-
+/* Every counter of ps_global into @g. */
 static int read_global(__u64 *g)
 {
-	static __u64 *v;
-	__u32 k;
-	int c;
+	int k, err;
 
-	if (!v && !(v = calloc(ncpus, sizeof(*v))))
-		return -ENOMEM;
 	for (k = 0; k < PS_G_MAX; k++) {
-		if (bpf_map_lookup_elem(global_fd, &k, v))
-			return -errno;
-		g[k] = 0;
-		for (c = 0; c < ncpus; c++)
-			g[k] += v[c];
+		err = ht_read_global(global_fd, k, &g[k]);
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -339,7 +299,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		sb_add(&why, "dir %u; ", e->dir);
 	if (e->family != 4 && e->family != 6)
 		sb_add(&why, "family %u; ", e->family);
-	if (e->ifindex != TEST_IFINDEX)
+	if (e->ifindex != HT_IFINDEX)
 		sb_add(&why, "ifindex %u; ", e->ifindex);
 	if (e->pad || e->pad2)
 		sb_add(&why, "padding not zero; ");
@@ -370,25 +330,6 @@ out:
 	return 0;
 }
 
-/* Entries of a hash map, by walking its keys. */
-static long map_entries(struct bpf_map *m)
-{
-	__u8 key[64], next[64];
-	void *prevk = NULL;
-	long n = 0;
-	int fd = bpf_map__fd(m);
-
-	if (bpf_map__key_size(m) > sizeof(key))
-		return -1;
-	while (!bpf_map_get_next_key(fd, prevk, next)) {
-		memcpy(key, next, bpf_map__key_size(m));
-		prevk = key;
-		if (++n > 10L * bpf_map__max_entries(m))
-			break;	/* a broken walk must not spin */
-	}
-	return n;
-}
-
 static void check_detectors(void)
 {
 	struct bpf_map *lru[] = { skel->maps.ps_rates, skel->maps.ps_scans, skel->maps.ps_binds };
@@ -397,9 +338,10 @@ static void check_detectors(void)
 	double secs = elapsed();
 	long scans = 0;
 	size_t i;
+	int err;
 
 	for (i = 0; i < sizeof(lru) / sizeof(lru[0]); i++) {
-		long n = map_entries(lru[i]);
+		long n = ht_map_entries(lru[i]);
 
 		if (lru[i] == skel->maps.ps_scans)
 			scans = n;
@@ -407,8 +349,9 @@ static void check_detectors(void)
 			sb_add(&why, "%s holds %ld entries, max_entries %u; ", bpf_map__name(lru[i]),
 			       n, bpf_map__max_entries(lru[i]));
 	}
-	if (read_global(g)) {
-		sb_add(&why, "reading ps_global: %s; ", strerror(errno));
+	err = read_global(g);
+	if (err) {
+		sb_add(&why, "reading ps_global: %s; ", strerror(-err));
 	} else {
 		if (scans > (long)g[PS_G_SCAN_ADMITTED])
 			sb_add(&why, "ps_scans holds %ld entries, only %llu admitted; ", scans,
@@ -432,44 +375,30 @@ static void check_detectors(void)
 static __u8 data_out[MAX_LEN];
 
 /*
- * An skb test run fails with EINVAL when the ethertype is IPv4 or IPv6 and
- * the frame is shorter than that header (tests/test_prog.c); not fed.
+ * 0 fed, 1 refused by the kernel (not fed: an skb run of an IP frame
+ * shorter than its header), -1 failed (reported).
  */
-static bool skb_run_refuses(const __u8 *f, __u32 len)
+static int run_one(const struct ht_prog *pr, const __u8 *frame, __u32 len)
 {
-	__u16 type = f[12] << 8 | f[13];
-
-	return (type == 0x0800 && len < 14 + 20) || (type == 0x86dd && len < 14 + 40);
-}
-
-/* 0 fed, 1 refused by the kernel (not fed), -1 failed (reported). */
-static int run_one(const struct prog *pr, const __u8 *frame, __u32 len)
-{
-	__u32 want = pr->xdp ? XDP_PASS : (__u32)TC_ACT_UNSPEC;
+	__u32 want = ht_observe_ret(pr), ret, out_len = sizeof(data_out);
 	char why[160];
-	LIBBPF_OPTS(bpf_test_run_opts, o,
-		.data_in = frame,
-		.data_size_in = len,
-		.data_out = data_out,
-		.data_size_out = sizeof(data_out),
-		.repeat = 1,
-	);
+	int err = ht_run(pr->fd, frame, len, &ret, data_out, &out_len);
 
-	if (bpf_prog_test_run_opts(pr->fd, &o)) {
-		if (errno == EINVAL && !pr->xdp && skb_run_refuses(frame, len))
+	if (err) {
+		if (err == -EINVAL && !pr->xdp && ht_skb_run_refuses(frame, len))
 			return 1;
-		snprintf(why, sizeof(why), "BPF_PROG_TEST_RUN: %s", strerror(errno));
+		snprintf(why, sizeof(why), "BPF_PROG_TEST_RUN: %s", strerror(-err));
 		fail(pr->name, why, frame, len);
 		return -1;
 	}
-	if (o.retval != want) {
-		snprintf(why, sizeof(why), "verdict %d, want %d", (int)o.retval, (int)want);
+	if (ret != want) {
+		snprintf(why, sizeof(why), "verdict %d, want %d", (int)ret, (int)want);
 		fail(pr->name, why, frame, len);
 		return -1;
 	}
-	if (o.data_size_out != len || memcmp(data_out, frame, len)) {
+	if (out_len != len || memcmp(data_out, frame, len)) {
 		snprintf(why, sizeof(why), "the frame came back changed (%u bytes out)",
-			 o.data_size_out);
+			 out_len);
 		fail(pr->name, why, frame, len);
 		return -1;
 	}
@@ -478,7 +407,7 @@ static int run_one(const struct prog *pr, const __u8 *frame, __u32 len)
 }
 
 /* The model's counts of @frame at @pr, into @c. */
-static void model(const struct prog *pr, const __u8 *frame, __u32 len, struct ps_counters *c)
+static void model(const struct ht_prog *pr, const __u8 *frame, __u32 len, struct ps_counters *c)
 {
 	__u32 linear = pr->xdp && len > XDP_LINEAR ? XDP_LINEAR : len;
 
@@ -503,7 +432,7 @@ static void add_words(struct ps_counters *to, const struct ps_counters *from)
 
 /* The runs of the current batch, kept so a failing batch can be replayed. */
 struct run_rec {
-	const struct prog *pr;
+	const struct ht_prog *pr;
 	__u32 off, len;
 	unsigned long long pkt;
 };
@@ -515,7 +444,7 @@ static __u32 batch_used;
 static struct fed fed[PS_DIR_MAX];
 static unsigned long long batches;
 
-static void fed_add(struct fed *f, const struct prog *pr, const __u8 *frame, __u32 len)
+static void fed_add(struct fed *f, const struct ht_prog *pr, const __u8 *frame, __u32 len)
 {
 	struct ps_counters c = {};
 
@@ -532,7 +461,7 @@ static void fed_add(struct fed *f, const struct prog *pr, const __u8 *frame, __u
  */
 static bool check_counters(struct fed *f, const __u8 *frame, __u32 len, const char *what)
 {
-	words_t cur[PS_DIR_MAX];
+	struct ps_counters cur[PS_DIR_MAX];
 	const struct ps_field *names = ps_fields();
 	__u64 g[PS_G_MAX];
 	bool good = true;
@@ -543,14 +472,16 @@ static bool check_counters(struct fed *f, const __u8 *frame, __u32 len, const ch
 		struct ps_counters delta;
 		struct sbuf why = { .n = 0 };
 
-		if (read_dir(d, cur[d])) {
+		if (ht_read_counters(stats_fd, d, &cur[d])) {
 			fail(what, "reading ps_stats failed", NULL, 0);
 			return false;
 		}
 		for (w = 0; w < PS_COUNTERS_WORDS; w++) {
-			if (cur[d][w] < prev[d][w])
+			__u64 now = ps_counter_word(&cur[d], w), was = ps_counter_word(&prev[d], w);
+
+			if (now < was)
 				sb_add(&why, "%s went down; ", names[w].name);
-			((__u64 *)&delta)[w] = cur[d][w] - prev[d][w];
+			((__u64 *)&delta)[w] = now - was;
 		}
 		/* --plant: the checker is told something false, once. */
 		if (!planted && !strcmp(plant, "double") && delta.tcp.packets) {
@@ -575,7 +506,7 @@ static bool check_counters(struct fed *f, const __u8 *frame, __u32 len, const ch
 			fail(w2, why.s, frame, len);
 			good = false;
 		}
-		memcpy(prev[d], cur[d], sizeof(words_t));
+		prev[d] = cur[d];
 	}
 	memset(f, 0, sizeof(struct fed) * PS_DIR_MAX);
 	if (read_global(g)) {
@@ -640,10 +571,10 @@ static void feed(const __u8 *frame, __u32 len, bool single)
 	if (single)
 		end_batch();	/* what was fed so far is checked as a batch */
 	pkt_index = packets_fed++;
-	for (i = 0; i < 3; i++) {
-		const struct prog *pr = &progs[i];
+	for (i = 0; i < HT_NPROGS; i++) {
+		const struct ht_prog *pr = &progs[i];
 
-		if (!pr->xdp && len > TC_MAX_LEN)
+		if (!pr->xdp && len > HT_TC_MAX_LEN)
 			continue;
 		if (run_one(pr, frame, len))
 			continue;
@@ -997,7 +928,7 @@ static void mutate_once(__u8 *b, __u32 *len)
 		__u32 add = 1 + rnd_below(64), i;
 		bool zero = rnd() & 1;
 
-		if (n + add > TC_MAX_LEN && !(rnd_below(16) == 0 && n + add <= MAX_LEN))
+		if (n + add > HT_TC_MAX_LEN && !(rnd_below(16) == 0 && n + add <= MAX_LEN))
 			break;
 		for (i = 0; i < add; i++)
 			b[n + i] = zero ? 0 : rnd();
@@ -1006,17 +937,17 @@ static void mutate_once(__u8 *b, __u32 *len)
 	}
 	case 7:		/* splice: our head, another frame's tail */
 		o = &pool[rnd_below(pool_n)];
-		if (pool_n && pos < TC_MAX_LEN) {
+		if (pool_n && pos < HT_TC_MAX_LEN) {
 			__u32 from = rnd_below(o->len), take = o->len - from;
 
-			if (pos + take > TC_MAX_LEN)
-				take = TC_MAX_LEN - pos;
+			if (pos + take > HT_TC_MAX_LEN)
+				take = HT_TC_MAX_LEN - pos;
 			memcpy(b + pos, o->b + from, take);
 			*len = pos + take < 14 ? 14 : pos + take;
 		}
 		break;
 	case 8:		/* insert a VLAN tag after the MACs */
-		if (n + 4 <= TC_MAX_LEN) {
+		if (n + 4 <= HT_TC_MAX_LEN) {
 			static const __u16 t[] = { 0x8100, 0x88a8, 0x9100 };
 			__u16 tp = t[rnd_below(3)];
 
@@ -1033,7 +964,7 @@ static void mutate_once(__u8 *b, __u32 *len)
 		}
 		break;
 	case 10:	/* duplicate a range */
-		if (n < TC_MAX_LEN / 2) {
+		if (n < HT_TC_MAX_LEN / 2) {
 			__u32 l = rnd_below(n - pos) + 1;
 
 			memmove(b + pos + l, b + pos, n - pos);
@@ -1114,51 +1045,26 @@ static void random_phase(double seconds, unsigned long long max_packets)
 
 /* ------------------------------------------------------------------ */
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
-}
-
 /* The detectors' lists, as the loader fills them by default. */
 static int fill_lists(void)
 {
-	struct ps_lists *l = calloc(1, sizeof(*l));
-	struct ps_list_maps m = {
-		.bogons = bpf_map__fd(skel->maps.ps_bogons),
-		.bogon1st = bpf_map__fd(skel->maps.ps_bogon1st),
-		.bdports = bpf_map__fd(skel->maps.ps_bdports),
-		.amp = bpf_map__fd(skel->maps.ps_ampports),
-	};
 	struct ps_lpm_key allow;
 	__u32 all = (1U << PS_ALERT_MAX) - 1;
-	char path[4096];
-	int err;
+	int err = ht_fill_lists(skel->obj);
 
-	if (!l)
-		return -ENOMEM;
-	ps_bogons_default(&l->bogons);
-	if (!ps_data_file("backdoor-ports.txt", path, sizeof(path)))
-		ps_port_file(path, &l->ports);
-	if (!ps_data_file("amplifier-ports.txt", path, sizeof(path)))
-		ps_port_file(path, &l->amp);
-	err = ps_lists_fill(l, &m);
 	/* One allow-listed prefix, so that path runs too. */
 	if (!err && !ps_cidr_parse("198.18.0.0/24", &allow) &&
 	    bpf_map_update_elem(bpf_map__fd(skel->maps.ps_allow), &allow, &all, BPF_ANY))
 		err = -errno;
-	free(l);
 	return err;
 }
 
 static int setup(void)
 {
-	struct ps_ifslot slot = { .ifindex = TEST_IFINDEX, .slot = TEST_SLOT };
-	__u32 k = TEST_IFINDEX & (PS_IFSLOT_SIZE - 1);
 	int err;
 
-	ncpus = libbpf_num_possible_cpus();
 	skel = portsense_bpf__open();
-	if (ncpus <= 0 || !skel)
+	if (!skel)
 		return -errno;
 	skel->data->ps_cfg.allow = 1;
 	cfg = &skel->data->ps_cfg;
@@ -1168,21 +1074,22 @@ static int setup(void)
 	/* .data stays mapped: cfg reads what the programs read. */
 	stats_fd = bpf_map__fd(skel->maps.ps_stats);
 	global_fd = bpf_map__fd(skel->maps.ps_global);
-	if (bpf_map_update_elem(bpf_map__fd(skel->maps.ps_ifslot), &k, &slot, BPF_ANY))
-		return -errno;
+	err = ht_give_slot(skel->obj);
+	if (err)
+		return err;
 	err = fill_lists();
 	if (err)
 		return err;
 	rb = ring_buffer__new(bpf_map__fd(skel->maps.ps_events), on_event, NULL, NULL);
 	if (!rb)
 		return -errno;
-	progs[0] = (struct prog){ "ps_xdp", bpf_program__fd(skel->progs.ps_xdp), true, PS_DIR_INGRESS };
-	progs[1] = (struct prog){ "ps_tc_in", bpf_program__fd(skel->progs.ps_tc_in), false, PS_DIR_INGRESS };
-	progs[2] = (struct prog){ "ps_tc_out", bpf_program__fd(skel->progs.ps_tc_out), false, PS_DIR_EGRESS };
-	if (read_dir(PS_DIR_INGRESS, prev[0]) || read_dir(PS_DIR_EGRESS, prev[1]) ||
-	    read_global(prev_global))
-		return -errno;
-	return 0;
+	ht_progs(skel, progs);
+	err = ht_read_counters(stats_fd, PS_DIR_INGRESS, &prev[PS_DIR_INGRESS]);
+	if (!err)
+		err = ht_read_counters(stats_fd, PS_DIR_EGRESS, &prev[PS_DIR_EGRESS]);
+	if (!err)
+		err = read_global(prev_global);
+	return err;
 }
 
 static void usage(void)
@@ -1239,7 +1146,7 @@ int main(int argc, char **argv)
 	rng_state = seed;
 	printf("# fuzz_prog seed %llu (rerun: --seed %llu)%s%s\n", seed, seed,
 	       *plant ? ", planted: " : "", plant);
-	libbpf_set_print(libbpf_print);
+	ht_quiet_libbpf();
 	if (!ps_fields()) {
 		printf("not ok - fuzz setup: field table broken\n");
 		return 1;

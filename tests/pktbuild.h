@@ -2,7 +2,8 @@
 /*
  * pktbuild.h - build a test frame from a one-line description and remember
  * where every header starts and ends, so a test can cut the frame at each
- * boundary.  Header-only, for the tests (test_prog.c, fuzz_prog.c).
+ * boundary.  Header-only, for the tests (test_prog.c, fuzz_prog.c,
+ * test_detect.c) and the benchmarks (tools/bench/).
  *
  * A description is a list of layers, outermost first, separated by blanks;
  * a layer may carry "key=value" attributes after a colon, comma separated:
@@ -15,35 +16,39 @@
  * explicitly; IPv4 total length, IPv6 payload length and UDP length are
  * filled in at the end to cover everything up to "pad" (Ethernet padding,
  * outside the IP packet) unless given.  Numbers are C literals (strtoul
- * base 0).  Checksums are left zero except the IPv4 header's: neither the
- * parser nor BPF_PROG_TEST_RUN looks at them.
+ * base 0), addresses as inet_pton() reads them, MACs 02:00:00:00:00:01.
+ * Checksums are left zero except the IPv4 header's: neither the parser
+ * nor BPF_PROG_TEST_RUN looks at them.
  *
- * Layers and their attributes (defaults in brackets):
+ * Layers and their attributes (defaults in brackets; a frame goes from
+ * 02:..:01, 198.18.0.1, 2001:db8::1 to 02:..:02, 198.19.0.2, 2001:db8::2):
  *   eth     type [from the next layer]
  *   vlan    tpid [0x8100] vid [100]
- *   arp     op [1]                       28 bytes, parser needs 8
+ *   arp     op [1] sha spa tpa; 28 bytes, parser needs 8
  *   ipv4    ver [4] ihl [5 + options] opt (hex bytes) frag (the whole
  *           flags+offset word) [0x4000: DF, not a fragment] proto len
- *           (total length) same (1: destination = source)
- *   ipv6    ver [6] plen nh
+ *           (total length) src dst same (1: destination = source)
+ *   ipv6    ver [6] plen nh hlim [64] src dst
  *   hbh rt dstopt   extension headers of 8 bytes; nh
  *   frag6   off (in 8-octet units) [0] m [0] nh
  *   ah      nh; 24 bytes, length field 4 (RFC 4302: 4-octet units - 2)
- *   tcp     sport [50000] dport [80] flags [0x010: ACK] doff [5]; 20 bytes,
- *           parser needs 14
+ *   tcp     sport [50000] dport [80] flags [0x010: ACK] seq [1000] opt (hex,
+ *           zero-filled to words) doff [5 + option words; more adds no
+ *           bytes]; 20 bytes + options, parser needs 14
  *   udp     sport [50000] dport [53] len
  *   icmp    type [8]; 8 bytes, parser needs 1
- *   icmp6   type [128]; 8 bytes, parser needs 1
+ *   icmp6   type [128]; 8 bytes, parser needs 1.  target: NDP (135, 136),
+ *           the target address and its link-layer address option lla [02:..:01]
  *   data    n [16]: payload bytes
  *   pad     to: zero bytes up to this frame length
  */
 #ifndef PKTBUILD_H
 #define PKTBUILD_H
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <linux/types.h>
 
 #define PB_MAX_LEN	9216	/* a 9000-byte jumbo frame and some */
@@ -165,27 +170,35 @@ static inline int pb_parse_attrs(struct pkt *p, const char *s,
 	return 0;
 }
 
-/* 1 and *v set when @key was given; a bad number is an error (-1). */
-static inline int pb_num(struct pkt *p, struct pb_attrs *a, const char *key,
-			 unsigned long *v)
+/* The value given for @key, now used, or NULL. */
+static inline const char *pb_val(struct pb_attrs *a, const char *key)
 {
 	int i;
 
 	for (i = 0; i < a->n; i++) {
-		char *end;
-
-		if (strcmp(a->key[i], key))
-			continue;
-		a->used[i] = 1;
-		*v = strtoul(a->val[i], &end, 0);
-		if (!a->val[i][0] || *end) {
-			snprintf(p->err, sizeof(p->err), "bad number %s=%s",
-				 key, a->val[i]);
-			return -1;
+		if (!strcmp(a->key[i], key)) {
+			a->used[i] = 1;
+			return a->val[i];
 		}
-		return 1;
 	}
-	return 0;
+	return NULL;
+}
+
+/* 1 and *v set when @key was given; a bad number is an error (-1). */
+static inline int pb_num(struct pkt *p, struct pb_attrs *a, const char *key,
+			 unsigned long *v)
+{
+	const char *s = pb_val(a, key);
+	char *end;
+
+	if (!s)
+		return 0;
+	*v = strtoul(s, &end, 0);
+	if (!*s || *end) {
+		snprintf(p->err, sizeof(p->err), "bad number %s=%s", key, s);
+		return -1;
+	}
+	return 1;
 }
 
 static inline unsigned long pb_get(struct pkt *p, struct pb_attrs *a,
@@ -194,6 +207,51 @@ static inline unsigned long pb_get(struct pkt *p, struct pb_attrs *a,
 	unsigned long v;
 
 	return pb_num(p, a, key, &v) == 1 ? v : def;
+}
+
+/*
+ * Address @key into @out, @n bytes: an IPv4 (4) or IPv6 (16) address or a
+ * MAC (6); @def when not given.  1 when given, 0 when not, -1 when bad.
+ */
+static inline int pb_addr(struct pkt *p, struct pb_attrs *a, const char *key,
+			  __u8 *out, size_t n, const __u8 *def)
+{
+	const char *v = pb_val(a, key);
+	int end = -1, ok;
+
+	memcpy(out, def, n);
+	if (!v)
+		return 0;
+	if (n == 6)
+		ok = sscanf(v, "%2hhx:%2hhx:%2hhx:%2hhx:%2hhx:%2hhx%n", &out[0], &out[1],
+			    &out[2], &out[3], &out[4], &out[5], &end) == 6 && !v[end];
+	else
+		ok = inet_pton(n == 4 ? AF_INET : AF_INET6, v, out) == 1;
+	if (!ok) {
+		snprintf(p->err, sizeof(p->err), "bad address %s=%s", key, v);
+		return -1;
+	}
+	return 1;
+}
+
+/* Hex bytes given for @key into @out: how many (0 when not given), or -1. */
+static inline int pb_hex(struct pkt *p, struct pb_attrs *a, const char *key,
+			 __u8 *out, size_t max)
+{
+	const char *val = pb_val(a, key), *hex = val;
+	char two[3] = "", *end = two;
+	size_t n = 0;
+
+	while (hex && hex[0] && hex[1] && n < max && !*end) {
+		memcpy(two, hex, 2);
+		out[n++] = strtoul(two, &end, 16);
+		hex += 2;
+	}
+	if (hex && (*hex || *end)) {
+		snprintf(p->err, sizeof(p->err), "bad hex %s=%s (%zu bytes at most)", key, val, max);
+		return -1;
+	}
+	return n;
 }
 
 /* A typo in a key must not silently build another packet. */
@@ -215,15 +273,12 @@ static inline int pb_check_used(struct pkt *p, const struct pb_attrs *a,
 /* ------------------------------------------------------------------ */
 /* Layers. */
 
+/* A new layer here (pb_add_layer() made sure there is room for one). */
 static inline struct pb_layer *pb_begin(struct pkt *p, enum pb_kind kind,
 					__u16 ethertype, int ipproto)
 {
 	struct pb_layer *l;
 
-	if (p->n == PB_MAX_LAYERS) {
-		snprintf(p->err, sizeof(p->err), "too many layers");
-		return NULL;
-	}
 	/* Fill the previous layer's type field with ours. */
 	if (p->next_width == 2 && ethertype)
 		pb_set16(p, p->next_off, ethertype);
@@ -238,10 +293,13 @@ static inline struct pb_layer *pb_begin(struct pkt *p, enum pb_kind kind,
 	return l;
 }
 
-/* Leave a type field for the next layer (or write @given). */
-static inline void pb_type_field(struct pkt *p, int width, int have,
-				 unsigned long given)
+/* Leave a type field of @width bytes for the next layer, or write the one given as @key. */
+static inline void pb_type_field(struct pkt *p, struct pb_attrs *a, const char *key,
+				 int width)
 {
+	unsigned long given = 0;
+	int have = key && pb_num(p, a, key, &given) == 1;
+
 	p->next_off = p->len;
 	p->next_width = have ? 0 : width;
 	if (width == 2)
@@ -250,63 +308,41 @@ static inline void pb_type_field(struct pkt *p, int width, int have,
 		pb_put8(p, have ? given : 59 /* IPv6 "no next header" */);
 }
 
-static inline int pb_hex(struct pkt *p, const char *hex, __u8 *out, size_t max)
-{
-	size_t n = 0;
-
-	while (hex[0] && hex[1]) {
-		char two[3] = { hex[0], hex[1], 0 }, *end;
-
-		if (n == max) {
-			snprintf(p->err, sizeof(p->err), "too many hex bytes");
-			return -1;
-		}
-		out[n++] = strtoul(two, &end, 16);
-		if (*end) {
-			snprintf(p->err, sizeof(p->err), "bad hex '%s'", two);
-			return -1;
-		}
-		hex += 2;
-	}
-	if (*hex) {
-		snprintf(p->err, sizeof(p->err), "odd hex string");
-		return -1;
-	}
-	return n;
-}
-
 static inline int pb_add_layer(struct pkt *p, const char *name,
 			       struct pb_attrs *a)
 {
 	static const __u8 mac_dst[6] = { 0x02, 0, 0, 0, 0, 0x02 };
 	static const __u8 mac_src[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 	/* 198.18.0.1 and 198.19.0.2 (RFC 2544 benchmarking). */
-	const __u32 ip4_src = 0xc6120001, ip4_dst = 0xc6130002;
+	static const __u8 ip4_src[4] = { 198, 18, 0, 1 }, ip4_dst[4] = { 198, 19, 0, 2 };
+	static const __u8 ip6_src[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	static const __u8 ip6_dst[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+	__u8 src[16], dst[16], mac[6];
 	struct pb_layer *l = NULL;
-	unsigned long v = 0;
-	int have, i;
+	int i;
 
 	if (pb_room(p, 128))
 		return -1;
+	if (p->n == PB_MAX_LAYERS) {
+		snprintf(p->err, sizeof(p->err), "too many layers");
+		return -1;
+	}
 	if (!strcmp(name, "eth")) {
 		l = pb_begin(p, PB_ETH, 0, -1);
-		if (!l)
-			return -1;
 		pb_putn(p, mac_dst, 6);
 		pb_putn(p, mac_src, 6);
-		have = pb_num(p, a, "type", &v);
-		pb_type_field(p, 2, have, v);
+		pb_type_field(p, a, "type", 2);
 	} else if (!strcmp(name, "vlan")) {
 		l = pb_begin(p, PB_VLAN, pb_get(p, a, "tpid", 0x8100), -1);
-		if (!l)
-			return -1;
 		pb_put16(p, pb_get(p, a, "vid", 100) & 0xfff);
-		pb_type_field(p, 2, 0, 0);
+		pb_type_field(p, a, NULL, 2);
 	} else if (!strcmp(name, "arp")) {
 		static const __u8 tha[6];
 
 		l = pb_begin(p, PB_ARP, 0x0806, -1);
-		if (!l)
+		if (pb_addr(p, a, "sha", mac, 6, mac_src) < 0 ||
+		    pb_addr(p, a, "spa", src, 4, ip4_src) < 0 ||
+		    pb_addr(p, a, "tpa", dst, 4, ip4_dst) < 0)
 			return -1;
 		l->need = 8;
 		pb_put16(p, 1);		/* Ethernet */
@@ -314,26 +350,20 @@ static inline int pb_add_layer(struct pkt *p, const char *name,
 		pb_put8(p, 6);
 		pb_put8(p, 4);
 		pb_put16(p, pb_get(p, a, "op", 1));
-		pb_putn(p, mac_src, 6);
-		pb_put32(p, ip4_src);
+		pb_putn(p, mac, 6);
+		pb_putn(p, src, 4);
 		pb_putn(p, tha, 6);
-		pb_put32(p, ip4_dst);
+		pb_putn(p, dst, 4);
 	} else if (!strcmp(name, "ipv4")) {
 		__u8 opt[64] = { 0 };
 		unsigned long ver, ihl, frag, tot = 0;
-		int olen = 0;
+		int olen;
 
 		l = pb_begin(p, PB_IPV4, 0x0800, 4);
-		if (!l)
+		olen = pb_hex(p, a, "opt", opt, 40);
+		if (olen < 0 || pb_addr(p, a, "src", src, 4, ip4_src) < 0 ||
+		    pb_addr(p, a, "dst", dst, 4, ip4_dst) < 0)
 			return -1;
-		for (i = 0; i < a->n; i++) {
-			if (strcmp(a->key[i], "opt"))
-				continue;
-			a->used[i] = 1;
-			olen = pb_hex(p, a->val[i], opt, 40);
-			if (olen < 0)
-				return -1;
-		}
 		ver = pb_get(p, a, "ver", 4);
 		ihl = pb_get(p, a, "ihl", 5 + (olen + 3) / 4);
 		frag = pb_get(p, a, "frag", 0x4000);
@@ -345,11 +375,10 @@ static inline int pb_add_layer(struct pkt *p, const char *name,
 		pb_put16(p, 0x1234);
 		pb_put16(p, frag);
 		pb_put8(p, 64);
-		have = pb_num(p, a, "proto", &v);
-		pb_type_field(p, 1, have, v);
+		pb_type_field(p, a, "proto", 1);
 		pb_put16(p, 0);		/* checksum, below */
-		pb_put32(p, ip4_src);
-		pb_put32(p, pb_get(p, a, "same", 0) ? ip4_src : ip4_dst);
+		pb_putn(p, src, 4);
+		pb_putn(p, pb_get(p, a, "same", 0) ? src : dst, 4);
 		/* IHL 4 still gets 20 bytes: the parser reads them all. */
 		olen = ihl > 5 ? (ihl - 5) * 4 : 0;
 		pb_putn(p, opt, olen);
@@ -359,20 +388,18 @@ static inline int pb_add_layer(struct pkt *p, const char *name,
 		l->frag = !!(frag & 0x3fff);
 		l->later = !!(frag & 0x1fff);
 	} else if (!strcmp(name, "ipv6")) {
-		static const __u8 src[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
-		static const __u8 dst[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
 		unsigned long ver = pb_get(p, a, "ver", 6), plen = 0;
 
 		l = pb_begin(p, PB_IPV6, 0x86dd, 41);
-		if (!l)
+		if (pb_addr(p, a, "src", src, 16, ip6_src) < 0 ||
+		    pb_addr(p, a, "dst", dst, 16, ip6_dst) < 0)
 			return -1;
 		pb_put32(p, (ver & 0xf) << 28);
 		if (pb_num(p, a, "plen", &plen) != 1)
 			l->len_off = p->len;
 		pb_put16(p, l->len_off < 0 ? plen : 0);
-		have = pb_num(p, a, "nh", &v);
-		pb_type_field(p, 1, have, v);
-		pb_put8(p, 64);
+		pb_type_field(p, a, "nh", 1);
+		pb_put8(p, pb_get(p, a, "hlim", 64));
 		pb_putn(p, src, 16);
 		pb_putn(p, dst, 16);
 		l->bad = ver != 6;
@@ -381,10 +408,7 @@ static inline int pb_add_layer(struct pkt *p, const char *name,
 		int proto = name[0] == 'h' ? 0 : name[0] == 'r' ? 43 : 60;
 
 		l = pb_begin(p, PB_EXT6, 0, proto);
-		if (!l)
-			return -1;
-		have = pb_num(p, a, "nh", &v);
-		pb_type_field(p, 1, have, v);
+		pb_type_field(p, a, "nh", 1);
 		pb_put8(p, 0);		/* (0 + 1) * 8 bytes */
 		if (proto == 43) {
 			pb_put8(p, 0);	/* routing type 0, */
@@ -399,10 +423,7 @@ static inline int pb_add_layer(struct pkt *p, const char *name,
 		unsigned long off = pb_get(p, a, "off", 0), m = pb_get(p, a, "m", 0);
 
 		l = pb_begin(p, PB_EXT6, 0, 44);
-		if (!l)
-			return -1;
-		have = pb_num(p, a, "nh", &v);
-		pb_type_field(p, 1, have, v);
+		pb_type_field(p, a, "nh", 1);
 		pb_put8(p, 0);
 		pb_put16(p, (off << 3 | (m & 1)) & 0xffff);
 		pb_put32(p, 0x12345678);
@@ -410,10 +431,7 @@ static inline int pb_add_layer(struct pkt *p, const char *name,
 		l->later = !!(off & 0x1fff);
 	} else if (!strcmp(name, "ah")) {
 		l = pb_begin(p, PB_EXT6, 0, 51);
-		if (!l)
-			return -1;
-		have = pb_num(p, a, "nh", &v);
-		pb_type_field(p, 1, have, v);
+		pb_type_field(p, a, "nh", 1);
 		pb_put8(p, 4);		/* (4 + 2) * 4 = 24 bytes */
 		pb_put16(p, 0);
 		pb_put32(p, 0x100);	/* SPI */
@@ -422,27 +440,30 @@ static inline int pb_add_layer(struct pkt *p, const char *name,
 			pb_put8(p, 0xa0 + i);	/* ICV */
 	} else if (!strcmp(name, "tcp")) {
 		unsigned long flags = pb_get(p, a, "flags", 0x010);
+		__u8 opt[40] = { 0 };
+		int words;
 
 		l = pb_begin(p, PB_TCP, 0, 6);
-		if (!l)
+		words = pb_hex(p, a, "opt", opt, 40);
+		if (words < 0)
 			return -1;
+		words = (words + 3) / 4;
 		l->need = 14;
 		pb_put16(p, pb_get(p, a, "sport", 50000));
 		pb_put16(p, pb_get(p, a, "dport", 80));
-		pb_put32(p, 1000);
+		pb_put32(p, pb_get(p, a, "seq", 1000));
 		pb_put32(p, flags & 0x010 ? 2000 : 0);
-		pb_put8(p, (pb_get(p, a, "doff", 5) & 0xf) << 4 |
+		pb_put8(p, (pb_get(p, a, "doff", 5 + words) & 0xf) << 4 |
 			   ((flags >> 8) & 1));
 		pb_put8(p, flags & 0xff);
 		pb_put16(p, 65535);
 		pb_put16(p, 0);
 		pb_put16(p, 0);
+		pb_putn(p, opt, words * 4);
 	} else if (!strcmp(name, "udp")) {
 		unsigned long ulen = 0;
 
 		l = pb_begin(p, PB_UDP, 0, 17);
-		if (!l)
-			return -1;
 		l->need = 8;
 		pb_put16(p, pb_get(p, a, "sport", 50000));
 		pb_put16(p, pb_get(p, a, "dport", 53));
@@ -451,22 +472,34 @@ static inline int pb_add_layer(struct pkt *p, const char *name,
 		pb_put16(p, l->len_off < 0 ? ulen : 0);
 		pb_put16(p, 0);
 	} else if (!strcmp(name, "icmp") || !strcmp(name, "icmp6")) {
-		int v6 = name[4] == '6';
+		int v6 = name[4] == '6', nd;
+		unsigned long type = pb_get(p, a, "type", v6 ? 128 : 8);
 
 		l = pb_begin(p, v6 ? PB_ICMP6 : PB_ICMP, 0, v6 ? 58 : 1);
-		if (!l)
+		nd = v6 ? pb_addr(p, a, "target", dst, 16, ip6_dst) : 0;
+		if (nd < 0 || (nd && pb_addr(p, a, "lla", mac, 6, mac_src) < 0))
 			return -1;
 		l->need = 1;
-		pb_put8(p, pb_get(p, a, "type", v6 ? 128 : 8));
+		pb_put8(p, type);
 		pb_put8(p, 0);
 		pb_put16(p, 0);
-		pb_put16(p, 0x4242);	/* identifier */
-		pb_put16(p, 1);		/* sequence */
+		if (nd) {
+			/* An advert answers a solicitation (S) and overrides (O). */
+			pb_put32(p, type == 136 ? 0x60000000 : 0);
+			pb_putn(p, dst, 16);
+			/* RFC 4861 4.6.1: option 1 names the sender, 2 the target. */
+			pb_put8(p, type == 135 ? 1 : 2);
+			pb_put8(p, 1);	/* in 8-byte units */
+			pb_putn(p, mac, 6);
+		} else {
+			pb_put16(p, 0x4242);	/* identifier */
+			pb_put16(p, 1);		/* sequence */
+		}
 	} else if (!strcmp(name, "data")) {
 		unsigned long n = pb_get(p, a, "n", 16);
 
 		l = pb_begin(p, PB_DATA, 0, -1);
-		if (!l || pb_room(p, n))
+		if (pb_room(p, n))
 			return -1;
 		for (i = 0; i < (int)n; i++)
 			pb_put8(p, 0x5a);
@@ -479,7 +512,7 @@ static inline int pb_add_layer(struct pkt *p, const char *name,
 			return -1;
 		}
 		l = pb_begin(p, PB_PAD, 0, -1);
-		if (!l || pb_room(p, to - p->len))
+		if (pb_room(p, to - p->len))
 			return -1;
 		p->pad_start = p->len;
 		while (p->len < to)
@@ -566,26 +599,6 @@ static inline int pb_headers(const struct pkt *p)
 	for (i = 0; i < p->n; i++)
 		n += p->l[i].kind != PB_DATA && p->l[i].kind != PB_PAD;
 	return n;
-}
-
-/* A bounded string a test builds its failure message in. */
-struct sbuf {
-	char s[8192];
-	size_t n;
-};
-
-static inline void sb_add(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	if (b->n >= sizeof(b->s) - 1)
-		return;
-	va_start(ap, fmt);
-	r = vsnprintf(b->s + b->n, sizeof(b->s) - b->n, fmt, ap);
-	va_end(ap);
-	if (r > 0)
-		b->n += (size_t)r < sizeof(b->s) - b->n ? (size_t)r : sizeof(b->s) - b->n - 1;
 }
 
 #endif /* PKTBUILD_H */

@@ -20,6 +20,8 @@
 
 #include "portsense.h"
 #include "portsense.skel.h"
+#include "harness.h"
+#include "pktbuild.h"
 
 static int failures;
 /*
@@ -31,119 +33,46 @@ static int failures;
  */
 static const char *kconfig;
 
-#define TH_FIN 0x01
-#define TH_SYN 0x02
-#define TH_RST 0x04
-#define TH_ACK 0x10
+/*
+ * Frames are tests/pktbuild.h descriptions.  Peers sit in 198.18.0.0/15
+ * (RFC 2544); this host is HOST, the frames' destination MAC 02:..:02.
+ */
+#define HOST "198.18.0.2"
 
-struct frame {
-	__u8 b[1100];
-	__u32 len;
+/* The TCP flags the scenarios send, as description attributes. */
+#define SYN	"flags=0x002"
+#define SYNACK	"flags=0x012"
+#define ACK	"flags=0x010"
+#define FIN	"flags=0x001"
+#define FINACK	"flags=0x011"
+#define RSTACK	"flags=0x014"
+
+/*
+ * TCP option bytes, zero (end of list): a header of 24 bytes or less is a
+ * SYN scan's, a longer one a connect()'s; the detectors read no option.
+ */
+#define OPT4	",opt=00000000"
+#define OPT12	",opt=000000000000000000000000"
+#define OPT20	",opt=0000000000000000000000000000000000000000"
+
+/* Two MACs one address moves between, as pktbuild.h reads them and as bytes. */
+#define M1 "02:00:00:00:00:11"
+#define M2 "02:00:00:00:00:22"
+static const __u8 m1[6] = { 2, 0, 0, 0, 0, 0x11 }, m2[6] = { 2, 0, 0, 0, 0, 0x22 };
+
+/* An IPv4 address in the form a description takes. */
+struct addr {
+	char s[INET_ADDRSTRLEN];
 };
 
-static const __u8 mac_host[6] = { 0x02, 0, 0, 0, 0, 2 };
-static const __u8 mac_peer[6] = { 0x02, 0, 0, 0, 0, 1 };
-
-static void put16(__u8 *p, __u16 v) { p[0] = v >> 8; p[1] = v; }
-static void put32(__u8 *p, __u32 v) { put16(p, v >> 16); put16(p + 2, v); }
-
-static void eth(struct frame *f, __u16 type)
+/* A spoofed source inside 198.18.0.0/15 for packet @i. */
+static struct addr spoofed(unsigned int i)
 {
-	memset(f, 0, sizeof(*f));
-	memcpy(f->b, mac_host, 6);
-	memcpy(f->b + 6, mac_peer, 6);
-	put16(f->b + 12, type);
-	f->len = 14;
+	struct addr a;
+
+	snprintf(a.s, sizeof(a.s), "198.%u.%u.%u", 18 + (i >> 16 & 1), i >> 8 & 0xff, i & 0xff);
+	return a;
 }
-
-/* IPv4 from @src to @dst (host order) with an L4 header of @l4len bytes. */
-static __u8 *ipv4(struct frame *f, __u32 src, __u32 dst, __u8 proto, __u32 l4len)
-{
-	__u8 *ip;
-
-	eth(f, 0x0800);
-	ip = f->b + 14;
-	ip[0] = 0x45;
-	put16(ip + 2, 20 + l4len);
-	ip[6] = 0x40;
-	ip[8] = 64;
-	ip[9] = proto;
-	put32(ip + 12, src);
-	put32(ip + 16, dst);
-	f->len = 14 + 20 + l4len;
-	if (f->len < 60)
-		f->len = 60;
-	return ip + 20;
-}
-
-static void tcp(struct frame *f, __u32 src, __u16 sport, __u32 dst, __u16 dport,
-		__u8 flags, __u32 seq, __u8 doff)
-{
-	__u8 *t = ipv4(f, src, dst, 6, doff * 4);
-
-	put16(t, sport);
-	put16(t + 2, dport);
-	put32(t + 4, seq);
-	t[12] = doff << 4;
-	t[13] = flags;
-	put16(t + 14, 1024);
-}
-
-static void udp(struct frame *f, __u32 src, __u16 sport, __u32 dst, __u16 dport,
-		__u32 payload)
-{
-	__u8 *u = ipv4(f, src, dst, 17, 8 + payload);
-
-	put16(u, sport);
-	put16(u + 2, dport);
-	put16(u + 4, 8 + payload);
-}
-
-static void arp(struct frame *f, __u16 op, const __u8 *sha, __u32 spa, __u32 tpa)
-{
-	__u8 *a;
-
-	eth(f, 0x0806);
-	a = f->b + 14;
-	put16(a, 1);
-	put16(a + 2, 0x0800);
-	a[4] = 6;
-	a[5] = 4;
-	put16(a + 6, op);
-	memcpy(a + 8, sha, 6);
-	put32(a + 14, spa);
-	put32(a + 24, tpa);
-	f->len = 60;
-}
-
-/* An NDP neighbour advertisement: @target is at @mac. */
-static void nd_advert(struct frame *f, __u8 target_last, const __u8 *mac)
-{
-	__u8 *ip, *nd;
-
-	eth(f, 0x86dd);
-	ip = f->b + 14;
-	ip[0] = 0x60;
-	put16(ip + 4, 32);
-	ip[6] = 58;
-	ip[7] = 255;
-	put32(ip + 8, 0x20010db8);		/* source 2001:db8::TARGET */
-	ip[23] = target_last;
-	put32(ip + 24, 0x20010db8);		/* destination 2001:db8::2 */
-	ip[39] = 2;
-	nd = ip + 40;
-	nd[0] = 136;
-	nd[4] = 0x60;				/* solicited, override */
-	put32(nd + 8, 0x20010db8);
-	nd[23] = target_last;
-	nd[24] = 2;				/* target link-layer address */
-	nd[25] = 1;
-	memcpy(nd + 26, mac, 6);
-	f->len = 14 + 40 + 32;
-}
-
-#define IP(a, b, c, d) (((__u32)(a) << 24) | ((b) << 16) | ((c) << 8) | (d))
-#define HOST IP(198, 18, 0, 2)
 
 struct ctx {
 	struct portsense_bpf *skel;
@@ -183,12 +112,13 @@ static int setup(struct ctx *x, void (*tune)(struct ps_detect_cfg *))
 	x->rb = ring_buffer__new(bpf_map__fd(x->skel->maps.ps_events), on_event, x, NULL);
 	if (!x->rb)
 		goto fail;
-	/* What the loader puts there from data/amplifier-ports.txt, in part. */
+	/* What the loader puts there from data/amplifier-ports.txt, in part: DNS. */
 	{
-		__u32 w = 53 >> 6;
-		__u64 bits = 1ULL << (53 & 63);
+		__u32 w = ps_bit_word(53);
+		__u64 bits = ps_bit_mask(53);
 
-		bpf_map_update_elem(bpf_map__fd(x->skel->maps.ps_ampports), &w, &bits, BPF_ANY);
+		if (bpf_map_update_elem(bpf_map__fd(x->skel->maps.ps_ampports), &w, &bits, BPF_ANY))
+			goto fail;
 	}
 	x->in_fd = bpf_program__fd(x->skel->progs.ps_xdp);
 	x->out_fd = bpf_program__fd(x->skel->progs.ps_tc_out);
@@ -211,19 +141,38 @@ static void teardown(struct ctx *x)
 	portsense_bpf__destroy(x->skel);
 }
 
-static void run(int fd, const struct frame *f)
-{
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f->b, .data_size_in = f->len,
-		    .repeat = 1);
+/* Build the frame @fmt describes and run it through program @fd once. */
+static void run(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-	if (bpf_prog_test_run_opts(fd, &o)) {
-		printf("# test run failed: %s\n", strerror(errno));
+static void run(int fd, const char *fmt, ...)
+{
+	static struct pkt pkt;
+	char desc[512];
+	__u32 verdict;
+	va_list ap;
+	int err;
+
+	va_start(ap, fmt);
+	vsnprintf(desc, sizeof(desc), fmt, ap);
+	va_end(ap);
+	if (pb_build(&pkt, desc)) {
+		printf("# bad frame '%s': %s\n", desc, pkt.err);
+		failures++;
+		return;
+	}
+	/* Ethernet pads a frame to 60 bytes; pb_build() zeroed what follows it. */
+	if (pkt.len < 60)
+		pkt.len = 60;
+	err = ht_run(fd, pkt.b, pkt.len, &verdict, NULL, NULL);
+	if (err) {
+		printf("# test run failed: %s\n", strerror(-err));
 		failures++;
 	}
 }
 
-#define IN(x, f) run((x)->in_fd, f)
-#define OUT(x, f) run((x)->out_fd, f)
+/* Into this host (ps_xdp), or its answers out (ps_tc_out). */
+#define IN(x, ...) run((x)->in_fd, __VA_ARGS__)
+#define OUT(x, ...) run((x)->out_fd, __VA_ARGS__)
 
 /* Alerts of id @a collected so far (and the last one in *last). */
 static int alerts(struct ctx *x, enum ps_alert a, const struct ps_event **last)
@@ -259,46 +208,16 @@ static void check(bool cond, const char *name, const char *fmt, ...)
 	printf("\n");
 }
 
+/* Counter @g of the sensor itself, ~0ULL when unreadable. */
 static __u64 global(struct ctx *x, enum ps_global g)
 {
-	int ncpu = libbpf_num_possible_cpus(), i;
-	__u64 v[512], sum = 0;
-	__u32 k = g;
-
-	if (ncpu > 512 || bpf_map_lookup_elem(bpf_map__fd(x->skel->maps.ps_global), &k, v))
-		return ~0ULL;
-	for (i = 0; i < ncpu; i++)
-		sum += v[i];
-	return sum;
-}
-
-static int map_entries(int fd, size_t key_size)
-{
-	__u8 key[64], next[64];
-	int n = 0;
-	void *prev = NULL;
-
-	if (key_size > sizeof(key))
-		return -1;
-	while (!bpf_map_get_next_key(fd, prev, next)) {
-		memcpy(key, next, key_size);
-		prev = key;
-		n++;
-	}
-	return n;
-}
-
-/* A spoofed source inside 198.18.0.0/15 for packet @i. */
-static __u32 spoofed(unsigned int i)
-{
-	return IP(198, 18 + (i >> 16 & 1), i >> 8 & 0xff, i & 0xff);
+	return ht_global(bpf_map__fd(x->skel->maps.ps_global), g);
 }
 
 static void flood_and_scan(void)
 {
 	const struct ps_event *e = NULL;
 	struct ctx x;
-	struct frame f;
 	unsigned int i;
 	int n;
 
@@ -306,12 +225,11 @@ static void flood_and_scan(void)
 		return;
 	/* 3000 SYNs to port 80, each from a new source; a scanner among them. */
 	for (i = 0; i < 3000; i++) {
-		tcp(&f, spoofed(0x10000 + i * 7), 40000 + i % 20000, HOST, 80, TH_SYN, i, 5);
-		IN(&x, &f);
-		if (i % 50 == 0) {
-			tcp(&f, IP(198, 18, 0, 66), 51000, HOST, 1 + i / 50, TH_SYN, i, 6);
-			IN(&x, &f);
-		}
+		IN(&x, "ipv4:src=%s,dst=" HOST " tcp:sport=%u,dport=80," SYN ",seq=%u",
+		   spoofed(0x10000 + i * 7).s, 40000 + i % 20000, i);
+		if (i % 50 == 0)
+			IN(&x, "ipv4:src=198.18.0.66,dst=" HOST " tcp:sport=51000,dport=%u," SYN
+			   ",seq=%u" OPT4, 1 + i / 50, i);
 	}
 	n = alerts(&x, PS_ALERT_SYN_FLOOD, &e);
 	check(n == 1 && e && e->dport == 80 && e->detail == PS_SYNFLOOD_ONE_PORT &&
@@ -337,7 +255,7 @@ static void flood_and_scan(void)
 		      "%u slots", used);
 	}
 	check(global(&x, PS_G_SCAN_ADMITTED) <= 2 &&
-	      map_entries(bpf_map__fd(x.skel->maps.ps_scans), bpf_map__key_size(x.skel->maps.ps_scans)) <= 2,
+	      ht_map_entries(x.skel->maps.ps_scans) <= 2,
 	      "sketch: the flood's 3000 sources bought no per-source state",
 	      "%llu admitted", (unsigned long long)global(&x, PS_G_SCAN_ADMITTED));
 	check(alerts(&x, PS_ALERT_HALF_OPEN, NULL) == 0 && alerts(&x, PS_ALERT_HOST_SWEEP, NULL) == 0,
@@ -351,24 +269,22 @@ static void handshakes(bool complete)
 {
 	const struct ps_event *e = NULL;
 	struct ctx x;
-	struct frame f;
 	unsigned int i;
 	int n;
 
 	if (setup(&x, NULL))
 		return;
 	for (i = 0; i < 1500; i++) {
-		__u32 client = spoofed(0x100 + i);
-		__u16 cport = 30000 + i;
+		struct addr client = spoofed(0x100 + i);
+		unsigned int cport = 30000 + i;
 
-		tcp(&f, client, cport, HOST, 443, TH_SYN, i, 10);
-		IN(&x, &f);
-		tcp(&f, HOST, 443, client, cport, TH_SYN | TH_ACK, 7, 10);
-		OUT(&x, &f);
-		if (complete) {
-			tcp(&f, client, cport, HOST, 443, TH_ACK, i + 1, 8);
-			IN(&x, &f);
-		}
+		IN(&x, "ipv4:src=%s,dst=" HOST " tcp:sport=%u,dport=443," SYN ",seq=%u" OPT20,
+		   client.s, cport, i);
+		OUT(&x, "ipv4:src=" HOST ",dst=%s tcp:sport=443,dport=%u," SYNACK ",seq=7" OPT20,
+		    client.s, cport);
+		if (complete)
+			IN(&x, "ipv4:src=%s,dst=" HOST " tcp:sport=%u,dport=443," ACK ",seq=%u" OPT12,
+			   client.s, cport, i + 1);
 	}
 	if (complete) {
 		check(alerts(&x, PS_ALERT_SYN_FLOOD, NULL) == 0 &&
@@ -392,7 +308,6 @@ static void backscatter(void)
 {
 	const struct ps_event *e = NULL;
 	struct ctx x;
-	struct frame f;
 	unsigned int i;
 	int n;
 
@@ -400,20 +315,18 @@ static void backscatter(void)
 		return;
 	/* This host's own connections: SYN out, SYN-ACK or RST+ACK (seq 0) back. */
 	for (i = 0; i < 300; i++) {
-		tcp(&f, HOST, 40000 + i, IP(198, 18, 1, 1), 80, TH_SYN, 5, 10);
-		OUT(&x, &f);
-		tcp(&f, IP(198, 18, 1, 1), 80, HOST, 40000 + i,
-		    i & 1 ? TH_SYN | TH_ACK : TH_RST | TH_ACK, i & 1 ? 99 : 0, 5);
-		IN(&x, &f);
+		OUT(&x, "ipv4:src=" HOST ",dst=198.18.1.1 tcp:sport=%u,dport=80," SYN ",seq=5" OPT20,
+		    40000 + i);
+		IN(&x, "ipv4:src=198.18.1.1,dst=" HOST " tcp:sport=80,dport=%u,%s,seq=%u", 40000 + i,
+		   i & 1 ? SYNACK : RSTACK, i & 1 ? 99 : 0);
 	}
 	check(alerts(&x, PS_ALERT_BACKSCATTER, NULL) == 0,
 	      "answers to this host's own SYNs are no backscatter", "%d alerts",
 	      alerts(&x, PS_ALERT_BACKSCATTER, NULL));
 	/* Answers to SYNs someone else sent with this host's address. */
-	for (i = 0; i < 150; i++) {
-		tcp(&f, spoofed(0x200 + i), 80, HOST, 20000 + i, TH_SYN | TH_ACK, 1000 + i, 5);
-		IN(&x, &f);
-	}
+	for (i = 0; i < 150; i++)
+		IN(&x, "ipv4:src=%s,dst=" HOST " tcp:sport=80,dport=%u," SYNACK ",seq=%u",
+		   spoofed(0x200 + i).s, 20000 + i, 1000 + i);
 	n = alerts(&x, PS_ALERT_BACKSCATTER, &e);
 	check(n == 1 && e->detail == PS_BACKSCATTER_SYNACK && e->count == PS_BACKSCATTER_DEFAULT,
 	      "backscatter: 150 unsolicited SYN-ACKs alert once", "%d alerts", n);
@@ -424,23 +337,21 @@ static void amplification(bool requested)
 {
 	const struct ps_event *e = NULL;
 	struct ctx x;
-	struct frame f;
 	unsigned int i;
 	int n;
 
 	if (setup(&x, NULL))
 		return;
 	if (requested) {
-		for (i = 0; i < 100; i++) {
-			udp(&f, HOST, 20000 + i, IP(198, 18, 0, 53), 53, 30);
-			OUT(&x, &f);
-		}
+		for (i = 0; i < 100; i++)
+			OUT(&x, "ipv4:src=" HOST ",dst=198.18.0.53 udp:sport=%u,dport=53 data:n=30",
+			    20000 + i);
 	}
 	/* 900 DNS answers from 9 resolvers, 1000 bytes each (IP length). */
 	for (i = 0; i < 900; i++) {
 		/* Below 32768, where a udp scan would be counted. */
-		udp(&f, IP(198, 18, 0, 53 + i % 9), 53, HOST, 20000 + i, 992);
-		IN(&x, &f);
+		IN(&x, "ipv4:src=198.18.0.%u,dst=" HOST " udp:sport=53,dport=%u data:n=992",
+		   53 + i % 9, 20000 + i);
 	}
 	n = alerts(&x, PS_ALERT_UDP_AMPLIFICATION, &e);
 	if (requested)
@@ -456,25 +367,24 @@ static void amplification(bool requested)
 	teardown(&x);
 }
 
+/* An NDP advert of 2001:db8::T, from itself, at MAC M: arguments T, T, M. */
+#define ND_ADVERT "ipv6:src=2001:db8::%x,dst=2001:db8::2,hlim=255" \
+	" icmp6:type=136,target=2001:db8::%x,lla=%s"
+
 static void arp_spoof(void)
 {
-	static const __u8 m1[6] = { 2, 0, 0, 0, 0, 0x11 }, m2[6] = { 2, 0, 0, 0, 0, 0x22 };
 	const struct ps_event *e = NULL;
 	struct ctx x;
-	struct frame f;
 	unsigned int i;
 	int n;
 
 	if (setup(&x, NULL))
 		return;
-	for (i = 0; i < 5; i++) {
-		arp(&f, 2, m1, IP(198, 18, 0, 1), HOST);
-		IN(&x, &f);
-	}
+	for (i = 0; i < 5; i++)
+		IN(&x, "arp:op=2,sha=" M1 ",spa=198.18.0.1,tpa=" HOST);
 	check(alerts(&x, PS_ALERT_ARP_SPOOF, NULL) == 0, "arp: a stable binding is quiet",
 	      "%d alerts", alerts(&x, PS_ALERT_ARP_SPOOF, NULL));
-	arp(&f, 2, m2, IP(198, 18, 0, 1), HOST);
-	IN(&x, &f);
+	IN(&x, "arp:op=2,sha=" M2 ",spa=198.18.0.1,tpa=" HOST);
 	n = alerts(&x, PS_ALERT_ARP_SPOOF, &e);
 	check(n == 1 && e->detail == PS_ARPSPOOF_MAC_CHANGE && !memcmp(e->mac, m2, 6) &&
 	      !memcmp(e->old_mac, m1, 6) && e->saddr[3] == 1,
@@ -483,49 +393,40 @@ static void arp_spoof(void)
 	 * A binding the LRU dropped (as it does to a neighbour only ever
 	 * answered from its direct-mapped hint) is still known from the hint.
 	 */
-	for (i = 0; i < 3; i++) {
-		arp(&f, 2, m1, IP(198, 18, 0, 2), HOST);
-		IN(&x, &f);
-	}
+	for (i = 0; i < 3; i++)
+		IN(&x, "arp:op=2,sha=" M1 ",spa=198.18.0.2,tpa=" HOST);
 	{
-		struct ps_src_key k = { .family = PS_L3_IPV4, .addr = { htonl(IP(198, 18, 0, 2)) } };
+		struct ps_src_key k = { .family = PS_L3_IPV4 };
 
+		inet_pton(AF_INET, "198.18.0.2", k.addr);
 		check(!bpf_map_delete_elem(bpf_map__fd(x.skel->maps.ps_binds), &k),
 		      "arp: 198.18.0.2's binding is in ps_binds", "%s", strerror(errno));
 	}
-	arp(&f, 2, m2, IP(198, 18, 0, 2), HOST);
-	IN(&x, &f);
+	IN(&x, "arp:op=2,sha=" M2 ",spa=198.18.0.2,tpa=" HOST);
 	e = NULL;
 	check(alerts(&x, PS_ALERT_ARP_SPOOF, &e) == n + 1 && e && !memcmp(e->old_mac, m1, 6) &&
 	      !memcmp(e->mac, m2, 6) && e->saddr[3] == 2,
 	      "arp_spoof: a move after the LRU dropped the binding alerts, with both MACs",
 	      "%d alerts", alerts(&x, PS_ALERT_ARP_SPOOF, NULL));
-	nd_advert(&f, 9, m1);
-	IN(&x, &f);
-	nd_advert(&f, 9, m1);
-	IN(&x, &f);
-	nd_advert(&f, 9, m2);
-	IN(&x, &f);
+	IN(&x, ND_ADVERT, 9, 9, M1);
+	IN(&x, ND_ADVERT, 9, 9, M1);
+	IN(&x, ND_ADVERT, 9, 9, M2);
 	e = NULL;
 	alerts(&x, PS_ALERT_ARP_SPOOF, &e);
 	check(e && e->detail == PS_ARPSPOOF_ND_MAC_CHANGE && e->family == 6 && e->saddr[15] == 9,
 	      "arp_spoof: an NDP advert moving 2001:db8::9 alerts", "last detail %u",
 	      e ? e->detail : 0);
 	/* Replies nobody asked for, to one target. */
-	for (i = 0; i < 60; i++) {
-		arp(&f, 2, m1, IP(198, 18, 0, 100 + i), HOST);
-		IN(&x, &f);
-	}
+	for (i = 0; i < 60; i++)
+		IN(&x, "arp:op=2,sha=" M1 ",spa=198.18.0.%u,tpa=" HOST, 100 + i);
 	e = NULL;
 	n = alerts(&x, PS_ALERT_ARP_SPOOF, &e);
 	check(e && e->detail == PS_ARPSPOOF_REPLY_FLOOD && e->count == PS_ARP_REPLIES_DEFAULT,
 	      "arp_spoof: 60 unsolicited replies are a reply flood", "%d alerts, last detail %u",
 	      n, e ? e->detail : 0);
 	/* The NDP analog: adverts nobody solicited, each for its own target. */
-	for (i = 0; i < 60; i++) {
-		nd_advert(&f, 100 + i, m1);
-		IN(&x, &f);
-	}
+	for (i = 0; i < 60; i++)
+		IN(&x, ND_ADVERT, 100 + i, 100 + i, M1);
 	e = NULL;
 	alerts(&x, PS_ALERT_ARP_SPOOF, &e);
 	check(e && e->detail == PS_ARPSPOOF_ND_ADVERT_FLOOD && e->family == 6,
@@ -545,7 +446,6 @@ static void allow_list(void)
 	struct ps_lpm_key k = { .prefixlen = 8 + 32, .family = 4 };
 	__u32 mask = 1U << PS_ALERT_PORT_SCAN;
 	struct ctx x;
-	struct frame f;
 	unsigned int i;
 
 	if (setup(&x, allow_tune))
@@ -553,10 +453,8 @@ static void allow_list(void)
 	k.addr[0] = 198, k.addr[1] = 18, k.addr[2] = 0, k.addr[3] = 66;
 	bpf_map_update_elem(bpf_map__fd(x.skel->maps.ps_allow), &k, &mask, BPF_ANY);
 	for (i = 0; i < 40; i++) {
-		tcp(&f, IP(198, 18, 0, 66), 51000, HOST, 100 + i, TH_FIN, 1, 5);
-		IN(&x, &f);
-		tcp(&f, IP(198, 18, 0, 67), 51000, HOST, 100 + i, TH_FIN, 1, 5);
-		IN(&x, &f);
+		IN(&x, "ipv4:src=198.18.0.66,dst=" HOST " tcp:sport=51000,dport=%u," FIN ",seq=1", 100 + i);
+		IN(&x, "ipv4:src=198.18.0.67,dst=" HOST " tcp:sport=51000,dport=%u," FIN ",seq=1", 100 + i);
 	}
 	check(alerts(&x, PS_ALERT_PORT_SCAN, NULL) == 1,
 	      "--allow port_scan=198.18.0.66: only the other scanner alerts", "%d alerts",
@@ -568,18 +466,13 @@ static void sweep(void)
 {
 	const struct ps_event *e = NULL;
 	struct ctx x;
-	struct frame f;
 	unsigned int i;
 	int n;
 
 	if (setup(&x, NULL))
 		return;
-	for (i = 0; i < 40; i++) {
-		__u8 *icmp = ipv4(&f, IP(198, 18, 0, 9), IP(198, 18, 2, i), 1, 8);
-
-		icmp[0] = 8;
-		IN(&x, &f);
-	}
+	for (i = 0; i < 40; i++)
+		IN(&x, "ipv4:src=198.18.0.9,dst=198.18.2.%u icmp:type=8", i);
 	n = alerts(&x, PS_ALERT_HOST_SWEEP, &e);
 	check(n == 1 && e->detail == PS_SCAN_PING && e->count == PS_SWEEP_HOSTS_DEFAULT,
 	      "host_sweep: pings to 40 addresses alert once, typed ping", "%d alerts", n);
@@ -593,7 +486,6 @@ static void exact_thresholds(void)
 {
 	const struct ps_event *e = NULL;
 	struct ctx x;
-	struct frame f;
 	unsigned int i;
 	int n;
 
@@ -612,9 +504,8 @@ static void exact_thresholds(void)
 		for (i = 0; i < 40 && !at; i++) {
 			int before = alerts(&x, PS_ALERT_PORT_SCAN, NULL);
 
-			tcp(&f, IP(198, 18, 1, 70 + n), 51000, HOST, 1000 + (i * 7919 + n * 104729) % 30000,
-			    TH_SYN, 1, 6);
-			IN(&x, &f);
+			IN(&x, "ipv4:src=198.18.1.%u,dst=" HOST " tcp:sport=51000,dport=%u," SYN
+			   ",seq=1" OPT4, 70 + n, 1000 + (i * 7919 + n * 104729) % 30000);
 			if (alerts(&x, PS_ALERT_PORT_SCAN, NULL) > before)
 				at = i + 1;
 		}
@@ -634,8 +525,8 @@ static void exact_thresholds(void)
 	unsigned int sweep_at = 0;
 
 	for (i = 0; i < 32 && !sweep_at; i++) {
-		tcp(&f, IP(198, 18, 0, 71), 51000, IP(198, 18, 3, i), 443, TH_SYN, 1, 6);
-		IN(&x, &f);
+		IN(&x, "ipv4:src=198.18.0.71,dst=198.18.3.%u tcp:sport=51000,dport=443," SYN
+		   ",seq=1" OPT4, i);
 		if (alerts(&x, PS_ALERT_HOST_SWEEP, &e))
 			sweep_at = i + 1;
 	}
@@ -650,20 +541,19 @@ static void exact_thresholds(void)
 static void own_connections(void)
 {
 	struct ctx x;
-	struct frame f;
 	unsigned int i;
 
 	if (setup(&x, NULL))
 		return;
 	for (i = 0; i < 40; i++) {
-		tcp(&f, HOST, 40000 + i, IP(198, 18, 0, 80), 443, TH_SYN, 1, 10);
-		OUT(&x, &f);
-		tcp(&f, IP(198, 18, 0, 80), 443, HOST, 40000 + i, TH_SYN | TH_ACK, 1, 10);
-		IN(&x, &f);
-		tcp(&f, IP(198, 18, 0, 80), 443, HOST, 40000 + i, TH_ACK, 2, 8);
-		IN(&x, &f);
-		tcp(&f, IP(198, 18, 0, 80), 443, HOST, 40000 + i, TH_FIN | TH_ACK, 3, 8);
-		IN(&x, &f);
+		OUT(&x, "ipv4:src=" HOST ",dst=198.18.0.80 tcp:sport=%u,dport=443," SYN ",seq=1" OPT20,
+		    40000 + i);
+		IN(&x, "ipv4:src=198.18.0.80,dst=" HOST " tcp:sport=443,dport=%u," SYNACK ",seq=1" OPT20,
+		   40000 + i);
+		IN(&x, "ipv4:src=198.18.0.80,dst=" HOST " tcp:sport=443,dport=%u," ACK ",seq=2" OPT12,
+		   40000 + i);
+		IN(&x, "ipv4:src=198.18.0.80,dst=" HOST " tcp:sport=443,dport=%u," FINACK ",seq=3" OPT12,
+		   40000 + i);
 	}
 	check(alerts(&x, PS_ALERT_PORT_SCAN, NULL) == 0 && alerts(&x, PS_ALERT_BACKSCATTER, NULL) == 0,
 	      "40 connections this host opened to one server: no port_scan, no backscatter", "%d, %d",
@@ -675,16 +565,15 @@ static void own_connections(void)
 static void many_services(void)
 {
 	struct ctx x;
-	struct frame f;
 	unsigned int i;
 
 	if (setup(&x, NULL))
 		return;
 	for (i = 0; i < 25; i++) {
-		tcp(&f, IP(198, 18, 0, 5), 45000 + i, HOST, 8000 + i, TH_SYN, 1, 10);
-		IN(&x, &f);
-		tcp(&f, HOST, 8000 + i, IP(198, 18, 0, 5), 45000 + i, TH_SYN | TH_ACK, 1, 10);
-		OUT(&x, &f);
+		IN(&x, "ipv4:src=198.18.0.5,dst=" HOST " tcp:sport=%u,dport=%u," SYN ",seq=1" OPT20,
+		   45000 + i, 8000 + i);
+		OUT(&x, "ipv4:src=" HOST ",dst=198.18.0.5 tcp:sport=%u,dport=%u," SYNACK ",seq=1" OPT20,
+		    8000 + i, 45000 + i);
 	}
 	check(alerts(&x, PS_ALERT_PORT_SCAN, NULL) == 0,
 	      "25 ports that all accept are a client, not a port_scan", "%d alerts",
@@ -692,15 +581,10 @@ static void many_services(void)
 	teardown(&x);
 }
 
-static int quiet(enum libbpf_print_level l, const char *fmt, va_list ap)
-{
-	return l == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
-}
-
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	libbpf_set_print(quiet);
+	ht_quiet_libbpf();
 	flood_and_scan();
 	handshakes(true);
 	handshakes(false);

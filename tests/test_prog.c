@@ -23,29 +23,22 @@
  * cuts start at 14 bytes.
  *
  * Output: "ok - prog_run <prog> <case>" or "not ok - ...: <why>" per run
- * ("skip - ..." where the kernel refuses the frame, see skb_run_refuses());
+ * ("skip - ..." where the kernel refuses the frame, see ht_skb_run_refuses());
  * exit 1 when any run failed.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/bpf.h>
-#include <linux/pkt_cls.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "portsense.h"
 #include "fields.h"
 #include "portsense.skel.h"
+#include "harness.h"
 #include "pktbuild.h"
-
-/*
- * An skb test run takes at most one page of data, so longer frames (the
- * XDP multi-buffer case) run at XDP only.
- */
-#define TC_MAX_LEN 3000
 
 struct tcase {
 	const char *name;
@@ -488,143 +481,67 @@ done:
 /* ------------------------------------------------------------------ */
 /* Running one program on one frame. */
 
-struct prog {
-	const char *name;
-	int fd;
-	int xdp;
-	enum ps_dir dir;
-};
-
-static int stats_fd, ncpus;
+static int stats_fd;
 static __u8 data_out[PB_MAX_LEN];
 static int failures;
 
-/* Test runs come in on ifindex 1 (lo): the loader's way, a slot for it. */
-#define TEST_IFINDEX	1
-#define TEST_SLOT	1
-
-static int clear_stats(void)
-{
-	struct ps_counters *zero = calloc(ncpus, sizeof(*zero));
-	int d, err = 0;
-
-	if (!zero)
-		return -ENOMEM;
-	for (d = 0; d < PS_DIR_MAX && !err; d++) {
-		__u32 idx = ps_stats_index(TEST_SLOT, d);
-
-		if (bpf_map_update_elem(stats_fd, &idx, zero, BPF_ANY))
-			err = -errno;
-	}
-	free(zero);
-	return err;
-}
-
-/* Sum of the per-CPU values of @dir, or all zero when absent. */
-static int read_stats(enum ps_dir dir, __u64 *sum)
-{
-	__u32 key = ps_stats_index(TEST_SLOT, dir);
-	struct ps_counters *v;
-	size_t c, w;
-	int err = 0;
-
-	memset(sum, 0, sizeof(struct ps_counters));
-	v = calloc(ncpus, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(stats_fd, &key, v)) {
-		err = errno == ENOENT ? 0 : -errno;
-		goto out;
-	}
-	for (c = 0; c < (size_t)ncpus; c++)
-		for (w = 0; w < PS_COUNTERS_WORDS; w++)
-			sum[w] += ((__u64 *)&v[c])[w];
-out:
-	free(v);
-	return err;
-}
-
-/*
- * An skb test run (6.18 at least) fails with EINVAL when the ethertype is
- * IPv4 or IPv6 and the frame is shorter than that header.  Only such a
- * refusal is a skip; any other failure of the run is a failure.
- */
-static int skb_run_refuses(const __u8 *frame, size_t len)
-{
-	__u16 type = frame[12] << 8 | frame[13];
-
-	return (type == 0x0800 && len < 14 + 20) ||
-	       (type == 0x86dd && len < 14 + 40);
-}
-
-/* The verdict every program gives: it only observes. */
-static __u32 observe_ret(const struct prog *pr)
-{
-	return pr->xdp ? XDP_PASS : (__u32)TC_ACT_UNSPEC;
-}
-
-static void run_case(const struct prog *pr, const char *name,
+static void run_case(const struct ht_prog *pr, const char *name,
 		     const __u8 *frame, size_t len, const char *want, __u32 want_ret)
 {
 	const struct ps_field *fields = ps_fields();
-	__u64 exp[PS_COUNTERS_WORDS], got[PS_COUNTERS_WORDS];
-	__u64 other[PS_COUNTERS_WORDS];
+	struct ps_counters got, other;
+	__u64 exp[PS_COUNTERS_WORDS];
 	struct sbuf why = { .n = 0 };
+	__u32 ret, out_len = len;
 	size_t w;
 	int err;
-	LIBBPF_OPTS(bpf_test_run_opts, opts,
-		.data_in = frame,
-		.data_size_in = len,
-		.data_out = data_out,
-		.data_size_out = len,
-		.repeat = 1,
-	);
 
 	if (want_counters(want, len, exp, &why))
 		goto report;
-	err = clear_stats();
+	err = ht_clear_counters(stats_fd);
 	if (err) {
 		sb_add(&why, "clearing ps_stats: %s", strerror(-err));
 		goto report;
 	}
 	memset(data_out, 0xee, len);
-	if (bpf_prog_test_run_opts(pr->fd, &opts)) {
-		if (errno == EINVAL && !pr->xdp && skb_run_refuses(frame, len)) {
+	err = ht_run(pr->fd, frame, len, &ret, data_out, &out_len);
+	if (err) {
+		if (err == -EINVAL && !pr->xdp && ht_skb_run_refuses(frame, len)) {
 			printf("skip - prog_run %s %s # the kernel's skb test run"
 			       " refuses an IP frame shorter than the IP header"
 			       " (XDP runs it)\n", pr->name, name);
 			return;
 		}
 		sb_add(&why, "BPF_PROG_TEST_RUN of %zu bytes: %s", len,
-		       strerror(errno));
+		       strerror(-err));
 		goto report;
 	}
-	if (opts.retval != want_ret)
-		sb_add(&why, "retval got %d want %d; ", (int)opts.retval,
+	if (ret != want_ret)
+		sb_add(&why, "retval got %d want %d; ", (int)ret,
 		       (int)want_ret);
-	if (opts.data_size_out != len)
+	if (out_len != len)
 		sb_add(&why, "data_size_out got %u want %zu; ",
-		       opts.data_size_out, len);
+		       out_len, len);
 	else if (memcmp(data_out, frame, len))
 		sb_add(&why, "data_out differs from data_in; ");
 
-	err = read_stats(pr->dir, got);
+	err = ht_read_counters(stats_fd, pr->dir, &got);
 	if (!err)
-		err = read_stats(!pr->dir, other);
+		err = ht_read_counters(stats_fd, !pr->dir, &other);
 	if (err) {
 		sb_add(&why, "reading ps_stats: %s", strerror(-err));
 		goto report;
 	}
 	for (w = 0; w < PS_COUNTERS_WORDS; w++)
-		if (got[w] != exp[w])
+		if (ps_counter_word(&got, w) != exp[w])
 			sb_add(&why, "%s got %llu want %llu; ", fields[w].name,
-			       (unsigned long long)got[w],
+			       (unsigned long long)ps_counter_word(&got, w),
 			       (unsigned long long)exp[w]);
 	for (w = 0; w < PS_COUNTERS_WORDS; w++)
-		if (other[w])
+		if (ps_counter_word(&other, w))
 			sb_add(&why, "%s %s got %llu want 0; ",
 			       ps_dir_names[!pr->dir], fields[w].name,
-			       (unsigned long long)other[w]);
+			       (unsigned long long)ps_counter_word(&other, w));
 	/* Drop the trailing "; ". */
 	if (why.n >= 2)
 		why.s[why.n -= 2] = 0;
@@ -684,35 +601,27 @@ static const struct mcase {
 	__u32 port;	/* the ps_mirror entry's ifindex (test runs come in on 1) */
 	bool drop;
 } mcases[] = {
-	{ "own MAC", { 0x02, 0, 0, 0, 0, 0x02 }, TEST_IFINDEX, false },
-	{ "another MAC", { 0x02, 0, 0, 0, 0, 0x03 }, TEST_IFINDEX, true },
-	{ "another MAC, first byte differs", { 0x06, 0, 0, 0, 0, 0x02 }, TEST_IFINDEX, true },
-	{ "another MAC, fifth byte differs", { 0x02, 0, 0, 0, 0x01, 0x02 }, TEST_IFINDEX, true },
-	{ "broadcast", { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }, TEST_IFINDEX, false },
-	{ "IPv4 multicast", { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 }, TEST_IFINDEX, false },
-	{ "IPv6 multicast", { 0x33, 0x33, 0x00, 0x00, 0x00, 0x01 }, TEST_IFINDEX, false },
-	{ "another MAC on another port", { 0x02, 0, 0, 0, 0, 0x03 }, TEST_IFINDEX + 1, false },
+	{ "own MAC", { 0x02, 0, 0, 0, 0, 0x02 }, HT_IFINDEX, false },
+	{ "another MAC", { 0x02, 0, 0, 0, 0, 0x03 }, HT_IFINDEX, true },
+	{ "another MAC, first byte differs", { 0x06, 0, 0, 0, 0, 0x02 }, HT_IFINDEX, true },
+	{ "another MAC, fifth byte differs", { 0x02, 0, 0, 0, 0x01, 0x02 }, HT_IFINDEX, true },
+	{ "broadcast", { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }, HT_IFINDEX, false },
+	{ "IPv4 multicast", { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 }, HT_IFINDEX, false },
+	{ "IPv6 multicast", { 0x33, 0x33, 0x00, 0x00, 0x00, 0x01 }, HT_IFINDEX, false },
+	{ "another MAC on another port", { 0x02, 0, 0, 0, 0, 0x03 }, HT_IFINDEX + 1, false },
 };
 
-static int give_slot(struct portsense_bpf *skel)
-{
-	struct ps_ifslot slot = { .ifindex = TEST_IFINDEX, .slot = TEST_SLOT };
-	__u32 k = TEST_IFINDEX & (PS_IFSLOT_SIZE - 1);
-
-	return bpf_map_update_elem(bpf_map__fd(skel->maps.ps_ifslot), &k, &slot, BPF_ANY) ? -errno : 0;
-}
-
-static void mirror_cases(const struct prog *plain)
+static void mirror_cases(const struct ht_prog *plain)
 {
 	static const char *const want = "l3.ipv4 udp udp.ipv4_packets udp.dst.well_known udp.src.dynamic";
 	static const char *const dropped = "l3.ipv4 udp udp.ipv4_packets udp.dst.well_known"
 		" udp.src.dynamic extras.mirror_dropped";
 	struct portsense_bpf *skel = portsense_bpf__open();
 	static struct pkt pkt;
-	struct prog xdp;
+	struct ht_prog progs[HT_NPROGS];
 	char name[96];
 	size_t c;
-	__u32 k = TEST_IFINDEX & (PS_IFSLOT_SIZE - 1);
+	__u32 k = HT_IFINDEX & (PS_IFSLOT_SIZE - 1);
 	int saved = stats_fd, err;
 
 	if (!skel || pb_build(&pkt, "ipv4 udp")) {
@@ -723,12 +632,12 @@ static void mirror_cases(const struct prog *plain)
 	}
 	/* The main skeleton has no --mirror: a frame for another MAC passes. */
 	memcpy(pkt.b, mcases[1].dst, 6);
-	for (c = 0; c < 3; c++)
+	for (c = 0; c < HT_NPROGS; c++)
 		run_case(&plain[c], "another MAC without --mirror", pkt.b, pkt.len, want,
-			 observe_ret(&plain[c]));
+			 ht_observe_ret(&plain[c]));
 	skel->rodata->ps_mirror_on = 1;
 	bpf_map__set_max_entries(skel->maps.ps_mirror, PS_IFSLOT_SIZE);	/* as the loader does */
-	err = portsense_bpf__load(skel) ? -errno : give_slot(skel);
+	err = portsense_bpf__load(skel) ? -errno : ht_give_slot(skel->obj);
 	if (err) {
 		failures++;
 		printf("not ok - prog_run mirror setup: loading with ps_mirror_on: %s\n", strerror(-err));
@@ -736,7 +645,7 @@ static void mirror_cases(const struct prog *plain)
 		return;
 	}
 	stats_fd = bpf_map__fd(skel->maps.ps_stats);
-	xdp = (struct prog){ "ps_xdp", bpf_program__fd(skel->progs.ps_xdp), 1, PS_DIR_INGRESS };
+	ht_progs(skel, progs);
 	for (c = 0; c < sizeof(mcases) / sizeof(mcases[0]); c++) {
 		const struct mcase *m = &mcases[c];
 		struct ps_mirror e = { .ifindex = m->port, .mac = { 0x02, 0, 0, 0, 0, 0x02 } };
@@ -748,38 +657,29 @@ static void mirror_cases(const struct prog *plain)
 		}
 		memcpy(pkt.b, m->dst, 6);
 		snprintf(name, sizeof(name), "mirror %s", m->name);
-		run_case(&xdp, name, pkt.b, pkt.len, m->drop ? dropped : want,
+		run_case(&progs[0], name, pkt.b, pkt.len, m->drop ? dropped : want,
 			 m->drop ? XDP_DROP : XDP_PASS);
 	}
 	stats_fd = saved;
 	portsense_bpf__destroy(skel);
 }
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt,
-			va_list ap)
-{
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
 int main(void)
 {
 	static struct pkt pkt;
 	struct portsense_bpf *skel;
-	struct prog progs[3];
+	struct ht_prog progs[HT_NPROGS];
 	size_t c, n_cases = sizeof(cases) / sizeof(cases[0]);
-	int i;
+	int i, err;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	libbpf_set_print(libbpf_print);
+	ht_quiet_libbpf();
 	if (!ps_fields()) {
 		printf("not ok - prog_run setup: field table broken\n");
 		return 1;
 	}
-	ncpus = libbpf_num_possible_cpus();
 	skel = portsense_bpf__open_and_load();
-	if (ncpus <= 0 || !skel) {
+	if (!skel) {
 		printf("not ok - prog_run setup: loading the skeleton failed: %s\n",
 		       strerror(errno));
 		return 1;
@@ -792,19 +692,13 @@ int main(void)
 		return 1;
 	}
 	stats_fd = bpf_map__fd(skel->maps.ps_stats);
-	if (give_slot(skel)) {
-		printf("not ok - prog_run setup: cannot give ifindex 1 a slot: %s\n", strerror(errno));
+	err = ht_give_slot(skel->obj);
+	if (err) {
+		printf("not ok - prog_run setup: cannot give ifindex 1 a slot: %s\n", strerror(-err));
 		portsense_bpf__destroy(skel);
 		return 1;
 	}
-	progs[0] = (struct prog){ "ps_xdp", bpf_program__fd(skel->progs.ps_xdp),
-				  1, PS_DIR_INGRESS };
-	progs[1] = (struct prog){ "ps_tc_in",
-				  bpf_program__fd(skel->progs.ps_tc_in), 0,
-				  PS_DIR_INGRESS };
-	progs[2] = (struct prog){ "ps_tc_out",
-				  bpf_program__fd(skel->progs.ps_tc_out), 0,
-				  PS_DIR_EGRESS };
+	ht_progs(skel, progs);
 
 	for (c = 0; c < n_cases; c++) {
 		const struct tcase *tc = &cases[c];
@@ -812,7 +706,7 @@ int main(void)
 		int k, ncuts = 0;
 
 		if (pb_build(&pkt, tc->pkt)) {
-			for (i = 0; i < 3; i++) {
+			for (i = 0; i < HT_NPROGS; i++) {
 				failures++;
 				printf("not ok - prog_run %s %s: bad packet description: %s\n",
 				       progs[i].name, tc->name, pkt.err);
@@ -821,10 +715,10 @@ int main(void)
 		}
 		if (pb_headers(&pkt) > 1)
 			ncuts = cut_points(&pkt, cuts);
-		for (i = 0; i < 3; i++) {
-			if (pkt.len > TC_MAX_LEN && !progs[i].xdp)
+		for (i = 0; i < HT_NPROGS; i++) {
+			if (pkt.len > HT_TC_MAX_LEN && !progs[i].xdp)
 				continue;
-			run_case(&progs[i], tc->name, pkt.b, pkt.len, tc->want, observe_ret(&progs[i]));
+			run_case(&progs[i], tc->name, pkt.b, pkt.len, tc->want, ht_observe_ret(&progs[i]));
 			for (k = 0; k < ncuts; k++) {
 				struct sbuf want = { .n = 0 };
 				char name[160];
@@ -832,7 +726,7 @@ int main(void)
 				trunc_want(&pkt, tc->want, cuts[k], &want);
 				snprintf(name, sizeof(name), "%s cut %zu",
 					 tc->name, cuts[k]);
-				run_case(&progs[i], name, pkt.b, cuts[k], want.s, observe_ret(&progs[i]));
+				run_case(&progs[i], name, pkt.b, cuts[k], want.s, ht_observe_ret(&progs[i]));
 			}
 		}
 	}

@@ -45,7 +45,7 @@
 
 #include "portsense.h"
 #include "portsense.skel.h"
-#include "lists.h"
+#include "../../tests/harness.h"
 #include "../../tests/pktbuild.h"
 
 #define REPEAT		200000
@@ -240,42 +240,6 @@ static void maps_table(struct portsense_bpf *skel)
 	printf("| total | | | | | %.1f KiB |\n", total / 1024.0);
 }
 
-static int map_fd(struct bpf_object *obj, const char *name)
-{
-	struct bpf_map *m = bpf_object__find_map_by_name(obj, name);
-
-	return m ? bpf_map__fd(m) : -ENOENT;
-}
-
-/* Test runs come in on ifindex 1 (lo): give it a counter slot, as the loader would. */
-static int give_slot(struct bpf_object *obj)
-{
-	struct ps_ifslot e = { .ifindex = 1, .slot = 1 };
-	__u32 k = 1;
-
-	return bpf_map_update_elem(map_fd(obj, "ps_ifslot"), &k, &e, BPF_ANY);
-}
-
-static int load_lists(struct bpf_object *obj)
-{
-	static struct ps_lists l;
-	char path[4096];
-
-	ps_bogons_default(&l.bogons);
-	if (!ps_data_file("backdoor-ports.txt", path, sizeof(path)))
-		ps_port_file(path, &l.ports);
-	if (!ps_data_file("amplifier-ports.txt", path, sizeof(path)))
-		ps_port_file(path, &l.amp);
-	struct ps_list_maps m = {
-		.bogons = map_fd(obj, "ps_bogons"),
-		.bogon1st = map_fd(obj, "ps_bogon1st"),
-		.bdports = map_fd(obj, "ps_bdports"),
-		.amp = map_fd(obj, "ps_ampports"),
-	};
-
-	return ps_lists_fill(&l, &m);
-}
-
 /*
  * progbench --ab OTHER.bpf.o: this build's XDP program against another
  * build's (say, the last commit's build/portsense.bpf.o), warm, on the
@@ -293,7 +257,7 @@ static int ab(const char *other, int rounds)
 	base = bpf_object__open_file("build/bench_base.bpf.o", NULL);
 	old = bpf_object__open_file(other, NULL);
 	if (!skel || !base || !old || bpf_object__load(base) || bpf_object__load(old) ||
-	    load_lists(skel->obj) || load_lists(old) || give_slot(skel->obj) || give_slot(old)) {
+	    ht_fill_lists(skel->obj) || ht_fill_lists(old) || ht_give_slot(skel->obj) || ht_give_slot(old)) {
 		fprintf(stderr, "progbench: cannot load the programs: %s\n", strerror(errno));
 		goto out;
 	}
@@ -580,7 +544,7 @@ int main(int argc, char **argv)
 				   atoi(argv[3]) : 31);
 	if (argc >= 4 && !strcmp(argv[1], "--lines")) {
 		skel = portsense_bpf__open_and_load();
-		if (!skel || load_lists(skel->obj) || give_slot(skel->obj)) {
+		if (!skel || ht_fill_lists(skel->obj) || ht_give_slot(skel->obj)) {
 			fprintf(stderr, "progbench: cannot load portsense: %s\n", strerror(errno));
 			goto out;
 		}
@@ -602,8 +566,8 @@ int main(int argc, char **argv)
 	quiet = portsense_bpf__open();
 	if (quiet)
 		quiet->rodata->ps_enabled = 0;
-	if (!skel || !quiet || portsense_bpf__load(quiet) || load_lists(skel->obj) ||
-	    give_slot(skel->obj) || give_slot(quiet->obj)) {
+	if (!skel || !quiet || portsense_bpf__load(quiet) || ht_fill_lists(skel->obj) ||
+	    ht_give_slot(skel->obj) || ht_give_slot(quiet->obj)) {
 		fprintf(stderr, "progbench: cannot load portsense: %s\n", strerror(errno));
 		goto out;
 	}
