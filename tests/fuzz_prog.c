@@ -14,7 +14,7 @@
  *    TCP (UDP) packets and bytes, at most one L4 header per frame, flag
  *    counters within the TCP packets, frames_over_1514 = frames fed longer
  *    than 1514, every counter monotonic;
- *  - a frame of an interface with a slot is never "stats_map_full";
+ *  - a frame of an interface with a slot is never "frames_unslotted";
  *  - the detectors' state stays within its bounds: the LRU maps never hold
  *    more than max_entries, per-source scan entries never more than were
  *    admitted, admissions within PS_SCAN_ADMIT_RATE a second, the sensor's
@@ -519,8 +519,8 @@ static bool check_counters(struct fed *f, const __u8 *frame, __u32 len, const ch
 			good = false;
 		}
 	}
-	if (g[PS_G_STATS_FULL] != prev_global[PS_G_STATS_FULL]) {
-		fail(what, "a frame of an interface with a counter slot was counted as stats_map_full",
+	if (g[PS_G_UNSLOTTED] != prev_global[PS_G_UNSLOTTED]) {
+		fail(what, "a frame of an interface with a counter slot was counted as frames_unslotted",
 		     frame, len);
 		good = false;
 	}
