@@ -57,6 +57,10 @@ $(OUT)/test_prog: tests/test_prog.c tests/pktbuild.h tests/harness.h $(HARNESS_O
 		$(HDRS) $(OUT)/portsense.skel.h
 	$(CC) $(CFLAGS) tests/test_prog.c $(HARNESS_OBJS) $(OUT)/fields.o -o $@ $(LDLIBS)
 
+# The loader's tables and pure modules, without BPF (tests/test_loader.c).
+$(OUT)/test_loader: tests/test_loader.c $(USER_OBJS) $(HDRS)
+	$(CC) $(CFLAGS) tests/test_loader.c $(USER_OBJS) -o $@ $(PS_LDLIBS)
+
 $(OUT)/test_detect: tests/test_detect.c tests/pktbuild.h tests/harness.h $(HARNESS_OBJS) $(HDRS) \
 		$(OUT)/portsense.skel.h
 	$(CC) $(CFLAGS) tests/test_detect.c $(HARNESS_OBJS) -o $@ $(LDLIBS)
@@ -110,7 +114,7 @@ deps:
 
 # The README's commands: each installs what is missing first.
 test: deps
-	$(MAKE) all $(OUT)/test_prog $(OUT)/test_detect $(OUT)/xdp_pass.bpf.o $(ROBUST_BINS)
+	$(MAKE) all $(OUT)/test_prog $(OUT)/test_detect $(OUT)/test_loader $(OUT)/xdp_pass.bpf.o $(ROBUST_BINS)
 	tests/run.sh
 
 test-unit: $(OUT)/test_prog
@@ -179,16 +183,18 @@ fuzz: all $(OUT)/fuzz_prog fuzz-targets
 
 # The loader and the unit tests built with AddressSanitizer and
 # UndefinedBehaviorSanitizer (clang) into build-san/, then the suites that
-# drive them: unit, detect, cli, badinput.  Any report fails the run.
+# drive them: unit, detect, loader, cli, badinput and ops (1000 reloads of
+# a running sensor: LeakSanitizer fails its exit on a leak).  Any report
+# fails the run.
 SAN_OUT := build-san
 SAN_CFLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 sanitize:
 	CFLAGS="$(SAN_CFLAGS)" $(MAKE) OUT=$(SAN_OUT) CC=clang MULTIARCH=$(MULTIARCH) $(SAN_OUT)/portsense \
-		$(SAN_OUT)/test_prog $(SAN_OUT)/test_detect
+		$(SAN_OUT)/test_prog $(SAN_OUT)/test_detect $(SAN_OUT)/test_loader
 	BUILD=$(SAN_OUT) ASAN_OPTIONS=abort_on_error=0:exitcode=86:detect_leaks=1 \
 		LSAN_OPTIONS=suppressions=$(abspath tools/fuzz/lsan.supp) \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=87 \
-		tests/run.sh unit detect cli badinput
+		tests/run.sh unit detect loader cli badinput ops
 
 $(OUT)/fault_flood: tests/fault_flood.c tests/harness.h $(HARNESS_OBJS) $(HDRS) $(OUT)/portsense.skel.h
 	$(CC) $(CFLAGS) tests/fault_flood.c $(HARNESS_OBJS) -o $@ $(LDLIBS)

@@ -141,6 +141,42 @@ else
 fi
 rm -rf "$PIN"
 
+# --- 1000 reloads: each one applied, and nothing kept from one to the next
+# (make sanitize runs this suite with LeakSanitizer, which fails the exit). ---
+write_conf 100
+if start_portsense "$B" "$LOG" psb0 -c "$CONF" -o json --interval 0 --pin-path "$PIN"; then
+	rss0=$(awk '/^VmRSS/ {print $2}' "/proc/$PS_PID/status")
+	# The stats-json key is live: a reload that adds it makes the exit write it.
+	printf '[output]\nstats-json = %s\n' "$T_TMP/reloaded.json" >>"$CONF"
+	done_n=0
+	for k in $(seq 1000); do
+		kill -HUP "$PS_PID"
+		# One at a time: SIGHUPs sent faster than taken merge into one.
+		for _ in $(seq 400); do
+			[ "$(grep -c '^portsense: reloaded' "$LOG")" -ge "$k" ] && break
+			alive "$PS_PID" || break
+			sleep 0.005
+		done
+		[ "$(grep -c '^portsense: reloaded' "$LOG")" -ge "$k" ] || break
+		done_n=$k
+	done
+	rss1=$(awk '/^VmRSS/ {print $2}' "/proc/$PS_PID/status")
+	[ "$done_n" = 1000 ] && ! grep -q "reload failed" "$LOG" &&
+		ok "reload: 1000 SIGHUPs, 1000 reloads applied (RSS ${rss0} kB before, ${rss1} kB after)" ||
+		not_ok "reload: 1000 SIGHUPs, 1000 reloads applied" "$done_n applied: $(tail -n 2 "$LOG" | tr '\n' ' ')"
+	hping --icmp -c 300 -i u1000
+	wait_alert 2 icmp_flood && ok "reload: after 1000 reloads the detectors run on the file's threshold" ||
+		not_ok "reload: after 1000 reloads the detectors run on the file's threshold" "no icmp_flood alert"
+	stop_portsense; rc=$?
+	[ $rc -eq 0 ] && [ -s "$T_TMP/reloaded.json" ] &&
+		ok "reload: exits 0 (no leak report) and writes the stats-json a reload named" ||
+		not_ok "reload: exits 0 (no leak report) and writes the stats-json a reload named" \
+			"exit $rc: $(grep -m3 -E 'Sanitizer|SUMMARY|leak' "$LOG" | tr '\n' ' ')"
+else
+	not_ok "reload x1000: portsense starts" "$(tail -n 3 "$LOG" | tr '\n' ' ')"
+fi
+rm -rf "$PIN"
+
 # --- --output syslog: each alert one line at the severity's priority. ---
 # A private /dev with our own /dev/log socket: a host's real syslog is never touched.
 SYSLOG=$T_TMP/syslog.sock

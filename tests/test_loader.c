@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * test_loader.c - the loader's tables and pure modules, without BPF: the
+ * counter names made from the lists (user/fields.c), the /metrics text
+ * rendered from a made-up snapshot (user/prom.c), and the option table
+ * with what it makes (user/options.c, user/cmdline.c): parsing, the config
+ * file, a reload's comparison, and no memory kept across 1000 reloads.
+ *
+ * Output: "ok - loader ..." / "not ok - loader ...: why"; exit 1 on any
+ * failure.
+ */
+#define _GNU_SOURCE
+#include <malloc.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alerts.h"
+#include "cmdline.h"
+#include "fields.h"
+#include "prom.h"
+
+static int failures;
+
+static void check(bool cond, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cond) {
+		printf("ok - loader %s\n", name);
+		return;
+	}
+	failures++;
+	printf("not ok - loader %s: ", name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+/* Every word named once, names unique, by the struct's own offsets. */
+static void test_fields(void)
+{
+	const struct ps_field *f = ps_fields();
+	size_t i, j, dup = 0, bad = 0;
+
+	check(f != NULL, "fields: every word of struct ps_counters has a name", "ps_fields() failed");
+	if (!f)
+		return;
+	for (i = 0; i < PS_COUNTERS_WORDS; i++) {
+		bad += f[i].word != i;
+		for (j = 0; j < i; j++)
+			dup += !strcmp(f[i].name, f[j].name);
+	}
+	check(!bad && !dup, "fields: names unique, in struct order", "%zu out of order, %zu twice", bad, dup);
+	/* A word's name leads to the member it names (offsetof from the same list entry). */
+	check(ps_field_find("tcp.by_dst_class.registered.bytes") ==
+	      (int)(offsetof(struct ps_counters, tcp.by_dst_class[PS_PCLASS_REGISTERED].bytes) / 8) &&
+	      ps_field_find("icmpv6.echo_reply") ==
+	      (int)(offsetof(struct ps_counters, icmpv6.echo[PS_ECHO_REPLY]) / 8) &&
+	      ps_field_find("tcp.xmas_exact") ==
+	      (int)(offsetof(struct ps_counters, tcp_flags[PS_TCPF_XMAS_EXACT]) / 8) &&
+	      ps_field_find("extras.mirror_dropped") ==
+	      (int)(offsetof(struct ps_counters, extras[PS_X_MIRROR_DROPPED]) / 8),
+	      "fields: names lead to their members",
+	      "a name points at another word");
+	check(ps_prom_complete(), "prom: every counter and sensor counter has a family with help",
+	      "see stderr");
+}
+
+/* The sample line of @family with @labels in @text, or NULL. */
+static const char *sample(const char *text, const char *family, const char *labels)
+{
+	char want[512];
+	const char *p;
+
+	snprintf(want, sizeof(want), "%s{%s} ", family, labels);
+	p = strstr(text, want);
+	return p ? p + strlen(want) : NULL;
+}
+
+static void test_prom(void)
+{
+	struct ps_if_counters ifs[2] = {
+		{ .ifindex = 2, .name = "eth0" }, { .ifindex = 7, .name = "we\"ird" },
+	};
+	struct ps_snapshot s = { .ifs = ifs, .n_ifs = 2 };
+	const struct ps_field *f = ps_fields();
+	struct ps_prom_map maps[] = { { "ps_rates", "lru_hash", 3, 8192 } };
+	struct ps_prom_attach att[] = { { "eth0", "ingress", "xdp", "native", true } };
+	__u64 alerts[PS_ALERT_MAX] = { [PS_ALERT_PORT_SCAN] = 4 }, lru[PS_PROM_LRU_MAPS] = { 5 };
+	struct ps_prom_input in = {
+		.snap = &s, .alerts = alerts, .version = "t", .libbpf = "l", .libmicrohttpd = "m",
+		.att = att, .n_att = 1, .maps = maps, .n_maps = 1, .lru_evictions = lru,
+		.slots_max = 64,
+	};
+	size_t w, missing = 0, exported = 0, len = 0;
+	char *text = NULL, lbl[256], fam[96], *line;
+	FILE *out;
+	int i, d, g, series = 0, helps = 0;
+
+	if (!f)
+		return;
+	for (i = 0; i < 2; i++)
+		for (d = 0; d < PS_DIR_MAX; d++)
+			for (w = 0; w < PS_COUNTERS_WORDS; w++)
+				((__u64 *)&ifs[i].dir[d])[w] = 1000000 * (i + 1) + 1000 * d + w;
+	for (g = 0; g < PS_G_MAX; g++)
+		s.global[g] = 500 + g;
+	out = open_memstream(&text, &len);
+	ps_prom_render(out, &in);
+	fclose(out);
+	/* Each exported word: once per interface and direction, its value. */
+	for (i = 0; i < 2; i++) {
+		for (d = 0; d < PS_DIR_MAX; d++) {
+			for (w = 0; w < PS_COUNTERS_WORDS; w++) {
+				const char *v;
+
+				if (!f[w].family)
+					continue;
+				snprintf(fam, sizeof(fam), "portsense_%s_total", f[w].family);
+				snprintf(lbl, sizeof(lbl), "interface=\"%s\",direction=\"%s\"%s%s",
+					 i ? "we\\\"ird" : "eth0", ps_dir_names[d],
+					 f[w].labels[0] ? "," : "", f[w].labels);
+				v = sample(text, fam, lbl);
+				if (!v || strtoull(v, NULL, 10) != 1000000ULL * (i + 1) + 1000 * d + w) {
+					if (!missing)
+						printf("# missing or wrong: %s{%s}\n", fam, lbl);
+					missing++;
+				}
+				exported++;
+			}
+		}
+	}
+	check(exported && !missing, "prom: each counter word a sample with its labels and value",
+	      "%zu of %zu", missing, exported);
+	/* A few series spelled out: the contract of docs/metrics.md. */
+	check(sample(text, "portsense_port_class_packets_total",
+		     "interface=\"eth0\",direction=\"egress\",proto=\"udp\",side=\"src\",port_class=\"dynamic\"") &&
+	      sample(text, "portsense_l4_packets_total",
+		     "interface=\"eth0\",direction=\"ingress\",proto=\"icmpv6\",family=\"ipv6\"") &&
+	      sample(text, "portsense_icmp_echo_total",
+		     "interface=\"eth0\",direction=\"ingress\",proto=\"icmp\",type=\"request\"") &&
+	      sample(text, "portsense_land_packets_total", "interface=\"eth0\",direction=\"ingress\"") &&
+	      sample(text, "portsense_scan_admissions_total", "result=\"denied\"") &&
+	      sample(text, "portsense_map_evictions_total", "map=\"ps_hold\"") &&
+	      sample(text, "portsense_alerts_total", "alert=\"port_scan\"") &&
+	      strstr(text, "portsense_frames_unslotted_total 500\n"),
+	      "prom: the documented series, spelled as documented", "one is missing");
+	/* Every series has its family's HELP and TYPE before it. */
+	for (line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		if (!strncmp(line, "# HELP ", 7))
+			helps++;
+		else if (line[0] != '#')
+			series++;
+	}
+	check(helps >= 30 && series > 2 * 2 * 60, "prom: families with help, series under them",
+	      "%d families, %d series", helps, series);
+	free(text);
+}
+
+static int parse(struct ps_config *c, enum ps_cmd cmd, int *first, ...)
+{
+	char *argv[32] = { "portsense" };
+	int argc = 1, ret;
+	va_list ap;
+	FILE *saved = stderr;
+
+	va_start(ap, first);
+	while (argc < 31 && (argv[argc] = va_arg(ap, char *)))
+		argc++;
+	va_end(ap);
+	stderr = fopen("/dev/null", "w");
+	ret = ps_config_parse(c, cmd, argc, argv, first);
+	fclose(stderr);
+	stderr = saved;
+	return ret;
+}
+
+static void test_options(const char *ini)
+{
+	struct ps_config c, next;
+	size_t i, j, clash = 0;
+	int first = 0, ret, n;
+
+	for (i = 0; i < ps_n_options; i++)
+		for (j = 0; j < i; j++)
+			clash += !strcmp(ps_options[i].name, ps_options[j].name) ||
+				 (ps_options[i].key && ps_options[i].key == ps_options[j].key);
+	check(!clash, "options: names and letters unique", "%zu clashes", clash);
+
+	ret = parse(&c, PS_CMD_RUN, &first, "--hook", "tc", "--threshold", "syn_flood=5", "-d", "3",
+		    "--holddown", "2.5", "--allow", "port_scan=198.18.0.0/15", "--no-egress", "eth0", NULL);
+	check(!ret && c.attach.hook == PS_HOOK_TC && c.detect.syn_flood == 5 && c.duration == 3 &&
+	      c.detect.holddown_ns == 2500000000ULL && c.allow.n == 1 && !c.attach.egress &&
+	      first == 12, "options: a command line sets what it says", "ret %d, first %d", ret, first);
+	ps_config_free(&c);
+	ret = parse(&c, PS_CMD_STATS, &first, "--hook", "tc", NULL);
+	ps_config_free(&c);
+	check(ret == 2, "options: a subcommand refuses another's option", "ret %d", ret);
+
+	/* The file, then the command line over it. */
+	ret = parse(&c, PS_CMD_RUN, &first, "-c", ini, "--window", "2", NULL);
+	check(!ret && c.attach.hook == PS_HOOK_TC && c.detect.window_ns == 2000000000ULL &&
+	      c.detect.icmp_flood == 7 && c.pats.n == 2 && c.stats_json && c.bogons_file,
+	      "options: the config file, the command line winning", "ret %d", ret);
+	ret = parse(&next, PS_CMD_STATS, &first, "-c", ini, NULL);
+	check(!ret && !strcmp(next.pin_path, "/sys/fs/bpf/ps-test-loader"),
+	      "options: a subcommand takes its keys of the file and leaves the rest", "ret %d", ret);
+	ps_config_free(&next);
+
+	/* A reload: live settings go, restart-only ones stay and are named. */
+	ret = parse(&next, PS_CMD_RUN, &first, "-c", ini, "--window", "3", "--hook", "xdp", "-d", "9", NULL);
+	{
+		FILE *saved = stderr;
+
+		stderr = fopen("/dev/null", "w");
+		n = ps_config_reconcile(&c, &next);
+		fclose(stderr);
+		stderr = saved;
+	}
+	check(!ret && n == 1 && next.attach.hook == PS_HOOK_TC && c.attach.hook == PS_HOOK_XDP &&
+	      next.detect.window_ns == 3000000000ULL && next.duration == 9,
+	      "options: a reload keeps --hook (named) and takes --window and --duration",
+	      "ret %d, %d named", ret, n);
+	ps_config_free(&c);
+	ps_config_free(&next);
+}
+
+/* 1000 reloads' worth of parsing and freeing: the heap ends where it began. */
+static void test_no_leak(const char *ini)
+{
+	struct ps_config c;
+	struct mallinfo2 before, after;
+	int k, first, ret = 0;
+
+	/* Once first: what stays for the process's life (stdio buffers) is allocated. */
+	ret |= parse(&c, PS_CMD_RUN, &first, "-c", ini, "--allow", "all=198.51.100.0/24", NULL);
+	ps_config_free(&c);
+	before = mallinfo2();
+	for (k = 0; k < 1000; k++) {
+		ret |= parse(&c, PS_CMD_RUN, &first, "-c", ini, "--allow", "all=198.51.100.0/24", NULL);
+		ps_config_free(&c);
+	}
+	after = mallinfo2();
+	check(!ret && after.uordblks == before.uordblks,
+	      "options: 1000 parses of a config file with every kind of value leave the heap as it was",
+	      "ret %d, %zu bytes in use before, %zu after", ret, before.uordblks, after.uordblks);
+}
+
+int main(int argc, char **argv)
+{
+	char ini[] = "/tmp/ps-test-loader-XXXXXX";
+	int fd;
+	FILE *f;
+
+	/*
+	 * mallinfo2() counts the chunks glibc keeps in its per-thread cache as
+	 * in use: without the cache, bytes in use are the program's own.
+	 */
+	(void)argc;
+	if (!getenv("GLIBC_TUNABLES")) {
+		setenv("GLIBC_TUNABLES", "glibc.malloc.tcache_count=0", 1);
+		execv("/proc/self/exe", argv);
+	}
+	fd = mkstemp(ini);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+
+	if (!f) {
+		printf("not ok - loader: cannot write a config file\n");
+		return 1;
+	}
+	fprintf(f, "[sensor]\nhook = tc\ninterfaces = eth*,!eth9\nmirror = mir0\npin-path = /sys/fs/bpf/ps-test-loader\n"
+		"[output]\nstats-json = /tmp/ps-test-loader.json\nmetrics = 127.0.0.1:9662\n"
+		"[detect]\nwindow = 1\n[threshold]\nicmp_flood = 7\n[allow]\nport_scan = 198.18.0.0/15, 2001:db8::/32\n"
+		"[lists]\nbogons = /nonexistent/bogons\nbackdoor-ports = /nonexistent/ports\n");
+	fclose(f);
+	test_fields();
+	test_prom();
+	test_options(ini);
+	test_no_leak(ini);
+	unlink(ini);
+	return failures ? 1 : 0;
+}
