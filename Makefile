@@ -25,7 +25,7 @@ USER_OBJS := $(USER_SRCS:user/%.c=$(OUT)/%.o)
 HDRS := $(wildcard include/*.h) $(wildcard bpf/*.h) $(wildcard user/*.h)
 
 .SECONDARY: $(OUT)/portsense.bpf.o $(OUT)/bench_gen.bpf.o
-.PHONY: all clean test test-unit demo deps install bench fuzz fuzz-targets sanitize
+.PHONY: all clean test test-unit demo deps deps-demo install bench fuzz fuzz-targets sanitize
 all: $(OUT)/portsense
 
 $(OUT):
@@ -108,9 +108,13 @@ bench: deps
 	$(MAKE) all $(BENCH_BINS)
 	tools/bench/run.sh
 
-# Installs the Debian packages the build, the demo and the tests need.
+# Installs the Debian packages the build, the demo and the tests need
+# (deps-demo: the build and the demo only).
 deps:
 	tools/install-deps.sh
+
+deps-demo:
+	tools/install-deps.sh demo
 
 # The README's commands: each installs what is missing first.
 test: deps
@@ -120,7 +124,7 @@ test: deps
 test-unit: $(OUT)/test_prog
 	$(OUT)/test_prog
 
-demo: deps
+demo: deps-demo
 	$(MAKE) all
 	tools/demo.sh
 

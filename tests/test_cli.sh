@@ -118,3 +118,9 @@ expect_exit "config: metrics = ADDR:PORT is taken" 2 "no such interface: nosuch0
 printf '[output]\ninterval = 1\nmetrics = 99999\n' >"$T_TMP/metrics.ini"
 expect_exit "config: bad metrics: exit 2, file:line" 2 "metrics.ini:3: --metrics '99999': the port must be" \
 	"$PORTSENSE" -c "$T_TMP/metrics.ini" nosuch0
+
+# The man page against the option table (as every subcommand's --help shows it).
+"$PY" "$ROOT/tests/man_check.py" "$PORTSENSE" "$ROOT/docs/portsense.8" ||
+	not_ok "man page check" "tests/man_check.py failed to run"
+expect_exit "a subcommand refuses another's option, naming whose it is" 2 \
+	"unknown option --hook: it belongs to 'portsense \[IFACE...\]'" "$PORTSENSE" stats --hook tc

@@ -394,7 +394,7 @@ const struct ps_option ps_options[] = {
 	{ "output", 'o', "text|json|syslog", "alerts and live reports on stdout (default: text on a\n"
 	  "tty, else json); syslog: alerts to syslog, no reports", "output",
 	  .cmds = RUN, CHOICES(outputs), AT(output) },
-	{ "stats-json", 0, "FILE", "at exit, write this run's counter snapshot ('-' = stdout)",
+	{ "stats-json", 0, "FILE", "at exit, write the final counter snapshot ('-' = stdout)",
 	  "output", .cmds = RUN, .set = set_stats_json, .val = PS_V_STR, AT(stats_json), .live = true },
 	{ "metrics", 0, "ADDR:PORT", "serve Prometheus /metrics and /healthz (PORT alone: 127.0.0.1)",
 	  "output", .cmds = RUN, .set = set_metrics, .val = PS_V_METRICS, AT(metrics) },
