@@ -400,15 +400,21 @@ int ps_config_reconcile(struct ps_config *cur, struct ps_config *next)
 	for (i = 0; i < ps_n_options; i++) {
 		const struct ps_option *o = &ps_options[i];
 
-		if (o->live || !takes(o, cur->cmd) || !differs(o, cur, next))
+		if (o->live || o->val == PS_V_NONE || !takes(o, cur->cmd))
 			continue;
-		fprintf(stderr, "portsense: reload: '%s' changed; it takes effect at the next start\n",
-			o->name);
-		/* Swapped, not copied: each value keeps one owner. */
+		if (differs(o, cur, next)) {
+			fprintf(stderr, "portsense: reload: '%s' changed; it takes effect at the next start\n",
+				o->name);
+			n++;
+		}
+		/*
+		 * Swapped even when equal: a running value is never replaced, so
+		 * what holds it (the pin path, in every attached interface) may.
+		 * Swapped, not copied: each value keeps one owner.
+		 */
 		memcpy(tmp, at(cur, o), o->size);
 		memcpy(at(cur, o), at(next, o), o->size);
 		memcpy(at(next, o), tmp, o->size);
-		n++;
 	}
 	return n;
 }

@@ -32,11 +32,12 @@ int ps_config_parse(struct ps_config *c, enum ps_cmd cmd, int argc, char **argv,
 void ps_cmdline_help(FILE *f, enum ps_cmd cmd);
 
 /*
- * A reload: @next was parsed anew while @cur runs.  Each setting a
- * running instance cannot take (its option is not live) is named on
- * stderr and keeps its running value in @next (swapped with @cur's, so
- * every value keeps one owner).  Returns how many were.  Then @next is the
- * configuration to run with, and @cur the one to free.
+ * A reload: @next was parsed anew while @cur runs.  Every setting a
+ * running instance cannot take (its option is not live) keeps its running
+ * value in @next, swapped with @cur's (so each value keeps one owner, and
+ * a pointer into a running value stays good); those that differ are named
+ * on stderr.  Returns how many differ.  Then @next is the configuration to
+ * run with, and @cur the one to free.
  */
 int ps_config_reconcile(struct ps_config *cur, struct ps_config *next);
 

@@ -166,11 +166,13 @@ static bool reload(struct run *r)
 	err = ps_sensor_update(&r->sensor, next, lists);
 	if (err)
 		fprintf(stderr, "portsense: reload: cannot update the detector lists: %s\n", strerror(-err));
-	/* The same struct, so what holds a pointer into it (the interface set) still may. */
+	/*
+	 * The same struct, so what points into it (the interface set) still
+	 * may; the pin path is the running one (reconciled).
+	 */
 	ps_config_free(r->cfg);
 	*r->cfg = *next;
 	r->cfg->attach.pin_path = r->cfg->pin_path;
-	r->sensor.pin_path = r->cfg->pin_path;
 	free(next);
 	free(r->lists);
 	r->lists = lists;

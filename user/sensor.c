@@ -122,7 +122,7 @@ int ps_sensor_load(struct ps_sensor *s, const struct ps_config *c, const struct 
 	char path[4096];
 	int err;
 
-	*s = (struct ps_sensor){ .maps = { -1, -1, -1 }, .pin_path = c->pin_path };
+	*s = (struct ps_sensor){ .maps = { -1, -1, -1 } };
 	skel = s->skel = portsense_bpf__open();
 	if (!skel) {
 		err = -errno;

@@ -21,7 +21,6 @@ struct ps_sensor {
 	struct ps_snapshot_maps maps;	/* the counters' fds */
 	bool had_pins;			/* the counters were pinned by an earlier run */
 	__u32 stats_id;			/* then: ps_stats' map id (its programs are a dead run's) */
-	const char *pin_path;
 };
 
 /*
