@@ -48,6 +48,17 @@ struct {
 	__type(value, struct ps_ifslot);
 } ps_ifslot SEC(".maps");
 
+/*
+ * Whose counts each slot holds (struct ps_ifinfo): the loader's alone, no
+ * program reads it; here so it is pinned with its BTF.  Sized as ps_stats.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PS_MAX_IFACES_DEFAULT + 1);
+	__type(key, __u32);
+	__type(value, struct ps_ifinfo);
+} ps_ifinfo SEC(".maps");
+
 /* Unused (one entry) unless --mirror: then the loader makes it PS_IFSLOT_SIZE. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -352,6 +352,31 @@ struct ps_ifslot {
 };
 
 /*
+ * ps_ifinfo, by slot: whose counts the slot holds and since when.  An
+ * ifindex alone names no interface: another network namespace, or a link
+ * deleted and made again while no instance ran, has the same one, and
+ * must not inherit the counts.  The loader checks the identity when it
+ * gives an interface its slot, and starts the counts again (recording
+ * whose they were) when it is another.  The programs never read it; it is
+ * pinned, so 'portsense stats' names interfaces as the instance saw them,
+ * from any namespace.
+ */
+#define PS_IFNAME_MAX	16	/* IF_NAMESIZE */
+
+struct ps_ifinfo {
+	__u64 netns;			/* the namespace's cookie; 0: unknown (older pins) */
+	__u64 since_ns;			/* CLOCK_REALTIME: the counts run since */
+	__u32 ifindex;
+	__u32 pad;
+	char name[PS_IFNAME_MAX];
+	/* When since_ns began with a reset: the interface whose counts went. */
+	__u64 was_netns;
+	__u32 was_ifindex;
+	__u32 pad2;
+	char was_name[PS_IFNAME_MAX];
+};
+
+/*
  * ps_mirror: the interfaces given to --mirror, by the same index as
  * ps_ifslot, and their MAC address (the loader follows changes): a unicast
  * frame for another address is one the stack would discard, so XDP drops

@@ -84,7 +84,8 @@ static const char *sample(const char *text, const char *family, const char *labe
 static void test_prom(void)
 {
 	struct ps_if_counters ifs[2] = {
-		{ .ifindex = 2, .name = "eth0" }, { .ifindex = 7, .name = "we\"ird" },
+		{ .ifindex = 2, .name = "eth0", .since_ns = 1765000000123456789ULL },
+		{ .ifindex = 7, .name = "we\"ird" },
 	};
 	struct ps_snapshot s = { .ifs = ifs, .n_ifs = 2 };
 	const struct ps_field *f = ps_fields();
@@ -147,7 +148,9 @@ static void test_prom(void)
 	      sample(text, "portsense_scan_admissions_total", "result=\"denied\"") &&
 	      sample(text, "portsense_map_evictions_total", "map=\"ps_hold\"") &&
 	      sample(text, "portsense_alerts_total", "alert=\"port_scan\"") &&
-	      strstr(text, "portsense_frames_unslotted_total 500\n"),
+	      strstr(text, "portsense_frames_unslotted_total 500\n") &&
+	      strstr(text, "portsense_interface_counters_since_seconds{interface=\"eth0\"} 1765000000.123\n") &&
+	      !strstr(text, "portsense_interface_counters_since_seconds{interface=\"we"),
 	      "prom: the documented series, spelled as documented", "one is missing");
 	/* Every series has its family's HELP and TYPE before it. */
 	for (line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {

@@ -67,8 +67,20 @@ if start_portsense "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN"; then
 	stop_portsense
 	if start_portsense "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN" --stats-json "$T_TMP/restart.json"; then
 		pings 2; sleep 0.3
+		ps_in "$B" stats --json --pin-path "$PIN" >"$T_TMP/cumulative.json" 2>/dev/null
 		stop_portsense
-		expect_eq "restart: the counters go on (3 + 2 pings)" "$T_TMP/restart.json" ingress.icmp.echo_request 5
+		expect_eq "restart: the pinned counters go on (3 + 2 pings, stats --json)" "$T_TMP/cumulative.json" \
+			interfaces.psb0.ingress.icmp.echo_request 5
+		expect_eq "restart: --stats-json holds this run's own counts (2 pings)" "$T_TMP/restart.json" \
+			ingress.icmp.echo_request 2
+		$PY -c '
+import json, sys
+c, r = (json.load(open(a)) for a in sys.argv[1:3])
+ci, ri = c["interfaces"]["psb0"], r["interfaces"]["psb0"]
+sys.exit(not (ci["since"] < ri["since"] and r["since"] <= ri["since"] and c["since"] == ci["since"]
+              and "reset" not in ci))' "$T_TMP/cumulative.json" "$T_TMP/restart.json" &&
+			ok "restart: since says when each count began (the first run's attach, then this run's)" ||
+			not_ok "restart: since says when each count began" "$(grep -h since "$T_TMP/cumulative.json" "$T_TMP/restart.json" | tr -d ' \n')"
 	else
 		not_ok "restart: the counters go on (3 + 2 pings)" "second start failed"
 	fi

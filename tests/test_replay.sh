@@ -28,20 +28,27 @@ EXPECTED=$PCAPS/expected.json
 [ ${#files[@]} -gt 0 ] || mapfile -t files < <($PY -c '
 import json, sys; print("\n".join(sorted(json.load(open(sys.argv[1]))["files"])))' "$EXPECTED")
 
-TX=ps-tx-$T_ID RX=ps-rx-$T_ID
-netns_pair "$TX" pstx0 "$RX" psrx0 || { not_ok "replay setup" "cannot create namespaces"; exit 0; }
+# One pin path for all, never emptied: each capture in namespaces of its own
+# (a veth that often gets the index the last one had) must still count
+# alone, in --stats-json (this run's counts) and in the pinned slot.
 new_pin_path PIN replay
+n=0 resets=0 dropped=0
 
 for hook in "${hooks[@]}"; do
 	for f in "${files[@]}"; do
 		name="replay $hook $f"
+		n=$((n + 1))
+		TX=ps-tx-$T_ID-$n RX=ps-rx-$T_ID-$n
+		if ! netns_pair "$TX" pstx0 "$RX" psrx0; then
+			not_ok "$name" "cannot create namespaces"
+			continue
+		fi
 		# REPLAY.md: MTU >= largest frame - 14, + 8 for VLAN room.
 		maxlen=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["files"][sys.argv[2]]["extras"]["max_cap_len"])' "$EXPECTED" "$f")
 		mtu=$(( maxlen - 14 + 8 )); [ $mtu -lt 1500 ] && mtu=1500
 		ip -n "$TX" link set pstx0 mtu $mtu && ip -n "$RX" link set psrx0 mtu $mtu
 		log=$T_TMP/ps.log snap=$T_TMP/snap.json
 		rm -f "$snap"
-		rm -rf "$PIN"	# counters persist across runs: each capture counts alone
 		if ! start_portsense "$RX" "$log" psrx0 --hook "$hook" --interval 0 -o json \
 			--pin-path "$PIN" --stats-json "$snap"; then
 			not_ok "$name" "portsense did not start: $(tail -n 3 "$log" | tr '\n' ' ')"
@@ -55,10 +62,22 @@ for hook in "${hooks[@]}"; do
 		fi
 		sleep 0.5
 		stop_portsense; rc=$?
+		# The pinned counts too: from a namespace of no instance's, by the names it recorded.
+		ps_in "$TX" stats --json --pin-path "$PIN" >"$T_TMP/pinned.json" 2>/dev/null
+		ip netns del "$TX"; ip netns del "$RX"
+		resets=$((resets + $(grep -c "start again from zero" "$log")))
+		dropped=$((dropped + $(grep -c "are dropped" "$log")))
 		if [ $rc -ne 0 ] || [ ! -s "$snap" ]; then
 			not_ok "$name" "portsense exited $rc: $(tail -n 3 "$log" | tr '\n' ' ')"
 			continue
 		fi
+		pinned=$($PY -c '
+import json, sys
+s, p = (json.load(open(a)) for a in sys.argv[1:3])
+print("ok" if list(p["interfaces"]) == ["psrx0"] and p["ingress"] == s["ingress"]
+      and s["since"] and s["interfaces"]["psrx0"]["since"] else
+      "interfaces %s, since %s" % (list(p["interfaces"]), s.get("since")))' "$snap" "$T_TMP/pinned.json" 2>&1)
+		[ "$pinned" = ok ] || { not_ok "$name" "the pins hold more than this capture: $pinned"; continue; }
 		# Alerts each capture raised, for docs/detection.md (tools/ can rerun).
 		n_alerts=$(grep -c '"event":"alert"' "$log.out")
 		[ -n "${ALERT_LOG:-}" ] && grep '"event":"alert"' "$log.out" | sed "s|^|$hook $f |" >>"$ALERT_LOG"
@@ -76,3 +95,6 @@ for hook in "${hooks[@]}"; do
 		fi
 	done
 done
+[ $((resets + dropped)) -gt 0 ] &&
+	ok "replay: pins kept across $n namespaces: $resets slots found holding another namespace's counts were reset, $dropped dropped" ||
+	not_ok "replay: pins kept across namespaces" "no slot was ever reset or dropped: the test no longer reproduces the reuse"

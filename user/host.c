@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -263,4 +264,26 @@ int ps_default_iface(char *name, size_t len)
 	/* /proc/net/ipv6_route: dest plen ... iface last (column 9). */
 	return route_iface("/proc/net/ipv6_route", 9, 0,
 			   "00000000000000000000000000000000", name, len);
+}
+
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+
+__u64 ps_netns_cookie(void)
+{
+	socklen_t len = sizeof(__u64);
+	struct stat st;
+	__u64 cookie = 0;
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd >= 0) {
+		if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len))
+			cookie = 0;
+		close(fd);
+	}
+	/* Before Linux 5.14: the namespace's inode, with the top bit set apart. */
+	if (!cookie && !stat("/proc/self/ns/net", &st))
+		cookie = (__u64)st.st_ino | (1ULL << 63);
+	return cookie;
 }

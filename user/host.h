@@ -4,6 +4,8 @@
 #define PS_HOST_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
 
 /* 0, or -EPERM after printing which capability is missing and the fix. */
 int ps_check_caps(void);
@@ -37,6 +39,13 @@ int ps_lock_pin_dir(const char *pin_path);
  * 0 or -errno (-EINVAL: no file name).
  */
 int ps_check_output_file(const char *path);
+
+/*
+ * The network namespace we run in, as a number no other namespace of this
+ * boot has (SO_NETNS_COOKIE; before Linux 5.14 its inode number, which a
+ * later namespace may reuse).  0 when neither can be read.
+ */
+__u64 ps_netns_cookie(void);
 
 /* Name of the interface of the IPv4 (else IPv6) default route, or -ENOENT. */
 int ps_default_iface(char *name, size_t len);

@@ -22,7 +22,7 @@
 
 #include "ifaces.h"
 #include "portsense.h"
-#include "snapshot.h"
+#include "slots.h"
 
 struct ps_ifset {
 	struct ps_ifset_opts o;
@@ -78,80 +78,6 @@ static void forget_failed(struct ps_ifset *s, int ifindex)
 	for (i = 0; i < s->n_failed; i++)
 		if (s->failed[i] == ifindex)
 			s->failed[i] = s->failed[--s->n_failed];
-}
-
-/*
- * Give @ifc a counter slot: the one it has when pins are reused (its counts
- * go on), else a free one with its counters zeroed.  0 or -errno, after a
- * message.
- */
-static int slot_assign(struct ps_ifset *s, const struct ps_iface *ifc)
-{
-	int ncpu = libbpf_num_possible_cpus(), d, err = 0;
-	bool used[PS_MAX_IFACES_LIMIT + 1] = {};
-	struct ps_ifslot *slots, e;
-	struct ps_counters *zero;
-	__u32 k = (__u32)ifc->ifindex & (PS_IFSLOT_SIZE - 1), slot, idx;
-
-	slots = calloc(PS_IFSLOT_SIZE, sizeof(*slots));
-	zero = calloc(ncpu > 0 ? ncpu : 1, sizeof(*zero));
-	if (!slots || !zero) {
-		err = -ENOMEM;
-		goto out;
-	}
-	err = ps_ifslot_read(s->o.ifslot_fd, slots);
-	if (err)
-		goto out;
-	e = slots[k];
-	if (e.slot && e.ifindex == (__u32)ifc->ifindex)
-		goto out;	/* reused pins: counting goes on */
-	if (e.slot) {
-		fprintf(stderr, "portsense: %s (index %d) shares its counter slot entry with interface index %u\n"
-			"  fix: count them in separate instances (--pin-path)\n",
-			ifc->name, ifc->ifindex, e.ifindex);
-		err = -EEXIST;
-		goto out;
-	}
-	for (idx = 0; idx < PS_IFSLOT_SIZE; idx++)
-		if (slots[idx].slot && slots[idx].slot <= s->o.max_ifaces)
-			used[slots[idx].slot] = true;
-	for (slot = 1; slot <= s->o.max_ifaces && used[slot]; slot++)
-		;
-	if (slot > s->o.max_ifaces) {
-		fprintf(stderr, "portsense: no counter slot left for %s\n  fix: raise --max-interfaces\n",
-			ifc->name);
-		err = -ENOSPC;
-		goto out;
-	}
-	/* Zeroed before the slot is published: the data path only looks up. */
-	for (d = 0; d < PS_DIR_MAX && !err; d++) {
-		idx = ps_stats_index(slot, d);
-		if (bpf_map_update_elem(s->o.stats_fd, &idx, zero, BPF_ANY))
-			err = -errno;
-	}
-	e.ifindex = ifc->ifindex;
-	e.slot = slot;
-	if (!err && bpf_map_update_elem(s->o.ifslot_fd, &k, &e, BPF_ANY))
-		err = -errno;
-	if (err)
-		fprintf(stderr, "portsense: cannot create counters for %s: %s\n",
-			ifc->name, strerror(-err));
-out:
-	free(slots);
-	free(zero);
-	return err;
-}
-
-/* The interface is gone: its slot goes back to the pool. */
-static void slot_free(struct ps_ifset *s, int ifindex)
-{
-	__u32 k = (__u32)ifindex & (PS_IFSLOT_SIZE - 1);
-	struct ps_ifslot e = {};
-
-	if (!bpf_map_lookup_elem(s->o.ifslot_fd, &k, &e) && e.ifindex == (__u32)ifindex) {
-		memset(&e, 0, sizeof(e));
-		bpf_map_update_elem(s->o.ifslot_fd, &k, &e, BPF_ANY);
-	}
 }
 
 /* The attributes of one link message (RTM_NEWLINK) this file reads. */
@@ -363,7 +289,7 @@ static int add(struct ps_ifset *s, const char *name, int ifindex)
 	snprintf(ifc->name, sizeof(ifc->name), "%s", name);
 	ifc->ifindex = ifindex;
 	ifc->xdp_fd = -1;
-	err = slot_assign(s, ifc);
+	err = ps_slots_assign(s->o.slots, ifindex, name);
 	if (!err)
 		err = mirror_start(s, ifc);
 	if (err)
@@ -371,8 +297,11 @@ static int add(struct ps_ifset *s, const char *name, int ifindex)
 	if (s->o.reused_map_id &&
 	    ps_detach_stale(ifindex, name, s->o.reused_map_id, a->pin_path, stderr) > 0)
 		fprintf(stderr, "portsense: %s: took over from an instance that died on these pins\n", name);
-	err = ps_attach(ifc, a, s->o.xdp_fd, s->o.tc_in_fd, s->o.tc_out_fd);
+	/* Nothing counts into the slot now: what it holds is this run's zero. */
+	err = ps_slots_begin(s->o.slots, ifindex) ?:
+	      ps_attach(ifc, a, s->o.xdp_fd, s->o.tc_in_fd, s->o.tc_out_fd);
 	if (err) {
+		ps_slots_end(s->o.slots, ifindex);
 		if (ifc->mirror)
 			mirror_write(s, ifindex, NULL);
 		return err;
@@ -398,6 +327,7 @@ static void link_new(struct ps_ifset *s, const char *name, int ifindex, const __
 		if (strcmp(ifc->name, name)) {
 			fprintf(stderr, "portsense: %s is now called %s\n", ifc->name, name);
 			snprintf(ifc->name, sizeof(ifc->name), "%s", name);
+			ps_slots_rename(s->o.slots, ifindex, name);
 		}
 		mirror_follow(s, ifc, mac, master);
 		return;
@@ -418,7 +348,7 @@ static void link_gone(struct ps_ifset *s, int ifindex)
 		return;
 	fprintf(stderr, "portsense: %s: gone; forgotten\n", ifc->name);
 	ps_release_links(ifc);
-	slot_free(s, ifindex);
+	ps_slots_free(s->o.slots, ifindex);
 	if (ifc->mirror)
 		mirror_write(s, ifindex, NULL);
 	*ifc = s->ifs[--s->n];

@@ -13,13 +13,14 @@
 
 #include "attach.h"
 #include "patterns.h"
+#include "slots.h"
 
 struct ps_ifset;
 
 struct ps_ifset_opts {
 	const struct ps_attach_opts *attach;
 	int xdp_fd, tc_in_fd, tc_out_fd;	/* programs; xdp_fd -1 with tc ingress */
-	int ifslot_fd, stats_fd;		/* ps_ifslot, ps_stats */
+	struct ps_slots *slots;			/* the interfaces' counter slots */
 	/*
 	 * ps_mirror, or -1 without --mirror.  Interfaces matching @mirror
 	 * (ps_patterns_match) get an entry with their MAC address, kept

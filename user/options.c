@@ -394,7 +394,7 @@ const struct ps_option ps_options[] = {
 	{ "output", 'o', "text|json|syslog", "alerts and live reports on stdout (default: text on a\n"
 	  "tty, else json); syslog: alerts to syslog, no reports", "output",
 	  .cmds = RUN, CHOICES(outputs), AT(output) },
-	{ "stats-json", 0, "FILE", "at exit, write the final counter snapshot ('-' = stdout)",
+	{ "stats-json", 0, "FILE", "at exit, write this run's counts as JSON ('-' = stdout)",
 	  "output", .cmds = RUN, .set = set_stats_json, .val = PS_V_STR, AT(stats_json), .live = true },
 	{ "metrics", 0, "ADDR:PORT", "serve Prometheus /metrics and /healthz (PORT alone: 127.0.0.1)",
 	  "output", .cmds = RUN, .set = set_metrics, .val = PS_V_METRICS, AT(metrics) },
@@ -431,7 +431,7 @@ const struct ps_option ps_options[] = {
 	  "lists", .cmds = RUN, .set = set_str, .val = PS_V_STR, AT(backdoor_file), .live = true },
 	{ "amp-ports", 0, "FILE", "UDP amplifier ports, one a line (default: data/amplifier-ports.txt)",
 	  "lists", .cmds = RUN, .set = set_str, .val = PS_V_STR, AT(amp_file), .live = true },
-	{ "json", 0, NULL, "print the snapshot as JSON (docs/stats-json.md)", NULL,
+	{ "json", 0, NULL, "print the cumulative snapshot as JSON (docs/stats-json.md)", NULL,
 	  .cmds = STATS, .set = set_flag, .val = PS_V_BOOL, AT(json) },
 	{ "config", 'c', "FILE", "settings file (INI; its keys: portsense --help); options\n"
 	  "given here win; SIGHUP re-reads it and the list files", NULL,

@@ -231,6 +231,17 @@ static void render_maps(FILE *f, const struct ps_prom_input *in)
 		fprintf(f, "portsense_map_evictions_total{map=\"%s\"} %llu\n", slot_evictions[k].map,
 			(unsigned long long)s->global[slot_evictions[k].evictions]);
 
+	head(f, "portsense_interface_counters_since_seconds", "gauge",
+	     "When each interface's counters began, in seconds since the epoch: its first attach on these pins, or when its slot was found holding another interface's counts and started again.");
+	for (k = 0; k < s->n_ifs; k++) {
+		char v[2 * IF_NAMESIZE + 1];
+
+		if (!s->ifs[k].since_ns)
+			continue;	/* pins older than the record of it */
+		label_value(v, sizeof(v), s->ifs[k].name);
+		fprintf(f, "portsense_interface_counters_since_seconds{interface=\"%s\"} %.3f\n", v,
+			s->ifs[k].since_ns / 1e9);
+	}
 	head(f, "portsense_interface_slots", "gauge", "Interfaces with a counter slot in ps_stats.");
 	fprintf(f, "portsense_interface_slots %zu\n", s->n_ifs);
 	head(f, "portsense_interface_slots_max", "gauge", "Interfaces ps_stats can count (--max-interfaces).");

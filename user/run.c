@@ -24,6 +24,7 @@
 #include "privs.h"
 #include "run.h"
 #include "sensor.h"
+#include "slots.h"
 
 #ifndef PS_VERSION
 #define PS_VERSION "0.1.0"
@@ -39,12 +40,14 @@ struct run {
 	char **argv;
 	struct ps_sensor sensor;
 	struct ps_lists *lists;
+	struct ps_slots *slots;
 	struct ps_ifset *ifset;
 	struct ring_buffer *rb;
 	struct ps_alert_out alerts;
 	struct ps_metrics *metrics;
 	struct ps_snapshot prev;	/* the last live report's */
-	struct timespec start;
+	struct timespec start;		/* CLOCK_MONOTONIC */
+	__u64 since_ns;			/* CLOCK_REALTIME: before the first attach */
 	const char *hook;		/* "xdp" or "tc", for the snapshots */
 	bool text;			/* live reports as a table, else JSON lines */
 	int lock_fd;
@@ -81,12 +84,22 @@ static int wait_signal(double secs)
 	return sig > 0 ? sig : 0;
 }
 
+/* This run's counts: what its interfaces counted since it attached them. */
+static int read_own(struct run *r, struct ps_snapshot *s)
+{
+	int err = ps_snapshot_read(&r->sensor.maps, s);
+
+	if (!err)
+		ps_snapshot_rebase(s, r->slots, r->since_ns);
+	return err;
+}
+
 static void report(struct run *r)
 {
 	struct ps_json_meta meta = { .event = "stats", .hook = r->hook };
 	struct ps_snapshot cur;
 
-	if (ps_snapshot_read(&r->sensor.maps, &cur))
+	if (read_own(r, &cur))
 		return;
 	if (r->text)
 		ps_snapshot_table(stdout, &r->prev, &cur);
@@ -189,6 +202,7 @@ static int start(struct run *r, char **names, int n_names)
 	static char def[IF_NAMESIZE];
 	static char *defname[1] = { def };
 	const struct ps_iface *ifs;
+	struct timespec now;
 	int err, n_ifs;
 
 	if (c->mirror.n && c->attach.hook != PS_HOOK_XDP)
@@ -233,6 +247,12 @@ static int start(struct run *r, char **names, int n_names)
 		if (!r->metrics)
 			return 1;
 	}
+	r->slots = ps_slots_open(r->sensor.maps.ifslot, r->sensor.maps.ifinfo, r->sensor.maps.stats,
+				 c->max_ifaces);
+	if (!r->slots)
+		return 1;
+	clock_gettime(CLOCK_REALTIME, &now);
+	r->since_ns = (__u64)now.tv_sec * 1000000000 + now.tv_nsec;
 	c->attach.pin_path = c->pin_path;	/* tcx links outlive a crash, as XDP does */
 	r->ifset = ps_ifset_start(&(struct ps_ifset_opts){
 			.attach = &c->attach,
@@ -240,14 +260,13 @@ static int start(struct run *r, char **names, int n_names)
 				  bpf_program__fd(r->sensor.skel->progs.ps_xdp) : -1,
 			.tc_in_fd = bpf_program__fd(r->sensor.skel->progs.ps_tc_in),
 			.tc_out_fd = bpf_program__fd(r->sensor.skel->progs.ps_tc_out),
-			.ifslot_fd = r->sensor.maps.ifslot,
-			.stats_fd = r->sensor.maps.stats,
+			.slots = r->slots,
 			.mirror_fd = c->mirror.n ? bpf_map__fd(r->sensor.skel->maps.ps_mirror) : -1,
 			.mirror = &c->mirror,
 			.max_ifaces = c->max_ifaces,
 			.reused_map_id = r->sensor.stats_id,
 		}, names, n_names, &c->pats);
-	if (!r->ifset)
+	if (!r->ifset || ps_slots_prune(r->slots))
 		return 1;
 	n_ifs = ps_ifset_list(r->ifset, &ifs);
 	ps_metrics_set_ifaces(r->metrics, ifs, n_ifs);
@@ -268,7 +287,7 @@ static int start(struct run *r, char **names, int n_names)
 		return 1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &r->start);
-	ps_snapshot_read(&r->sensor.maps, &r->prev);
+	read_own(r, &r->prev);
 	return 0;
 }
 
@@ -334,7 +353,7 @@ static int stop(struct run *r, int ret)
 	ps_metrics_stop(r->metrics);	/* before the maps' fds close */
 	/* Read after detaching, so the snapshot holds every counted packet. */
 	if (!ret && r->cfg->stats_json) {
-		if (ps_snapshot_read(&r->sensor.maps, &final) ||
+		if (read_own(r, &final) ||
 		    ps_snapshot_write(r->cfg->stats_json, &final, &meta))
 			ret = 1;
 		ps_snapshot_free(&final);
@@ -344,6 +363,7 @@ static int stop(struct run *r, int ret)
 		fprintf(stderr, "portsense: detached; the counters stay pinned in %s for the next start\n"
 			"  ('portsense detach --pin-path %s' removes them)\n", r->cfg->pin_path,
 			r->cfg->pin_path);
+	ps_slots_close(r->slots);
 	ps_sensor_close(&r->sensor, ret != 0);
 	free(r->lists);
 	if (r->lock_fd >= 0) {

@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 
 #include "fields.h"
+#include "slots.h"
 #include "snapshot.h"
 
 void ps_counters_add(struct ps_counters *sum, const struct ps_counters *c)
@@ -21,23 +22,26 @@ void ps_counters_add(struct ps_counters *sum, const struct ps_counters *c)
 		d[i] += s[i];
 }
 
-static struct ps_if_counters *find_if(struct ps_snapshot *s, __u32 ifindex)
+static struct ps_if_counters *add_if(struct ps_snapshot *s, const struct ps_ifslot *e, int ifinfo_fd)
 {
 	struct ps_if_counters *n;
-	size_t i;
 
-	for (i = 0; i < s->n_ifs; i++)
-		if (s->ifs[i].ifindex == ifindex)
-			return &s->ifs[i];
 	n = realloc(s->ifs, (s->n_ifs + 1) * sizeof(*n));
 	if (!n)
 		return NULL;
 	s->ifs = n;
 	n = &s->ifs[s->n_ifs++];
 	memset(n, 0, sizeof(*n));
-	n->ifindex = ifindex;
-	if (!if_indextoname(ifindex, n->name))
-		snprintf(n->name, sizeof(n->name), "if%u", ifindex);
+	n->ifindex = e->ifindex;
+	n->slot = e->slot;
+	/* The name the instance knew, whichever namespace reads the pins. */
+	if (ifinfo_fd >= 0 && !bpf_map_lookup_elem(ifinfo_fd, &e->slot, &n->info) &&
+	    n->info.netns && n->info.name[0]) {
+		snprintf(n->name, sizeof(n->name), "%.*s", PS_IFNAME_MAX - 1, n->info.name);
+		n->since_ns = n->info.since_ns;
+	} else if (!if_indextoname(e->ifindex, n->name)) {
+		snprintf(n->name, sizeof(n->name), "if%u", e->ifindex);
+	}
 	return n;
 }
 
@@ -98,7 +102,7 @@ int ps_snapshot_read(const struct ps_snapshot_maps *m, struct ps_snapshot *s)
 
 		if (!slots[i].ifindex || !slots[i].slot)
 			continue;
-		ifc = find_if(s, slots[i].ifindex);
+		ifc = add_if(s, &slots[i], m->ifinfo);
 		if (!ifc) {
 			err = -ENOMEM;
 			goto cleanup;
@@ -115,6 +119,9 @@ int ps_snapshot_read(const struct ps_snapshot_maps *m, struct ps_snapshot *s)
 	}
 	if (s->n_ifs)
 		qsort(s->ifs, s->n_ifs, sizeof(*s->ifs), by_ifindex);
+	for (i = 0; i < s->n_ifs; i++)
+		if (s->ifs[i].since_ns && (!s->since_ns || s->ifs[i].since_ns < s->since_ns))
+			s->since_ns = s->ifs[i].since_ns;
 	for (g = 0; m->global >= 0 && g < PS_G_MAX; g++) {
 		if (bpf_map_lookup_elem(m->global, &g, gvals))
 			continue;
@@ -128,6 +135,33 @@ cleanup:
 	if (err)
 		ps_snapshot_free(s);
 	return err;
+}
+
+void ps_snapshot_rebase(struct ps_snapshot *s, const struct ps_slots *slots, __u64 since_ns)
+{
+	const struct ps_slot_base *b;
+	size_t i, k = 0, w;
+	int d;
+
+	memset(s->total, 0, sizeof(s->total));
+	for (i = 0; i < s->n_ifs; i++) {
+		b = ps_slots_base(slots, s->ifs[i].slot);
+		if (!b)
+			continue;
+		s->ifs[k] = s->ifs[i];
+		s->ifs[k].since_ns = b->since_ns;
+		for (d = 0; d < PS_DIR_MAX; d++) {
+			__u64 *c = (__u64 *)&s->ifs[k].dir[d];
+			const __u64 *z = (const __u64 *)&b->dir[d];
+
+			for (w = 0; w < PS_COUNTERS_WORDS; w++)
+				c[w] -= z[w];
+			ps_counters_add(&s->total[d], &s->ifs[k].dir[d]);
+		}
+		k++;
+	}
+	s->n_ifs = k;
+	s->since_ns = since_ns;
 }
 
 void ps_snapshot_free(struct ps_snapshot *s)
@@ -211,6 +245,50 @@ static void jw_str(struct jw *w, const char *key, const char *v)
 	jw_string(w, v);
 }
 
+const char *ps_time_text(char *buf, size_t len, __u64 ns)
+{
+	time_t sec = ns / 1000000000;
+	struct tm tm;
+
+	if (!ns) {
+		snprintf(buf, len, "unknown");
+		return buf;
+	}
+	gmtime_r(&sec, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + strlen(buf), len - strlen(buf), ".%03lluZ",
+		 (unsigned long long)(ns % 1000000000 / 1000000));
+	return buf;
+}
+
+/* A CLOCK_REALTIME time as RFC 3339 UTC (ms), or null when unknown (0). */
+static void jw_time(struct jw *w, const char *key, __u64 ns)
+{
+	char ts[64];
+
+	if (!ns) {
+		jw_key(w, key);
+		fputs("null", w->f);
+		return;
+	}
+	jw_str(w, key, ps_time_text(ts, sizeof(ts), ns));
+}
+
+/* Whose counts a reset dropped, when the interface's began with one. */
+static void jw_reset(struct jw *w, const struct ps_ifinfo *i)
+{
+	char name[PS_IFNAME_MAX];
+
+	if (!i->was_name[0])
+		return;
+	snprintf(name, sizeof(name), "%.*s", PS_IFNAME_MAX - 1, i->was_name);
+	jw_open(w, "reset");
+	jw_str(w, "name", name);
+	jw_u64(w, "ifindex", i->was_ifindex);
+	jw_str(w, "namespace", i->was_netns == i->netns ? "this" : "another");
+	jw_close(w);
+}
+
 /* Writes the dotted field paths of fields.h as nested objects. */
 static void jw_counters(struct jw *w, const char *key,
 			const struct ps_counters *c)
@@ -279,11 +357,14 @@ void ps_snapshot_json(FILE *f, const struct ps_snapshot *s,
 		jw_str(&w, "event", m->event);
 	if (m && m->hook)
 		jw_str(&w, "hook", m->hook);
+	jw_time(&w, "since", s->since_ns);
 	jw_dirs(&w, s->total);
 	jw_open(&w, "interfaces");
 	for (i = 0; i < s->n_ifs; i++) {
 		jw_open(&w, s->ifs[i].name);
 		jw_u64(&w, "ifindex", s->ifs[i].ifindex);
+		jw_time(&w, "since", s->ifs[i].since_ns);
+		jw_reset(&w, &s->ifs[i].info);
 		jw_dirs(&w, s->ifs[i].dir);
 		jw_close(&w);
 	}

@@ -14,7 +14,10 @@
 
 struct ps_if_counters {
 	__u32 ifindex;
-	char name[IF_NAMESIZE];
+	__u32 slot;
+	char name[IF_NAMESIZE];		/* as the instance saw it (ps_ifinfo) */
+	__u64 since_ns;			/* CLOCK_REALTIME the counts run since; 0: unknown */
+	struct ps_ifinfo info;		/* whose counts they are, whose went (ps_ifinfo) */
 	struct ps_counters dir[PS_DIR_MAX];
 };
 
@@ -23,13 +26,15 @@ struct ps_snapshot {
 	struct ps_if_counters *ifs;
 	size_t n_ifs;
 	__u64 global[PS_G_MAX];
+	__u64 since_ns;				/* the earliest interface's; 0: unknown */
 	struct timespec taken;			/* CLOCK_MONOTONIC */
 };
 
-/* The maps a snapshot is read from (fds; global may be -1). */
+/* The maps a snapshot is read from (fds; ifinfo and global may be -1). */
 struct ps_snapshot_maps {
 	int stats;
 	int ifslot;
+	int ifinfo;
 	int global;
 };
 
@@ -45,6 +50,14 @@ int ps_ifslot_read(int ifslot_fd, struct ps_ifslot *slots);
  */
 int ps_snapshot_read(const struct ps_snapshot_maps *m, struct ps_snapshot *s);
 void ps_snapshot_free(struct ps_snapshot *s);
+
+/*
+ * A run's own counts: each interface's counters less what they held when
+ * the run attached it (ps_slots_base(); an interface it did not attach is
+ * left out), since then; @since_ns for the whole.
+ */
+struct ps_slots;
+void ps_snapshot_rebase(struct ps_snapshot *s, const struct ps_slots *base, __u64 since_ns);
 
 struct ps_json_meta {
 	const char *event;	/* "stats" in periodic lines, NULL otherwise */
@@ -62,6 +75,9 @@ void ps_snapshot_json(FILE *f, const struct ps_snapshot *s,
  */
 int ps_snapshot_write(const char *path, const struct ps_snapshot *s,
 		      const struct ps_json_meta *meta);
+
+/* A CLOCK_REALTIME time in ns as RFC 3339 UTC with ms ("unknown" for 0). */
+const char *ps_time_text(char *buf, size_t len, __u64 ns);
 
 /* Human-scaled number into @buf: 950, 12.3k, 4.56M. */
 const char *ps_human(char *buf, size_t len, double v);

@@ -38,6 +38,8 @@ int ps_cmd_stats(const struct ps_config *cfg)
 	}
 	ps_pin_file(path, sizeof(path), cfg->pin_path, PS_MAP_NAME(ps_global));
 	maps.global = bpf_obj_get(path);
+	ps_pin_file(path, sizeof(path), cfg->pin_path, PS_MAP_NAME(ps_ifinfo));
+	maps.ifinfo = bpf_obj_get(path);	/* older pins have none: names as we see them */
 	err = ps_snapshot_read(&maps, &s);
 	if (err) {
 		fprintf(stderr, "portsense: cannot read %s: %s\n", cfg->pin_path, strerror(-err));
@@ -51,8 +53,11 @@ int ps_cmd_stats(const struct ps_config *cfg)
 		int d;
 
 		for (k = 0; k < s.n_ifs; k++) {
+			char since[64];
+
+			ps_time_text(since, sizeof(since), s.ifs[k].since_ns);
 			for (d = 0; d < PS_DIR_MAX; d++) {
-				printf("%s %s:\n", s.ifs[k].name, ps_dir_names[d]);
+				printf("%s %s (since %s):\n", s.ifs[k].name, ps_dir_names[d], since);
 				for (i = 0; f && i < PS_COUNTERS_WORDS; i++) {
 					__u64 v = ps_counter_word(&s.ifs[k].dir[d], f[i].word);
 
@@ -67,5 +72,7 @@ int ps_cmd_stats(const struct ps_config *cfg)
 	close(maps.ifslot);
 	if (maps.global >= 0)
 		close(maps.global);
+	if (maps.ifinfo >= 0)
+		close(maps.ifinfo);
 	return 0;
 }

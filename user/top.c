@@ -194,6 +194,7 @@ int ps_top(const struct ps_top_opts *o)
 	t.maps.stats = open_pin(o->pin_path, PS_MAP_NAME(ps_stats));
 	t.maps.ifslot = open_pin(o->pin_path, PS_MAP_NAME(ps_ifslot));
 	t.maps.global = open_pin(o->pin_path, PS_MAP_NAME(ps_global));
+	t.maps.ifinfo = open_pin(o->pin_path, PS_MAP_NAME(ps_ifinfo));
 	t.talkers_fd = open_pin(o->pin_path, PS_MAP_NAME(ps_talkers));
 	t.recent_fd = open_pin(o->pin_path, PS_MAP_NAME(ps_recent));
 	if (t.maps.stats < 0 || t.maps.ifslot < 0 || t.talkers_fd < 0 || t.recent_fd < 0) {
