@@ -208,7 +208,7 @@ __attribute__((noinline)) int ps_emit(const struct ps_pkt *p, struct ps_evidence
 	if (ps_allowed(id, p->l3, ps_addr_of(p, ev->who)))
 		return 0;
 	now = ps_now();
-	if (h->key == key && (__s64)(h->until_ns - now) > 0) {
+	if (h->key == key && ps_time_after(h->until_ns, now)) {
 		__sync_fetch_and_add(&h->suppressed, 1);
 		ps_global_add(PS_G_ALERTS_SUPPRESSED);
 		return 0;
@@ -218,7 +218,7 @@ __attribute__((noinline)) int ps_emit(const struct ps_pkt *p, struct ps_evidence
 	 * packet a new key) alerts are counted, not sent, so neither the ring
 	 * buffer nor the reader drowns.  Races only let a few more through.
 	 */
-	if ((__s64)(now - b->start_ns) >= 1000000000LL) {
+	if (ps_window_over(now, b->start_ns, 1000000000ULL)) {
 		b->start_ns = now;
 		b->sent = 0;
 	}
@@ -229,7 +229,7 @@ __attribute__((noinline)) int ps_emit(const struct ps_pkt *p, struct ps_evidence
 	__sync_fetch_and_add(&b->sent, 1);
 	if (h->key == key)
 		suppressed = h->suppressed;
-	else if ((__s64)(h->until_ns - now) > 0)
+	else if (ps_time_after(h->until_ns, now))
 		ps_global_add(PS_G_HOLD_EVICTIONS);	/* that key may alert again early */
 	h->key = key;
 	h->until_ns = now + ps_cfg.holddown_ns;

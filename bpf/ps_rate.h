@@ -8,6 +8,7 @@
 
 #include "portsense.h"
 #include "ps_alert.h"
+#include "ps_clock.h"
 #include "ps_parse.h"
 
 /* Is @k the address @addr of @family (enum ps_l3)? */
@@ -64,11 +65,8 @@ static __always_inline struct ps_rate *ps_rate_of(enum ps_alert a,
 		if (!r)
 			return NULL;
 	}
-	/*
-	 * Signed: another CPU may just have restarted the window at a later
-	 * "now" than ours.  A racing reset loses a few counts, never an alert.
-	 */
-	if ((__s64)(now - r->start_ns) >= (__s64)ps_cfg.window_ns)
+	/* A racing reset loses a few counts, never an alert. */
+	if (ps_window_over(now, r->start_ns, ps_cfg.window_ns))
 		*r = (struct ps_rate){ .start_ns = now };
 	return r;
 }

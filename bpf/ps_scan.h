@@ -21,6 +21,7 @@
 
 #include "portsense.h"
 #include "ps_alert.h"
+#include "ps_clock.h"
 #include "ps_parse.h"
 #include "ps_rate.h"
 
@@ -139,7 +140,7 @@ static __always_inline bool ps_admit_one(__u64 now)
 
 	if (!b)
 		return false;
-	if ((__s64)(now - b->start_ns) >= 1000000000LL) {
+	if (ps_window_over(now, b->start_ns, 1000000000ULL)) {
 		b->start_ns = now;
 		b->sent = 0;
 	}
@@ -228,7 +229,7 @@ static __always_inline void ps_scan_track(const struct ps_pkt *p, struct ps_scan
 {
 	__u64 h, n;
 
-	if ((__s64)(now - e->start_ns) >= (__s64)ps_cfg.scan_window_ns) {
+	if (ps_window_over(now, e->start_ns, ps_cfg.scan_window_ns)) {
 		/* A racing CPU may lose a count or two at the boundary. */
 		__builtin_memset(e, 0, sizeof(*e));
 		e->start_ns = now;
@@ -291,7 +292,7 @@ static __always_inline void ps_scan_probe(const struct ps_pkt *p, __u8 kind,
 	    !s->tracked_until)
 		return;
 	now = ps_now();
-	if ((__s64)(now - s->start_ns) >= (__s64)ps_cfg.scan_window_ns) {
+	if (ps_window_over(now, s->start_ns, ps_cfg.scan_window_ns)) {
 		s->start_ns = now;
 		s->ports = 0;
 		s->hosts = 0;
@@ -307,7 +308,7 @@ static __always_inline void ps_scan_probe(const struct ps_pkt *p, __u8 kind,
 	if (hot && !s->hot)
 		s->hot = 1;
 
-	if (s->tracked_until && (__s64)(s->tracked_until - now) <= 0)
+	if (s->tracked_until && !ps_time_after(s->tracked_until, now))
 		s->tracked_until = 0;	/* its source went quiet: back to the fast path */
 	if (s->tracked_until) {
 		e = ps_scan_of(p, p->saddr);
@@ -372,7 +373,7 @@ static __always_inline void ps_scan_answer(const struct ps_pkt *p)
 	if (!s->tracked_until)
 		return;		/* most answers: to nobody we track, no clock read */
 	now = ps_now();
-	if ((__s64)(s->tracked_until - now) <= 0)
+	if (!ps_time_after(s->tracked_until, now))
 		return;
 	e = ps_scan_of(p, p->daddr);
 	if (!e)

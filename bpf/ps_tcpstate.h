@@ -20,6 +20,7 @@
 
 #include "portsense.h"
 #include "ps_alert.h"
+#include "ps_clock.h"
 #include "ps_parse.h"
 #include "ps_rate.h"
 
@@ -130,7 +131,7 @@ static __always_inline struct ps_synq *ps_synq_of(const struct ps_pkt *p,
 		__builtin_memcpy(q->addr.addr, addr, 16);
 		q->start_ns = now;
 	}
-	if ((__s64)(now - q->start_ns) >= (__s64)ps_cfg.window_ns) {
+	if (ps_window_over(now, q->start_ns, ps_cfg.window_ns)) {
 		/* Everything after the address: its counts start again. */
 		__builtin_memset(&q->start_ns, 0, sizeof(*q) - offsetof(struct ps_synq, start_ns));
 		q->start_ns = now;
