@@ -9,6 +9,9 @@
 
 #include "portsense.h"
 #include "ps_alert.h"
+#include "ps_clock.h"
+#include "ps_config.h"
+#include "ps_hash.h"
 #include "ps_parse.h"
 #include "ps_rate.h"
 #include "ps_scan.h"

@@ -21,7 +21,11 @@
 
 #include "portsense.h"
 #include "ps_alert.h"
+#include "ps_allow.h"
 #include "ps_clock.h"
+#include "ps_config.h"
+#include "ps_global.h"
+#include "ps_hash.h"
 #include "ps_parse.h"
 #include "ps_rate.h"
 

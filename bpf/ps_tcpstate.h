@@ -21,6 +21,9 @@
 #include "portsense.h"
 #include "ps_alert.h"
 #include "ps_clock.h"
+#include "ps_config.h"
+#include "ps_global.h"
+#include "ps_hash.h"
 #include "ps_parse.h"
 #include "ps_rate.h"
 
