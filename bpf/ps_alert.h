@@ -19,6 +19,7 @@
 
 #include "portsense.h"
 #include "ps_allow.h"
+#include "ps_budget.h"
 #include "ps_clock.h"
 #include "ps_config.h"
 #include "ps_global.h"
@@ -38,12 +39,7 @@ struct {
 	__type(value, struct ps_hold);
 } ps_hold SEC(".maps");
 
-/* Per alert id: alerts sent in the current second (the budget). */
-struct ps_budget {
-	__u64 start_ns;
-	__u64 sent;
-};
-
+/* Per alert id: the alerts it may still send this second. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, PS_ALERT_MAX);
@@ -132,19 +128,14 @@ __attribute__((noinline)) int ps_emit(const struct ps_pkt *p, struct ps_evidence
 		return 0;
 	}
 	/*
-	 * The id's budget for this second: beyond it (a spoofed flood, each
-	 * packet a new key) alerts are counted, not sent, so neither the ring
-	 * buffer nor the reader drowns.  Races only let a few more through.
+	 * Beyond the id's budget (a spoofed flood, each packet a new key)
+	 * alerts are counted, not sent, so neither the ring buffer nor the
+	 * reader drowns.
 	 */
-	if (ps_window_over(now, b->start_ns, 1000000000ULL)) {
-		b->start_ns = now;
-		b->sent = 0;
-	}
-	if (b->sent >= ps_cfg.alert_rate) {
+	if (!ps_budget_take(b, now, ps_cfg.alert_rate)) {
 		ps_global_add(PS_G_ALERTS_RATELIMITED);
 		return 0;
 	}
-	__sync_fetch_and_add(&b->sent, 1);
 	if (h->key == key)
 		suppressed = h->suppressed;
 	else if (ps_time_after(h->until_ns, now))

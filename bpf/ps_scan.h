@@ -22,6 +22,7 @@
 #include "portsense.h"
 #include "ps_alert.h"
 #include "ps_allow.h"
+#include "ps_budget.h"
 #include "ps_clock.h"
 #include "ps_config.h"
 #include "ps_global.h"
@@ -144,15 +145,10 @@ static __always_inline bool ps_admit_one(__u64 now)
 
 	if (!b)
 		return false;
-	if (ps_window_over(now, b->start_ns, 1000000000ULL)) {
-		b->start_ns = now;
-		b->sent = 0;
-	}
-	if (b->sent >= PS_SCAN_ADMIT_RATE) {
+	if (!ps_budget_take(b, now, PS_SCAN_ADMIT_RATE)) {
 		ps_global_add(PS_G_SCAN_ADMIT_DENIED);
 		return false;
 	}
-	__sync_fetch_and_add(&b->sent, 1);
 	ps_global_add(PS_G_SCAN_ADMITTED);
 	return true;
 }
