@@ -9,10 +9,12 @@
 
 #include "portsense.h"
 #include "ps_alert.h"
+#include "ps_bitset.h"
 #include "ps_clock.h"
 #include "ps_config.h"
 #include "ps_hash.h"
 #include "ps_parse.h"
+#include "ps_ports.h"
 #include "ps_rate.h"
 #include "ps_scan.h"
 #include "ps_tcpstate.h"
@@ -127,7 +129,7 @@ static __always_inline void ps_detect_bogon(const struct ps_pkt *p,
 	struct ps_first_bytes *fb = bpf_map_lookup_elem(&ps_bogon1st, &fam);
 	struct ps_lpm_key k;
 
-	if (!fb || !((fb->w[(first >> 6) & 3] >> (first & 63)) & 1))
+	if (!fb || !ps_bitset_has(fb->w, first))
 		return;
 	__builtin_memset(&k, 0, sizeof(k));
 	if (p->l3 == PS_L3_IPV4) {
@@ -152,9 +154,6 @@ static __always_inline void ps_detect_bogon(const struct ps_pkt *p,
 	ps_alert(PS_ALERT_BOGON_SOURCE, ps_mix_addr(PS_ALERT_BOGON_SOURCE, p->saddr),
 		 p, ifindex, dir, 0);
 }
-
-/* TCP ports known for backdoors and trojans (data/backdoor-ports.txt). */
-PS_PORT_BITS_MAP(ps_bdports);
 
 /*
  * backdoor_port: a connection attempt to a known backdoor port (SYN in),
@@ -181,7 +180,7 @@ static __always_inline void ps_detect_backdoor(const struct ps_pkt *p,
 	} else {
 		return;
 	}
-	if (!ps_port_in(ps_bdports, port))
+	if (!ps_port_in(&ps_bdports, port))
 		return;
 	ps_alert(PS_ALERT_BACKDOOR_PORT,
 		 ps_mix(ps_mix_addr(ps_mix_addr(PS_ALERT_BACKDOOR_PORT, p->saddr),

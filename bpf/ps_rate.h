@@ -112,27 +112,4 @@ static __always_inline void ps_rate_hit(enum ps_alert a, const struct ps_pkt *p,
 		    detail, &ev);
 }
 
-/* A port list (struct ps_port_bits below): is @port in it? */
-#define ps_port_in(map, port) ({					\
-	__u32 __w = (__u16)(port) >> 6;					\
-	__u64 *__m = bpf_map_lookup_elem(&(map), &__w);			\
-	__m && ((*__m >> ((port) & 63)) & 1);				\
-})
-
-#define PS_PORT_BITS_MAP(name)						\
-struct {								\
-	__uint(type, BPF_MAP_TYPE_ARRAY);				\
-	__uint(max_entries, PS_PORT_WORDS);				\
-	__type(key, __u32);						\
-	__type(value, __u64);						\
-} name SEC(".maps")
-
-/* Amplifier source ports (data/amplifier-ports.txt). */
-PS_PORT_BITS_MAP(ps_ampports);
-
-static __always_inline bool ps_amp_port(__u16 port)
-{
-	return ps_port_in(ps_ampports, port);
-}
-
 #endif /* PS_RATE_H */

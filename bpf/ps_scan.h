@@ -21,6 +21,7 @@
 
 #include "portsense.h"
 #include "ps_alert.h"
+#include "ps_bitset.h"
 #include "ps_allow.h"
 #include "ps_budget.h"
 #include "ps_clock.h"
@@ -28,7 +29,7 @@
 #include "ps_global.h"
 #include "ps_hash.h"
 #include "ps_parse.h"
-#include "ps_rate.h"
+#include "ps_ports.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -175,7 +176,7 @@ static __always_inline struct ps_scan *ps_scan_admit(const struct ps_pkt *p,
 	return bpf_map_lookup_elem(&ps_scans, &k);
 }
 
-/* Set bit @idx of a bitmap; true when it was clear (a new port or host). */
+/* Set @bit in *@w; true when it was clear (a new port or host). */
 static __always_inline bool ps_bit_new(__u64 *w, __u64 bit)
 {
 	if (*w & bit)
@@ -239,7 +240,7 @@ static __always_inline void ps_scan_track(const struct ps_pkt *p, struct ps_scan
 
 	if (kind != PS_SCAN_PING && ps_alert_enabled(PS_ALERT_PORT_SCAN)) {
 		h = ps_mix(0x9087, p->dport);
-		if (ps_bit_new(&e->ports[(h >> 6) & 3], 1ULL << (h & 63))) {
+		if (ps_bit_new(&e->ports[ps_bit_word(h) & 3], ps_bit_mask(h))) {
 			n = __sync_fetch_and_add(&e->nports, 1) + 1;
 			/* Mostly accepted: a client of many services, no scan. */
 			if (ps_at_checkpoint(n, ps_cfg.scan_ports) &&
@@ -250,7 +251,7 @@ static __always_inline void ps_scan_track(const struct ps_pkt *p, struct ps_scan
 	if (ps_alert_enabled(PS_ALERT_HOST_SWEEP) && kind != PS_SCAN_ACK &&
 	    kind != PS_SCAN_MAIMON) {
 		h = ps_host_bit(p);
-		if (ps_bit_new(&e->hosts[(h >> 6) & 1], 1ULL << (h & 63))) {
+		if (ps_bit_new(&e->hosts[ps_bit_word(h) & 1], ps_bit_mask(h))) {
 			n = __sync_fetch_and_add(&e->nhosts, 1) + 1;
 			/*
 			 * Mostly accepted: a client of many servers (a browser
@@ -279,10 +280,10 @@ static __always_inline void ps_scan_probe(const struct ps_pkt *p, __u8 kind,
 	 * (host, port) from a million sources sets the same bit everywhere.
 	 */
 	if (kind != PS_SCAN_PING)
-		pbit = 1ULL << (ps_mix(0x9087, p->dport) & 63);
+		pbit = ps_bit_mask(ps_mix(0x9087, p->dport));
 	/* Hosts: new contacts only, not a client's segments to its servers. */
 	hbit = kind == PS_SCAN_ACK || kind == PS_SCAN_MAIMON ? 0 :
-	       1ULL << (ps_host_bit(p) & 63);
+	       ps_bit_mask(ps_host_bit(p));
 	/*
 	 * The common case, a packet of a conversation the slot has seen:
 	 * nothing new, nobody tracked, nothing to admit.  No clock read, no
