@@ -136,11 +136,12 @@ static __always_inline bool ps_is_answer(const struct ps_pkt *p)
 	return p->icmp_type == PS_ND_ADVERT;
 }
 
-static __always_inline int ps_detect_arp(const struct ps_pkt *p, __u32 ifindex,
-					    __u32 dir)
+/* For ps_detect(), each frame with a claim (PS_PKT_BINDING). */
+static __always_inline void ps_detect_arp(const struct ps_pkt *p, __u32 ifindex,
+					  __u32 dir)
 {
-	if (!(p->flags & PS_PKT_BINDING) || !ps_alert_enabled(PS_ALERT_ARP_SPOOF))
-		return 0;
+	if (!ps_alert_enabled(PS_ALERT_ARP_SPOOF))
+		return;
 	if (dir == PS_DIR_EGRESS) {
 		if (!ps_is_answer(p)) {
 			struct ps_rate *r = ps_rate_of(PS_ALERT_ARP_SPOOF, p, p->saddr,
@@ -149,14 +150,13 @@ static __always_inline int ps_detect_arp(const struct ps_pkt *p, __u32 ifindex,
 			if (r)
 				__sync_fetch_and_add(&r->aux, 1);
 		}
-		return 0;
+		return;
 	}
 	ps_binding(p, ifindex, dir);
 	if (ps_is_answer(p))
 		ps_rate_hit(PS_ALERT_ARP_SPOOF, p, ps_cfg.arp_replies, ifindex, dir,
 			    p->l3 == PS_L3_ARP ? PS_ARPSPOOF_REPLY_FLOOD :
 						 PS_ARPSPOOF_ND_ADVERT_FLOOD);
-	return 0;
 }
 
 #endif /* PS_ARP_H */

@@ -384,17 +384,17 @@ static __always_inline void ps_scan_answer(const struct ps_pkt *p)
 }
 
 /* For ps_detect(), each frame with addresses. */
-static __always_inline int ps_detect_scan(const struct ps_pkt *p,
-					  __u32 ifindex, __u32 dir)
+static __always_inline void ps_detect_scan(const struct ps_pkt *p,
+					   __u32 ifindex, __u32 dir)
 {
 	__u8 kind;
 
 	if (!ps_alert_enabled(PS_ALERT_PORT_SCAN) &&
 	    !ps_alert_enabled(PS_ALERT_HOST_SWEEP))
-		return 0;
+		return;
 	if (dir == PS_DIR_EGRESS) {
 		ps_scan_answer(p);
-		return 0;
+		return;
 	}
 	kind = ps_to_group(p) ? 0 : ps_probe_kind(p);
 	if (kind)
@@ -402,7 +402,6 @@ static __always_inline int ps_detect_scan(const struct ps_pkt *p,
 	else
 		/* On a router or bridge the answers to a source pass inward too. */
 		ps_scan_answer(p);
-	return 0;
 }
 
 #endif /* PS_SCAN_H */

@@ -274,9 +274,13 @@ static __always_inline void ps_backscatter(const struct ps_pkt *p, __u32 ifindex
 			    ifindex, dir, kind);
 }
 
-/* For ps_detect(), each frame with addresses. */
-static __always_inline int ps_detect_tcp(const struct ps_pkt *p,
-					 __u32 ifindex, __u32 dir)
+/*
+ * For ps_detect(), each frame with addresses.  Each alert's bit is tested
+ * where its work begins; following handshakes is no one alert's work and
+ * runs whatever is on (ps_detect.h).
+ */
+static __always_inline void ps_detect_tcp(const struct ps_pkt *p,
+					  __u32 ifindex, __u32 dir)
 {
 	struct ps_flow *f;
 	__u16 fl;
@@ -284,25 +288,25 @@ static __always_inline int ps_detect_tcp(const struct ps_pkt *p,
 	__u32 tag;
 
 	if (p->l4_proto != IPPROTO_TCP || !(p->flags & PS_PKT_L4_DONE))
-		return 0;
+		return;
 	fl = p->tcp_flags & (PS_TH_SYN | PS_TH_ACK | PS_TH_RST);
 	/* Only the packets that open, answer or end a handshake. */
 	if (fl != PS_TH_SYN && fl != (PS_TH_SYN | PS_TH_ACK) && fl != PS_TH_ACK &&
 	    !(fl & PS_TH_RST))
-		return 0;
+		return;
 	if (dir == PS_DIR_INGRESS && fl == PS_TH_SYN) {
 		if (ps_alert_enabled(PS_ALERT_SYN_FLOOD))
 			ps_syn_in(p, ifindex, dir);
-		return 0;
+		return;
 	}
 	/* The rest needs egress: what this host sent. */
 	if (!ps_egress)
-		return 0;
+		return;
 	h = ps_flow_hash(p, dir);
 	tag = ps_flow_tag(h);
 	f = ps_flow_of(h);
 	if (!f)
-		return 0;
+		return;
 	if (dir == PS_DIR_EGRESS) {
 		/* Another connection's handshake in progress loses its slot. */
 		if ((fl == PS_TH_SYN || fl == (PS_TH_SYN | PS_TH_ACK)) && f->tag != tag &&
@@ -316,7 +320,7 @@ static __always_inline int ps_detect_tcp(const struct ps_pkt *p,
 			f->state = PS_FLOW_ANSWERED;
 			ps_synack_out(p, ifindex, dir);
 		}
-		return 0;
+		return;
 	}
 	if (fl == PS_TH_ACK) {
 		/* Most ingress packets: one load and a compare. */
@@ -333,7 +337,6 @@ static __always_inline int ps_detect_tcp(const struct ps_pkt *p,
 		   !(f->tag == tag && f->state == PS_FLOW_OPENED)) {
 		ps_backscatter(p, ifindex, dir, PS_BACKSCATTER_RST);
 	}
-	return 0;
 }
 
 #endif /* PS_TCPSTATE_H */
