@@ -18,6 +18,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "portsense.h"
+#include "ps_addr.h"
 #include "ps_allow.h"
 #include "ps_budget.h"
 #include "ps_clock.h"
@@ -157,7 +158,7 @@ __attribute__((noinline)) int ps_emit(const struct ps_pkt *p, struct ps_evidence
 	e->alert = id;
 	e->ifindex = ev->ifindex;
 	e->dir = ev->dir;
-	e->family = p->l3 == PS_L3_IPV6 ? 6 : 4;
+	e->family = ps_family(p->l3);
 	e->proto = p->l4_proto;
 	e->detail = ev->detail;
 	e->sport = p->sport;

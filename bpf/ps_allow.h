@@ -13,6 +13,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "portsense.h"
+#include "ps_addr.h"
 #include "ps_config.h"
 
 /* Value: the detectors that ignore the prefix, bit (1 << enum ps_alert). */
@@ -37,9 +38,7 @@ static __always_inline bool ps_allowed(enum ps_alert a, __u8 l3,
 
 	if (!ps_cfg.allow)
 		return false;
-	k.family = l3 == PS_L3_IPV6 ? 6 : 4;
-	k.prefixlen = 8 + (l3 == PS_L3_IPV6 ? 128 : 32);
-	__builtin_memcpy(k.addr, addr, 16);
+	ps_lpm_key_set(&k, l3, addr);
 	m = bpf_map_lookup_elem(&ps_allow, &k);
 	return m && (*m & (1U << a));
 }

@@ -19,6 +19,7 @@
 #define PS_ARP_H
 
 #include "portsense.h"
+#include "ps_addr.h"
 #include "ps_alert.h"
 #include "ps_clock.h"
 #include "ps_config.h"
@@ -70,8 +71,9 @@ static __always_inline bool ps_mac_eq(const __u8 *a, const __u8 *b)
 static __always_inline void ps_binding(const struct ps_pkt *p, __u32 ifindex,
 				       enum ps_dir dir)
 {
-	__u8 family = p->l3 == PS_L3_IPV6 ? PS_L3_IPV6 : PS_L3_IPV4;
-	struct ps_src_key k = { .family = family };
+	/* Hashed as IPv4 or IPv6: an ARP claim is an IPv4 address. */
+	__u8 l3 = p->l3 == PS_L3_IPV6 ? PS_L3_IPV6 : PS_L3_IPV4;
+	struct ps_src_key k = { .family = ps_family(l3) };
 	struct ps_bind_hint *hint;
 	struct ps_evidence ev;
 	struct ps_bind *b, nb;
@@ -81,11 +83,11 @@ static __always_inline void ps_binding(const struct ps_pkt *p, __u32 ifindex,
 	/* ARP probes (sender 0.0.0.0) claim nothing. */
 	if (!(p->bind[0] | p->bind[1] | p->bind[2] | p->bind[3]))
 		return;
-	slot = (__u32)ps_addr_hash(family, p->bind) & (PS_BIND_HINTS - 1);
+	slot = (__u32)ps_addr_hash(l3, p->bind) & (PS_BIND_HINTS - 1);
 	hint = bpf_map_lookup_elem(&ps_bindhint, &slot);
 	if (!hint)
 		return;
-	if (ps_key_eq(&hint->key, family, p->bind) && ps_mac_eq(hint->mac, p->mac))
+	if (ps_key_eq(&hint->key, l3, p->bind) && ps_mac_eq(hint->mac, p->mac))
 		return;		/* the binding as known */
 	__builtin_memcpy(k.addr, p->bind, 16);
 	b = bpf_map_lookup_elem(&ps_binds, &k);
@@ -96,7 +98,7 @@ static __always_inline void ps_binding(const struct ps_pkt *p, __u32 ifindex,
 		if (!bpf_map_update_elem(&ps_binds, &k, &nb, BPF_ANY))
 			ps_global_add(PS_G_BIND_INSERTS);
 		/* New to the LRU; its slot may still know the old binding. */
-		if (!ps_key_eq(&hint->key, family, p->bind)) {
+		if (!ps_key_eq(&hint->key, l3, p->bind)) {
 			ps_hint_set(hint, &k, p->mac);
 			return;
 		}

@@ -20,6 +20,7 @@
 #define PS_DETECT_H
 
 #include "portsense.h"
+#include "ps_addr.h"
 #include "ps_alert.h"
 #include "ps_bitset.h"
 #include "ps_clock.h"
@@ -153,6 +154,7 @@ static __always_inline void ps_detect_bogon(const struct ps_pkt *p,
 	fb = bpf_map_lookup_elem(&ps_bogon1st, &fam);
 	if (!fb || !ps_bitset_has(fb->w, ((const __u8 *)p->saddr)[0]))
 		return;
+	/* The key in each branch: one after them costs the verifier more paths. */
 	__builtin_memset(&k, 0, sizeof(k));
 	if (p->l3 == PS_L3_IPV4) {
 		/* DHCP discovery; IGMP queries of a querier with no address. */
@@ -160,17 +162,13 @@ static __always_inline void ps_detect_bogon(const struct ps_pkt *p,
 		    ((p->l4_proto == IPPROTO_UDP && p->sport == 68 && p->dport == 67) ||
 		     p->l4_proto == IPPROTO_IGMP))
 			return;
-		k.prefixlen = 8 + 32;
-		k.family = 4;
+		ps_lpm_key_set(&k, PS_L3_IPV4, p->saddr);
 	} else {
 		if (!(p->saddr[0] | p->saddr[1] | p->saddr[2] | p->saddr[3]) &&
 		    p->l4_proto == IPPROTO_ICMPV6)
 			return;
-		k.prefixlen = 8 + 128;
-		k.family = 6;
+		ps_lpm_key_set(&k, PS_L3_IPV6, p->saddr);
 	}
-	/* saddr is zero past an IPv4 address, so one copy serves both. */
-	__builtin_memcpy(k.addr, p->saddr, 16);
 	if (!bpf_map_lookup_elem(&ps_bogons, &k))
 		return;
 	ps_alert(PS_ALERT_BOGON_SOURCE, ps_mix_addr(PS_ALERT_BOGON_SOURCE, p->saddr),

@@ -7,20 +7,13 @@
 #define PS_RATE_H
 
 #include "portsense.h"
+#include "ps_addr.h"
 #include "ps_alert.h"
 #include "ps_clock.h"
 #include "ps_config.h"
 #include "ps_global.h"
 #include "ps_hash.h"
 #include "ps_parse.h"
-
-/* Is @k the address @addr of @family (enum ps_l3)? */
-static __always_inline bool ps_key_eq(const struct ps_src_key *k, __u32 family,
-				      const __be32 addr[4])
-{
-	return k->family == family && k->addr[0] == addr[0] && k->addr[1] == addr[1] &&
-	       k->addr[2] == addr[2] && k->addr[3] == addr[3];
-}
 
 /*
  * Rate state, per victim: packets in the current window.  Keyed by the
@@ -30,7 +23,7 @@ static __always_inline bool ps_key_eq(const struct ps_src_key *k, __u32 family,
  */
 struct ps_rate_key {
 	__u32 alert;		/* enum ps_alert */
-	__u32 family;
+	__u32 family;		/* 4 or 6 (ps_addr.h) */
 	__be32 addr[4];
 };
 
@@ -54,7 +47,7 @@ static __always_inline struct ps_rate *ps_rate_of(enum ps_alert a,
 						   const struct ps_pkt *p,
 						   const __be32 addr[4], __u64 now)
 {
-	struct ps_rate_key k = { .alert = a, .family = p->l3 };
+	struct ps_rate_key k = { .alert = a, .family = ps_family(p->l3) };
 	struct ps_rate *r;
 
 	__builtin_memcpy(k.addr, addr, 16);

@@ -20,6 +20,7 @@
 #define PS_SCAN_H
 
 #include "portsense.h"
+#include "ps_addr.h"
 #include "ps_alert.h"
 #include "ps_bitset.h"
 #include "ps_allow.h"
@@ -132,7 +133,7 @@ static __always_inline struct ps_sketch *ps_sketch_of(__u64 h)
 static __always_inline struct ps_scan *ps_scan_of(const struct ps_pkt *p,
 						  const __be32 addr[4])
 {
-	struct ps_src_key k = { .family = p->l3 };
+	struct ps_src_key k = { .family = ps_family(p->l3) };
 
 	__builtin_memcpy(k.addr, addr, 16);
 	return bpf_map_lookup_elem(&ps_scans, &k);
@@ -158,7 +159,7 @@ static __always_inline bool ps_admit_one(__u64 now)
 static __always_inline struct ps_scan *ps_scan_admit(const struct ps_pkt *p,
 						     __u64 now)
 {
-	struct ps_src_key k = { .family = p->l3 };
+	struct ps_src_key k = { .family = ps_family(p->l3) };
 	struct ps_scan *e;
 
 	__builtin_memcpy(k.addr, p->saddr, 16);

@@ -19,6 +19,7 @@
 #define PS_TCPSTATE_H
 
 #include "portsense.h"
+#include "ps_addr.h"
 #include "ps_alert.h"
 #include "ps_clock.h"
 #include "ps_config.h"
@@ -130,7 +131,7 @@ static __always_inline struct ps_synq *ps_synq_of(const struct ps_pkt *p,
 		if (q->start_ns)
 			ps_global_add(PS_G_SYNQ_EVICTIONS);
 		__builtin_memset(q, 0, sizeof(*q));
-		q->addr.family = p->l3;
+		q->addr.family = ps_family(p->l3);
 		__builtin_memcpy(q->addr.addr, addr, 16);
 		q->start_ns = now;
 	}

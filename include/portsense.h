@@ -432,7 +432,7 @@ struct ps_talker {
  * ps_scans and ps_binds, and part of others).
  */
 struct ps_src_key {
-	__u32 family;		/* enum ps_l3 */
+	__u32 family;		/* 4 or 6 */
 	__be32 addr[4];
 };
 

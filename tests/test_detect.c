@@ -488,7 +488,7 @@ static void arp_spoof(void)
 		IN(&x, &f);
 	}
 	{
-		struct ps_src_key k = { .family = PS_L3_IPV4, .addr = { htonl(IP(198, 18, 0, 2)) } };
+		struct ps_src_key k = { .family = 4, .addr = { htonl(IP(198, 18, 0, 2)) } };
 
 		check(!bpf_map_delete_elem(bpf_map__fd(x.skel->maps.ps_binds), &k),
 		      "arp: 198.18.0.2's binding is in ps_binds", "%s", strerror(errno));
