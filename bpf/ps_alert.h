@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
- * ps_alert.h - from "a detector fired" to an event in the ring buffer, with
- * in-kernel hold-down: one alert per key per period, the next one carrying
- * how many were held down.
+ * ps_alert.h - from "a detector fired" to an event in the ring buffer:
+ * the allow-list asked (ps_allow.h), the key held down (one alert per key
+ * per period, the next one carrying how many were held down), the id's
+ * budget spent (ps_budget.h), the event filled and kept among the recent.
  *
  * The hold-down table is a direct-mapped array indexed by a hash of the
  * key, not a hash map: a spoofed flood makes every packet a new key, and an

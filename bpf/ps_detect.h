@@ -22,6 +22,7 @@
 #include "portsense.h"
 #include "ps_addr.h"
 #include "ps_alert.h"
+#include "ps_arp.h"
 #include "ps_bitset.h"
 #include "ps_clock.h"
 #include "ps_config.h"
@@ -31,7 +32,6 @@
 #include "ps_rate.h"
 #include "ps_scan.h"
 #include "ps_tcpstate.h"
-#include "ps_arp.h"
 
 static __always_inline bool ps_addr_eq(const struct ps_pkt *p)
 {
