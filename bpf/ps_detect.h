@@ -277,25 +277,6 @@ static __always_inline void ps_detect_floods(const struct ps_pkt *p,
 	}
 }
 
-/* udp_amplification's alert: @n responses of @bytes bytes to the victim. */
-static __always_inline void ps_amp_alert(const struct ps_pkt *p, const struct ps_rate *r,
-					 __u64 n, __u64 bytes, __u32 ifindex,
-					 enum ps_dir dir)
-{
-	/* Zeroed here, where it is filled: an early zeroing costs every packet. */
-	struct ps_evidence ev;
-
-	__builtin_memset(&ev, 0, sizeof(ev));
-	ev.count = n;
-	ev.window_ns = ps_cfg.window_ns;
-	ev.aux = r->aux;
-	ev.aux2 = bytes;
-	ev.who = PS_ADDR_DST;
-	ps_alert_ev(PS_ALERT_UDP_AMPLIFICATION,
-		    ps_mix_addr(PS_ALERT_UDP_AMPLIFICATION, p->daddr), p, ifindex,
-		    dir, 0, &ev);
-}
-
 /*
  * udp_amplification: responses from amplifier ports (DNS, NTP, SSDP,
  * memcached...) to one host at or above amp_packets and amp_bytes in the
@@ -331,7 +312,14 @@ static __always_inline void ps_detect_amp(const struct ps_pkt *p, __u64 len,
 	if (n < ps_cfg.amp_packets || b < ps_cfg.amp_bytes || n <= 10 * r->aux)
 		return;
 	r->fired = 1;
-	ps_amp_alert(p, r, n, b, ifindex, dir);
+	{
+		/* In this block: declared above, it moves the stack layout. */
+		struct ps_evidence ev;
+
+		ps_rate_alert(PS_ALERT_UDP_AMPLIFICATION,
+			      ps_mix_addr(PS_ALERT_UDP_AMPLIFICATION, p->daddr), p, r, n, b,
+			      ifindex, dir, 0, &ev);
+	}
 }
 
 /* Every detector a frame concerns (from ps_process()); the rule above. */

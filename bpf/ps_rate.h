@@ -68,6 +68,29 @@ static __always_inline struct ps_rate *ps_rate_of(enum ps_alert a,
 }
 
 /*
+ * A rate detector's alert @a, key @key: @n packets to the victim, the
+ * destination, in @r's window; @aux2 as struct ps_event says for @a.
+ * @ev is room the caller declares: where that declaration sits decides
+ * the stack layout the verifier walks (declared here, ps_xdp took 2% more
+ * verifier work).
+ */
+static __always_inline void ps_rate_alert(enum ps_alert a, __u64 key, const struct ps_pkt *p,
+					  const struct ps_rate *r, __u64 n, __u64 aux2,
+					  __u32 ifindex, enum ps_dir dir, __u8 detail,
+					  struct ps_evidence *ev)
+{
+	/* Zeroed where it is filled: an early zeroing costs every packet. */
+	__builtin_memset(ev, 0, sizeof(*ev));
+	ev->count = n;
+	ev->window_ns = ps_cfg.window_ns;
+	ev->aux = r->aux;
+	ev->aux2 = aux2;
+	ev->who = PS_ADDR_DST;
+	ev->src = PS_ADDR_SRC;
+	ps_alert_ev(a, key, p, ifindex, dir, detail, ev);
+}
+
+/*
  * Count one packet toward @a for its victim, the destination; alert once the window
  * holds @threshold (the hold-down keeps it to one alert per period).
  * @detail goes into the event.
@@ -95,14 +118,8 @@ static __always_inline void ps_rate_hit(enum ps_alert a, const struct ps_pkt *p,
 	if (((a == PS_ALERT_SMURF && detail == PS_SMURF_VICTIM) ||
 	     a == PS_ALERT_ARP_SPOOF) && n <= 10 * r->aux)
 		return;
-	__builtin_memset(&ev, 0, sizeof(ev));
-	ev.count = n;
-	ev.window_ns = ps_cfg.window_ns;
-	ev.aux = r->aux;
-	ev.who = PS_ADDR_DST;
-	ev.src = PS_ADDR_SRC;
-	ps_alert_ev(a, ps_mix(ps_mix_addr(a, p->daddr), detail), p, ifindex, dir,
-		    detail, &ev);
+	ps_rate_alert(a, ps_mix(ps_mix_addr(a, p->daddr), detail), p, r, n, 0,
+		      ifindex, dir, detail, &ev);
 }
 
 #endif /* PS_RATE_H */
