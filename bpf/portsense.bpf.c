@@ -15,6 +15,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "portsense.h"
+#include "ps_addr.h"
 #include "ps_global.h"
 #include "ps_parse.h"
 #include "ps_count.h"
@@ -85,7 +86,7 @@ static __always_inline void ps_talk(const struct ps_pkt *p, __u64 len, __u32 dir
 
 	if (p->l3 != PS_L3_IPV4 && p->l3 != PS_L3_IPV6)
 		return;
-	k.family = p->l3 == PS_L3_IPV6 ? 6 : 4;
+	k.family = ps_family(p->l3);
 	__builtin_memcpy(k.addr, dir == PS_DIR_INGRESS ? p->saddr : p->daddr, 16);
 	t = bpf_map_lookup_elem(&ps_talkers, &k);
 	if (!t) {

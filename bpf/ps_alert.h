@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
- * ps_alert.h - from "a detector fired" to an event in the ring buffer, with
- * in-kernel hold-down: one alert per key per period, the next one carrying
- * how many were held down.
+ * ps_alert.h - from "a detector fired" to an event in the ring buffer:
+ * the allow-list asked (ps_allow.h), the key held down (one alert per key
+ * per period, the next one carrying how many were held down), the id's
+ * budget spent (ps_budget.h), the event filled and kept among the recent.
  *
  * The hold-down table is a direct-mapped array indexed by a hash of the
  * key, not a hash map: a spoofed flood makes every packet a new key, and an
@@ -18,7 +19,11 @@
 #include <bpf/bpf_helpers.h>
 
 #include "portsense.h"
+#include "ps_addr.h"
+#include "ps_allow.h"
+#include "ps_budget.h"
 #include "ps_clock.h"
+#include "ps_config.h"
 #include "ps_global.h"
 #include "ps_parse.h"
 
@@ -36,12 +41,7 @@ struct {
 	__type(value, struct ps_hold);
 } ps_hold SEC(".maps");
 
-/* Per alert id: alerts sent in the current second (the budget). */
-struct ps_budget {
-	__u64 start_ns;
-	__u64 sent;
-};
-
+/* Per alert id: the alerts it may still send this second. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, PS_ALERT_MAX);
@@ -63,61 +63,6 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);
 } ps_events SEC(".maps");
-
-/* Thresholds: written by the loader, also while running (SIGHUP). */
-struct ps_detect_cfg ps_cfg = PS_DETECT_CFG_DEFAULT;
-
-/*
- * Load-time knobs: the verifier sees their values and skips the code of a
- * detector that is off, and of the egress-only paths without tc egress.
- */
-const volatile __u32 ps_enabled = (1U << PS_ALERT_MAX) - 1;	/* 1 << enum ps_alert */
-const volatile __u32 ps_egress = 1;	/* tc egress attached: requests are seen */
-
-static __always_inline bool ps_alert_enabled(enum ps_alert a)
-{
-	return ps_enabled & (1U << a);
-}
-
-/* 64-bit mixing step (splitmix64's finaliser): cheap and well spread. */
-static __always_inline __u64 ps_mix(__u64 h, __u64 v)
-{
-	h ^= v;
-	h *= 0x9E3779B97F4A7C15ULL;
-	return h ^ (h >> 31);
-}
-
-static __always_inline __u64 ps_mix_addr(__u64 h, const __be32 a[4])
-{
-	h = ps_mix(h, ((__u64)a[0] << 32) | a[1]);
-	return ps_mix(h, ((__u64)a[2] << 32) | a[3]);
-}
-
-/* MurmurHash3's 64-bit finaliser: every input bit reaches every output bit. */
-static __always_inline __u64 ps_fmix(__u64 h)
-{
-	h ^= h >> 33;
-	h *= 0xFF51AFD7ED558CCDULL;
-	h ^= h >> 33;
-	h *= 0xC4CEB9FE1A85EC53ULL;
-	return h ^ (h >> 33);
-}
-
-/*
- * An address's hash (struct ps_pkt's hsrc, hdst), from which slots and
- * bits are taken at both ends of the word.  IPv4 (words 1-3 zero): one
- * mixing step of the address in the low half, whose product's high bits
- * the step folds into the low ones.  IPv6: two steps and the finaliser.
- * (An address in the high half of one step would leave the low bits
- * nearly constant: a whole /16 in a few slots; test_detect checks.)
- */
-static __always_inline __u64 ps_addr_hash(__u8 l3, const __be32 a[4])
-{
-	if (l3 != PS_L3_IPV6)
-		return ps_mix(0xADD5 + l3, a[0]);
-	return ps_fmix(ps_mix(ps_mix(0xADD5 + l3, ((__u64)a[0] << 32) | a[1]),
-			      ((__u64)a[2] << 32) | a[3]));
-}
 
 /* Which of the packet's addresses an alert means (struct ps_evidence). */
 enum ps_addr_sel {
@@ -147,35 +92,6 @@ struct ps_evidence {
 	__u8 mac[6];
 	__u8 old_mac[6];
 };
-
-/* Prefixes whose traffic a detector ignores; value: bit (1 << enum ps_alert). */
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, PS_ALLOW_MAX);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct ps_lpm_key);
-	__type(value, __u32);
-} ps_allow SEC(".maps");
-
-/*
- * True when @addr is allow-listed for @a.  An LPM lookup costs tens of
- * nanoseconds, so callers ask only when an alert or new state is at stake,
- * never per packet; with an empty list (the loader says so) never at all.
- */
-static __always_inline bool ps_allowed(enum ps_alert a, __u8 l3,
-				       const __be32 addr[4])
-{
-	struct ps_lpm_key k = {};
-	__u32 *m;
-
-	if (!ps_cfg.allow)
-		return false;
-	k.family = l3 == PS_L3_IPV6 ? 6 : 4;
-	k.prefixlen = 8 + (l3 == PS_L3_IPV6 ? 128 : 32);
-	__builtin_memcpy(k.addr, addr, 16);
-	m = bpf_map_lookup_elem(&ps_allow, &k);
-	return m && (*m & (1U << a));
-}
 
 static __always_inline const __be32 *ps_addr_of(const struct ps_pkt *p, __u8 sel)
 {
@@ -208,28 +124,23 @@ __attribute__((noinline)) int ps_emit(const struct ps_pkt *p, struct ps_evidence
 	if (ps_allowed(id, p->l3, ps_addr_of(p, ev->who)))
 		return 0;
 	now = ps_now();
-	if (h->key == key && (__s64)(h->until_ns - now) > 0) {
+	if (h->key == key && ps_time_after(h->until_ns, now)) {
 		__sync_fetch_and_add(&h->suppressed, 1);
 		ps_global_add(PS_G_ALERTS_SUPPRESSED);
 		return 0;
 	}
 	/*
-	 * The id's budget for this second: beyond it (a spoofed flood, each
-	 * packet a new key) alerts are counted, not sent, so neither the ring
-	 * buffer nor the reader drowns.  Races only let a few more through.
+	 * Beyond the id's budget (a spoofed flood, each packet a new key)
+	 * alerts are counted, not sent, so neither the ring buffer nor the
+	 * reader drowns.
 	 */
-	if ((__s64)(now - b->start_ns) >= 1000000000LL) {
-		b->start_ns = now;
-		b->sent = 0;
-	}
-	if (b->sent >= ps_cfg.alert_rate) {
+	if (!ps_budget_take(b, now, ps_cfg.alert_rate)) {
 		ps_global_add(PS_G_ALERTS_RATELIMITED);
 		return 0;
 	}
-	__sync_fetch_and_add(&b->sent, 1);
 	if (h->key == key)
 		suppressed = h->suppressed;
-	else if ((__s64)(h->until_ns - now) > 0)
+	else if (ps_time_after(h->until_ns, now))
 		ps_global_add(PS_G_HOLD_EVICTIONS);	/* that key may alert again early */
 	h->key = key;
 	h->until_ns = now + ps_cfg.holddown_ns;
@@ -248,7 +159,7 @@ __attribute__((noinline)) int ps_emit(const struct ps_pkt *p, struct ps_evidence
 	e->alert = id;
 	e->ifindex = ev->ifindex;
 	e->dir = ev->dir;
-	e->family = p->l3 == PS_L3_IPV6 ? 6 : 4;
+	e->family = ps_family(p->l3);
 	e->proto = p->l4_proto;
 	e->detail = ev->detail;
 	e->sport = p->sport;

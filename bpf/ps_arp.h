@@ -19,7 +19,12 @@
 #define PS_ARP_H
 
 #include "portsense.h"
+#include "ps_addr.h"
 #include "ps_alert.h"
+#include "ps_clock.h"
+#include "ps_config.h"
+#include "ps_global.h"
+#include "ps_hash.h"
 #include "ps_parse.h"
 #include "ps_rate.h"
 
@@ -66,8 +71,9 @@ static __always_inline bool ps_mac_eq(const __u8 *a, const __u8 *b)
 static __always_inline void ps_binding(const struct ps_pkt *p, __u32 ifindex,
 				       enum ps_dir dir)
 {
-	__u8 family = p->l3 == PS_L3_IPV6 ? PS_L3_IPV6 : PS_L3_IPV4;
-	struct ps_src_key k = { .family = family };
+	/* Hashed as IPv4 or IPv6: an ARP claim is an IPv4 address. */
+	__u8 l3 = p->l3 == PS_L3_IPV6 ? PS_L3_IPV6 : PS_L3_IPV4;
+	struct ps_src_key k = { .family = ps_family(l3) };
 	struct ps_bind_hint *hint;
 	struct ps_evidence ev;
 	struct ps_bind *b, nb;
@@ -77,11 +83,11 @@ static __always_inline void ps_binding(const struct ps_pkt *p, __u32 ifindex,
 	/* ARP probes (sender 0.0.0.0) claim nothing. */
 	if (!(p->bind[0] | p->bind[1] | p->bind[2] | p->bind[3]))
 		return;
-	slot = (__u32)ps_addr_hash(family, p->bind) & (PS_BIND_HINTS - 1);
+	slot = (__u32)ps_addr_hash(l3, p->bind) & (PS_BIND_HINTS - 1);
 	hint = bpf_map_lookup_elem(&ps_bindhint, &slot);
 	if (!hint)
 		return;
-	if (ps_key_eq(&hint->key, family, p->bind) && ps_mac_eq(hint->mac, p->mac))
+	if (ps_key_eq(&hint->key, l3, p->bind) && ps_mac_eq(hint->mac, p->mac))
 		return;		/* the binding as known */
 	__builtin_memcpy(k.addr, p->bind, 16);
 	b = bpf_map_lookup_elem(&ps_binds, &k);
@@ -92,7 +98,7 @@ static __always_inline void ps_binding(const struct ps_pkt *p, __u32 ifindex,
 		if (!bpf_map_update_elem(&ps_binds, &k, &nb, BPF_ANY))
 			ps_global_add(PS_G_BIND_INSERTS);
 		/* New to the LRU; its slot may still know the old binding. */
-		if (!ps_key_eq(&hint->key, family, p->bind)) {
+		if (!ps_key_eq(&hint->key, l3, p->bind)) {
 			ps_hint_set(hint, &k, p->mac);
 			return;
 		}
@@ -132,11 +138,12 @@ static __always_inline bool ps_is_answer(const struct ps_pkt *p)
 	return p->icmp_type == PS_ND_ADVERT;
 }
 
-static __always_inline int ps_detect_arp(const struct ps_pkt *p, __u32 ifindex,
-					    __u32 dir)
+/* For ps_detect(), each frame with a claim (PS_PKT_BINDING). */
+static __always_inline void ps_detect_arp(const struct ps_pkt *p, __u32 ifindex,
+					  __u32 dir)
 {
-	if (!(p->flags & PS_PKT_BINDING) || !ps_alert_enabled(PS_ALERT_ARP_SPOOF))
-		return 0;
+	if (!ps_alert_enabled(PS_ALERT_ARP_SPOOF))
+		return;
 	if (dir == PS_DIR_EGRESS) {
 		if (!ps_is_answer(p)) {
 			struct ps_rate *r = ps_rate_of(PS_ALERT_ARP_SPOOF, p, p->saddr,
@@ -145,14 +152,13 @@ static __always_inline int ps_detect_arp(const struct ps_pkt *p, __u32 ifindex,
 			if (r)
 				__sync_fetch_and_add(&r->aux, 1);
 		}
-		return 0;
+		return;
 	}
 	ps_binding(p, ifindex, dir);
 	if (ps_is_answer(p))
 		ps_rate_hit(PS_ALERT_ARP_SPOOF, p, ps_cfg.arp_replies, ifindex, dir,
 			    p->l3 == PS_L3_ARP ? PS_ARPSPOOF_REPLY_FLOOD :
 						 PS_ARPSPOOF_ND_ADVERT_FLOOD);
-	return 0;
 }
 
 #endif /* PS_ARP_H */

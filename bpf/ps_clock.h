@@ -16,6 +16,7 @@
 #ifndef PS_CLOCK_H
 #define PS_CLOCK_H
 
+#include <stdbool.h>
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
@@ -29,6 +30,29 @@ static __always_inline __u64 ps_now(void)
 	__u64 tick = PS_NS_PER_TICK(CONFIG_HZ);
 
 	return tick ? bpf_jiffies64() * tick : bpf_ktime_get_coarse_ns();
+}
+
+/*
+ * Times compare by their difference read as signed, as the kernel's
+ * time_after() compares jiffies: right across a wrap, and when another CPU
+ * has just stored a later "now" than the one this CPU read.  Written once
+ * here, so that which side of an instant counts as "after" is decided in
+ * one place and not by each comparison.
+ */
+
+/* @a is later than @b (not at the same instant). */
+static __always_inline bool ps_time_after(__u64 a, __u64 b)
+{
+	return (__s64)(a - b) > 0;
+}
+
+/*
+ * A window of @len opened at @start is over at @now: it holds the instants
+ * start .. start + len - 1, so at start + len the next one begins.
+ */
+static __always_inline bool ps_window_over(__u64 now, __u64 start, __u64 len)
+{
+	return (__s64)(now - start) >= (__s64)len;
 }
 
 #endif /* PS_CLOCK_H */

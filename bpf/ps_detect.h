@@ -3,17 +3,35 @@
  * ps_detect.h - the detectors: each looks at one parsed frame and the
  * state it keeps, and raises an alert (ps_alert.h) when its rule holds.
  * docs/detection.md states each rule, its key and why.
+ *
+ * Which detectors run follows one rule.  Each detector tests the enabled
+ * bits of its own alerts (ps_alert_enabled()) itself, before any work for
+ * them: first thing, or, in a detector that raises several alerts, where
+ * each one's work begins.  ps_detect() tests none: it calls every detector
+ * a frame can concern, choosing only by what the frame is (a claim,
+ * addresses, its direction).  The bits are rodata, resolved by the
+ * verifier at load, so a disabled detector's code is dropped there; with
+ * each test beside its work, what turning an alert off removes is in
+ * sight.  One exception, kept as it was: ps_detect_tcp() follows
+ * handshakes (ps_flows, ps_synq, whose evictions the metrics count)
+ * whichever of syn_flood, half_open and backscatter is on, even none.
  */
 #ifndef PS_DETECT_H
 #define PS_DETECT_H
 
 #include "portsense.h"
+#include "ps_addr.h"
 #include "ps_alert.h"
+#include "ps_arp.h"
+#include "ps_bitset.h"
+#include "ps_clock.h"
+#include "ps_config.h"
+#include "ps_hash.h"
 #include "ps_parse.h"
+#include "ps_ports.h"
 #include "ps_rate.h"
 #include "ps_scan.h"
 #include "ps_tcpstate.h"
-#include "ps_arp.h"
 
 static __always_inline bool ps_addr_eq(const struct ps_pkt *p)
 {
@@ -34,6 +52,8 @@ static __always_inline bool ps_is_tcp_udp(const struct ps_pkt *p)
 static __always_inline void ps_detect_land(const struct ps_pkt *p,
 					   __u32 ifindex, enum ps_dir dir)
 {
+	if (!ps_alert_enabled(PS_ALERT_LAND))
+		return;
 	if (!ps_addr_eq(p))
 		return;
 	/* TCP/UDP with a readable header: the ports must match too. */
@@ -52,11 +72,14 @@ static __always_inline void ps_detect_land(const struct ps_pkt *p,
 static __always_inline void ps_detect_tcp_flags(const struct ps_pkt *p,
 						__u32 ifindex, enum ps_dir dir)
 {
-	__u16 fl = p->tcp_flags;
+	__u16 fl;
 	__u8 kind;
 
+	if (!ps_alert_enabled(PS_ALERT_INVALID_TCP_FLAGS))
+		return;
 	if (p->l4_proto != IPPROTO_TCP || !(p->flags & PS_PKT_L4_DONE))
 		return;
+	fl = p->tcp_flags;
 	if (!(fl & 0x3F))
 		kind = PS_TCPINV_NULL;
 	else if ((fl & (PS_TH_FIN | PS_TH_PSH | PS_TH_URG)) ==
@@ -83,6 +106,8 @@ static __always_inline void ps_detect_tcp_flags(const struct ps_pkt *p,
 static __always_inline void ps_detect_pod(const struct ps_pkt *p,
 					  __u32 ifindex, enum ps_dir dir)
 {
+	if (!ps_alert_enabled(PS_ALERT_PING_OF_DEATH))
+		return;
 	/* A jumbogram's frag_end is measured against no real length: skip. */
 	if (!(p->flags & PS_PKT_FRAG) || (p->flags & PS_PKT_JUMBO) ||
 	    p->frag_end <= 65535)
@@ -119,13 +144,17 @@ struct {
 static __always_inline void ps_detect_bogon(const struct ps_pkt *p,
 					    __u32 ifindex, enum ps_dir dir)
 {
-	__u8 first = ((const __u8 *)p->saddr)[0];
-	__u32 fam = p->l3 == PS_L3_IPV6;
-	struct ps_first_bytes *fb = bpf_map_lookup_elem(&ps_bogon1st, &fam);
+	struct ps_first_bytes *fb;
 	struct ps_lpm_key k;
+	__u32 fam;
 
-	if (!fb || !((fb->w[(first >> 6) & 3] >> (first & 63)) & 1))
+	if (!ps_alert_enabled(PS_ALERT_BOGON_SOURCE))
 		return;
+	fam = p->l3 == PS_L3_IPV6;
+	fb = bpf_map_lookup_elem(&ps_bogon1st, &fam);
+	if (!fb || !ps_bitset_has(fb->w, ((const __u8 *)p->saddr)[0]))
+		return;
+	/* The key in each branch: one after them costs the verifier more paths. */
 	__builtin_memset(&k, 0, sizeof(k));
 	if (p->l3 == PS_L3_IPV4) {
 		/* DHCP discovery; IGMP queries of a querier with no address. */
@@ -133,25 +162,18 @@ static __always_inline void ps_detect_bogon(const struct ps_pkt *p,
 		    ((p->l4_proto == IPPROTO_UDP && p->sport == 68 && p->dport == 67) ||
 		     p->l4_proto == IPPROTO_IGMP))
 			return;
-		k.prefixlen = 8 + 32;
-		k.family = 4;
+		ps_lpm_key_set(&k, PS_L3_IPV4, p->saddr);
 	} else {
 		if (!(p->saddr[0] | p->saddr[1] | p->saddr[2] | p->saddr[3]) &&
 		    p->l4_proto == IPPROTO_ICMPV6)
 			return;
-		k.prefixlen = 8 + 128;
-		k.family = 6;
+		ps_lpm_key_set(&k, PS_L3_IPV6, p->saddr);
 	}
-	/* saddr is zero past an IPv4 address, so one copy serves both. */
-	__builtin_memcpy(k.addr, p->saddr, 16);
 	if (!bpf_map_lookup_elem(&ps_bogons, &k))
 		return;
 	ps_alert(PS_ALERT_BOGON_SOURCE, ps_mix_addr(PS_ALERT_BOGON_SOURCE, p->saddr),
 		 p, ifindex, dir, 0);
 }
-
-/* TCP ports known for backdoors and trojans (data/backdoor-ports.txt). */
-PS_PORT_BITS_MAP(ps_bdports);
 
 /*
  * backdoor_port: a connection attempt to a known backdoor port (SYN in),
@@ -163,9 +185,12 @@ PS_PORT_BITS_MAP(ps_bdports);
 static __always_inline void ps_detect_backdoor(const struct ps_pkt *p,
 					       __u32 ifindex, enum ps_dir dir)
 {
-	__u16 fl = p->tcp_flags, port;
+	__u16 fl, port;
 	__u8 kind;
 
+	if (!ps_alert_enabled(PS_ALERT_BACKDOOR_PORT))
+		return;
+	fl = p->tcp_flags;
 	if (p->l4_proto != IPPROTO_TCP || !(p->flags & PS_PKT_L4_DONE) ||
 	    !(fl & PS_TH_SYN) || (fl & (PS_TH_RST | PS_TH_FIN)))
 		return;
@@ -178,7 +203,7 @@ static __always_inline void ps_detect_backdoor(const struct ps_pkt *p,
 	} else {
 		return;
 	}
-	if (!ps_port_in(ps_bdports, port))
+	if (!ps_port_in(&ps_bdports, port))
 		return;
 	ps_alert(PS_ALERT_BACKDOOR_PORT,
 		 ps_mix(ps_mix_addr(ps_mix_addr(PS_ALERT_BACKDOOR_PORT, p->saddr),
@@ -263,9 +288,9 @@ static __always_inline void ps_detect_amp(const struct ps_pkt *p, __u64 len,
 {
 	__u64 n, b;
 	struct ps_rate *r;
-	/* Zeroed where it is filled: an early zeroing costs every packet. */
-	struct ps_evidence ev;
 
+	if (!ps_alert_enabled(PS_ALERT_UDP_AMPLIFICATION))
+		return;
 	if (p->l4_proto != IPPROTO_UDP || !(p->flags & PS_PKT_L4_DONE))
 		return;
 	if (dir == PS_DIR_EGRESS) {
@@ -287,50 +312,41 @@ static __always_inline void ps_detect_amp(const struct ps_pkt *p, __u64 len,
 	if (n < ps_cfg.amp_packets || b < ps_cfg.amp_bytes || n <= 10 * r->aux)
 		return;
 	r->fired = 1;
-	__builtin_memset(&ev, 0, sizeof(ev));
-	ev.count = n;
-	ev.window_ns = ps_cfg.window_ns;
-	ev.aux = r->aux;
-	ev.aux2 = b;
-	ev.who = PS_ADDR_DST;
-	ps_alert_ev(PS_ALERT_UDP_AMPLIFICATION,
-		    ps_mix_addr(PS_ALERT_UDP_AMPLIFICATION, p->daddr), p, ifindex,
-		    dir, 0, &ev);
+	{
+		/* In this block: declared above, it moves the stack layout. */
+		struct ps_evidence ev;
+
+		ps_rate_alert(PS_ALERT_UDP_AMPLIFICATION,
+			      ps_mix_addr(PS_ALERT_UDP_AMPLIFICATION, p->daddr), p, r, n, b,
+			      ifindex, dir, 0, &ev);
+	}
 }
 
-/* Run every enabled detector on one frame (from ps_process()). */
-static __always_inline int ps_detect(struct ps_pkt *p, __u64 len,
-				     __u32 ifindex, __u32 dir)
+/* Every detector a frame concerns (from ps_process()); the rule above. */
+static __always_inline void ps_detect(struct ps_pkt *p, __u64 len,
+				      __u32 ifindex, __u32 dir)
 {
 	if (p->flags & PS_PKT_BINDING)
 		ps_detect_arp(p, ifindex, dir);
 	if (!(p->flags & PS_PKT_ADDR))
-		return 0;
+		return;
 	p->hsrc = ps_addr_hash(p->l3, p->saddr);
 	p->hdst = ps_addr_hash(p->l3, p->daddr);
 	ps_detect_tcp(p, ifindex, dir);
 	ps_detect_scan(p, ifindex, dir);
-	if (ps_alert_enabled(PS_ALERT_UDP_AMPLIFICATION))
-		ps_detect_amp(p, len, ifindex, dir);
+	ps_detect_amp(p, len, ifindex, dir);
 	/* Egress: only what says something about this host itself. */
 	if (dir == PS_DIR_EGRESS) {
-		if (ps_alert_enabled(PS_ALERT_BACKDOOR_PORT))
-			ps_detect_backdoor(p, ifindex, dir);
-		ps_detect_floods(p, ifindex, dir);
-		return 0;
-	}
-	if (ps_alert_enabled(PS_ALERT_LAND))
-		ps_detect_land(p, ifindex, dir);
-	if (ps_alert_enabled(PS_ALERT_INVALID_TCP_FLAGS))
-		ps_detect_tcp_flags(p, ifindex, dir);
-	if (ps_alert_enabled(PS_ALERT_PING_OF_DEATH))
-		ps_detect_pod(p, ifindex, dir);
-	if (ps_alert_enabled(PS_ALERT_BOGON_SOURCE))
-		ps_detect_bogon(p, ifindex, dir);
-	if (ps_alert_enabled(PS_ALERT_BACKDOOR_PORT))
 		ps_detect_backdoor(p, ifindex, dir);
+		ps_detect_floods(p, ifindex, dir);
+		return;
+	}
+	ps_detect_land(p, ifindex, dir);
+	ps_detect_tcp_flags(p, ifindex, dir);
+	ps_detect_pod(p, ifindex, dir);
+	ps_detect_bogon(p, ifindex, dir);
+	ps_detect_backdoor(p, ifindex, dir);
 	ps_detect_floods(p, ifindex, dir);
-	return 0;
 }
 
 #endif /* PS_DETECT_H */

@@ -20,9 +20,17 @@
 #define PS_SCAN_H
 
 #include "portsense.h"
+#include "ps_addr.h"
 #include "ps_alert.h"
+#include "ps_allow.h"
+#include "ps_bitset.h"
+#include "ps_budget.h"
+#include "ps_clock.h"
+#include "ps_config.h"
+#include "ps_global.h"
+#include "ps_hash.h"
 #include "ps_parse.h"
-#include "ps_rate.h"
+#include "ps_ports.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -125,7 +133,7 @@ static __always_inline struct ps_sketch *ps_sketch_of(__u64 h)
 static __always_inline struct ps_scan *ps_scan_of(const struct ps_pkt *p,
 						  const __be32 addr[4])
 {
-	struct ps_src_key k = { .family = p->l3 };
+	struct ps_src_key k = { .family = ps_family(p->l3) };
 
 	__builtin_memcpy(k.addr, addr, 16);
 	return bpf_map_lookup_elem(&ps_scans, &k);
@@ -139,15 +147,10 @@ static __always_inline bool ps_admit_one(__u64 now)
 
 	if (!b)
 		return false;
-	if ((__s64)(now - b->start_ns) >= 1000000000LL) {
-		b->start_ns = now;
-		b->sent = 0;
-	}
-	if (b->sent >= PS_SCAN_ADMIT_RATE) {
+	if (!ps_budget_take(b, now, PS_SCAN_ADMIT_RATE)) {
 		ps_global_add(PS_G_SCAN_ADMIT_DENIED);
 		return false;
 	}
-	__sync_fetch_and_add(&b->sent, 1);
 	ps_global_add(PS_G_SCAN_ADMITTED);
 	return true;
 }
@@ -156,7 +159,7 @@ static __always_inline bool ps_admit_one(__u64 now)
 static __always_inline struct ps_scan *ps_scan_admit(const struct ps_pkt *p,
 						     __u64 now)
 {
-	struct ps_src_key k = { .family = p->l3 };
+	struct ps_src_key k = { .family = ps_family(p->l3) };
 	struct ps_scan *e;
 
 	__builtin_memcpy(k.addr, p->saddr, 16);
@@ -174,7 +177,7 @@ static __always_inline struct ps_scan *ps_scan_admit(const struct ps_pkt *p,
 	return bpf_map_lookup_elem(&ps_scans, &k);
 }
 
-/* Set bit @idx of a bitmap; true when it was clear (a new port or host). */
+/* Set @bit in *@w; true when it was clear (a new port or host). */
 static __always_inline bool ps_bit_new(__u64 *w, __u64 bit)
 {
 	if (*w & bit)
@@ -228,7 +231,7 @@ static __always_inline void ps_scan_track(const struct ps_pkt *p, struct ps_scan
 {
 	__u64 h, n;
 
-	if ((__s64)(now - e->start_ns) >= (__s64)ps_cfg.scan_window_ns) {
+	if (ps_window_over(now, e->start_ns, ps_cfg.scan_window_ns)) {
 		/* A racing CPU may lose a count or two at the boundary. */
 		__builtin_memset(e, 0, sizeof(*e));
 		e->start_ns = now;
@@ -238,7 +241,7 @@ static __always_inline void ps_scan_track(const struct ps_pkt *p, struct ps_scan
 
 	if (kind != PS_SCAN_PING && ps_alert_enabled(PS_ALERT_PORT_SCAN)) {
 		h = ps_mix(0x9087, p->dport);
-		if (ps_bit_new(&e->ports[(h >> 6) & 3], 1ULL << (h & 63))) {
+		if (ps_bit_new(&e->ports[ps_bit_word(h) & 3], ps_bit_mask(h))) {
 			n = __sync_fetch_and_add(&e->nports, 1) + 1;
 			/* Mostly accepted: a client of many services, no scan. */
 			if (ps_at_checkpoint(n, ps_cfg.scan_ports) &&
@@ -249,7 +252,7 @@ static __always_inline void ps_scan_track(const struct ps_pkt *p, struct ps_scan
 	if (ps_alert_enabled(PS_ALERT_HOST_SWEEP) && kind != PS_SCAN_ACK &&
 	    kind != PS_SCAN_MAIMON) {
 		h = ps_host_bit(p);
-		if (ps_bit_new(&e->hosts[(h >> 6) & 1], 1ULL << (h & 63))) {
+		if (ps_bit_new(&e->hosts[ps_bit_word(h) & 1], ps_bit_mask(h))) {
 			n = __sync_fetch_and_add(&e->nhosts, 1) + 1;
 			/*
 			 * Mostly accepted: a client of many servers (a browser
@@ -278,10 +281,10 @@ static __always_inline void ps_scan_probe(const struct ps_pkt *p, __u8 kind,
 	 * (host, port) from a million sources sets the same bit everywhere.
 	 */
 	if (kind != PS_SCAN_PING)
-		pbit = 1ULL << (ps_mix(0x9087, p->dport) & 63);
+		pbit = ps_bit_mask(ps_mix(0x9087, p->dport));
 	/* Hosts: new contacts only, not a client's segments to its servers. */
 	hbit = kind == PS_SCAN_ACK || kind == PS_SCAN_MAIMON ? 0 :
-	       1ULL << (ps_host_bit(p) & 63);
+	       ps_bit_mask(ps_host_bit(p));
 	/*
 	 * The common case, a packet of a conversation the slot has seen:
 	 * nothing new, nobody tracked, nothing to admit.  No clock read, no
@@ -291,7 +294,7 @@ static __always_inline void ps_scan_probe(const struct ps_pkt *p, __u8 kind,
 	    !s->tracked_until)
 		return;
 	now = ps_now();
-	if ((__s64)(now - s->start_ns) >= (__s64)ps_cfg.scan_window_ns) {
+	if (ps_window_over(now, s->start_ns, ps_cfg.scan_window_ns)) {
 		s->start_ns = now;
 		s->ports = 0;
 		s->hosts = 0;
@@ -307,7 +310,7 @@ static __always_inline void ps_scan_probe(const struct ps_pkt *p, __u8 kind,
 	if (hot && !s->hot)
 		s->hot = 1;
 
-	if (s->tracked_until && (__s64)(s->tracked_until - now) <= 0)
+	if (s->tracked_until && !ps_time_after(s->tracked_until, now))
 		s->tracked_until = 0;	/* its source went quiet: back to the fast path */
 	if (s->tracked_until) {
 		e = ps_scan_of(p, p->saddr);
@@ -372,7 +375,7 @@ static __always_inline void ps_scan_answer(const struct ps_pkt *p)
 	if (!s->tracked_until)
 		return;		/* most answers: to nobody we track, no clock read */
 	now = ps_now();
-	if ((__s64)(s->tracked_until - now) <= 0)
+	if (!ps_time_after(s->tracked_until, now))
 		return;
 	e = ps_scan_of(p, p->daddr);
 	if (!e)
@@ -382,17 +385,17 @@ static __always_inline void ps_scan_answer(const struct ps_pkt *p)
 }
 
 /* For ps_detect(), each frame with addresses. */
-static __always_inline int ps_detect_scan(const struct ps_pkt *p,
-					  __u32 ifindex, __u32 dir)
+static __always_inline void ps_detect_scan(const struct ps_pkt *p,
+					   __u32 ifindex, __u32 dir)
 {
 	__u8 kind;
 
 	if (!ps_alert_enabled(PS_ALERT_PORT_SCAN) &&
 	    !ps_alert_enabled(PS_ALERT_HOST_SWEEP))
-		return 0;
+		return;
 	if (dir == PS_DIR_EGRESS) {
 		ps_scan_answer(p);
-		return 0;
+		return;
 	}
 	kind = ps_to_group(p) ? 0 : ps_probe_kind(p);
 	if (kind)
@@ -400,7 +403,6 @@ static __always_inline int ps_detect_scan(const struct ps_pkt *p,
 	else
 		/* On a router or bridge the answers to a source pass inward too. */
 		ps_scan_answer(p);
-	return 0;
 }
 
 #endif /* PS_SCAN_H */

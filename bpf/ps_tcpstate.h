@@ -19,7 +19,12 @@
 #define PS_TCPSTATE_H
 
 #include "portsense.h"
+#include "ps_addr.h"
 #include "ps_alert.h"
+#include "ps_clock.h"
+#include "ps_config.h"
+#include "ps_global.h"
+#include "ps_hash.h"
 #include "ps_parse.h"
 #include "ps_rate.h"
 
@@ -126,11 +131,11 @@ static __always_inline struct ps_synq *ps_synq_of(const struct ps_pkt *p,
 		if (q->start_ns)
 			ps_global_add(PS_G_SYNQ_EVICTIONS);
 		__builtin_memset(q, 0, sizeof(*q));
-		q->addr.family = p->l3;
+		q->addr.family = ps_family(p->l3);
 		__builtin_memcpy(q->addr.addr, addr, 16);
 		q->start_ns = now;
 	}
-	if ((__s64)(now - q->start_ns) >= (__s64)ps_cfg.window_ns) {
+	if (ps_window_over(now, q->start_ns, ps_cfg.window_ns)) {
 		/* Everything after the address: its counts start again. */
 		__builtin_memset(&q->start_ns, 0, sizeof(*q) - offsetof(struct ps_synq, start_ns));
 		q->start_ns = now;
@@ -270,9 +275,13 @@ static __always_inline void ps_backscatter(const struct ps_pkt *p, __u32 ifindex
 			    ifindex, dir, kind);
 }
 
-/* For ps_detect(), each frame with addresses. */
-static __always_inline int ps_detect_tcp(const struct ps_pkt *p,
-					 __u32 ifindex, __u32 dir)
+/*
+ * For ps_detect(), each frame with addresses.  Each alert's bit is tested
+ * where its work begins; following handshakes is no one alert's work and
+ * runs whatever is on (ps_detect.h).
+ */
+static __always_inline void ps_detect_tcp(const struct ps_pkt *p,
+					  __u32 ifindex, __u32 dir)
 {
 	struct ps_flow *f;
 	__u16 fl;
@@ -280,25 +289,25 @@ static __always_inline int ps_detect_tcp(const struct ps_pkt *p,
 	__u32 tag;
 
 	if (p->l4_proto != IPPROTO_TCP || !(p->flags & PS_PKT_L4_DONE))
-		return 0;
+		return;
 	fl = p->tcp_flags & (PS_TH_SYN | PS_TH_ACK | PS_TH_RST);
 	/* Only the packets that open, answer or end a handshake. */
 	if (fl != PS_TH_SYN && fl != (PS_TH_SYN | PS_TH_ACK) && fl != PS_TH_ACK &&
 	    !(fl & PS_TH_RST))
-		return 0;
+		return;
 	if (dir == PS_DIR_INGRESS && fl == PS_TH_SYN) {
 		if (ps_alert_enabled(PS_ALERT_SYN_FLOOD))
 			ps_syn_in(p, ifindex, dir);
-		return 0;
+		return;
 	}
 	/* The rest needs egress: what this host sent. */
 	if (!ps_egress)
-		return 0;
+		return;
 	h = ps_flow_hash(p, dir);
 	tag = ps_flow_tag(h);
 	f = ps_flow_of(h);
 	if (!f)
-		return 0;
+		return;
 	if (dir == PS_DIR_EGRESS) {
 		/* Another connection's handshake in progress loses its slot. */
 		if ((fl == PS_TH_SYN || fl == (PS_TH_SYN | PS_TH_ACK)) && f->tag != tag &&
@@ -312,7 +321,7 @@ static __always_inline int ps_detect_tcp(const struct ps_pkt *p,
 			f->state = PS_FLOW_ANSWERED;
 			ps_synack_out(p, ifindex, dir);
 		}
-		return 0;
+		return;
 	}
 	if (fl == PS_TH_ACK) {
 		/* Most ingress packets: one load and a compare. */
@@ -329,7 +338,6 @@ static __always_inline int ps_detect_tcp(const struct ps_pkt *p,
 		   !(f->tag == tag && f->state == PS_FLOW_OPENED)) {
 		ps_backscatter(p, ifindex, dir, PS_BACKSCATTER_RST);
 	}
-	return 0;
 }
 
 #endif /* PS_TCPSTATE_H */

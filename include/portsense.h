@@ -198,7 +198,7 @@ _Static_assert(sizeof(struct ps_event) == 128,
  * takes effect on the next packet without reloading programs.  Each field
  * is one aligned word, so a packet sees the old or the new value of a field,
  * never a torn one.  Which detectors run is not here: that is rodata
- * (ps_enabled in bpf/), so the verifier drops what is off.
+ * (ps_enabled in bpf/ps_config.h), so the verifier drops what is off.
  *
  * As a list, so the struct, its defaults and the loader's --threshold
  * table (names, bounds, what each counts) are one text:
@@ -315,7 +315,7 @@ struct ps_talker {
  * ps_scans and ps_binds, and part of others).
  */
 struct ps_src_key {
-	__u32 family;		/* enum ps_l3 */
+	__u32 family;		/* 4 or 6 */
 	__be32 addr[4];
 };
 

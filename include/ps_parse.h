@@ -6,8 +6,8 @@
  * the bytes it reads lie before data_end, advances the cursor and says which
  * byte order its results are in.  The parser never writes to the packet.
  *
- * What it records follows the counting contract in docs/counters.md (the
- * same rules as ../shared/pcaps/oracle.sh):
+ * What it records follows the counting contract stated in docs/counters.md
+ * (which also says where tshark, the reference, decodes otherwise); in short:
  *  - at most two VLAN tags (0x8100, 0x88a8, 0x9100) are stripped; a third makes the
  *    frame "other";
  *  - an IPv4 fragment with a non-zero offset carries no L4 header; a first
@@ -77,8 +77,7 @@ enum {
 	PS_PKT_L4_DONE       = 1 << 6,	/* l4_proto's header complete */
 	PS_PKT_ADDR          = 1 << 7,	/* saddr/daddr were read */
 	PS_PKT_ICMP_TYPE     = 1 << 8,	/* icmp_type was read */
-	PS_PKT_L2_BCAST      = 1 << 9,	/* Ethernet destination ff:ff:ff:ff:ff:ff */
-	PS_PKT_L2_MCAST      = 1 << 10,	/* Ethernet group address (incl. bcast) */
+	PS_PKT_L2_MCAST      = 1 << 10,	/* Ethernet group address (incl. broadcast) */
 	PS_PKT_JUMBO         = 1 << 11,	/* IPv6 payload length 0: no length bound */
 	PS_PKT_BINDING       = 1 << 12,	/* bind/mac: an address-to-MAC claim */
 	PS_PKT_RST_SEQ0      = 1 << 13,	/* a TCP RST with sequence number 0 */
@@ -166,12 +165,8 @@ static __always_inline __be16 ps_parse_eth(struct ps_cursor *c,
 
 	if (!eth)
 		return 0;
-	if (eth->h_dest[0] & 1) {
+	if (eth->h_dest[0] & 1)
 		p->flags |= PS_PKT_L2_MCAST;
-		if ((eth->h_dest[0] & eth->h_dest[1] & eth->h_dest[2] &
-		     eth->h_dest[3] & eth->h_dest[4] & eth->h_dest[5]) == 0xff)
-			p->flags |= PS_PKT_L2_BCAST;
-	}
 	proto = eth->h_proto;
 	/* One pass more than PS_VLAN_MAX so a third tag is noticed. */
 #pragma unroll

@@ -396,7 +396,7 @@ static void arp_spoof(void)
 	for (i = 0; i < 3; i++)
 		IN(&x, "arp:op=2,sha=" M1 ",spa=198.18.0.2,tpa=" HOST);
 	{
-		struct ps_src_key k = { .family = PS_L3_IPV4 };
+		struct ps_src_key k = { .family = 4 };
 
 		inet_pton(AF_INET, "198.18.0.2", k.addr);
 		check(!bpf_map_delete_elem(bpf_map__fd(x.skel->maps.ps_binds), &k),

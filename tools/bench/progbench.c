@@ -7,6 +7,7 @@
  *   progbench [ROUNDS]
  *   progbench --lines xdp|tc PACKET [SECONDS]
  *   progbench --ab OTHER.bpf.o [ROUNDS]
+ *   progbench --verifier [OBJ.bpf.o]
  *
  * --lines: where the program's own time goes, by source line.  PACKET (a
  * tests/pktbuild.h description, such as "ipv4 tcp:flags=0x002 pad:to=64")
@@ -301,6 +302,97 @@ out:
 	return ret;
 }
 
+/* Point @map's initial value's variable @var at @val; 0 or -errno. */
+static int set_rodata_u32(struct bpf_object *obj, const char *var, __u32 val)
+{
+	struct btf *btf = bpf_object__btf(obj);
+	const struct btf_var_secinfo *vs;
+	const struct btf_type *sec;
+	struct bpf_map *m;
+	size_t size;
+	int id, i;
+	char *v;
+
+	bpf_object__for_each_map(m, obj) {
+		const char *dot = strrchr(bpf_map__name(m), '.');
+
+		if (bpf_map__is_internal(m) && dot && !strcmp(dot, ".rodata"))
+			break;
+	}
+	id = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC) : -ENOENT;
+	if (!m || id < 0)
+		return -ENOENT;
+	sec = btf__type_by_id(btf, id);
+	vs = btf_var_secinfos(sec);
+	for (i = 0; i < btf_vlen(sec); i++, vs++) {
+		if (strcmp(btf__name_by_offset(btf, btf__type_by_id(btf, vs->type)->name_off), var))
+			continue;
+		/* libbpf copies the value at load: a changed copy is all it takes. */
+		v = malloc(bpf_map__value_size(m));
+		if (!v)
+			return -ENOMEM;
+		memcpy(v, bpf_map__initial_value(m, &size), bpf_map__value_size(m));
+		memcpy(v + vs->offset, &val, sizeof(val));
+		i = bpf_map__set_initial_value(m, v, bpf_map__value_size(m));
+		free(v);
+		return i;
+	}
+	return -ENOENT;
+}
+
+/*
+ * progbench --verifier [OBJ]: what the verifier processes for each program
+ * of OBJ (default this build's object), with every detector on, each one
+ * off alone and all off (ps_enabled, rodata).  A detector that is off must
+ * be pruned at load: its row falls below the all-on row.  Counts do not
+ * depend on the machine's load, so two objects compare run to run.
+ */
+static int verifier_runs(const char *path)
+{
+	static const char *const progs[] = { "ps_xdp", "ps_tc_in", "ps_tc_out" };
+	int a, i, ret = 1;
+
+	/* Processed: the verifier's work.  Kept: what is left once it has removed the code it found dead. */
+	printf("Verifier, instructions processed at load / kept after it (%s):\n\n", path);
+	printf("| detectors (enum ps_alert) | ps_xdp | ps_tc_in | ps_tc_out |\n|---|---|---|---|\n");
+	for (a = -2; a < PS_ALERT_MAX; a++) {
+		__u32 on = (1U << PS_ALERT_MAX) - 1;
+		struct bpf_object *obj = bpf_object__open_file(path, NULL);
+
+		if (a >= 0)
+			on &= ~(1U << a);
+		else if (a == -1)
+			on = 0;
+		if (!obj || set_rodata_u32(obj, "ps_enabled", on) || bpf_object__load(obj)) {
+			fprintf(stderr, "progbench: cannot load %s: %s\n", path, strerror(errno));
+			bpf_object__close(obj);
+			return ret;
+		}
+		if (a == -2)
+			printf("| all on |");
+		else if (a == -1)
+			printf("| all off |");
+		else
+			printf("| %d off |", a);
+		for (i = 0; i < 3; i++) {
+			struct bpf_program *p = bpf_object__find_program_by_name(obj, progs[i]);
+			struct bpf_prog_info info = {};
+			__u32 len = sizeof(info);
+
+			if (!p || bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
+				printf(" ? |");
+			else
+				printf(" %u / %u |", info.verified_insns,
+				       info.xlated_prog_len / 8);
+		}
+		printf("\n");
+		fflush(stdout);
+		bpf_object__close(obj);
+	}
+	ret = 0;
+	return ret;
+}
+
 /* One line-info record of the JIT image: its address and source line. */
 struct jline {
 	__u64 addr;
@@ -542,6 +634,8 @@ int main(int argc, char **argv)
 	if (argc >= 3 && !strcmp(argv[1], "--ab"))
 		return ab(argv[2], argc > 3 && atoi(argv[3]) >= 1 && atoi(argv[3]) <= 64 ?
 				   atoi(argv[3]) : 31);
+	if (argc >= 2 && !strcmp(argv[1], "--verifier"))
+		return verifier_runs(argc > 2 ? argv[2] : "build/portsense.bpf.o");
 	if (argc >= 4 && !strcmp(argv[1], "--lines")) {
 		skel = portsense_bpf__open_and_load();
 		if (!skel || ht_fill_lists(skel->obj) || ht_give_slot(skel->obj)) {
