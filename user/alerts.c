@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * alerts.c - the alert catalogue (ids, severities, rules, thresholds) and
+ * the text, JSON and syslog lines of the events the detectors send.
+ */
 #include <arpa/inet.h>
 #include <stddef.h>
 #include <net/if.h>

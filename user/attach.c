@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * attach.c - puts the programs on one interface (XDP, tcx links or a clsact
+ * filter) and takes them off, never touching another's (attach.h).
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

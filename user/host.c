@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * host.c - what portsense asks of the host before it loads anything:
+ * capabilities, the kernel's features, bpffs, the pin directory's lock,
+ * the default route, the network namespace (host.h).
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

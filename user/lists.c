@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * lists.c - the detectors' list files (bogon prefixes, port lists): read
+ * with file:line errors, and put into their maps (lists.h).
+ */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * Raw capget/capset and prctl, so the loader needs no libcap.  Order
+ * privs.c - gives up the capabilities a run no longer needs once attached
+ * (privs.h).  Raw capget/capset and prctl, so the loader needs no libcap.  Order
  * matters: no_new_privs first (no execve() can gain anything after it);
  * the bounding set can only shrink while CAP_SETPCAP is still effective,
  * so it goes next, then the three sets lose it too.

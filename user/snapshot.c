@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * snapshot.c - the counters read out of the maps, summed over CPUs, and
+ * written as JSON (snapshot.h; docs/stats-json.md).
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
