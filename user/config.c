@@ -71,6 +71,15 @@ static char *read_line(char *str, int num, void *stream)
 	return str;
 }
 
+/* A control byte: no section or key holds one, and no message should print it. */
+static bool has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
 static int handler(void *user, const char *section, const char *name,
 		   const char *value)
 {
@@ -79,6 +88,12 @@ static int handler(void *user, const char *section, const char *name,
 	if (r->status)
 		return 1;	/* report the first problem only */
 	snprintf(r->where, sizeof(r->where), "%s:%d", r->path, r->line);
+	if (has_control(section) || has_control(name)) {
+		fprintf(stderr, "portsense: %s: a control character in a section or key name\n",
+			r->where);
+		r->status = 2;
+		return 1;
+	}
 	r->status = r->apply(r->ctx, r->where, section, name, value);
 	return 1;
 }
