@@ -20,7 +20,7 @@ LDLIBS  := -lbpf -lelf -lz -lm -linih
 # The sensor alone serves metrics (libmicrohttpd, its own thread).
 PS_LDLIBS := $(LDLIBS) -lmicrohttpd -lpthread
 
-USER_SRCS := user/alerts.c user/attach.c user/cmdline.c user/config.c user/detach.c user/fields.c user/host.c user/ifaces.c user/lists.c user/live.c user/mapstats.c user/metrics.c user/options.c user/patterns.c user/privs.c user/prom.c user/run.c user/sensor.c user/slots.c user/snapshot.c user/stats.c user/top.c
+USER_SRCS := user/alerts.c user/attach.c user/catalogue.c user/cmdline.c user/config.c user/detach.c user/fields.c user/host.c user/ifaces.c user/lists.c user/live.c user/mapstats.c user/metrics.c user/options.c user/patterns.c user/privs.c user/prom.c user/run.c user/sensor.c user/slots.c user/snapshot.c user/stats.c user/summary.c user/top.c
 USER_OBJS := $(USER_SRCS:user/%.c=$(OUT)/%.o)
 HDRS := $(wildcard include/*.h) $(wildcard bpf/*.h) $(wildcard user/*.h)
 
@@ -61,9 +61,11 @@ $(OUT)/test_prog: tests/test_prog.c tests/pktbuild.h tests/harness.h $(HARNESS_O
 $(OUT)/test_loader: tests/test_loader.c $(USER_OBJS) $(HDRS)
 	$(CC) $(CFLAGS) tests/test_loader.c $(USER_OBJS) -o $@ $(PS_LDLIBS)
 
-$(OUT)/test_detect: tests/test_detect.c tests/pktbuild.h tests/harness.h $(HARNESS_OBJS) $(HDRS) \
-		$(OUT)/portsense.skel.h
-	$(CC) $(CFLAGS) tests/test_detect.c $(HARNESS_OBJS) -o $@ $(LDLIBS)
+# With the loader's summary of aggregated alerts: the estimate of the real sketch.
+DETECT_OBJS := $(OUT)/summary.o $(OUT)/alerts.o $(OUT)/catalogue.o
+$(OUT)/test_detect: tests/test_detect.c tests/pktbuild.h tests/harness.h $(HARNESS_OBJS) $(DETECT_OBJS) \
+		$(HDRS) $(OUT)/portsense.skel.h
+	$(CC) $(CFLAGS) tests/test_detect.c $(HARNESS_OBJS) $(DETECT_OBJS) -o $@ $(LDLIBS)
 
 # Benchmarks (tools/bench/): results go to BENCHMARKS.md.
 $(OUT)/bench_base.bpf.o: tools/bench/base.bpf.c | $(OUT)
@@ -164,12 +166,12 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 FUZZ_TARGETS := fuzz_config fuzz_lists fuzz_alert
 FUZZ_SRC_fuzz_config := user/config.c
 FUZZ_SRC_fuzz_lists := user/lists.c
-FUZZ_SRC_fuzz_alert := user/alerts.c
+FUZZ_SRC_fuzz_alert := user/alerts.c user/catalogue.c
 
 $(OUT)/fuzz:
 	mkdir -p $@
 
-$(OUT)/fuzz/%: tools/fuzz/%.c tools/fuzz/fuzz_file.h user/config.c user/lists.c user/alerts.c \
+$(OUT)/fuzz/%: tools/fuzz/%.c tools/fuzz/fuzz_file.h user/config.c user/lists.c user/alerts.c user/catalogue.c \
 		$(HDRS) | $(OUT)/fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $< $(FUZZ_SRC_$*) -o $@ -lbpf -linih
 

@@ -2,8 +2,10 @@
 /*
  * ps_alert.h - from "a detector fired" to an event in the ring buffer:
  * the allow-list asked (ps_allow.h), the key held down (one alert per key
- * per period, the next one carrying how many were held down), the id's
- * budget spent (ps_budget.h), the event filled and kept among the recent.
+ * per period, the next one carrying how many were held down; for the
+ * aggregated ids the period's packets, sources and samples gathered in
+ * ps_agg), the id's budget spent (ps_budget.h), the event filled and kept
+ * among the recent.
  *
  * The hold-down table is a direct-mapped array indexed by a hash of the
  * key, not a hash map: a spoofed flood makes every packet a new key, and an
@@ -25,6 +27,7 @@
 #include "ps_clock.h"
 #include "ps_config.h"
 #include "ps_global.h"
+#include "ps_hash.h"
 #include "ps_parse.h"
 
 struct ps_hold {
@@ -40,6 +43,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct ps_hold);
 } ps_hold SEC(".maps");
+
+/* The periods of aggregated alerts (PS_AGG_ALERTS in portsense.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PS_AGG_SLOTS);
+	__type(key, __u32);
+	__type(value, struct ps_agg);
+} ps_agg SEC(".maps");
 
 /* Per alert id: the alerts it may still send this second. */
 struct {
@@ -99,6 +110,53 @@ static __always_inline const __be32 *ps_addr_of(const struct ps_pkt *p, __u8 sel
 }
 
 /*
+ * One more packet into an aggregated period: its peer (the other end from
+ * this host: the source in, the destination out) into the HyperLogLog
+ * registers, by its address hash @h, and among the samples while there is
+ * room for one not yet there.  Unlocked: two CPUs at once may lose a
+ * register raise or a sample, never a packet (that is an atomic add).
+ */
+static __always_inline void ps_agg_add(struct ps_agg_period *c, const __be32 peer[4], __u64 h)
+{
+	__u32 j, n, k;
+	__u64 w, rank;
+
+	__sync_fetch_and_add(&c->packets, 1);
+	/*
+	 * The frame's address hash spreads slots, not bits: its finaliser
+	 * first, so that both the register and the rank are uniform.
+	 */
+	h = ps_fmix(h);
+	j = h & (PS_AGG_REGISTERS - 1);
+	w = h >> 6;
+	/* Trailing zeros of w, plus one: the lowest set bit, less one, counted. */
+	rank = __builtin_popcountll((w & -w) - 1) + 1;
+	if (rank > c->hll[j])
+		c->hll[j] = rank;
+	n = c->n_samples;
+	if (n >= PS_AGG_SAMPLES)
+		return;
+#pragma unroll
+	for (k = 0; k < PS_AGG_SAMPLES; k++)
+		if (k < n && c->samples[k][0] == peer[0] && c->samples[k][1] == peer[1] &&
+		    c->samples[k][2] == peer[2] && c->samples[k][3] == peer[3])
+			return;
+	__builtin_memcpy(c->samples[n & (PS_AGG_SAMPLES - 1)], peer, 16);
+	c->n_samples = n + 1;
+}
+
+/* The peer of an alert's packet: the other end from this host. */
+static __always_inline const __be32 *ps_peer(const struct ps_pkt *p, __u8 dir)
+{
+	return dir == PS_DIR_EGRESS ? p->daddr : p->saddr;
+}
+
+static __always_inline __u64 ps_peer_hash(const struct ps_pkt *p, __u8 dir)
+{
+	return dir == PS_DIR_EGRESS ? p->hdst : p->hsrc;
+}
+
+/*
  * Emit the alert @ev describes for @p unless its key was alerted within
  * the hold-down period.  A global function, called only when a detector
  * fires: the per-packet paths stay small (code, stack, verifier states)
@@ -106,10 +164,11 @@ static __always_inline const __be32 *ps_addr_of(const struct ps_pkt *p, __u8 sel
  */
 __attribute__((noinline)) int ps_emit(const struct ps_pkt *p, struct ps_evidence *ev)
 {
-	__u32 slot, id, suppressed = 0, rs;
+	__u32 slot, id, suppressed = 0, rs, aslot;
 	struct ps_event *e, *r;
 	struct ps_budget *b;
 	struct ps_hold *h;
+	struct ps_agg *a = NULL;
 	__u64 now, key;
 
 	if (!p || !ev || ev->alert >= PS_ALERT_MAX)
@@ -117,16 +176,21 @@ __attribute__((noinline)) int ps_emit(const struct ps_pkt *p, struct ps_evidence
 	key = ev->key;
 	id = ev->alert;
 	slot = (__u32)(key >> 32) & (PS_HOLD_SLOTS - 1);
+	aslot = (__u32)(key >> 32) & (PS_AGG_SLOTS - 1);
 	h = bpf_map_lookup_elem(&ps_hold, &slot);
 	b = bpf_map_lookup_elem(&ps_budget, &id);
 	if (!h || !b)
 		return 0;
 	if (ps_allowed(id, p->l3, ps_addr_of(p, ev->who)))
 		return 0;
+	if ((1U << id) & PS_AGG_ALERTS)
+		a = bpf_map_lookup_elem(&ps_agg, &aslot);
 	now = ps_now();
 	if (h->key == key && ps_time_after(h->until_ns, now)) {
 		__sync_fetch_and_add(&h->suppressed, 1);
 		ps_global_add(PS_G_ALERTS_SUPPRESSED);
+		if (a && a->key == key)
+			ps_agg_add(&a->cur, ps_peer(p, ev->dir), ps_peer_hash(p, ev->dir));
 		return 0;
 	}
 	/*
@@ -155,7 +219,8 @@ __attribute__((noinline)) int ps_emit(const struct ps_pkt *p, struct ps_evidence
 		ps_global_add(PS_G_EVENTS_LOST);
 		return 0;
 	}
-	e->ts_ns = bpf_ktime_get_coarse_ns();
+	/* Precise: alerts are few, and the coarse clock repeats its last digits. */
+	e->ts_ns = bpf_ktime_get_ns();
 	e->alert = id;
 	e->ifindex = ev->ifindex;
 	e->dir = ev->dir;
@@ -169,7 +234,22 @@ __attribute__((noinline)) int ps_emit(const struct ps_pkt *p, struct ps_evidence
 	e->tcp_flags = p->tcp_flags;
 	e->frag_end = p->frag_end;
 	e->suppressed = suppressed;
-	e->pad = 0;
+	e->agg = 0;
+	/*
+	 * A new period opens with this packet; the one it ends waits in
+	 * prev for the loader, whose summary of it this event prompts.
+	 */
+	if (a) {
+		if (a->key == key)
+			a->prev = a->cur;
+		else
+			__builtin_memset(&a->prev, 0, sizeof(a->prev));
+		__builtin_memset(&a->cur, 0, sizeof(a->cur));
+		a->key = key;
+		a->cur.alert_ts = e->ts_ns;
+		ps_agg_add(&a->cur, ps_peer(p, ev->dir), ps_peer_hash(p, ev->dir));
+		e->agg = aslot + 1;
+	}
 	e->holddown_ns = ps_cfg.holddown_ns;
 	e->count = ev->count;
 	e->window_ns = ev->window_ns;

@@ -67,7 +67,8 @@ static __always_inline void ps_detect_land(const struct ps_pkt *p,
 /*
  * invalid_tcp_flags: flag combinations no TCP stack sends (RFC 9293):
  * NULL, XMAS (FIN+PSH+URG), SYN+FIN, SYN+RST.  They are probes (nmap -sN,
- * -sX) or evasion attempts.  Keyed by source and destination.
+ * -sX) or evasion attempts.  Any source can be forged: keyed by the
+ * victim and the kind (PS_AGG_ALERTS: one alert, and the period's sources).
  */
 static __always_inline void ps_detect_tcp_flags(const struct ps_pkt *p,
 						__u32 ifindex, enum ps_dir dir)
@@ -92,16 +93,15 @@ static __always_inline void ps_detect_tcp_flags(const struct ps_pkt *p,
 	else
 		return;
 	ps_alert(PS_ALERT_INVALID_TCP_FLAGS,
-		 ps_mix_addr(ps_mix_addr(PS_ALERT_INVALID_TCP_FLAGS, p->saddr),
-			     p->daddr),
+		 ps_mix(ps_mix_addr(PS_ALERT_INVALID_TCP_FLAGS, p->daddr), kind),
 		 p, ifindex, dir, kind);
 }
 
 /*
  * ping_of_death: a fragment that would make the reassembled packet larger
  * than IP allows (65535 bytes; an IPv6 payload without a jumbo option), the
- * overflow behind the classic oversized-ping crashes.  Keyed by source and
- * destination.
+ * overflow behind the classic oversized-ping crashes.  Keyed by the victim
+ * (PS_AGG_ALERTS).
  */
 static __always_inline void ps_detect_pod(const struct ps_pkt *p,
 					  __u32 ifindex, enum ps_dir dir)
@@ -112,9 +112,7 @@ static __always_inline void ps_detect_pod(const struct ps_pkt *p,
 	if (!(p->flags & PS_PKT_FRAG) || (p->flags & PS_PKT_JUMBO) ||
 	    p->frag_end <= 65535)
 		return;
-	ps_alert(PS_ALERT_PING_OF_DEATH,
-		 ps_mix_addr(ps_mix_addr(PS_ALERT_PING_OF_DEATH, p->saddr),
-			     p->daddr),
+	ps_alert(PS_ALERT_PING_OF_DEATH, ps_mix_addr(PS_ALERT_PING_OF_DEATH, p->daddr),
 		 p, ifindex, dir, 0);
 }
 
@@ -139,7 +137,8 @@ struct {
  * 127/8, 224/4, 240/4, ::1, ff00::/8, ::ffff:0:0/96) on ingress is
  * spoofed or misrouted.  Protocols that legitimately use an unspecified
  * source are exempt: DHCP discovery (0.0.0.0:68 -> :67) and IPv6
- * duplicate address detection / MLD (:: with ICMPv6).  Keyed by source.
+ * duplicate address detection / MLD (:: with ICMPv6).  A flood from random
+ * sources sends many: keyed by the victim (PS_AGG_ALERTS).
  */
 static __always_inline void ps_detect_bogon(const struct ps_pkt *p,
 					    __u32 ifindex, enum ps_dir dir)
@@ -171,7 +170,7 @@ static __always_inline void ps_detect_bogon(const struct ps_pkt *p,
 	}
 	if (!bpf_map_lookup_elem(&ps_bogons, &k))
 		return;
-	ps_alert(PS_ALERT_BOGON_SOURCE, ps_mix_addr(PS_ALERT_BOGON_SOURCE, p->saddr),
+	ps_alert(PS_ALERT_BOGON_SOURCE, ps_mix_addr(PS_ALERT_BOGON_SOURCE, p->daddr),
 		 p, ifindex, dir, 0);
 }
 
@@ -179,8 +178,9 @@ static __always_inline void ps_detect_bogon(const struct ps_pkt *p,
  * backdoor_port: a connection attempt to a known backdoor port (SYN in),
  * or this host accepting one (SYN-ACK out from such a port: something
  * listens there).  TCP only: UDP replies land on ephemeral ports, which
- * overlap the list.  Keyed by the pair and the kind, so a scan of many
- * such ports is one alert per period.
+ * overlap the list.  Keyed by this host's address and the kind
+ * (PS_AGG_ALERTS), so a scan of many such ports, or a flood at one from
+ * forged sources, is one alert per period and its summary.
  */
 static __always_inline void ps_detect_backdoor(const struct ps_pkt *p,
 					       __u32 ifindex, enum ps_dir dir)
@@ -206,8 +206,8 @@ static __always_inline void ps_detect_backdoor(const struct ps_pkt *p,
 	if (!ps_port_in(&ps_bdports, port))
 		return;
 	ps_alert(PS_ALERT_BACKDOOR_PORT,
-		 ps_mix(ps_mix_addr(ps_mix_addr(PS_ALERT_BACKDOOR_PORT, p->saddr),
-				    p->daddr), kind),
+		 ps_mix(ps_mix_addr(PS_ALERT_BACKDOOR_PORT,
+				    dir == PS_DIR_EGRESS ? p->saddr : p->daddr), kind),
 		 p, ifindex, dir, kind);
 }
 
@@ -270,9 +270,7 @@ static __always_inline void ps_detect_floods(const struct ps_pkt *p,
 	} else if (p->l4_proto == IPPROTO_UDP && (p->flags & PS_PKT_L4_DONE) &&
 		   (p->dport == 7 || p->dport == 19) && ps_to_group(p)) {
 		if (ps_alert_enabled(PS_ALERT_FRAGGLE))
-			ps_alert(PS_ALERT_FRAGGLE,
-				 ps_mix_addr(ps_mix_addr(PS_ALERT_FRAGGLE, p->saddr),
-					     p->daddr),
+			ps_alert(PS_ALERT_FRAGGLE, ps_mix_addr(PS_ALERT_FRAGGLE, p->daddr),
 				 p, ifindex, dir, 0);
 	}
 }

@@ -167,7 +167,11 @@ struct ps_event {
 	__u32 tcp_flags;	/* the packet's flags, for TCP alerts */
 	__u32 frag_end;		/* ping_of_death: reassembled size implied */
 	__u32 suppressed;	/* alerts for this key held down since the last */
-	__u32 pad;		/* explicit, zeroed: no stale bytes reach user space */
+	/*
+	 * An alert of PS_AGG_ALERTS: its ps_agg slot + 1, where the period it
+	 * opens gathers the packets, sources and samples that follow; else 0.
+	 */
+	__u32 agg;
 	__u64 holddown_ns;	/* the hold-down period this alert opens */
 	/*
 	 * The evidence: rate detectors, packets in the window that crossed
@@ -281,6 +285,45 @@ _Static_assert(sizeof(struct ps_detect_cfg) == 80,
 
 #define PS_RATE_KEYS_MAX		8192
 #define PS_HOLD_SLOTS		4096	/* hold-down table, power of two */
+
+/*
+ * Conditions one packet triggers and a forged source can produce in bulk:
+ * a random-source flood would make each source a key of its own and an
+ * alert of its own.  These are keyed by the victim instead (this host's
+ * address), and each hold-down period is a ps_agg entry: the opening
+ * alert says the first packet at once; the packets, distinct sources and
+ * sample sources that follow are summed there, and the loader prints the
+ * period's summary when it ends (docs/detection.md, "Aggregated alerts").
+ * Per-source alerts stay for conditions that need a real source (scans,
+ * which need answers; ARP spoofing, which needs the MAC).
+ */
+#define PS_AGG_ALERTS ((1U << PS_ALERT_LAND) | (1U << PS_ALERT_INVALID_TCP_FLAGS) |	\
+		       (1U << PS_ALERT_PING_OF_DEATH) | (1U << PS_ALERT_BOGON_SOURCE) |	\
+		       (1U << PS_ALERT_BACKDOOR_PORT) | (1U << PS_ALERT_FRAGGLE))
+#define PS_AGG_SLOTS		512	/* victims x ids at once, power of two */
+#define PS_AGG_SAMPLES		4	/* sources kept per period */
+#define PS_AGG_REGISTERS	64	/* HyperLogLog registers: about 13% error */
+
+/* One hold-down period of an aggregated alert. */
+struct ps_agg_period {
+	__u64 alert_ts;		/* ps_event.ts_ns of the alert that opened it; 0: none */
+	__u64 packets;		/* the opening one included */
+	/*
+	 * The distinct sources (the peer: the source in, the destination
+	 * out) as HyperLogLog registers: by the low bits of the address's
+	 * hash, the most trailing zeros of the rest seen, plus one.
+	 */
+	__u8 hll[PS_AGG_REGISTERS];
+	__u32 n_samples;
+	__u32 pad;
+	__be32 samples[PS_AGG_SAMPLES][4];	/* the first distinct sources; IPv4 in word 0 */
+};
+
+struct ps_agg {
+	__u64 key;		/* the hold-down key */
+	struct ps_agg_period cur;
+	struct ps_agg_period prev;	/* the one before, until the loader has read it */
+};
 
 /*
  * ps_recent: the last alerts the kernel sent, kept in a pinned array so

@@ -301,7 +301,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		sb_add(&why, "family %u; ", e->family);
 	if (e->ifindex != HT_IFINDEX)
 		sb_add(&why, "ifindex %u; ", e->ifindex);
-	if (e->pad || e->pad2)
+	if (e->pad2)
 		sb_add(&why, "padding not zero; ");
 	if (e->holddown_ns != cfg->holddown_ns)
 		sb_add(&why, "holddown_ns %llu; ", (unsigned long long)e->holddown_ns);

@@ -209,28 +209,54 @@ else
 	not_ok "threshold: portsense starts" "$(tail -n 3 "$LOG" | tr '\n' ' ')"
 fi
 
-# A flood from random spoofed sources (inside 198.18.0.0/15) is a new key per
-# packet: the per-id budget caps the alerts, the rest is counted, and the
-# loader stays responsive.
-rm -rf "$PIN"; if start_portsense "$B" "$LOG" psb0 -o json --interval 0 --alert-rate 50 --pin-path "$PIN" \
-	--stats-json "$T_TMP/budget.json"; then
+# XMAS packets from random spoofed sources (inside 198.18.0.0/15), scapy: to
+# random victims, each packet is a new key (invalid_tcp_flags aggregates
+# per victim), so the per-id budget caps the alerts, the rest is counted,
+# and the loader stays responsive; to one victim, they are one alert and
+# one summary that counts them all.
+xmas_flood() {	# xmas_flood random|one
 	timeout 60 ip netns exec "$A" $PY -c '
 import logging, random, sys
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
 from scapy.all import Ether, IP, TCP, sendp
 r = random.Random(7)
-pkts = [Ether(dst=sys.argv[1]) / IP(src="198.%d.%d.%d" % (r.choice((18, 19)), r.randrange(256), r.randrange(1, 255)),
-        dst="198.18.0.2") / TCP(sport=r.randrange(1024, 65535), dport=80, flags="FPU") for _ in range(2000)]
-sendp(pkts, iface="psa0", verbose=False)' "$(ip -n "$B" -br link show psb0 | awk '{print $3}')"
+def addr(): return "198.%d.%d.%d" % (r.choice((18, 19)), r.randrange(256), r.randrange(1, 255))
+pkts = [Ether(dst=sys.argv[1]) / IP(src=addr(), dst=addr() if sys.argv[2] == "random" else "198.18.0.2") /
+        TCP(sport=r.randrange(1024, 65535), dport=80, flags="FPU") for _ in range(2000)]
+sendp(pkts, iface="psa0", verbose=False)' "$(ip -n "$B" -br link show psb0 | awk '{print $3}')" "$1"
+}
+rm -rf "$PIN"; if start_portsense "$B" "$LOG" psb0 -o json --interval 0 --alert-rate 50 --pin-path "$PIN" \
+	--stats-json "$T_TMP/budget.json"; then
+	xmas_flood random
 	sleep 0.5
 	n=$(alerts_of invalid_tcp_flags)
 	stop_ok "random-source flood: portsense still stops cleanly"
 	limited=$(jget "$T_TMP/budget.json" sensor.alerts_ratelimited 2>/dev/null)
 	[ "$n" -ge 1 ] && [ "$n" -le 150 ] && [ "${limited:-0}" -gt 0 ] &&
-		ok "random-source flood: $n alerts (budget 50/s), $limited counted as rate-limited" ||
+		ok "random-source flood to random victims: $n alerts (budget 50/s), $limited counted as rate-limited" ||
 		not_ok "random-source flood: alerts capped and the rest counted" "$n alerts, $limited rate-limited"
 else
 	not_ok "budget: portsense starts" "$(tail -n 3 "$LOG" | tr '\n' ' ')"
+fi
+rm -rf "$PIN"; if start_portsense "$B" "$LOG" psb0 -o json --interval 0 --pin-path "$PIN" \
+	--stats-json "$T_TMP/agg.json"; then
+	xmas_flood one
+	sleep 0.5
+	stop_ok "random-source flood to one victim: portsense stops cleanly"
+	got=$($PY - "$OUT" "$T_TMP/agg.json" <<'PYEOF'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+a = [e for e in ev if e.get("event") == "alert" and e["alert"] == "invalid_tcp_flags"]
+s = [e for e in ev if e.get("event") == "alert_summary" and e["alert"] == "invalid_tcp_flags"]
+xmas = json.load(open(sys.argv[2]))["ingress"]["tcp"]["xmas"]
+print("ok" if len(a) == 1 and len(s) == 1 and s[0]["count"] == xmas == 2000 and
+      1400 <= s[0]["sources"] <= 2000 else "%d alerts, summaries %s, %d xmas counted" % (len(a), s, xmas))
+PYEOF
+)
+	[ "$got" = ok ] && ok "random-source flood to one victim: one alert, one summary counting all 2000 (~2000 sources)" ||
+		not_ok "random-source flood to one victim: one alert and a summary of all" "$got"
+else
+	not_ok "aggregation: portsense starts" "$(tail -n 3 "$LOG" | tr '\n' ' ')"
 fi
 
 # --disable: the detector is off in the kernel.

@@ -89,6 +89,9 @@ caps = {
     # NDP spoofing: unsolicited override adverts moving 2001:db8::1.
     "nd_change": [Ether(src=fake, dst=mb) / IPv6(src="2001:db8::1", dst="2001:db8::2", hlim=255) /
                   ICMPv6ND_NA(tgt="2001:db8::1", R=0, S=0, O=1) / ICMPv6NDOptDstLLAddr(lladdr=fake)] * 3,
+    # A SYN flood from 2000 distinct bogon sources (240.0.0.0/4).
+    "bogon_flood": [eth() / IP(src="240.%d.%d.%d" % (i >> 16, i >> 8 & 255, i & 255), dst=victim) /
+                    TCP(sport=r.randrange(1024, 65536), dport=80, flags="S") for i in range(2000)],
     # The classic ping of death: a 65608-byte echo request in fragments.
     "ping_of_death": [eth() / f for f in
                       fragment(IP(src="198.18.0.1", dst=victim) / ICMP(id=7) / Raw(b"X" * 65600),
@@ -110,6 +113,7 @@ declare -A WHAT=(
 	[arp_flood]="200 unsolicited ARP replies"
 	[nd_change]="3 unsolicited override neighbour adverts moving 2001:db8::1 to another MAC"
 	[ping_of_death]="fragment() of a 65608-byte echo request, 45 fragments"
+	[bogon_flood]="2000 SYNs to port 80 from 2000 bogon sources in 240.0.0.0/4"
 )
 
 # scenario NAME [PORTSENSE ARGS...]: a fresh portsense on the victim.
@@ -165,8 +169,18 @@ expect() {
 	fi
 }
 
-# finish: portsense stops cleanly and writes $SNAP.
-finish() { stop_ok "$SC: portsense exits 0"; }
+# finish: portsense stops cleanly and writes $SNAP; the attack read as at
+# most 8 alert lines (alerts and the summaries of aggregated ones, which
+# portsense prints at exit for periods still open).
+ALERT_LINES_MAX=8
+finish() {
+	local n
+	stop_ok "$SC: portsense exits 0"
+	n=$(grep -c '"event":"alert' "$OUT")
+	[ "$n" -le $ALERT_LINES_MAX ] && ok "$SC: $n alert lines (at most $ALERT_LINES_MAX)" ||
+		not_ok "$SC: at most $ALERT_LINES_MAX alert lines" "$n: $(alerts_seen)"
+	record_result "$SC" "" "(alert lines)" "$n" ""
+}
 
 # attack NAME PATH MIN EXPECTATION... -- CMD...: a fresh portsense, the
 # attack (CMD: attacker, replay, or a function around them), each
@@ -248,6 +262,15 @@ attack "ping of death (hping3)" ingress.ipv4_fragments 2 "ping_of_death - $SCANN
 attack "SYN flood (hping3)" ingress.tcp.syn_noack 3000 "syn_flood one_port dst_ip=$V dst_port=80" -- \
 	on_port80 attacker hping3 -q -S --faster -c 3000 -p 80 $V
 
+# From random sources (hping3 --rand-source: any IPv4 address, an eighth of
+# them bogons), where nothing routes the victim's answers on.  Each source
+# is a new key to a per-source detector: these read as a few lines only
+# because bogon_source aggregates per victim (one alert, one summary).
+attack "random-source SYN flood (hping3)" ingress.tcp.syn_noack 20000 "syn_flood one_port dst_ip=$V dst_port=80" \
+	"bogon_source - dst_ip=$V" -- on_port80 attacker hping3 -q -S --rand-source --faster -c 20000 -p 80 $V
+attack "random-source RST flood (hping3)" ingress.tcp.rst 20000 "rst_flood - dst_ip=$V" "bogon_source - dst_ip=$V" -- \
+	attacker hping3 -q -R --rand-source --faster -c 20000 -p 80 $V
+
 # From here on, scapy's captures.
 wait "$GEN_PID"; rc=$?
 forget_pid "$GEN_PID"
@@ -256,12 +279,15 @@ forget_pid "$GEN_PID"
 
 attack "ping of death (scapy)" ingress.ipv4_fragments 45 "ping_of_death - $SCANNER" -- replay ping_of_death
 
-# A SYN flood from random sources (4000/s for 2 s) and, during it, an nmap
-# scan from 198.18.0.1: the flood must not blind the scan detector, and its
-# spoofed sources (one probe each) are no scanners.
-if scenario "random-source SYN flood + nmap -sS"; then
+# A SYN flood from random sources (4000/s for 2 s, a scapy capture in
+# 198.18.0.0/15) and, during it, an nmap scan from 198.18.0.1: the flood
+# must not blind the scan detector, and its spoofed sources (one probe
+# each) are no scanners.  Then the same with hping3 --rand-source (any
+# address, bogons among them).
+flood_and_scan() {
+	local flood=$1; shift
 	listen 80
-	replay synflood --pps=4000 &
+	"$@" &
 	flood_pid=$!
 	T_FLOOD=$(now_s)
 	sleep 0.5
@@ -269,14 +295,46 @@ if scenario "random-source SYN flood + nmap -sS"; then
 	wait $flood_pid
 	T_FLOOD_END=$(now_s)
 	expect port_scan syn $SCANNER
-	T0=$T_FLOOD T_END=$T_FLOOD_END TOOL=$(replayed_as synflood --pps=4000)
+	T0=$T_FLOOD T_END=$T_FLOOD_END TOOL=$flood
 	expect syn_flood one_port dst_ip=$V dst_port=80
 	expect half_open - "src_ip|dst_ip=$V"
 	expect_alert "$SC: no port_scan from the spoofed sources" 1 port_scan
 	unlisten
+}
+if scenario "random-source SYN flood + nmap -sS"; then
+	flood_and_scan "$(replayed_as synflood --pps=4000)" replay synflood --pps=4000
 	finish
 	counter_ge "$SC: the flood and the scan reached the victim" "$SNAP" ingress.tcp.syn_noack 8200
 	counter_ge "$SC: the victim answered with SYN-ACKs" "$SNAP" egress.tcp.synack 1000
+fi
+if scenario "random-source SYN flood (hping3) + nmap -sS"; then
+	flood_and_scan "hping3 -q -S --rand-source -i u250 -c 8000 -p 80 $V" \
+		timeout 30 ip netns exec "$A" hping3 -q -S --rand-source -i u250 -c 8000 -p 80 $V
+	expect bogon_source - dst_ip=$V
+	finish
+	counter_ge "$SC: the flood and the scan reached the victim" "$SNAP" ingress.tcp.syn_noack 8200
+fi
+# Aggregated: 2000 bogon sources are one alert and one summary, and the
+# summary's count is every packet the counters saw.
+if scenario "bogon sources"; then
+	replay bogon_flood
+	expect bogon_source - dst_ip=$V
+	finish
+	counter_ge "$SC: the flood reached the victim" "$SNAP" ingress.tcp.syn_noack 2000
+	sum=$($PY - "$OUT" "$SNAP" <<'PYEOF'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+alerts = [e for e in lines if e.get("event") == "alert" and e["alert"] == "bogon_source"]
+sums = [e for e in lines if e.get("event") == "alert_summary" and e["alert"] == "bogon_source"]
+syns = json.load(open(sys.argv[2]))["ingress"]["tcp"]["syn_noack"]
+ok = len(alerts) == 1 and len(sums) == 1 and sums[0]["count"] == syns and \
+     sums[0]["victim"] == "198.18.0.2" and len(sums[0]["samples"]) == 4 and \
+     1400 <= sums[0]["sources"] <= 2000 and sums[0]["samples"][0] == alerts[0]["src_ip"]
+print("ok" if ok else "alerts %d, summaries %s, syn_noack %d" % (len(alerts), sums, syns))
+PYEOF
+)
+	[ "$sum" = ok ] && ok "$SC: the summary counts every SYN the counters saw, ~2000 sources, 4 samples" ||
+		not_ok "$SC: the summary counts every SYN the counters saw" "$sum"
 fi
 attack "random-source SYN flood, random ports" ingress.tcp.syn_noack 3000 "syn_flood many_ports dst_ip=$V" -- \
 	replay synflood_ports

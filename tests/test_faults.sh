@@ -115,8 +115,9 @@ mount | grep -q ' /sys/fs/bpf type bpf' && ok "the host's /sys/fs/bpf is still m
 rmdir "/run/ps-nobpf-$T_ID" 2>/dev/null
 
 # --- the ring buffer overflowing --------------------------------------------
-# 100000 TCP NULL segments, each from another spoofed source: each its own
-# invalid_tcp_flags key, faster than the loader reads (every 100 ms).
+# 100000 TCP NULL segments from spoofed sources, each to another victim
+# (invalid_tcp_flags aggregates per victim): each its own key, faster than
+# the loader reads (every 100 ms).
 $PY - "$T_TMP/null.pcap" 100000 <<'PYEOF'
 import struct, sys
 out, n = sys.argv[1], int(sys.argv[2])
@@ -125,7 +126,8 @@ with open(out, 'wb') as f:
     eth = b'\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00'
     for i in range(n):
         src = bytes([198, 18 + (i >> 16 & 1), i >> 8 & 255, i & 255])
-        ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 40, i & 0xffff, 0, 64, 6, 0, src, bytes([198, 18, 0, 2]))
+        dst = bytes([198, 19, i >> 8 & 255, i & 255])
+        ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 40, i & 0xffff, 0, 64, 6, 0, src, dst)
         tcp = struct.pack('!HHIIBBHHH', 40000 + i % 20000, 80, i, 0, 5 << 4, 0, 1024, 0, 0)
         fr = eth + ip + tcp
         f.write(struct.pack('<IIII', 0, i, len(fr), len(fr)) + fr)

@@ -54,8 +54,21 @@ commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 	echo "| attack | tool and command | alert | latency | result |"
 	echo "|---|---|---|---|---|"
 	while IFS=$'\t' read -r attack tool id result lat; do
+		[ "$id" = "(alert lines)" ] && continue
 		[ -n "$lat" ] && lat="$lat ms" || lat="-"
 		echo "| $attack | \`${tool//|/\\|}\` | $id | $lat | $result |"
+	done <"$work/attacks.tsv"
+	echo
+	echo "## Alert lines per attack"
+	echo
+	echo "Every line an attack made portsense print: alerts, and the summaries of the aggregated ones"
+	echo "(docs/detection.md, \"Aggregated alerts\"), which it prints at exit for periods still open. The"
+	echo "attack suite fails an attack that needs more than 8."
+	echo
+	echo "| attack | alert lines |"
+	echo "|---|---|"
+	while IFS=$'\t' read -r attack tool id result lat; do
+		[ "$id" = "(alert lines)" ] && echo "| $attack | $result |"
 	done <"$work/attacks.tsv"
 	echo
 	echo "## Benign load"

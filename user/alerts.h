@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
- * alerts.h - the alert catalogue (stable ids, severities, what each means)
- * and the output of the events the BPF detectors send.
+ * alerts.h - the alert catalogue (stable ids, severities, what each means:
+ * catalogue.c) and the lines of the events the BPF detectors send
+ * (alerts.c).
  */
 #ifndef PS_ALERTS_H
 #define PS_ALERTS_H
@@ -21,6 +22,7 @@ struct ps_alert_info {
 };
 
 extern const struct ps_alert_info ps_alert_catalogue[PS_ALERT_MAX];
+extern const char *const ps_severity_names[PS_SEV_CRITICAL + 1];
 
 /* A threshold, --threshold NAME=N: a knob of struct ps_detect_cfg, from its list. */
 struct ps_knob {
@@ -54,5 +56,21 @@ struct ps_alert_out {
 
 /* Print one event; @data/@size straight from the ring buffer. */
 int ps_alert_print(struct ps_alert_out *o, const void *data, size_t size);
+
+/*
+ * A hold-down period of an aggregated alert (PS_AGG_ALERTS), summed up
+ * (summary.c): "event":"alert_summary" in JSON, "SUMMARY" in text.
+ */
+struct ps_alert_summary {
+	const struct ps_event *open;	/* the alert that opened the period */
+	__u64 packets;			/* in the period, the opening one included */
+	__u64 sources;			/* distinct sources (peers) */
+	bool sources_exact;		/* counted (few), not estimated */
+	__u64 ms;			/* the period's length (so far, at exit) */
+	int n_samples;
+	char samples[PS_AGG_SAMPLES][46];	/* INET6_ADDRSTRLEN */
+};
+
+int ps_alert_print_summary(struct ps_alert_out *o, const struct ps_alert_summary *s);
 
 #endif /* PS_ALERTS_H */

@@ -25,6 +25,7 @@
 #include "run.h"
 #include "sensor.h"
 #include "slots.h"
+#include "summary.h"
 
 #ifndef PS_VERSION
 #define PS_VERSION "0.1.0"
@@ -44,6 +45,7 @@ struct run {
 	struct ps_ifset *ifset;
 	struct ring_buffer *rb;
 	struct ps_alert_out alerts;
+	struct ps_summaries *summaries;	/* of aggregated alerts' periods */
 	struct ps_metrics *metrics;
 	struct ps_snapshot prev;	/* the last live report's */
 	struct timespec start;		/* CLOCK_MONOTONIC */
@@ -113,8 +115,10 @@ static int on_event(void *ctx, void *data, size_t size)
 {
 	struct run *r = ctx;
 
-	if (size >= sizeof(struct ps_event))
+	if (size >= sizeof(struct ps_event)) {
 		ps_metrics_alert(r->metrics, data);
+		ps_summaries_event(r->summaries, data);
+	}
 	return ps_alert_print(&r->alerts, data, size);
 }
 
@@ -281,8 +285,9 @@ static int start(struct run *r, char **names, int n_names)
 		r->text = c->output == PS_OUT_TEXT || (c->output == PS_OUT_AUTO && isatty(STDOUT_FILENO));
 		r->alerts.json = !r->text;
 	}
+	r->summaries = ps_summaries_new(bpf_map__fd(r->sensor.skel->maps.ps_agg), &r->alerts);
 	r->rb = ring_buffer__new(bpf_map__fd(r->sensor.skel->maps.ps_events), on_event, r, NULL);
-	if (!r->rb) {
+	if (!r->rb || !r->summaries) {
 		fprintf(stderr, "portsense: cannot read the alert ring buffer: %s\n", strerror(errno));
 		return 1;
 	}
@@ -325,6 +330,7 @@ static void loop(struct run *r)
 			break;
 		}
 		ring_buffer__consume(r->rb);
+		ps_summaries_poll(r->summaries);
 		ps_metrics_polled(r->metrics);
 		if (ps_ifset_poll(r->ifset)) {
 			int n_ifs = ps_ifset_list(r->ifset, &ifs);
@@ -350,6 +356,8 @@ static int stop(struct run *r, int ret)
 		ring_buffer__consume(r->rb);	/* alerts raised before the detach */
 		ring_buffer__free(r->rb);
 	}
+	ps_summaries_flush(r->summaries);
+	ps_summaries_free(r->summaries);
 	ps_metrics_stop(r->metrics);	/* before the maps' fds close */
 	/* Read after detaching, so the snapshot holds every counted packet. */
 	if (!ret && r->cfg->stats_json) {
