@@ -185,7 +185,7 @@ static void first_bytes(struct ps_first_bytes *fb, const struct ps_lpm_key *k)
 
 	hi = bits >= 8 ? lo : lo | (0xffu >> bits);
 	for (b = lo; b <= hi; b++)
-		fb->w[b >> 6] |= 1ULL << (b & 63);
+		ps_bitset_add(fb->w, b);
 }
 
 /* A port list into its bitmap map (PS_PORT_WORDS words). 0 or -errno. */
@@ -195,7 +195,7 @@ static int fill_port_bits(int fd, const struct ps_port_list *l)
 	__u32 i;
 
 	for (i = 0; i < l->n; i++)
-		words[l->ports[i] >> 6] |= 1ULL << (l->ports[i] & 63);
+		ps_bitset_add(words, l->ports[i]);
 	/* Every word, zeros too: a reload must clear the ports it dropped. */
 	for (i = 0; i < PS_PORT_WORDS; i++)
 		if (bpf_map_update_elem(fd, &i, &words[i], BPF_ANY))
