@@ -179,7 +179,7 @@ finish() {
 	n=$(grep -c '"event":"alert' "$OUT")
 	[ "$n" -le $ALERT_LINES_MAX ] && ok "$SC: $n alert lines (at most $ALERT_LINES_MAX)" ||
 		not_ok "$SC: at most $ALERT_LINES_MAX alert lines" "$n: $(alerts_seen)"
-	record_result "$SC" "" "(alert lines)" "$n" ""
+	record_result "$SC" - "(alert lines)" "$n" -
 }
 
 # attack NAME PATH MIN EXPECTATION... -- CMD...: a fresh portsense, the
