@@ -222,6 +222,7 @@ SEC("xdp.frags")
 int ps_xdp(struct xdp_md *ctx)
 {
 	struct ps_pkt pkt;
+	__u64 len;
 
 	/*
 	 * Parser and counting inline, in one function: under the kernel's
@@ -233,8 +234,10 @@ int ps_xdp(struct xdp_md *ctx)
 	if (pkt.l4_proto == IPPROTO_ICMPV6)
 		ps_nd_xdp(ctx, &pkt);
 	/* Whole frame: headers are in the first buffer, bytes are in all. */
-	ps_process(&pkt, ps_xdp_len(ctx), ctx->ingress_ifindex,
-		   PS_DIR_INGRESS);
+	len = ps_xdp_len(ctx);
+	ps_process(&pkt, len, ctx->ingress_ifindex, PS_DIR_INGRESS);
+	if (ps_capture_on && ps_cap_live)
+		ps_capture_xdp(ctx, &pkt, len, ctx->ingress_ifindex, PS_DIR_INGRESS);
 	if (ps_mirror_on && ps_mirror_drop(ctx))
 		return XDP_DROP;
 	return PS_XDP_VERDICT;
@@ -273,6 +276,8 @@ static __always_inline int ps_tc(struct __sk_buff *skb, enum ps_dir dir)
 	if (pkt.l4_proto == IPPROTO_ICMPV6)
 		ps_nd_skb(skb, &pkt);
 	ps_process(&pkt, len, skb->ifindex, dir);
+	if (ps_capture_on && ps_cap_live)
+		ps_capture_skb(skb, &pkt, len, skb->ifindex, dir);
 	/*
 	 * UNSPEC, not OK: OK would end the filter chain and hide the packet
 	 * from filters other tools attached after us; UNSPEC passes it on,

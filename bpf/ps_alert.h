@@ -24,6 +24,7 @@
 #include "ps_addr.h"
 #include "ps_allow.h"
 #include "ps_budget.h"
+#include "ps_capture.h"
 #include "ps_clock.h"
 #include "ps_config.h"
 #include "ps_global.h"
@@ -102,6 +103,7 @@ struct ps_evidence {
 	__u8 src;
 	__u8 mac[6];
 	__u8 old_mac[6];
+	__u16 cap_port;		/* --evidence: the port of the capture's key (0: any) */
 };
 
 static __always_inline const __be32 *ps_addr_of(const struct ps_pkt *p, __u8 sel)
@@ -164,7 +166,7 @@ static __always_inline __u64 ps_peer_hash(const struct ps_pkt *p, __u8 dir)
  */
 __attribute__((noinline)) int ps_emit(const struct ps_pkt *p, struct ps_evidence *ev)
 {
-	__u32 slot, id, suppressed = 0, rs, aslot;
+	__u32 slot, id, suppressed = 0, rs, aslot, cap = 0;
 	struct ps_event *e, *r;
 	struct ps_budget *b;
 	struct ps_hold *h;
@@ -210,6 +212,16 @@ __attribute__((noinline)) int ps_emit(const struct ps_pkt *p, struct ps_evidence
 	h->until_ns = now + ps_cfg.holddown_ns;
 	h->suppressed = 0;
 
+	/*
+	 * The alert's capture: its key's frames from this one on.  An
+	 * aggregated alert's key is its victim, this host's end; the others'
+	 * the address the allow-list asks about (the scanner, the victim, the
+	 * binding).
+	 */
+	if (ps_capture_on && ps_cfg.evidence)
+		cap = ps_cap_start(p->l3, (1U << id) & PS_AGG_ALERTS ?
+				   (ev->dir == PS_DIR_EGRESS ? p->saddr : p->daddr) :
+				   ps_addr_of(p, ev->who), ev->cap_port, id, now);
 	e = bpf_ringbuf_reserve(&ps_events, sizeof(*e), 0);
 	if (!e) {
 		/* Counted, never silent; the next packet of the key retries
@@ -257,7 +269,7 @@ __attribute__((noinline)) int ps_emit(const struct ps_pkt *p, struct ps_evidence
 	e->aux2 = ev->aux2;
 	__builtin_memcpy(e->mac, ev->mac, 6);
 	__builtin_memcpy(e->old_mac, ev->old_mac, 6);
-	e->pad2 = 0;
+	e->cap = cap;
 	rs = __sync_fetch_and_add(&ps_recent_seq, 1) & (PS_RECENT_SIZE - 1);
 	r = bpf_map_lookup_elem(&ps_recent, &rs);
 	if (r)

@@ -174,6 +174,7 @@ static __always_inline void ps_synq_alert(enum ps_alert a, const struct ps_pkt *
 		.aux = done,
 		.aux2 = synacks,
 		.who = victim,
+		.cap_port = port,
 		.src = PS_ADDR_SRC,
 	};
 

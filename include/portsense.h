@@ -190,7 +190,7 @@ struct ps_event {
 	__u64 aux2;
 	__u8 mac[6];		/* arp_spoof: the MAC now claimed */
 	__u8 old_mac[6];	/* arp_spoof: the MAC bound before */
-	__u32 pad2;
+	__u32 cap;		/* --evidence: the capture of the alert's key (0: none) */
 };
 
 _Static_assert(sizeof(struct ps_event) == 128,
@@ -228,6 +228,10 @@ _Static_assert(sizeof(struct ps_event) == 128,
 #define PS_AMP_BYTES_DEFAULT		(256 * 1024)
 #define PS_ARP_REPLIES_DEFAULT		50
 #define PS_KNOB_MAX			1000000000
+#define PS_EVIDENCE_SNAP_DEFAULT	256
+#define PS_EVIDENCE_PACKETS_DEFAULT	100
+#define PS_EVIDENCE_RATE_DEFAULT	10
+#define PS_EVIDENCE_NS_DEFAULT		(10ULL * 1000 * 1000 * 1000)	/* 10 s */
 /*
  * Distinct ports and hosts are bits of 256- and 128-bit maps per source,
  * and a source's first PS_SCAN_ADMIT_BITS probes are counted at admission:
@@ -269,13 +273,19 @@ _Static_assert(sizeof(struct ps_event) == 128,
 	K(arp_replies, PS_ARP_REPLIES_DEFAULT, 1, PS_KNOB_MAX, PS_ALERT_ARP_SPOOF,			\
 	  "ARP replies (NDP adverts) about one address per window")					\
 	T(__u32, allow, 0)				/* ps_allow holds entries: look sources up */	\
-	T(__u64, scan_window_ns, PS_SCAN_WINDOW_NS_DEFAULT)	/* port_scan, host_sweep */
+	/* --evidence: each alert's capture, bytes of a frame, frames, time, new ones a second. */	\
+	T(__u32, evidence_snap, PS_EVIDENCE_SNAP_DEFAULT)						\
+	T(__u32, evidence_packets, PS_EVIDENCE_PACKETS_DEFAULT)						\
+	T(__u32, evidence_rate, PS_EVIDENCE_RATE_DEFAULT)						\
+	T(__u32, evidence, 0)				/* alerts open captures (--evidence) */		\
+	T(__u64, scan_window_ns, PS_SCAN_WINDOW_NS_DEFAULT)	/* port_scan, host_sweep */		\
+	T(__u64, evidence_ns, PS_EVIDENCE_NS_DEFAULT)
 
 #define PS_CFG_MEMBER_T(type, m, ...)	type m;
 #define PS_CFG_MEMBER_K(m, ...)		__u32 m;
 struct ps_detect_cfg { PS_DETECT_CFG_LIST(PS_CFG_MEMBER_T, PS_CFG_MEMBER_K) };
 
-_Static_assert(sizeof(struct ps_detect_cfg) == 80,
+_Static_assert(sizeof(struct ps_detect_cfg) == 104,
 	       "struct ps_detect_cfg: no hidden padding (the loader writes it whole)");
 
 /* The defaults: the BPF .data's initial value and the loader's. */
@@ -323,6 +333,78 @@ struct ps_agg {
 	__u64 key;		/* the hold-down key */
 	struct ps_agg_period cur;
 	struct ps_agg_period prev;	/* the one before, until the loader has read it */
+};
+
+/*
+ * --evidence: the packets behind each alert, captured in the kernel at the
+ * hook that saw them.  An alert opens a capture of its key (ps_capkeys: an
+ * address, and a port for the alerts keyed by one: the scanner, the
+ * flooded victim and port, the binding's address); every frame to or from
+ * a key under capture is copied, up to evidence_snap bytes, into a ring
+ * buffer record until the capture has evidence_packets frames or is
+ * evidence_ns old.  The loader writes each capture to a pcapng file
+ * (user/evidence.c).  A frame pays for this only while a capture is open:
+ * one load of a counter, then a bit test of an address filter; a key's
+ * lookup only when its bits are set.
+ */
+#define PS_CAP_SNAP_MAX		512	/* bytes of a frame a record holds, at most */
+#define PS_CAP_KEYS		256	/* captures open at once */
+#define PS_CAP_MASK_WORDS	64	/* the address filter: 4096 bits */
+#define PS_CAP_REQS		8	/* 'portsense capture' requests at once */
+
+/* An address's bit in the capture filter: its hash's top bits (tables take the low ones). */
+static inline __u32 ps_cap_bit(__u64 addr_hash)
+{
+	return addr_hash >> 52;
+}
+
+/* What a capture follows: frames from or to this address (and port: 0 any). */
+struct ps_capkey {
+	__u8 family;		/* 4 or 6 */
+	__u8 pad;
+	__u16 port;		/* host order; 0: any */
+	__be32 addr[4];
+};
+
+struct ps_cap {
+	__s64 left;		/* frames it still takes (64 bits: BPF's fetch-and-add) */
+	__u64 until_ns;		/* ps_now() time it ends */
+	__u32 id;		/* the capture: its file (never 0) */
+	__u32 alert;		/* enum ps_alert that opened it; PS_ALERT_MAX: 'portsense capture' */
+	__u32 ondemand;		/* its records go to ps_capod ('portsense capture'), not ps_caps */
+	__u32 pad;
+};
+
+/* One captured frame, through ps_caps (or ps_capod). */
+struct ps_caprec {
+	__u64 ts_ns;		/* CLOCK_MONOTONIC, precise */
+	__u32 cap;		/* struct ps_cap's id */
+	__u32 ifindex;
+	__u32 wire_len;		/* the frame's length on the wire (all buffers) */
+	__u16 caplen;		/* bytes in data */
+	__u8 dir;
+	__u8 pad;
+	__u8 data[PS_CAP_SNAP_MAX];
+};
+
+/*
+ * 'portsense capture': a request a running instance takes (ps_capreq, by
+ * slot), opening a capture whose records go to the pinned ps_capod.
+ */
+enum ps_capreq_state {
+	PS_CAPREQ_FREE = 0,
+	PS_CAPREQ_ASKED,	/* by the subcommand: key, packets, ns */
+	PS_CAPREQ_OPEN,		/* by the instance: id set */
+	PS_CAPREQ_DONE,		/* by the instance: the capture ended */
+};
+
+struct ps_capreq {
+	__u32 state;		/* enum ps_capreq_state */
+	__u32 id;
+	__u32 packets;
+	__u32 owner;		/* the subcommand's pid */
+	__u64 ns;
+	struct ps_capkey key;
 };
 
 /*

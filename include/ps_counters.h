@@ -134,7 +134,13 @@ enum ps_extra { PS_X_LIST(PS_ENUM_ITEM) PS_X_MAX };
 	E(PS_G_BIND_INSERTS, bind_inserts)	/* ps_binds: a new address */	\
 	E(PS_G_FLOW_EVICTIONS, flow_evictions)	/* ps_flows: a handshake in progress overwritten */ \
 	E(PS_G_SYNQ_EVICTIONS, synq_evictions)	/* ps_synq: another address took the slot */ \
-	E(PS_G_HOLD_EVICTIONS, hold_evictions)	/* ps_hold: a running hold-down overwritten */
+	E(PS_G_HOLD_EVICTIONS, hold_evictions)	/* ps_hold: a running hold-down overwritten */ \
+	/* --evidence: captures opened, refused, and frames that never reached a file. */ \
+	E(PS_G_CAP_OPENED, evidence_captures)	/* captures opened (a file each) */ \
+	E(PS_G_CAP_RATELIMITED, evidence_ratelimited) /* not opened: --evidence-rate spent */ \
+	E(PS_G_CAP_TABLE_FULL, evidence_table_full) /* not opened: PS_CAP_KEYS open already */ \
+	E(PS_G_CAP_RING_LOST, evidence_ring_lost) /* frames not copied: the ring buffer was full */ \
+	E(PS_G_CAP_UNWRITTEN, evidence_unwritten) /* frames the loader could not write (disk, --evidence-max-mb) */
 
 enum ps_global { PS_G_LIST(PS_ENUM_ITEM) PS_G_MAX };
 

@@ -48,6 +48,11 @@ SENSOR = {
     "bind_inserts": ("portsense_map_inserts_total", {"map": "ps_binds"}),
     "flow_evictions": ("portsense_map_evictions_total", {"map": "ps_flows"}),
     "synq_evictions": ("portsense_map_evictions_total", {"map": "ps_synq"}),
+    "evidence_captures": ("portsense_evidence_captures_total", {"result": "opened"}),
+    "evidence_ratelimited": ("portsense_evidence_captures_total", {"result": "ratelimited"}),
+    "evidence_table_full": ("portsense_evidence_captures_total", {"result": "table_full"}),
+    "evidence_ring_lost": ("portsense_evidence_frames_lost_total", {"reason": "ring_full"}),
+    "evidence_unwritten": ("portsense_evidence_frames_lost_total", {"reason": "unwritten"}),
     "hold_evictions": ("portsense_map_evictions_total", {"map": "ps_hold"}),
 }
 

@@ -270,6 +270,28 @@ static int render_summary(struct ps_alert_out *o, const void *sum)
 	return ps_alert_print_summary(o, sum);
 }
 
+/* ,"evidence":"FILE" (or null) in JSON, " evidence FILE" in text, for capture @cap. */
+static void evidence_field(struct ps_alert_out *o, __u32 cap)
+{
+	const char *file;
+
+	if (!o->evidence)
+		return;
+	file = o->evidence(o->evidence_ctx, cap);
+	if (o->json) {
+		if (!*file) {
+			fputs(",\"evidence\":null", o->f);
+			return;
+		}
+		fputs(",\"evidence\":\"", o->f);
+		put_escaped(o->f, file, true);
+		fputc('"', o->f);
+	} else if (*file) {
+		fputs(" evidence ", o->f);
+		put_escaped(o->f, file, false);
+	}
+}
+
 int ps_alert_print(struct ps_alert_out *o, const void *data, size_t size)
 {
 	const struct ps_event *e = data;
@@ -332,7 +354,9 @@ int ps_alert_print(struct ps_alert_out *o, const void *data, size_t size)
 		put_escaped(o->f, a->why, true);
 		fputs("\",\"node\":\"", o->f);
 		put_escaped(o->f, o->node, true);
-		fputs("\"}\n", o->f);
+		fputc('"', o->f);
+		evidence_field(o, e->cap);
+		fputs("}\n", o->f);
 	} else {
 		fprintf(o->f, "%s ALERT %s [%s] ", ts, a->id, ps_severity_names[a->severity]);
 		put_escaped(o->f, ifname, false);
@@ -346,6 +370,7 @@ int ps_alert_print(struct ps_alert_out *o, const void *data, size_t size)
 		if (e->suppressed)
 			fprintf(o->f, " (+%u held down in the last %llus)", e->suppressed,
 				(unsigned long long)(e->holddown_ns / 1000000000));
+		evidence_field(o, e->cap);
 		if (o->oneline)
 			fputc('\n', o->f);
 		else
@@ -392,7 +417,9 @@ int ps_alert_print_summary(struct ps_alert_out *o, const struct ps_alert_summary
 			fprintf(o->f, "%s\"%s\"", i ? "," : "", sum->samples[i]);
 		fputs("],\"node\":\"", o->f);
 		put_escaped(o->f, o->node, true);
-		fputs("\"}\n", o->f);
+		fputc('"', o->f);
+		evidence_field(o, e->cap);
+		fputs("}\n", o->f);
 	} else {
 		fprintf(o->f, "%s SUMMARY %s [%s] ", ts, a->id, ps_severity_names[a->severity]);
 		put_escaped(o->f, ifname, false);
@@ -401,6 +428,7 @@ int ps_alert_print_summary(struct ps_alert_out *o, const struct ps_alert_summary
 			(unsigned long long)sum->packets, sources, sum->ms / 1e3);
 		for (i = 0; i < sum->n_samples; i++)
 			fprintf(o->f, " %s", sum->samples[i]);
+		evidence_field(o, e->cap);
 		fputc('\n', o->f);
 	}
 	fflush(o->f);

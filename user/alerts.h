@@ -51,6 +51,12 @@ struct ps_alert_out {
 	bool syslog;
 	bool oneline;		/* text without the "likely:" line */
 	const char *node;	/* NODE_NAME or the host name */
+	/*
+	 * --evidence: the file of capture @cap ("" when none); NULL: no
+	 * evidence, and no "evidence" field.
+	 */
+	const char *(*evidence)(void *ctx, __u32 cap);
+	void *evidence_ctx;
 	unsigned long long printed;
 };
 

@@ -74,6 +74,7 @@ int ps_config_init(struct ps_config *c, enum ps_cmd cmd)
 		.attach = { .hook = PS_HOOK_XDP, .mode = PS_MODE_AUTO, .egress = true },
 		.interval = 1,
 		.max_ifaces = PS_MAX_IFACES_DEFAULT,
+		.evidence_max_mb = 64,
 		.detect = PS_DETECT_CFG_DEFAULT,
 		.enabled = (1U << PS_ALERT_MAX) - 1,
 	};

@@ -18,9 +18,11 @@
 
 /*
  * The maps pinned under --pin-path: the counters (kept across restarts),
- * and what 'portsense top' reads besides them.  Detector state is not
+ * what 'portsense top' reads besides them, and the requests and ring of
+ * 'portsense capture'.  Detector state is not
  * pinned: it is rebuilt within a window.
  */
-#define PS_PINNED_MAPS(X) X(ps_stats) X(ps_ifslot) X(ps_ifinfo) X(ps_global) X(ps_talkers) X(ps_recent)
+#define PS_PINNED_MAPS(X) X(ps_stats) X(ps_ifslot) X(ps_ifinfo) X(ps_global) X(ps_talkers) X(ps_recent) \
+	X(ps_capreq) X(ps_capod)
 
 #endif /* PS_NAMES_H */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <bpf/libbpf.h>
 
 #include "alerts.h"
@@ -199,6 +200,18 @@ static int set_stats_json(struct ps_config *c, const struct ps_option *o, const 
 
 	if (err)
 		return ps_usage_error("--stats-json: cannot write '%s': %s", arg, strerror(-err));
+	return set_str(c, o, arg);
+}
+
+/* A directory for captures: made at start when missing; something else is refused now. */
+static int set_evidence(struct ps_config *c, const struct ps_option *o, const char *arg)
+{
+	struct stat st;
+
+	if (!*arg)
+		return ps_usage_error("--evidence needs a directory, not ''");
+	if (!stat(arg, &st) && !S_ISDIR(st.st_mode))
+		return ps_usage_error("--evidence: '%s' is not a directory", arg);
 	return set_str(c, o, arg);
 }
 
@@ -398,6 +411,23 @@ const struct ps_option ps_options[] = {
 	  "output", .cmds = RUN, .set = set_stats_json, .val = PS_V_STR, AT(stats_json), .live = true },
 	{ "metrics", 0, "ADDR:PORT", "serve Prometheus /metrics and /healthz (PORT alone: 127.0.0.1)",
 	  "output", .cmds = RUN, .set = set_metrics, .val = PS_V_METRICS, AT(metrics) },
+	{ "evidence", 0, "DIR", "per alert, a pcapng file of the frames behind it, in DIR", "output",
+	  .cmds = RUN, .set = set_evidence, .val = PS_V_STR, AT(evidence) },
+	{ "evidence-packets", 0, "N", "frames a capture takes, the alert's first", "output",
+	  .cmds = RUN, .set = set_uint, .val = PS_V_U32, AT(detect.evidence_packets), .live = true,
+	  .show_default = true, .min = 1, .max = 100000 },
+	{ "evidence-time", 0, "SECS", "how long a capture runs, at most", "output",
+	  .cmds = RUN, .set = set_secs, .val = PS_V_NS, AT(detect.evidence_ns), .live = true,
+	  .show_default = true, .min = 0.1, .max = 3600 },
+	{ "evidence-snaplen", 0, "BYTES", "bytes of each frame captured", "output",
+	  .cmds = RUN, .set = set_uint, .val = PS_V_U32, AT(detect.evidence_snap), .live = true,
+	  .show_default = true, .min = 64, .max = PS_CAP_SNAP_MAX },
+	{ "evidence-rate", 0, "N", "new captures per second, at most (the rest counted)", "output",
+	  .cmds = RUN, .set = set_uint, .val = PS_V_U32, AT(detect.evidence_rate), .live = true,
+	  .show_default = true, .min = 1, .max = 10000 },
+	{ "evidence-max-mb", 0, "MB", "the evidence directory's size, at most (oldest deleted)",
+	  "output", .cmds = RUN, .set = set_uint, .val = PS_V_UINT, AT(evidence_max_mb),
+	  .live = true, .show_default = true, .min = 1, .max = 1000000 },
 	{ "pin-path", 0, "DIR", "where maps are pinned", "sensor",
 	  .cmds = ALL, .set = set_pin_path, .val = PS_V_STR, AT(pin_path), .show_default = true },
 	{ "max-interfaces", 0, "N", "interfaces one instance can count", "sensor",

@@ -61,6 +61,8 @@ struct ps_config {
 	char *amp_file;			/* NULL: the installed data file */
 	struct ps_metrics_addr metrics;	/* --metrics; port 0: none */
 	struct ps_allow allow;		/* --allow */
+	char *evidence;			/* --evidence DIR; NULL: no captures of alerts */
+	unsigned int evidence_max_mb;	/* DIR's size, at most */
 	char *config_file;		/* -c, read before the command line */
 	bool verbose;
 	bool json;			/* stats --json */

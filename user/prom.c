@@ -56,6 +56,11 @@ static const struct {
 	[PS_G_ALERTS_RATELIMITED] = { "alerts_ratelimited", "" },
 	[PS_G_SCAN_ADMITTED] = { "scan_admissions", "result=\"admitted\"" },
 	[PS_G_SCAN_ADMIT_DENIED] = { "scan_admissions", "result=\"denied\"" },
+	[PS_G_CAP_OPENED] = { "evidence_captures", "result=\"opened\"" },
+	[PS_G_CAP_RATELIMITED] = { "evidence_captures", "result=\"ratelimited\"" },
+	[PS_G_CAP_TABLE_FULL] = { "evidence_captures", "result=\"table_full\"" },
+	[PS_G_CAP_RING_LOST] = { "evidence_frames_lost", "reason=\"ring_full\"" },
+	[PS_G_CAP_UNWRITTEN] = { "evidence_frames_lost", "reason=\"unwritten\"" },
 };
 
 static const struct family sensor_families[] = {
@@ -64,6 +69,8 @@ static const struct family sensor_families[] = {
 	{ "alerts_suppressed", "Alert triggers held down: the same key alerted within --holddown." },
 	{ "alerts_ratelimited", "Alerts not sent: their id's --alert-rate budget of the second was spent." },
 	{ "scan_admissions", "Sources the scan sketch sent to per-source state: admitted, or denied because the second's admission budget was spent." },
+	{ "evidence_captures", "Captures of alerts' frames (--evidence): opened, or not because --evidence-rate was spent or the capture table was full." },
+	{ "evidence_frames_lost", "Frames of open captures that reached no file: the ring buffer was full, or the loader could not write them (disk full or read-only, --evidence-max-mb)." },
 };
 
 const struct ps_prom_lru ps_prom_lru[PS_PROM_LRU_MAPS] = {

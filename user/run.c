@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "alerts.h"
+#include "evidence.h"
 #include "cmdline.h"
 #include "host.h"
 #include "ifaces.h"
@@ -46,6 +47,7 @@ struct run {
 	struct ring_buffer *rb;
 	struct ps_alert_out alerts;
 	struct ps_summaries *summaries;	/* of aggregated alerts' periods */
+	struct ps_evidence *evidence;	/* captures: files, requests */
 	struct ps_metrics *metrics;
 	struct ps_snapshot prev;	/* the last live report's */
 	struct timespec start;		/* CLOCK_MONOTONIC */
@@ -120,6 +122,11 @@ static int on_event(void *ctx, void *data, size_t size)
 		ps_summaries_event(r->summaries, data);
 	}
 	return ps_alert_print(&r->alerts, data, size);
+}
+
+static const char *evidence_of(void *ctx, __u32 cap)
+{
+	return ps_evidence_file(ctx, cap);
 }
 
 static const char *node_name(void)
@@ -274,7 +281,8 @@ static int start(struct run *r, char **names, int n_names)
 		return 1;
 	n_ifs = ps_ifset_list(r->ifset, &ifs);
 	ps_metrics_set_ifaces(r->metrics, ifs, n_ifs);
-	ps_drop_privs(c->stats_json);	/* loaded and attached: keep what the run needs */
+	/* Loaded and attached: keep what the run needs (files it writes: DAC override). */
+	ps_drop_privs(c->stats_json ? c->stats_json : c->evidence);
 	fprintf(stderr, "portsense: counting; maps pinned in %s; Ctrl-C to stop\n", c->pin_path);
 
 	r->alerts = (struct ps_alert_out){ .f = stdout, .node = node_name() };
@@ -286,8 +294,30 @@ static int start(struct run *r, char **names, int n_names)
 		r->alerts.json = !r->text;
 	}
 	r->summaries = ps_summaries_new(bpf_map__fd(r->sensor.skel->maps.ps_agg), &r->alerts);
+	r->evidence = ps_evidence_new(&(struct ps_evidence_opts){
+			.dir = c->evidence,
+			.max_bytes = (unsigned long long)c->evidence_max_mb << 20,
+			.snaplen = c->detect.evidence_snap,
+			.capture_ns = c->detect.evidence_ns,
+			.version = PS_VERSION,
+			.capkeys_fd = bpf_map__fd(r->sensor.skel->maps.ps_capkeys),
+			.capreq_fd = bpf_map__fd(r->sensor.skel->maps.ps_capreq),
+			.global_fd = r->sensor.maps.global,
+			.live = &r->sensor.skel->bss->ps_cap_live,
+			.gen = &r->sensor.skel->bss->ps_cap_gen,
+			.mask = r->sensor.skel->bss->ps_cap_mask,
+			.seq = &r->sensor.skel->bss->ps_cap_seq,
+		});
+	if (!r->evidence)
+		return 1;
+	if (c->evidence) {
+		r->alerts.evidence = evidence_of;
+		r->alerts.evidence_ctx = r->evidence;
+	}
 	r->rb = ring_buffer__new(bpf_map__fd(r->sensor.skel->maps.ps_events), on_event, r, NULL);
-	if (!r->rb || !r->summaries) {
+	if (!r->rb || !r->summaries ||
+	    ring_buffer__add(r->rb, bpf_map__fd(r->sensor.skel->maps.ps_caps), ps_evidence_record,
+			     r->evidence)) {
 		fprintf(stderr, "portsense: cannot read the alert ring buffer: %s\n", strerror(errno));
 		return 1;
 	}
@@ -331,6 +361,7 @@ static void loop(struct run *r)
 		}
 		ring_buffer__consume(r->rb);
 		ps_summaries_poll(r->summaries);
+		ps_evidence_poll(r->evidence);
 		ps_metrics_polled(r->metrics);
 		if (ps_ifset_poll(r->ifset)) {
 			int n_ifs = ps_ifset_list(r->ifset, &ifs);
@@ -358,6 +389,7 @@ static int stop(struct run *r, int ret)
 	}
 	ps_summaries_flush(r->summaries);
 	ps_summaries_free(r->summaries);
+	ps_evidence_free(r->evidence);
 	ps_metrics_stop(r->metrics);	/* before the maps' fds close */
 	/* Read after detaching, so the snapshot holds every counted packet. */
 	if (!ret && r->cfg->stats_json) {

@@ -109,6 +109,7 @@ static void write_thresholds(struct ps_sensor *s, const struct ps_config *c)
 	size_t i;
 
 	d.allow = c->allow.n > 0;
+	d.evidence = c->evidence != NULL;
 	memcpy(w, &d, sizeof(w));
 	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++)
 		__atomic_store_n(&dst[i], w[i], __ATOMIC_RELAXED);

@@ -5,14 +5,19 @@
  * one table indexes by, and which another, can be chosen apart (the slots
  * of ps_sketch, ps_flows and ps_synq take different bits of the same
  * address hash) and checked in one place (test_detect checks the spread).
+ * Shared with the loader, which rebuilds the evidence filter from them.
  */
 #ifndef PS_HASH_H
 #define PS_HASH_H
 
 #include <linux/types.h>
-#include <bpf/bpf_helpers.h>
 
 #include "portsense.h"
+
+/* The loader computes the same hashes (the capture filter, user/evidence.c). */
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
 
 /* 64-bit mixing step (splitmix64's finaliser): cheap and well spread. */
 static __always_inline __u64 ps_mix(__u64 h, __u64 v)
