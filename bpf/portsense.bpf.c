@@ -18,6 +18,7 @@
 #include "ps_addr.h"
 #include "ps_global.h"
 #include "ps_parse.h"
+#include "ps_xdp.h"
 #include "ps_count.h"
 #include "ps_detect.h"
 
@@ -127,38 +128,6 @@ static __always_inline void ps_account(const struct ps_pkt *p, __u64 len,
 		ps_talk(p, len, dir);
 }
 
-/*
- * The kernel's own XDP context (Linux 6.3+; the verifier turns the call
- * into a register move).  Weak: on an older kernel it is NULL and the
- * helper below is all there is.
- */
-extern void *bpf_cast_to_kern_ctx(void *obj) __ksym __weak;
-
-/* The fields of struct xdp_buff read here (CO-RE finds their offsets). */
-struct xdp_buff___ps {
-	void *data;
-	void *data_end;
-	__u32 flags;
-} __attribute__((preserve_access_index));
-
-#define PS_XDP_FLAGS_HAS_FRAGS 1	/* enum xdp_buff_flags, include/net/xdp.h */
-
-/*
- * The frame's length, all its buffers.  bpf_xdp_get_buff_len() is a
- * helper call, about 10 ns here once its return is paid; the frame in
- * one buffer, nearly all of them, is data_end - data.
- */
-static __always_inline __u64 ps_xdp_len(struct xdp_md *ctx)
-{
-	if (bpf_cast_to_kern_ctx) {
-		struct xdp_buff___ps *x = bpf_cast_to_kern_ctx(ctx);
-
-		if (!(x->flags & PS_XDP_FLAGS_HAS_FRAGS))
-			return x->data_end - x->data;
-	}
-	return bpf_xdp_get_buff_len(ctx);
-}
-
 /* Count the frame, then run the detectors on it. */
 static __always_inline void ps_process(struct ps_pkt *p, __u64 len,
 				       __u32 ifindex, __u32 dir)
@@ -236,8 +205,9 @@ int ps_xdp(struct xdp_md *ctx)
 	/* Whole frame: headers are in the first buffer, bytes are in all. */
 	len = ps_xdp_len(ctx);
 	ps_process(&pkt, len, ctx->ingress_ifindex, PS_DIR_INGRESS);
+	/* The length again inside, not kept here: one value less live across ps_process(). */
 	if (ps_capture_on && ps_cap_live)
-		ps_capture_xdp(ctx, &pkt, len, ctx->ingress_ifindex, PS_DIR_INGRESS);
+		ps_capture_xdp(ctx, &pkt);
 	if (ps_mirror_on && ps_mirror_drop(ctx))
 		return XDP_DROP;
 	return PS_XDP_VERDICT;
@@ -277,7 +247,7 @@ static __always_inline int ps_tc(struct __sk_buff *skb, enum ps_dir dir)
 		ps_nd_skb(skb, &pkt);
 	ps_process(&pkt, len, skb->ifindex, dir);
 	if (ps_capture_on && ps_cap_live)
-		ps_capture_skb(skb, &pkt, len, skb->ifindex, dir);
+		ps_capture_skb(skb, &pkt, dir);
 	/*
 	 * UNSPEC, not OK: OK would end the filter chain and hide the packet
 	 * from filters other tools attached after us; UNSPEC passes it on,

@@ -28,6 +28,7 @@
 #include "ps_global.h"
 #include "ps_hash.h"
 #include "ps_parse.h"
+#include "ps_xdp.h"
 
 /* The capture code is loaded (a test may leave it out to measure it). */
 const volatile __u32 ps_capture_on = 1;
@@ -94,6 +95,8 @@ static __always_inline __u32 ps_cap_start(__u8 l3, const __be32 addr[4], __u16 p
 
 	__builtin_memcpy(k.addr, addr, 16);
 	c = bpf_map_lookup_elem(&ps_capkeys, &k);
+	if (c && c->ondemand)
+		return 0;	/* 'portsense capture' holds the key: the frames go to it */
 	if (c && c->left > 0 && ps_time_after(c->until_ns, now))
 		return c->id;	/* a held-down repeat: the same capture, the same file */
 	b = bpf_map_lookup_elem(&ps_capbud, &zero);
@@ -105,6 +108,8 @@ static __always_inline __u32 ps_cap_start(__u8 l3, const __be32 addr[4], __u16 p
 	n.left = ps_cfg.evidence_packets;
 	n.until_ns = now + ps_cfg.evidence_ns;
 	n.alert = alert;
+	n.cpu = bpf_get_smp_processor_id();
+	n.key = k;
 	if (bpf_map_update_elem(&ps_capkeys, &k, &n, BPF_ANY)) {
 		ps_global_add(PS_G_CAP_TABLE_FULL);
 		return 0;
@@ -165,15 +170,21 @@ static __always_inline struct ps_caprec *ps_cap_record(struct ps_cap *c, __u64 l
 	struct ps_caprec *r;
 	__u32 snap;
 
-	if (c->left <= 0 || !ps_time_after(c->until_ns, ps_now()))
+	/* An on-demand capture's time is the subcommand's: it ends it. */
+	if (c->left <= 0 || (!c->ondemand && !ps_time_after(c->until_ns, ps_now())))
+		return NULL;
+	/* The opener's CPU runs its frame to the end before another: that frame is first. */
+	if (!c->armed && c->cpu != bpf_get_smp_processor_id())
 		return NULL;
 	if (__sync_fetch_and_add(&c->left, -1) <= 0)
 		return NULL;	/* another CPU took the last one */
 	r = bpf_ringbuf_reserve(c->ondemand ? (void *)&ps_capod : (void *)&ps_caps, sizeof(*r), 0);
 	if (!r) {
 		ps_global_add(PS_G_CAP_RING_LOST);
+		c->armed = 1;	/* the first is lost: the rest still count */
 		return NULL;
 	}
+	c->armed = 1;	/* after the reservation: every later one follows it in the ring */
 	snap = ps_cfg.evidence_snap;
 	if (snap > PS_CAP_SNAP_MAX)
 		snap = PS_CAP_SNAP_MAX;
@@ -184,7 +195,8 @@ static __always_inline struct ps_caprec *ps_cap_record(struct ps_cap *c, __u64 l
 	r->wire_len = len;
 	r->caplen = *caplen;
 	r->dir = dir;
-	r->pad = 0;
+	r->alert = c->alert;
+	__builtin_memcpy(&r->key, &c->key, sizeof(r->key));
 	return r;
 }
 
@@ -193,19 +205,20 @@ static __always_inline struct ps_caprec *ps_cap_record(struct ps_cap *c, __u64 l
  * alert of this frame has opened its capture, so the frame itself is its
  * first).  Calls, not inline: only frames of a capture get this far.
  */
-__attribute__((noinline)) int ps_capture_xdp(struct xdp_md *ctx, const struct ps_pkt *p,
-					     __u64 len, __u32 ifindex, __u32 dir)
+__attribute__((noinline)) int ps_capture_xdp(struct xdp_md *ctx, const struct ps_pkt *p)
 {
 	struct ps_cap *c[PS_CAP_FIND_MAX];
 	struct ps_caprec *r;
+	__u64 len;
 	__u32 n;
 	int i, k;
 
 	if (!ctx || !p)
 		return 0;
 	k = ps_cap_find(p, c);
+	len = ps_xdp_len(ctx);
 	for (i = 0; i < k && i < PS_CAP_FIND_MAX; i++) {
-		r = ps_cap_record(c[i], len, ifindex, dir, &n);
+		r = ps_cap_record(c[i], len, ctx->ingress_ifindex, PS_DIR_INGRESS, &n);
 		if (!r)
 			continue;
 		/* 1..PS_CAP_SNAP_MAX as arithmetic, not a test: a bound the verifier keeps. */
@@ -219,18 +232,20 @@ __attribute__((noinline)) int ps_capture_xdp(struct xdp_md *ctx, const struct ps
 }
 
 __attribute__((noinline)) int ps_capture_skb(struct __sk_buff *skb, const struct ps_pkt *p,
-					     __u64 len, __u32 ifindex, __u32 dir)
+					     __u32 dir)
 {
 	struct ps_cap *c[PS_CAP_FIND_MAX];
 	struct ps_caprec *r;
-	__u32 n;
+	__u32 n, len;
 	int i, k;
 
 	if (!skb || !p)
 		return 0;
 	k = ps_cap_find(p, c);
+	/* On the wire: with the VLAN tag the kernel moved into metadata (ps_tc()). */
+	len = skb->len + (skb->vlan_present ? 4 : 0);
 	for (i = 0; i < k && i < PS_CAP_FIND_MAX; i++) {
-		r = ps_cap_record(c[i], len, ifindex, dir, &n);
+		r = ps_cap_record(c[i], len, skb->ifindex, dir, &n);
 		if (!r)
 			continue;
 		/* The skb lacks a stripped VLAN tag's 4 bytes: what it holds, at most. */

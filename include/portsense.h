@@ -372,7 +372,14 @@ struct ps_cap {
 	__u32 id;		/* the capture: its file (never 0) */
 	__u32 alert;		/* enum ps_alert that opened it; PS_ALERT_MAX: 'portsense capture' */
 	__u32 ondemand;		/* its records go to ps_capod ('portsense capture'), not ps_caps */
+	/*
+	 * The frame that opened it is its first: until that frame's record
+	 * is reserved (armed), frames of other CPUs (@cpu: the opener's) wait.
+	 */
+	__u32 armed;
+	__u32 cpu;
 	__u32 pad;
+	struct ps_capkey key;	/* its own key, for its records */
 };
 
 /* One captured frame, through ps_caps (or ps_capod). */
@@ -383,7 +390,8 @@ struct ps_caprec {
 	__u32 wire_len;		/* the frame's length on the wire (all buffers) */
 	__u16 caplen;		/* bytes in data */
 	__u8 dir;
-	__u8 pad;
+	__u8 alert;		/* the capture's: its opener (PS_ALERT_MAX: on demand) */
+	struct ps_capkey key;	/* the capture's: the loader names its file without a lookup */
 	__u8 data[PS_CAP_SNAP_MAX];
 };
 

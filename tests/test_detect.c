@@ -20,6 +20,8 @@
 #include <bpf/libbpf.h>
 
 #include "portsense.h"
+#include "ps_bitset.h"
+#include "ps_hash.h"
 #include "portsense.skel.h"
 #include "harness.h"
 #include "summary.h"
@@ -660,6 +662,118 @@ out:
 	teardown(&x);
 }
 
+/* --evidence: captures of 5 frames of 64 bytes, 2 new ones a second. */
+static void evidence_tune(struct ps_detect_cfg *c)
+{
+	c->evidence = 1;
+	c->evidence_packets = 5;
+	c->evidence_snap = 64;
+	c->evidence_rate = 2;
+}
+
+struct recs {
+	struct ps_caprec r[16];
+	int n;
+};
+
+static int on_rec(void *c, void *data, size_t size)
+{
+	struct recs *x = c;
+
+	if (size >= sizeof(struct ps_caprec) && x->n < 16)
+		memcpy(&x->r[x->n++], data, sizeof(struct ps_caprec));
+	return 0;
+}
+
+/* What ring @map holds, read out. */
+static struct recs drain(struct bpf_map *map)
+{
+	struct recs got = {};
+	struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(map), on_rec, &got, NULL);
+
+	if (rb)
+		ring_buffer__consume(rb);
+	ring_buffer__free(rb);
+	return got;
+}
+
+/* A scan of 40 ports from @src: port_scan about its 20th SYN (ports are hashed to bits). */
+static void scan_from(struct ctx *x, const char *src)
+{
+	int p;
+
+	for (p = 1; p <= 40; p++)
+		IN(x, "ipv4:src=%s,dst=" HOST " tcp:sport=4000,dport=%d," SYN ",seq=%d" OPT4, src, p, p);
+}
+
+/*
+ * Evidence (bpf/ps_capture.h): an alert opens a capture of its key whose
+ * first frame is the alert's own, that takes its count of frames cut to
+ * the snap length and nothing of another key; the second's budget of new
+ * captures holds; a capture 'portsense capture' opened goes to its own
+ * ring, and an alert of its key opens none beside it.
+ */
+static void evidence(void)
+{
+	const struct ps_event *e = NULL;
+	struct ps_capkey k = { .family = 4 };
+	struct ps_cap od = { .left = 3, .alert = PS_ALERT_MAX, .ondemand = 1, .armed = 1 };
+	struct recs got;
+	struct ctx x;
+	__u32 bit;
+	int n, i, bad = 0;
+
+	if (setup(&x, evidence_tune))
+		return;
+	ht_give_slot(x.skel->obj);
+	scan_from(&x, "198.18.0.1");
+	IN(&x, "ipv4:src=198.18.0.5,dst=" HOST " tcp:sport=4000,dport=80," SYN);
+	n = alerts(&x, PS_ALERT_PORT_SCAN, &e);
+	check(n == 1 && e && e->cap && x.skel->bss->ps_cap_live == 1 &&
+	      ht_map_entries(x.skel->maps.ps_capkeys) == 1 && global(&x, PS_G_CAP_OPENED) == 1,
+	      "evidence: port_scan opens a capture (one key, the live count, the counter)",
+	      "%d alerts, cap %u, live %u", n, e ? e->cap : 0, x.skel->bss->ps_cap_live);
+	got = drain(x.skel->maps.ps_caps);
+	for (i = 0; i < got.n; i++)
+		bad += got.r[i].cap != (e ? e->cap : 0) || got.r[i].caplen != 60 ||
+		       got.r[i].wire_len != 60 || got.r[i].alert != PS_ALERT_PORT_SCAN ||
+		       got.r[i].key.family != 4 || got.r[i].key.addr[0] != inet_addr("198.18.0.1") ||
+		       got.r[i].data[12] != 0x08 || got.r[i].data[26 + 3] != 1;
+	check(got.n == 5 && !bad && e && got.r[0].data[36] == (e->dport >> 8) &&
+	      got.r[0].data[37] == (e->dport & 0xff) && got.r[0].ts_ns >= e->ts_ns,
+	      "evidence: 5 frames, the first the alert's (its port), all from the scanner, none of another source",
+	      "%d records, %d not the scanner's or cut wrong", got.n, bad);
+
+	/* Two new captures a second: the scanners .6 and .7, the second refused. */
+	scan_from(&x, "198.18.0.6");
+	scan_from(&x, "198.18.0.7");
+	n = alerts(&x, PS_ALERT_PORT_SCAN, &e);
+	check(n == 3 && e && !e->cap && global(&x, PS_G_CAP_RATELIMITED) == 1 &&
+	      global(&x, PS_G_CAP_OPENED) == 2,
+	      "evidence: --evidence-rate 2: the third capture in a second is refused and counted",
+	      "%d alerts, last cap %u, ratelimited %llu", n, e ? e->cap : 0,
+	      (unsigned long long)global(&x, PS_G_CAP_RATELIMITED));
+	drain(x.skel->maps.ps_caps);
+
+	/* On demand, as the loader opens it: the key, its filter bit, the live count. */
+	k.addr[0] = inet_addr("198.18.0.8");
+	od.id = 1000;
+	od.key = k;
+	bit = ps_cap_bit(ps_addr_hash(PS_L3_IPV4, k.addr));
+	x.skel->bss->ps_cap_mask[ps_bit_word(bit)] |= ps_bit_mask(bit);
+	x.skel->bss->ps_cap_live++;
+	bpf_map_update_elem(bpf_map__fd(x.skel->maps.ps_capkeys), &k, &od, BPF_NOEXIST);
+	sleep(1);	/* a new second of the budget */
+	scan_from(&x, "198.18.0.8");
+	n = alerts(&x, PS_ALERT_PORT_SCAN, &e);
+	got = drain(x.skel->maps.ps_capod);
+	check(got.n == 3 && got.r[0].cap == 1000 && got.r[2].data[26 + 3] == 8 &&
+	      drain(x.skel->maps.ps_caps).n == 0 && n == 4 && e && !e->cap,
+	      "evidence: an on-demand capture takes its 3 frames through ps_capod; its key's alert opens none",
+	      "%d on-demand records, %d alerts, last cap %u", got.n, n, e ? e->cap : 0);
+	teardown(&x);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -677,6 +791,7 @@ int main(void)
 	own_connections();
 	allow_list();
 	aggregated();
+	evidence();
 	/* The fallback clock: the scenarios whose windows and hold-downs it times. */
 	kconfig = "CONFIG_HZ=300\n";
 	flood_and_scan();
