@@ -270,14 +270,14 @@ static int render_summary(struct ps_alert_out *o, const void *sum)
 	return ps_alert_print_summary(o, sum);
 }
 
-/* ,"evidence":"FILE" (or null) in JSON, " evidence FILE" in text, for capture @cap. */
-static void evidence_field(struct ps_alert_out *o, __u32 cap)
+/* ,"evidence":"FILE" (or null) in JSON, " evidence FILE" in text: @e's capture's. */
+static void evidence_field(struct ps_alert_out *o, const struct ps_event *e)
 {
 	const char *file;
 
 	if (!o->evidence)
 		return;
-	file = o->evidence(o->evidence_ctx, cap);
+	file = o->evidence(o->evidence_ctx, e->cap, e->alert);
 	if (o->json) {
 		if (!*file) {
 			fputs(",\"evidence\":null", o->f);
@@ -355,7 +355,7 @@ int ps_alert_print(struct ps_alert_out *o, const void *data, size_t size)
 		fputs("\",\"node\":\"", o->f);
 		put_escaped(o->f, o->node, true);
 		fputc('"', o->f);
-		evidence_field(o, e->cap);
+		evidence_field(o, e);
 		fputs("}\n", o->f);
 	} else {
 		fprintf(o->f, "%s ALERT %s [%s] ", ts, a->id, ps_severity_names[a->severity]);
@@ -370,7 +370,7 @@ int ps_alert_print(struct ps_alert_out *o, const void *data, size_t size)
 		if (e->suppressed)
 			fprintf(o->f, " (+%u held down in the last %llus)", e->suppressed,
 				(unsigned long long)(e->holddown_ns / 1000000000));
-		evidence_field(o, e->cap);
+		evidence_field(o, e);
 		if (o->oneline)
 			fputc('\n', o->f);
 		else
@@ -418,7 +418,7 @@ int ps_alert_print_summary(struct ps_alert_out *o, const struct ps_alert_summary
 		fputs("],\"node\":\"", o->f);
 		put_escaped(o->f, o->node, true);
 		fputc('"', o->f);
-		evidence_field(o, e->cap);
+		evidence_field(o, e);
 		fputs("}\n", o->f);
 	} else {
 		fprintf(o->f, "%s SUMMARY %s [%s] ", ts, a->id, ps_severity_names[a->severity]);
@@ -428,7 +428,7 @@ int ps_alert_print_summary(struct ps_alert_out *o, const struct ps_alert_summary
 			(unsigned long long)sum->packets, sources, sum->ms / 1e3);
 		for (i = 0; i < sum->n_samples; i++)
 			fprintf(o->f, " %s", sum->samples[i]);
-		evidence_field(o, e->cap);
+		evidence_field(o, e);
 		fputc('\n', o->f);
 	}
 	fflush(o->f);

@@ -55,7 +55,7 @@ struct ps_alert_out {
 	 * --evidence: the file of capture @cap ("" when none); NULL: no
 	 * evidence, and no "evidence" field.
 	 */
-	const char *(*evidence)(void *ctx, __u32 cap);
+	const char *(*evidence)(void *ctx, __u32 cap, __u32 alert);
 	void *evidence_ctx;
 	unsigned long long printed;
 };

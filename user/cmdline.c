@@ -21,6 +21,7 @@
 
 static const char *const cmd_names[PS_CMD_MAX] = {
 	[PS_CMD_RUN] = "", [PS_CMD_STATS] = "stats", [PS_CMD_TOP] = "top", [PS_CMD_DETACH] = "detach",
+	[PS_CMD_CAPTURE] = "capture",
 };
 
 /* The synopsis of each subcommand, for --help. */
@@ -29,6 +30,7 @@ static const char *const cmd_usage[PS_CMD_MAX] = {
 	[PS_CMD_TOP] = "portsense top [OPTIONS]          live view of a running instance, from its pins",
 	[PS_CMD_STATS] = "portsense stats [OPTIONS]        its counters, from its pins",
 	[PS_CMD_DETACH] = "portsense detach [OPTIONS] [IFACE...]  remove what a dead instance left",
+	[PS_CMD_CAPTURE] = "portsense capture --host|--src|--dst ADDR [OPTIONS] [IFACE]  its frames, as pcapng",
 };
 
 const char *ps_opt_where;
@@ -75,6 +77,8 @@ int ps_config_init(struct ps_config *c, enum ps_cmd cmd)
 		.interval = 1,
 		.max_ifaces = PS_MAX_IFACES_DEFAULT,
 		.evidence_max_mb = 64,
+		.cap_count = 1000,
+		.duration = cmd == PS_CMD_CAPTURE ? 10 : 0,
 		.detect = PS_DETECT_CFG_DEFAULT,
 		.enabled = (1U << PS_ALERT_MAX) - 1,
 	};
@@ -165,13 +169,16 @@ static int apply(void *ctx, const char *where, const char *section, const char *
 	return err;
 }
 
-/* -c/--config FILE anywhere on the command line: the file to read first. */
-static const char *config_arg(int argc, char **argv)
+/*
+ * -c/--config FILE anywhere on the command line: the file to read first
+ * (for the subcommands that take one: capture's -c is its count).
+ */
+static const char *config_arg(enum ps_cmd cmd, int argc, char **argv)
 {
 	const char *path = NULL;
 	int i;
 
-	for (i = 1; i < argc; i++) {
+	for (i = 1; find(cmd, "config", 6) && i < argc; i++) {
 		if (!strcmp(argv[i], "--"))
 			break;
 		if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) && i + 1 < argc)
@@ -207,7 +214,7 @@ int ps_config_parse(struct ps_config *c, enum ps_cmd cmd, int argc, char **argv,
 	err = ps_config_init(c, cmd);
 	if (err)
 		return ps_usage_error("out of memory");
-	path = config_arg(argc, argv);
+	path = config_arg(cmd, argc, argv);
 	if (path) {
 		c->config_file = strdup(path);
 		if (!c->config_file)

@@ -5,11 +5,9 @@
  *
  * The kernel opens a capture when an alert fires (bpf/ps_capture.h) and
  * sends its frames through the ps_caps ring buffer.  Here each capture
- * becomes a file in DIR; a capture that has all its frames, or has run its
- * time, is closed (its key deleted, the kernel's filter rebuilt).  DIR is
- * held under --evidence-max-mb, oldest files deleted first; what cannot be
- * written is counted (sensor.evidence_unwritten), and a write error is
- * reported once a minute, never fatal.
+ * becomes a file in DIR (evfile.h: the directory, its cap, what cannot be
+ * written); a capture that has all its frames, or has run its time, is
+ * closed (its key deleted, the kernel's filter rebuilt).
  */
 #ifndef PS_EVIDENCE_H
 #define PS_EVIDENCE_H
@@ -23,9 +21,6 @@ struct ps_evidence;
 
 struct ps_evidence_opts {
 	const char *dir;		/* NULL: no alert captures, requests only */
-	unsigned long long max_bytes;	/* of DIR's evidence files */
-	__u32 snaplen;			/* the IDBs' snap length */
-	__u64 capture_ns;		/* how long a capture runs */
 	const char *version;		/* for the Section Header */
 	int capkeys_fd, capreq_fd, global_fd;
 	/* The kernel's side of the filter, in its .bss (mmaped by the skeleton). */
@@ -33,7 +28,7 @@ struct ps_evidence_opts {
 	__u64 *gen, *mask, *seq;
 };
 
-/* NULL after a message (DIR not usable). */
+/* NULL after a message (DIR not usable).  Then ps_evidence_tune(), before the first poll. */
 struct ps_evidence *ps_evidence_new(const struct ps_evidence_opts *o);
 
 /* Close every file; the kernel's open captures are closed too. */
@@ -43,15 +38,16 @@ void ps_evidence_free(struct ps_evidence *ev);
 int ps_evidence_record(void *ctx, void *data, size_t size);
 
 /*
- * The file of capture @cap, opened now if it is new ("" when none: no
- * DIR, @cap 0, or it could not be made).
+ * The file of capture @cap, which alert @alert opened (or joined), opened
+ * now if it is new ("" when none: no DIR, @cap 0, or it could not be made).
  */
-const char *ps_evidence_file(struct ps_evidence *ev, __u32 cap);
+const char *ps_evidence_file(struct ps_evidence *ev, __u32 cap, __u32 alert);
+
+/* A reload's live settings: the cap, the snap length, a capture's time (captures opened from now on). */
+void ps_evidence_tune(struct ps_evidence *ev, unsigned long long max_bytes, __u32 snaplen,
+		      __u64 capture_ns);
 
 /* Each tick: end finished captures, take 'portsense capture' requests. */
 void ps_evidence_poll(struct ps_evidence *ev);
-
-/* Make @dir if it is missing (mode 0750).  0, or -errno after a message. */
-int ps_evidence_dir(const char *dir);
 
 #endif /* PS_EVIDENCE_H */

@@ -5,6 +5,7 @@
  * given (its setter).  Parsing, --help and the config file's keys are
  * made from the table in cmdline.c.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -26,7 +27,8 @@
 #define STATS	(1U << PS_CMD_STATS)
 #define TOP	(1U << PS_CMD_TOP)
 #define DETACH	(1U << PS_CMD_DETACH)
-#define ALL	(RUN | STATS | TOP | DETACH)
+#define CAPTURE	(1U << PS_CMD_CAPTURE)
+#define ALL	(RUN | STATS | TOP | DETACH | CAPTURE)
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define AT(member) .off = offsetof(struct ps_config, member), \
@@ -210,9 +212,43 @@ static int set_evidence(struct ps_config *c, const struct ps_option *o, const ch
 
 	if (!*arg)
 		return ps_usage_error("--evidence needs a directory, not ''");
-	if (!stat(arg, &st) && !S_ISDIR(st.st_mode))
-		return ps_usage_error("--evidence: '%s' is not a directory", arg);
+	/* Missing is fine (made at start); not a directory, or a path through a file, is not. */
+	if (stat(arg, &st))
+		return errno == ENOENT ? set_str(c, o, arg) :
+		       ps_usage_error("--evidence: '%.200s': %s", arg, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return ps_usage_error("--evidence: '%.200s' is not a directory", arg);
 	return set_str(c, o, arg);
+}
+
+/* capture's key: --host, --src or --dst ADDR, one of them, once. */
+static int set_cap_addr(struct ps_config *c, const struct ps_option *o, const char *arg)
+{
+	struct ps_capkey k = { .port = c->cap_key.port };
+
+	if (c->cap_key.family)
+		return ps_usage_error("--%s: the capture already has an address (one of --host, --src, --dst)",
+				      o->name);
+	if (inet_pton(AF_INET, arg, k.addr) == 1)
+		k.family = 4;
+	else if (inet_pton(AF_INET6, arg, k.addr) == 1)
+		k.family = 6;
+	else
+		return ps_usage_error("--%s needs an IPv4 or IPv6 address, not '%s'", o->name, arg);
+	c->cap_key = k;
+	c->cap_side = !strcmp(o->name, "src") ? PS_CAP_SRC :
+		      !strcmp(o->name, "dst") ? PS_CAP_DST : PS_CAP_EITHER;
+	return 0;
+}
+
+static int set_cap_port(struct ps_config *c, const struct ps_option *o, const char *arg)
+{
+	unsigned long v;
+
+	if (parse_ulong(arg, 1, 65535, &v))
+		return ps_usage_error("--%s must be 1..65535, not '%s'", o->name, arg);
+	c->cap_key.port = v;
+	return 0;
 }
 
 static int set_pin_path(struct ps_config *c, const struct ps_option *o, const char *arg)
@@ -398,8 +434,8 @@ const struct ps_option ps_options[] = {
 	{ "tc-attach", 0, "auto|tcx|clsact", "how tc programs attach; auto: tcx links on\n"
 	  "Linux 6.6+, else a clsact qdisc", "sensor",
 	  .cmds = RUN, CHOICES(tc_attaches), AT(attach.tc), .show_default = true },
-	{ "duration", 'd', "SECS", "exit by itself after SECS", NULL,
-	  .cmds = RUN | TOP, .set = set_secs, .val = PS_V_SECS, AT(duration), .live = true,
+	{ "duration", 'd', "SECS", "exit by itself after SECS (capture: default 10)", NULL,
+	  .cmds = RUN | TOP | CAPTURE, .set = set_secs, .val = PS_V_SECS, AT(duration), .live = true,
 	  .min = 1e-9, .max = 1e9, .needs = "a positive number of seconds" },
 	{ "interval", 'i', "SECS", "seconds between live reports, 0 = none", "output",
 	  .cmds = RUN | TOP, .set = set_interval, .val = PS_V_SECS, AT(interval), .live = true,
@@ -428,6 +464,19 @@ const struct ps_option ps_options[] = {
 	{ "evidence-max-mb", 0, "MB", "the evidence directory's size, at most (oldest deleted)",
 	  "output", .cmds = RUN, .set = set_uint, .val = PS_V_UINT, AT(evidence_max_mb),
 	  .live = true, .show_default = true, .min = 1, .max = 1000000 },
+	{ "host", 0, "ADDR", "capture: the frames from or to ADDR", NULL,
+	  .cmds = CAPTURE, .set = set_cap_addr },
+	{ "src", 0, "ADDR", "capture: the frames ADDR sends", NULL,
+	  .cmds = CAPTURE, .set = set_cap_addr },
+	{ "dst", 0, "ADDR", "capture: the frames sent to ADDR", NULL,
+	  .cmds = CAPTURE, .set = set_cap_addr },
+	{ "port", 0, "N", "capture: only those of ADDR's port N (TCP, UDP)", NULL,
+	  .cmds = CAPTURE, .set = set_cap_port },
+	{ "count", 'c', "N", "capture: stop after N frames", NULL,
+	  .cmds = CAPTURE, .set = set_uint, .val = PS_V_UINT, AT(cap_count), .show_default = true,
+	  .min = 1, .max = 1000000000 },
+	{ "write", 'w', "FILE", "capture: write pcapng to FILE ('-': stdout, not a terminal)", NULL,
+	  .cmds = CAPTURE, .set = set_str, .val = PS_V_STR, AT(cap_file) },
 	{ "pin-path", 0, "DIR", "where maps are pinned", "sensor",
 	  .cmds = ALL, .set = set_pin_path, .val = PS_V_STR, AT(pin_path), .show_default = true },
 	{ "max-interfaces", 0, "N", "interfaces one instance can count", "sensor",
@@ -465,7 +514,7 @@ const struct ps_option ps_options[] = {
 	  .cmds = STATS, .set = set_flag, .val = PS_V_BOOL, AT(json) },
 	{ "config", 'c', "FILE", "settings file (INI; its keys: portsense --help); options\n"
 	  "given here win; SIGHUP re-reads it and the list files", NULL,
-	  .cmds = ALL, .set = set_config, .val = PS_V_STR, AT(config_file) },
+	  .cmds = ALL & ~CAPTURE, .set = set_config, .val = PS_V_STR, AT(config_file) },
 	{ "verbose", 'v', NULL, "show libbpf's warnings and verifier output", NULL,
 	  .cmds = ALL, .set = set_flag, .val = PS_V_BOOL, AT(verbose) },
 	{ "help", 'h', NULL, "this text", NULL, .cmds = ALL, .set = help },

@@ -23,7 +23,10 @@
 
 #define PS_PIN_PATH_DEFAULT "/sys/fs/bpf/portsense"
 
-enum ps_cmd { PS_CMD_RUN, PS_CMD_STATS, PS_CMD_TOP, PS_CMD_DETACH, PS_CMD_MAX };
+enum ps_cmd { PS_CMD_RUN, PS_CMD_STATS, PS_CMD_TOP, PS_CMD_DETACH, PS_CMD_CAPTURE, PS_CMD_MAX };
+
+/* 'portsense capture': the frames of its key's address, from it, to it, or either way. */
+enum ps_cap_side { PS_CAP_EITHER, PS_CAP_SRC, PS_CAP_DST };
 
 enum ps_output { PS_OUT_AUTO, PS_OUT_TEXT, PS_OUT_JSON, PS_OUT_SYSLOG };
 
@@ -63,6 +66,10 @@ struct ps_config {
 	struct ps_allow allow;		/* --allow */
 	char *evidence;			/* --evidence DIR; NULL: no captures of alerts */
 	unsigned int evidence_max_mb;	/* DIR's size, at most */
+	struct ps_capkey cap_key;	/* capture: --host/--src/--dst ADDR, --port N */
+	enum ps_cap_side cap_side;
+	unsigned int cap_count;		/* capture -c: frames, at most */
+	char *cap_file;			/* capture -w: NULL or "-": stdout */
 	char *config_file;		/* -c, read before the command line */
 	bool verbose;
 	bool json;			/* stats --json */

@@ -75,6 +75,9 @@ int main(int argc, char **argv)
 	case PS_CMD_DETACH:
 		ret = ps_cmd_detach(&cfg, argv + first, argc - first);
 		break;
+	case PS_CMD_CAPTURE:
+		ret = ps_cmd_capture(&cfg, argv + first, argc - first);
+		break;
 	default:
 		ret = ps_run(&cfg, argv + first, argc - first, argc, argv);
 		break;

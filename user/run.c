@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "alerts.h"
+#include "evfile.h"
 #include "evidence.h"
 #include "cmdline.h"
 #include "host.h"
@@ -124,9 +125,9 @@ static int on_event(void *ctx, void *data, size_t size)
 	return ps_alert_print(&r->alerts, data, size);
 }
 
-static const char *evidence_of(void *ctx, __u32 cap)
+static const char *evidence_of(void *ctx, __u32 cap, __u32 alert)
 {
-	return ps_evidence_file(ctx, cap);
+	return ps_evidence_file(ctx, cap, alert);
 }
 
 static const char *node_name(void)
@@ -168,6 +169,13 @@ static int check_names(const struct ps_config *c, char **names, int n)
  * the next start.  Any error keeps the running configuration whole.  True
  * when all of it applied.
  */
+/* The evidence settings a reload may change, from the configuration. */
+static void evidence_tune(struct run *r)
+{
+	ps_evidence_tune(r->evidence, (unsigned long long)r->cfg->evidence_max_mb << 20,
+			 r->cfg->detect.evidence_snap, r->cfg->detect.evidence_ns);
+}
+
 static bool reload(struct run *r)
 {
 	struct ps_config *next = calloc(1, sizeof(*next));
@@ -200,6 +208,7 @@ static bool reload(struct run *r)
 	free(next);
 	free(r->lists);
 	r->lists = lists;
+	evidence_tune(r);
 	fprintf(stderr, "portsense: reloaded%s%s: thresholds, lists and %zu allow-list prefixes%s\n",
 		r->cfg->config_file ? " " : "", r->cfg->config_file ? r->cfg->config_file : "",
 		r->cfg->allow.n, err ? " (lists only in part)" : "");
@@ -234,6 +243,9 @@ static int start(struct run *r, char **names, int n_names)
 	if (err)
 		return err;
 	if (ps_check_caps() || ps_check_kernel() || ps_check_bpffs(c->pin_path))
+		return 1;
+	/* Before anything is loaded: a directory it cannot make ends the run untouched. */
+	if (c->evidence && ps_evdir_make(c->evidence))
 		return 1;
 	/* One instance per pin path: pins are shared state, not per interface. */
 	r->lock_fd = ps_lock_pin_dir(c->pin_path);
@@ -296,9 +308,6 @@ static int start(struct run *r, char **names, int n_names)
 	r->summaries = ps_summaries_new(bpf_map__fd(r->sensor.skel->maps.ps_agg), &r->alerts);
 	r->evidence = ps_evidence_new(&(struct ps_evidence_opts){
 			.dir = c->evidence,
-			.max_bytes = (unsigned long long)c->evidence_max_mb << 20,
-			.snaplen = c->detect.evidence_snap,
-			.capture_ns = c->detect.evidence_ns,
 			.version = PS_VERSION,
 			.capkeys_fd = bpf_map__fd(r->sensor.skel->maps.ps_capkeys),
 			.capreq_fd = bpf_map__fd(r->sensor.skel->maps.ps_capreq),
@@ -310,6 +319,7 @@ static int start(struct run *r, char **names, int n_names)
 		});
 	if (!r->evidence)
 		return 1;
+	evidence_tune(r);
 	if (c->evidence) {
 		r->alerts.evidence = evidence_of;
 		r->alerts.evidence_ctx = r->evidence;
