@@ -262,6 +262,18 @@ function cmdPolicy(helpFile, files) {
 		cm && confVol === cm.metadata?.name && cm.data?.[conf.slice(confMount.mountPath.length + 1)] !== undefined,
 		`--config ${J(conf)}, mount ${J(confMount)}, ConfigMap ${J(cm?.metadata?.name)}`);
 
+	// The config file's evidence directory: a writable hostPath mount (the
+	// root filesystem is read-only), with a size cap set.
+	const ini = (confMount && cm?.data?.[conf.slice(confMount.mountPath.length + 1)]) ?? "";
+	const key = (k) => ini.match(new RegExp(`^\\s*${k}\\s*=\\s*(\\S+)`, "m"))?.[1];
+	const evdir = argAfter("--evidence") ?? key("evidence");
+	if (evdir) {
+		const m = mounts.get(evdir);
+		check("policy: the evidence directory is a writable hostPath mount, with evidence-max-mb",
+			m && !m.readOnly && volumes.get(m.name)?.hostPath?.path && (argAfter("--evidence-max-mb") ?? key("evidence-max-mb")),
+			`evidence ${J(evdir)}, mount ${J(m)}, max-mb ${J(key("evidence-max-mb"))}`);
+	}
+
 	const svc = docs.find((d) => d.kind === "Service");
 	if (svc) {
 		const ss = svc.spec ?? {};

@@ -16,6 +16,7 @@ T_ID=$$
 T_NETNS=()
 T_PIDS=()
 T_PINS=()
+T_MOUNTS=()	# mount points a test made (a small tmpfs), unmounted before T_TMP goes
 T_TMP=$(mktemp -d /tmp/portsense-test.XXXXXX)
 
 ok() { echo "ok - $1"; }
@@ -49,6 +50,9 @@ t_cleanup() {
 	done
 	for p in "${T_PINS[@]}"; do
 		rm -rf "$p" 2>/dev/null
+	done
+	for p in "${T_MOUNTS[@]}"; do
+		umount "$p" 2>/dev/null
 	done
 	rm -rf "$T_TMP"
 }

@@ -16,7 +16,7 @@ import subprocess
 import sys
 
 portsense, man_path = sys.argv[1], sys.argv[2]
-SUBCMDS = ["", "stats", "top", "detach"]
+SUBCMDS = ["", "stats", "top", "detach", "capture"]
 
 
 def result(good, name, why=""):

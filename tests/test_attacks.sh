@@ -19,7 +19,7 @@
 # them) and to no ARP.
 . "$(dirname "$0")/lib.sh"
 
-need_tools nmap masscan hping3 tcpreplay ping
+need_tools nmap masscan hping3 tcpreplay ping tshark tcpdump
 $PY -c 'import scapy' 2>/dev/null || { not_ok "python3-scapy installed" "run: make deps"; exit 0; }
 two_hosts attacks
 V=198.18.0.2
@@ -116,8 +116,12 @@ declare -A WHAT=(
 	[bogon_flood]="2000 SYNs to port 80 from 2000 bogon sources in 240.0.0.0/4"
 )
 
-# scenario NAME [PORTSENSE ARGS...]: a fresh portsense on the victim.
-scenario() { sensor_for "$1" "$B" psb0 "${@:2}"; }
+# scenario NAME [PORTSENSE ARGS...]: a fresh portsense on the victim, its
+# evidence (--evidence) in a directory of its own, $EV.
+scenario() {
+	EV=$T_TMP/evidence/${1//[^a-zA-Z0-9]/_}
+	sensor_for "$1" "$B" psb0 --evidence "$EV" "${@:2}"
+}
 
 # attacker CMD...: the tool in the attacker's namespace, bounded; sets T0 and
 # T_END (the attack's start and end) and TOOL (its command line).
@@ -171,7 +175,8 @@ expect() {
 
 # finish: portsense stops cleanly and writes $SNAP; the attack read as at
 # most 8 alert lines (alerts and the summaries of aggregated ones, which
-# portsense prints at exit for periods still open).
+# portsense prints at exit for periods still open); each alert's evidence
+# read by tshark and tcpdump (tests/evidence_check.py says what is checked).
 ALERT_LINES_MAX=8
 finish() {
 	local n
@@ -180,6 +185,8 @@ finish() {
 	[ "$n" -le $ALERT_LINES_MAX ] && ok "$SC: $n alert lines (at most $ALERT_LINES_MAX)" ||
 		not_ok "$SC: at most $ALERT_LINES_MAX alert lines" "$n: $(alerts_seen)"
 	record_result "$SC" - "(alert lines)" "$n" -
+	$PY "$ROOT/tests/evidence_check.py" alerts "$SC" "$OUT" ||
+		not_ok "$SC: evidence_check.py runs" "exit $?"
 }
 
 # attack NAME PATH MIN EXPECTATION... -- CMD...: a fresh portsense, the
@@ -367,4 +374,83 @@ if scenario "--allow port_scan=198.18.0.1" --allow port_scan=198.18.0.1; then
 	record_result "$SC" "$allowed" "none (allowed)" "$([ "$n" = 0 ] && echo ok || echo "$n alerts")" ""
 	finish
 	counter_ge "$SC: both scans reached the victim" "$SNAP" ingress.tcp.syn_noack 400
+fi
+
+# Evidence under its cap through a long random-source flood: 60000 SYNs
+# and their SYN-ACKs, all the flood capture's to take (--evidence-packets
+# 100000), several MB of frames for a 1 MB directory; its size sampled
+# while the flood runs, the frames past the cap counted.
+if scenario "evidence cap (random-source SYN flood)" --evidence-max-mb 1 --evidence-packets 100000 \
+	--evidence-time 60; then
+	listen 80
+	TOOL="hping3 -q -S --rand-source --faster -c 60000 -p 80 $V" T0=$(now_s)
+	timeout 60 ip netns exec "$A" $TOOL >>"$T_TMP/tools.log" 2>&1 &
+	flood=$!
+	T_PIDS+=("$flood")
+	max=0 samples=0
+	while kill -0 "$flood" 2>/dev/null; do
+		b=$(find "$EV" -name 'portsense-*.pcapng' -printf '%s\n' 2>/dev/null | awk '{s += $1} END {print s + 0}')
+		[ "$b" -gt "$max" ] && max=$b
+		samples=$((samples + 1))
+		sleep 0.1
+	done
+	wait "$flood"; forget_pid "$flood"; T_END=$(now_s)
+	unlisten
+	expect syn_flood one_port dst_ip=$V dst_port=80
+	finish
+	b=$(find "$EV" -name 'portsense-*.pcapng' -printf '%s\n' | awk '{s += $1} END {print s + 0}')
+	[ "$max" -le 1048576 ] && [ "$b" -le 1048576 ] && [ "$samples" -ge 5 ] &&
+		ok "$SC: the directory stayed under 1 MiB ($max bytes at most in $samples samples, $b at the end)" ||
+		not_ok "$SC: the directory stayed under 1 MiB" "$max bytes at most in $samples samples, $b at the end"
+	counter_ge "$SC: the frames past the cap are counted" "$SNAP" sensor.evidence_unwritten 1000
+fi
+
+# A full disk: the alerts still come, the sensor runs on, the write error is
+# said once (not once a frame), and every frame not written is counted.
+FULL=$T_TMP/full
+mkdir -p "$FULL" && mount -t tmpfs -o size=16k tmpfs "$FULL" && T_MOUNTS+=("$FULL")
+dd if=/dev/zero of="$FULL/filler" bs=4k count=16 2>/dev/null
+# The scenario's own --evidence, then this one: the last given wins.
+if mountpoint -q "$FULL" && scenario "evidence on a full disk" --evidence "$FULL"; then
+	attacker nmap -sS "${NMAP[@]}" -p 1-200 $V
+	attacker nmap -sS "${NMAP[@]}" -e psa0 -S 198.18.0.9 -p 1-200 $V
+	expect port_scan syn $SCANNER
+	expect port_scan syn src_ip=198.18.0.9
+	alive "$PS_PID" && ok "$SC: portsense runs on" || not_ok "$SC: portsense runs on" "it exited"
+	stop_ok "$SC: portsense exits 0"
+	n=$(grep -c "portsense: evidence: " "$LOG")
+	[ "$n" = 1 ] && ok "$SC: the write error said once" ||
+		not_ok "$SC: the write error said once" "$n times: $(grep "evidence:" "$LOG" | head -3 | tr '\n' ' ')"
+	# Two captures of 100 frames, none of which fits.
+	counter_ge "$SC: the frames not written are counted" "$SNAP" sensor.evidence_unwritten 150
+else
+	not_ok "evidence on a full disk: a 16k tmpfs" "cannot mount one at $FULL"
+fi
+
+# portsense capture through the running instance, no alert needed: what
+# 198.18.0.9 sends (its pings), and nothing of 198.18.0.1 pinging at the
+# same time; read back by tshark and tcpdump.
+if scenario "portsense capture --src"; then
+	nsenter --net="/run/netns/$B" "$PORTSENSE" capture --src 198.18.0.9 -c 30 -w "$T_TMP/od.pcapng" \
+		--pin-path "$PIN" -d 20 2>"$T_TMP/od.log" &
+	cap=$!
+	T_PIDS+=("$cap")
+	for _ in $(seq 50); do grep -q "capturing" "$T_TMP/od.log" && break; sleep 0.1; done
+	grep -q "capturing frames from 198.18.0.9" "$T_TMP/od.log" && ok "$SC: the instance opens the capture" ||
+		not_ok "$SC: the instance opens the capture" "$(tr '\n' ' ' <"$T_TMP/od.log")"
+	timeout 10 ip netns exec "$A" ping -q -c 40 -i 0.02 -I 198.18.0.9 $V >/dev/null &
+	p9=$!
+	timeout 10 ip netns exec "$A" ping -q -c 40 -i 0.02 $V >/dev/null
+	wait "$p9"
+	wait "$cap"; rc=$?
+	forget_pid "$cap"
+	[ $rc = 0 ] && grep -q "30 frames written" "$T_TMP/od.log" && ok "$SC: exits 0 after -c 30 frames" ||
+		not_ok "$SC: exits 0 after -c 30 frames" "exit $rc: $(tr '\n' ' ' <"$T_TMP/od.log")"
+	all=$(tshark -n -r "$T_TMP/od.pcapng" 2>/dev/null | wc -l)
+	mine=$(tshark -n -r "$T_TMP/od.pcapng" -Y "ip.src == 198.18.0.9 && icmp.type == 8" 2>/dev/null | wc -l)
+	dump=$(tcpdump -nn -r "$T_TMP/od.pcapng" 2>/dev/null | wc -l)
+	[ "$all" = 30 ] && [ "$mine" = 30 ] && [ "$dump" = 30 ] &&
+		ok "$SC: 30 frames, each an echo request from 198.18.0.9 (tshark, tcpdump)" ||
+		not_ok "$SC: 30 echo requests from 198.18.0.9" "tshark: $all frames, $mine from .9; tcpdump: $dump"
+	finish
 fi

@@ -50,13 +50,19 @@ declare -A CASES=(
 	[--interfaces]="@empty|,|!|!,eth*|x y z|eth0/1|a:b|@long"
 	[--mirror]="@empty|,|!|!,eth*|x y z|eth0/1|a:b|@long"
 	[--metrics]="@empty|:0|65536|0|127.0.0.1|127.0.0.1:|[::1]|::1:9662|1.2.3.4.5:80|localhost:9662|+80"
+	[--evidence]="@empty|@garbage|@long|/proc/version/x"
+	[--evidence-packets]="0|100001|1.5"
+	[--evidence-time]="0|0.01|3601|inf|nan"
+	[--evidence-snaplen]="0|63|513"
+	[--evidence-rate]="0|10001|1.5"
+	[--evidence-max-mb]="0|1000001|1.5"
 )
 # Options whose value is a path: any word is a fine name, so only the cases
 # above (no generic ones).  A case "1:VALUE" expects exit 1, not 2: the
 # value is well formed but the host cannot serve it (no bpffs there), a
 # runtime failure by the exit-status contract (docs/robustness.md).
 # --interfaces and --mirror are alike: any word is a fine interface name or glob.
-PATHOPTS=" --stats-json --pin-path --bogons --backdoor-ports --amp-ports --config --interfaces --mirror "
+PATHOPTS=" --stats-json --pin-path --bogons --backdoor-ports --amp-ports --config --interfaces --mirror --evidence "
 # Flags: given a value they must refuse it.  Options that end the run at
 # once (help, version, list-alerts) are flags too.
 FLAGS=" --no-egress --list-alerts --verbose --help --version --json "
@@ -194,6 +200,8 @@ for row in "${KEYS[@]}"; do
 		# Any word is a fine path: paths get the empty, overlong and directory cases.
 		case $key in
 		pin-path|stats-json|bogons|backdoor-ports|amp-ports) bads=("" "$LONG" "$DIR") ;;
+		# A directory: a file is what it cannot be.
+		evidence) bads=("" "$LONG" "$GARBAGE") ;;
 		# Any word is a fine interface name or glob too: only what no name can hold.
 		interfaces|mirror) bads=("" "," "$LONG" "x y z" "a/b") ;;
 		*) bads=("" "-1" "abc" "99999999999999999999" "$LONG" "x y z") ;;

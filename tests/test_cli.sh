@@ -28,6 +28,16 @@ expect_exit "interface named twice: exit 2" 2 "named twice" "$PORTSENSE" lo lo
 expect_exit "stats without an instance: exit 1, says how" 1 "no running portsense.*start one" \
 	"$PORTSENSE" stats --pin-path /sys/fs/bpf/portsense-test-none-$T_ID
 expect_exit "stats takes no interface: exit 2" 2 "takes no interface" "$PORTSENSE" stats lo
+expect_exit "--evidence on a file: exit 2" 2 "--evidence: '/etc/hostname' is not a directory" \
+	"$PORTSENSE" --evidence /etc/hostname lo
+expect_exit "capture without a key: exit 2" 2 "capture needs a key: --host, --src or --dst" \
+	"$PORTSENSE" capture -w /dev/null
+expect_exit "capture, two addresses: exit 2" 2 "already has an address" \
+	"$PORTSENSE" capture --src 198.18.0.1 --host 198.18.0.2 -w /dev/null
+expect_exit "capture without an instance: exit 1, says how" 1 "no running portsense.*start one" \
+	"$PORTSENSE" capture --src 198.18.0.1 -w /dev/null --pin-path /sys/fs/bpf/portsense-test-none-$T_ID
+[ ! -e /sys/fs/bpf/portsense-test-none-$T_ID ] && ok "capture without an instance leaves no pin directory" ||
+	not_ok "capture without an instance leaves no pin directory" "/sys/fs/bpf/portsense-test-none-$T_ID is there"
 # Not root: checked before anything is loaded, so 'lo' is never touched.
 if command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
 	expect_exit "not root: exit 1, names capabilities and the fix" 1 "missing capabilities: CAP_BPF CAP_PERFMON CAP_NET_ADMIN.*sudo" \

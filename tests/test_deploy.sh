@@ -49,6 +49,8 @@ else
 		's/readOnlyRootFilesystem: true/readOnlyRootFilesystem: false/' policy
 	reject "policy rejects an option portsense does not have" 'not in --help:.*--frobnicate' \
 		's/^\( *\)- --config$/\1- --frobnicate\n&/' policy
+	reject "policy rejects an evidence directory that is no writable hostPath" 'evidence directory is a writable hostPath' \
+		's/^\( *\)- --config$/\1- --evidence=\/tmp\/ev\n&/' policy
 
 	"${CHECK[@]}" policy "$T_TMP/help" "${MANIFESTS[@]}"
 
@@ -116,13 +118,14 @@ else
 		# CAP_BPF; podman's does not, seccomp-allow-bpf.py adds that.
 		"$ROOT/deploy/container/seccomp-allow-bpf.py" /usr/share/containers/seccomp.json "$T_TMP/seccomp.json"
 		new_pin_path PIN image
-		mkdir -p "$T_TMP/out"
+		mkdir -p "$T_TMP/out" "$T_TMP/evidence"
 		netns_pair "psda$T_ID" "pda$T_ID" "psdb$T_ID" "pdb$T_ID" && addr_pair "psda$T_ID" "pda$T_ID" "psdb$T_ID" "pdb$T_ID"
 		timeout 60 "${PODMAN[@]}" "${RUN[@]}" --network "ns:/run/netns/psdb$T_ID" \
 			--read-only --cap-drop ALL --cap-add BPF,NET_ADMIN,PERFMON \
 			--security-opt no-new-privileges --security-opt seccomp="$T_TMP/seccomp.json" \
 			-v /sys/fs/bpf:/sys/fs/bpf:rslave -v /sys/kernel/btf:/sys/kernel/btf:ro \
 			-v "$T_TMP/out:/out" -v "$T_TMP/etc:/etc/portsense:ro" -e NODE_NAME="node-$T_ID" \
+			-v "$T_TMP/evidence:/var/lib/portsense/evidence" \
 			"$tag" --config /etc/portsense/portsense.conf --pin-path "$PIN" -d 6 --threshold icmp_flood=5 \
 			--stats-json /out/stats.json "pdb$T_ID" >"$T_TMP/out/alerts" 2>"$T_TMP/out/err" &
 		cpid=$!
@@ -149,6 +152,14 @@ else
 		n=$(alerts_of icmp_flood node="node-$T_ID")
 		[ "$n" -ge 1 ] && ok "image: alerts carry NODE_NAME as node" ||
 			not_ok "image: alerts carry NODE_NAME as node" "$(grep -c alert "$OUT") alerts, none icmp_flood with node node-$T_ID"
+		# The ConfigMap's evidence directory, the DaemonSet's hostPath: the alert's file is there.
+		f=$($PY -c 'import json, os, sys
+e = [json.loads(l) for l in open(sys.argv[1])]
+f = [x["evidence"] for x in e if x.get("alert") == "icmp_flood" and x.get("evidence")]
+print(os.path.join(sys.argv[2], os.path.basename(f[0])) if f else "none")' "$OUT" "$T_TMP/evidence" 2>&1)
+		[ -s "$f" ] && [ "$(tcpdump -nn -r "$f" 2>/dev/null | grep -c "ICMP echo request")" -ge 1 ] &&
+			ok "image: the alert's evidence is in the mounted directory, its echo requests in it" ||
+			not_ok "image: the alert's evidence is in the mounted directory" "$f: $(ls "$T_TMP/evidence")"
 		# The ConfigMap says output json, interval 0: alert lines only.
 		other=$($PY -c 'import json, sys
 print(sum(1 for l in open(sys.argv[1]) if json.loads(l).get("event") != "alert"))' "$OUT" 2>&1)

@@ -4,12 +4,15 @@
  * counter names made from the lists (user/fields.c), the /metrics text
  * rendered from a made-up snapshot (user/prom.c), and the option table
  * with what it makes (user/options.c, user/cmdline.c): parsing, the config
- * file, a reload's comparison, and no memory kept across 1000 reloads.
+ * file, a reload's comparison, and no memory kept across 1000 reloads;
+ * and the evidence files' pcapng (user/pcapng.c), byte for byte against
+ * scapy's writer (tests/pcapng_ref.py).
  *
  * Output: "ok - loader ..." / "not ok - loader ...: why"; exit 1 on any
  * failure.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,6 +23,7 @@
 #include "alerts.h"
 #include "cmdline.h"
 #include "fields.h"
+#include "pcapng.h"
 #include "prom.h"
 
 static int failures;
@@ -188,11 +192,13 @@ static void test_options(const char *ini)
 	size_t i, j, clash = 0;
 	int first = 0, ret, n;
 
+	/* Names unique; a letter unique among the options of one subcommand (capture's -c is not run's). */
 	for (i = 0; i < ps_n_options; i++)
 		for (j = 0; j < i; j++)
 			clash += !strcmp(ps_options[i].name, ps_options[j].name) ||
-				 (ps_options[i].key && ps_options[i].key == ps_options[j].key);
-	check(!clash, "options: names and letters unique", "%zu clashes", clash);
+				 (ps_options[i].key && ps_options[i].key == ps_options[j].key &&
+				  (ps_options[i].cmds & ps_options[j].cmds));
+	check(!clash, "options: names unique, letters unique per subcommand", "%zu clashes", clash);
 
 	ret = parse(&c, PS_CMD_RUN, &first, "--hook", "tc", "--threshold", "syn_flood=5", "-d", "3",
 		    "--holddown", "2.5", "--allow", "port_scan=198.18.0.0/15", "--no-egress", "eth0", NULL);
@@ -203,6 +209,21 @@ static void test_options(const char *ini)
 	ret = parse(&c, PS_CMD_STATS, &first, "--hook", "tc", NULL);
 	ps_config_free(&c);
 	check(ret == 2, "options: a subcommand refuses another's option", "ret %d", ret);
+
+	/* capture: its key, its -c (a count, not a config file), its default time. */
+	ret = parse(&c, PS_CMD_CAPTURE, &first, "--src", "2001:db8::9", "--port", "443", "-c", "5",
+		    "-w", "x.pcapng", NULL);
+	check(!ret && c.cap_key.family == 6 && c.cap_key.port == 443 && c.cap_side == PS_CAP_SRC &&
+	      c.cap_count == 5 && !c.config_file && c.cap_file && !strcmp(c.cap_file, "x.pcapng") &&
+	      c.duration == 10 && ntohl(c.cap_key.addr[3]) == 9,
+	      "options: capture --src ADDR --port N -c N -w FILE", "ret %d", ret);
+	ps_config_free(&c);
+	ret = parse(&c, PS_CMD_CAPTURE, &first, "--src", "198.18.0.9", "--dst", "198.18.0.1", NULL);
+	ps_config_free(&c);
+	check(ret == 2, "options: capture takes one address", "ret %d", ret);
+	ret = parse(&c, PS_CMD_CAPTURE, &first, "--host", "198.18.0.300", NULL);
+	ps_config_free(&c);
+	check(ret == 2, "options: capture refuses a bad address", "ret %d", ret);
 
 	/* The file, then the command line over it. */
 	ret = parse(&c, PS_CMD_RUN, &first, "-c", ini, "--window", "2", NULL);
@@ -253,6 +274,99 @@ static void test_no_leak(const char *ini)
 	      "ret %d, %zu bytes in use before, %zu after", ret, before.uordblks, after.uordblks);
 }
 
+static unsigned char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *b = NULL;
+	long n;
+
+	if (f && !fseek(f, 0, SEEK_END) && (n = ftell(f)) >= 0 && !fseek(f, 0, SEEK_SET) &&
+	    (b = malloc(n + 1)) && fread(b, 1, n, f) == (size_t)n)
+		*len = n;
+	else
+		free(b), b = NULL;
+	if (f)
+		fclose(f);
+	return b;
+}
+
+/*
+ * The frames pcapng_ref.py describes, written by user/pcapng.c as an
+ * evidence file is (a Section Header, one Interface Description, an
+ * Enhanced Packet per frame), equal byte for byte to scapy's file of them.
+ */
+static void test_pcapng(void)
+{
+	char dir[] = "/tmp/ps-test-pcapng-XXXXXX", cmd[8192], line[4096], app[128], ifname[32];
+	char desc[64], ref[64], out[64], *root = realpath("/proc/self/exe", NULL), *slash;
+	unsigned char data[2048], *a = NULL, *b = NULL;
+	unsigned long long ts;
+	size_t la = 0, lb = 0, i, n_frames = 0;
+	unsigned int wire, snap;
+	FILE *d = NULL, *f = NULL;
+	int ret = -1, off;
+
+	/* build/test_loader -> the tree's tests/pcapng_ref.py */
+	for (i = 0; root && i < 2 && (slash = strrchr(root, '/')); i++)
+		*slash = '\0';
+	if (!root || !mkdtemp(dir))
+		goto out;
+	snprintf(desc, sizeof(desc), "%s/desc", dir);
+	snprintf(ref, sizeof(ref), "%s/ref.pcapng", dir);
+	snprintf(out, sizeof(out), "%s/ours.pcapng", dir);
+	snprintf(cmd, sizeof(cmd), "/usr/bin/python3 %s/tests/pcapng_ref.py %s %s", root, desc, ref);
+	ret = system(cmd);
+	d = ret ? NULL : fopen(desc, "r");
+	f = fopen(out, "wb");
+	if (!d || !f || !fgets(app, sizeof(app), d) || !fgets(line, sizeof(line), d) ||
+	    sscanf(line, "%31s %u", ifname, &snap) != 2) {
+		ret = -1;
+		goto out;
+	}
+	app[strcspn(app, "\n")] = '\0';
+	ret = ps_pcapng_shb(f, app) < 0 || ps_pcapng_idb(f, PS_LINKTYPE_ETHERNET, snap, ifname) < 0;
+	while (!ret && fgets(line, sizeof(line), d)) {
+		char *hex, *comment, c[256];
+		size_t len = 0;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (sscanf(line, "%llu %u %n", &ts, &wire, &off) != 2)
+			break;
+		hex = line + off;
+		comment = strchr(hex, ' ');
+		if (comment)
+			*comment++ = '\0';
+		while (hex[2 * len] && len < sizeof(data) && sscanf(hex + 2 * len, "%2hhx", &data[len]) == 1)
+			len++;
+		/* scapy ends a comment with a newline: so does this one. */
+		if (comment)
+			snprintf(c, sizeof(c), "%s\n", comment);
+		ret = ps_pcapng_epb(f, 0, ts, data, len, wire, comment ? c : NULL) < 0;
+		n_frames++;
+	}
+	ret |= fclose(f) != 0;
+	f = NULL;
+	a = slurp(out, &la);
+	b = slurp(ref, &lb);
+out:
+	for (i = 0; a && b && i < la && i < lb && a[i] == b[i]; i++)
+		;
+	check(!ret && a && b && la == lb && i == la && n_frames == 4,
+	      "pcapng: an evidence file equals scapy's (RawPcapNgWriter) byte for byte",
+	      "%s: ret %d, %zu frames, %zu bytes vs scapy's %zu, first difference at byte %zu",
+	      cmd, ret, n_frames, la, lb, i);
+	if (d)
+		fclose(d);
+	if (f)
+		fclose(f);
+	free(a);
+	free(b);
+	free(root);
+	if (!ret && a && b && la == lb && i == la) {
+		unlink(desc), unlink(ref), unlink(out), rmdir(dir);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	char ini[] = "/tmp/ps-test-loader-XXXXXX";
@@ -284,6 +398,7 @@ int main(int argc, char **argv)
 	test_prom();
 	test_options(ini);
 	test_no_leak(ini);
+	test_pcapng();
 	unlink(ini);
 	return failures ? 1 : 0;
 }

@@ -15,6 +15,7 @@ TESTS=(
 	prometheus	# the metrics suite scrapes with the real server (started by the test only)
 	podman runc systemd systemd-container pkg-config binutils nodejs	# deploy suite: image, unit run and checks, make static
 	libclang-rt-14-dev libcap2-bin	# robustness: sanitizers and libFuzzer (make sanitize, fuzz), capsh (privs suite)
+	tshark	# the attacks suite reads each alert's evidence with tshark (and tcpdump)
 	tcpdump libpcap-dev ethtool linux-perf	# make bench
 )
 case ${1:-all} in

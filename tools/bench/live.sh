@@ -330,8 +330,10 @@ flood() {
 	ip -n "$GNS" addr add 198.18.0.1/24 dev "$gi" &&
 	ip -n "$GNS" neigh replace 198.18.0.2 lladdr "${MAC[$cfg]}" dev "$gi" nud permanent ||
 		die "flood: cannot address the pair"
-	log "flood: portsense with every detector on"
-	sensor $cfg "$B/portsense"
+	log "flood: portsense with every detector on, and --evidence"
+	# Evidence on: the alerts' captures fill while the flood runs, and the
+	# loader writes them (its CPU below is with that).
+	sensor $cfg "$B/portsense" --evidence "$T_TMP/evidence"
 	pid=${TOOL[$cfg]}
 	napi $cfg
 	sleep 1

@@ -502,7 +502,8 @@ class Report:
                "",
                "`build/livegen -t syn6 -s v6:%s`: TCP SYNs to [2001:db8::2]:80, each frame from the next of %s "
                "distinct sources in 2001:db8::/32 (IPv4's test range, 198.18.0.0/15, holds only 131072), unpaced, "
-               "for %.0f s, into a fresh sensor with every detector on (`-o json`, default thresholds), and the same "
+               "for %.0f s, into a fresh sensor with every detector on (`-o json`, default thresholds, `--evidence`: "
+               "each alert's capture written as the flood runs), and the same "
                "flood into a no-op XDP_PASS receiver first, as the baseline. Three seconds in, `nmap -sS -p 1-200` "
                "scans 198.18.0.2 from 198.18.0.1. One run each. Alert latency is from the flood's first frame (the generator's "
                "clock) to the alert's line appearing on the loader's stdout (polled every 5 ms)." % (
@@ -533,7 +534,8 @@ class Report:
             num(sensor.get("events_lost", -1)),
             self.budget("no ring-buffer losses under the flood", str(sensor.get("events_lost")), "",
                         sensor.get("events_lost", 1) == 0)))
-        for key in ("alerts_ratelimited", "alerts_suppressed", "scan_sources_admitted", "scan_admissions_denied"):
+        for key in ("alerts_ratelimited", "alerts_suppressed", "scan_sources_admitted", "scan_admissions_denied",
+                    "evidence_captures", "evidence_ratelimited", "evidence_ring_lost", "evidence_unwritten"):
             if key in sensor:
                 out.append("| sensor.%s | | %s | | |" % (key, num(sensor[key])))
         for f in self.rows:
