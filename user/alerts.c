@@ -292,6 +292,16 @@ static void evidence_field(struct ps_alert_out *o, const struct ps_event *e)
 	}
 }
 
+/* How every JSON line ends: ,"node":"N"[,"evidence":...]} */
+static void json_end(struct ps_alert_out *o, const struct ps_event *e)
+{
+	fputs(",\"node\":\"", o->f);
+	put_escaped(o->f, o->node, true);
+	fputc('"', o->f);
+	evidence_field(o, e);
+	fputs("}\n", o->f);
+}
+
 int ps_alert_print(struct ps_alert_out *o, const void *data, size_t size)
 {
 	const struct ps_event *e = data;
@@ -352,11 +362,8 @@ int ps_alert_print(struct ps_alert_out *o, const void *data, size_t size)
 			fputs("\",\"kind\":null,", o->f);
 		fputs("\"explanation\":\"", o->f);
 		put_escaped(o->f, a->why, true);
-		fputs("\",\"node\":\"", o->f);
-		put_escaped(o->f, o->node, true);
 		fputc('"', o->f);
-		evidence_field(o, e);
-		fputs("}\n", o->f);
+		json_end(o, e);
 	} else {
 		fprintf(o->f, "%s ALERT %s [%s] ", ts, a->id, ps_severity_names[a->severity]);
 		put_escaped(o->f, ifname, false);
@@ -415,11 +422,8 @@ int ps_alert_print_summary(struct ps_alert_out *o, const struct ps_alert_summary
 			sum->sources_exact ? "false" : "true");
 		for (i = 0; i < sum->n_samples; i++)
 			fprintf(o->f, "%s\"%s\"", i ? "," : "", sum->samples[i]);
-		fputs("],\"node\":\"", o->f);
-		put_escaped(o->f, o->node, true);
-		fputc('"', o->f);
-		evidence_field(o, e);
-		fputs("}\n", o->f);
+		fputc(']', o->f);
+		json_end(o, e);
 	} else {
 		fprintf(o->f, "%s SUMMARY %s [%s] ", ts, a->id, ps_severity_names[a->severity]);
 		put_escaped(o->f, ifname, false);
