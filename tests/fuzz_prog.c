@@ -301,8 +301,9 @@ static int on_event(void *ctx, void *data, size_t size)
 		sb_add(&why, "family %u; ", e->family);
 	if (e->ifindex != HT_IFINDEX)
 		sb_add(&why, "ifindex %u; ", e->ifindex);
-	if (e->pad2)
-		sb_add(&why, "padding not zero; ");
+	/* No --evidence here: no alert opens a capture. */
+	if (e->cap)
+		sb_add(&why, "capture %u without --evidence; ", e->cap);
 	if (e->holddown_ns != cfg->holddown_ns)
 		sb_add(&why, "holddown_ns %llu; ", (unsigned long long)e->holddown_ns);
 	if (e->window_ns && e->window_ns != cfg->window_ns && e->window_ns != cfg->scan_window_ns)
