@@ -403,6 +403,10 @@ if scenario "evidence cap (random-source SYN flood)" --evidence-max-mb 1 --evide
 		ok "$SC: the directory stayed under 1 MiB ($max bytes at most in $samples samples, $b at the end)" ||
 		not_ok "$SC: the directory stayed under 1 MiB" "$max bytes at most in $samples samples, $b at the end"
 	counter_ge "$SC: the frames past the cap are counted" "$SNAP" sensor.evidence_unwritten 1000
+	# Made by portsense (the scenario's directory did not exist): 0750, its files 0640.
+	modes=$(stat -c %a "$EV" "$EV"/portsense-*.pcapng | sort -u | tr '\n' ' ')
+	[ "$modes" = "640 750 " ] && ok "$SC: the directory made 0750, the files 0640" ||
+		not_ok "$SC: the directory made 0750, the files 0640" "modes $modes"
 fi
 
 # A full disk: the alerts still come, the sensor runs on, the write error is
