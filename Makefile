@@ -67,6 +67,11 @@ $(OUT)/test_detect: tests/test_detect.c tests/pktbuild.h tests/harness.h $(HARNE
 		$(HDRS) $(OUT)/portsense.skel.h
 	$(CC) $(CFLAGS) tests/test_detect.c $(HARNESS_OBJS) $(DETECT_OBJS) -o $@ $(LDLIBS)
 
+# The connection diagnosis in the kernel, packet by packet.
+$(OUT)/test_handshake: tests/test_handshake.c tests/pktbuild.h tests/harness.h $(HARNESS_OBJS) \
+		$(HDRS) $(OUT)/portsense.skel.h
+	$(CC) $(CFLAGS) tests/test_handshake.c $(HARNESS_OBJS) -o $@ $(LDLIBS)
+
 # Benchmarks (tools/bench/): results go to BENCHMARKS.md.
 $(OUT)/bench_base.bpf.o: tools/bench/base.bpf.c | $(OUT)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
@@ -120,7 +125,7 @@ deps-demo:
 
 # The README's commands: each installs what is missing first.
 test: deps
-	$(MAKE) all $(OUT)/test_prog $(OUT)/test_detect $(OUT)/test_loader $(OUT)/xdp_pass.bpf.o $(ROBUST_BINS)
+	$(MAKE) all $(OUT)/test_prog $(OUT)/test_detect $(OUT)/test_handshake $(OUT)/test_loader $(OUT)/xdp_pass.bpf.o $(ROBUST_BINS)
 	tests/run.sh
 
 test-unit: $(OUT)/test_prog
