@@ -16,6 +16,7 @@ TESTS=(
 	podman runc systemd systemd-container pkg-config binutils nodejs	# deploy suite: image, unit run and checks, make static
 	libclang-rt-14-dev libcap2-bin	# robustness: sanitizers and libFuzzer (make sanitize, fuzz), capsh (privs suite)
 	tcpdump libpcap-dev ethtool linux-perf	# make bench
+	nftables tshark curl	# diagnosis suite: a port the victim drops, the capture cross-check, HTTP clients
 )
 case ${1:-all} in
 demo) PKGS=("${BUILD[@]}" "${DEMO[@]}") ;;

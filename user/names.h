@@ -21,6 +21,7 @@
  * and what 'portsense top' reads besides them.  Detector state is not
  * pinned: it is rebuilt within a window.
  */
-#define PS_PINNED_MAPS(X) X(ps_stats) X(ps_ifslot) X(ps_ifinfo) X(ps_global) X(ps_talkers) X(ps_recent)
+#define PS_PINNED_MAPS(X) X(ps_stats) X(ps_ifslot) X(ps_ifinfo) X(ps_global) X(ps_talkers) X(ps_recent) \
+	X(ps_hs)
 
 #endif /* PS_NAMES_H */

@@ -62,6 +62,8 @@ struct ps_config {
 	struct ps_metrics_addr metrics;	/* --metrics; port 0: none */
 	struct ps_allow allow;		/* --allow */
 	char *config_file;		/* -c, read before the command line */
+	__u16 svc_ports[PS_HS_SVC_PORTS]; /* --service-ports, 0: unused places (BPF rodata) */
+	__u64 hs_timeout_ns;		/* --handshake-timeout: the sweep's */
 	bool verbose;
 	bool json;			/* stats --json */
 };
