@@ -205,15 +205,18 @@ static void service_row(FILE *f, const char *role, const char *port, const struc
 			const struct ps_hs_series *p, double secs)
 {
 	struct ps_hs_series d = *c;
-	char rate[16], p50[16], p99[16], refused[16], none[16];
-	__u64 n;
+	char rate[16], mean[16], p50[16], p99[16], refused[16], none[16];
+	__u64 n, done;
 
 	if (!ps_hs_ended(c))
 		return;
 	ps_hs_series_sub(&d, p);
 	n = ps_hs_ended(&d);
-	fprintf(f, "  %-7s %-16s %10s %9s %9s %8s %10s\n", role, port,
+	done = d.outcome[PS_HS_COMPLETED];
+	/* The mean is exact (sum and count); the quantiles are the buckets'. */
+	fprintf(f, "  %-7s %-16s %8s %9s %9s %9s %8s %10s\n", role, port,
 		ps_human(rate, sizeof(rate), n / secs),
+		latency(mean, sizeof(mean), done ? d.sum_ns / 1e9 / done : -1),
 		latency(p50, sizeof(p50), ps_hs_quantile(&d, 0.5)),
 		latency(p99, sizeof(p99), ps_hs_quantile(&d, 0.99)),
 		percent(refused, sizeof(refused), d.outcome[PS_HS_REFUSED], n),
@@ -233,8 +236,8 @@ static void show_services(FILE *f, const struct ps_snapshot *prev, const struct 
 	int r, k, shown = 0;
 
 	fprintf(f, "\nservices (TCP handshakes; server: this host answered, client: it opened)\n");
-	fprintf(f, "  %-7s %-16s %10s %9s %9s %8s %10s\n", "role", "port", "hs/s", "p50", "p99",
-		"refused", "no answer");
+	fprintf(f, "  %-7s %-16s %8s %9s %9s %9s %8s %10s\n", "role", "port", "hs/s", "mean", "p50",
+		"p99", "refused", "no answer");
 	for (r = 0; r < PS_HS_ROLE_MAX; r++) {
 		for (k = 0; k < PS_HS_SVC_PORTS; k++) {
 			if (!c->svc_port[k])
