@@ -69,8 +69,8 @@ $(OUT)/test_detect: tests/test_detect.c tests/pktbuild.h tests/harness.h $(HARNE
 
 # The connection diagnosis in the kernel, packet by packet.
 $(OUT)/test_handshake: tests/test_handshake.c tests/pktbuild.h tests/harness.h $(HARNESS_OBJS) \
-		$(HDRS) $(OUT)/portsense.skel.h
-	$(CC) $(CFLAGS) tests/test_handshake.c $(HARNESS_OBJS) -o $@ $(LDLIBS)
+		$(OUT)/handshakes.o $(HDRS) $(OUT)/portsense.skel.h
+	$(CC) $(CFLAGS) tests/test_handshake.c $(HARNESS_OBJS) $(OUT)/handshakes.o -o $@ $(LDLIBS)
 
 # Benchmarks (tools/bench/): results go to BENCHMARKS.md.
 $(OUT)/bench_base.bpf.o: tools/bench/base.bpf.c | $(OUT)

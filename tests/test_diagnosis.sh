@@ -249,6 +249,15 @@ expect_delta "resets after the handshake, in: the client's SO_LINGER 0 close, as
 expect_delta "no handshake counted completed twice or lost: completed to 8080 is the one reset client's" \
 	server.by_port.8080.completed 1 1
 
+# diag_of ID PORT: the diagnosis of the first alert ID about this host's PORT.
+diag_of() {
+	$PY -c 'import json,sys
+for l in open(sys.argv[1]):
+    e = json.loads(l) if l.startswith("{") else {}
+    if e.get("alert") == sys.argv[2] and str(e.get("dst_port") if e.get("direction") == "ingress" else e.get("src_port")) == sys.argv[3]:
+        print(e.get("diagnosis", "")); break' "$OUT" "$1" "$2"
+}
+
 # --- service_refusing: a service that served, then stops -------------------
 bg_in "$S" "$PY" -m http.server 8081 --bind 198.18.0.2
 SRV=$!
@@ -258,10 +267,7 @@ sleep 3.5	# --scan-window 3: its completions are now the windows before
 kill "$SRV"; wait "$SRV" 2>/dev/null; forget "$SRV"
 curls "$C" http://198.18.0.2:8081/ 25
 n=$(alert_poll 3 service_refusing src_port=8081 | cut -d' ' -f1)
-diag=$($PY -c 'import json,sys
-for l in open(sys.argv[1]):
-    e = json.loads(l) if l.startswith("{") else {}
-    if e.get("alert") == "service_refusing": print(e.get("diagnosis", "")); break' "$OUT")
+diag=$(diag_of service_refusing 8081)
 [ "$n" = 1 ] && echo "$diag" | grep -q "port 8081 answered 20 SYNs with RST after 5 completed handshakes" &&
 	ok "service_refusing: port 8081 served 5, then refused: one alert, diagnosis: $diag" ||
 	not_ok "service_refusing" "$n alerts, diagnosis '$diag'"
@@ -270,13 +276,6 @@ for l in open(sys.argv[1]):
 inc hping3 -q -S -p 8080 -i u2000 -c 400 198.18.0.2 >/dev/null 2>&1
 inc hping3 -q -S -p 83 -i u2000 -c 400 198.18.0.2 >/dev/null 2>&1
 sleep 0.5
-diag_of() {	# diag_of ID DST_PORT
-	$PY -c 'import json,sys
-for l in open(sys.argv[1]):
-    e = json.loads(l) if l.startswith("{") else {}
-    if e.get("alert") == sys.argv[2] and str(e.get("dst_port") if e.get("direction") == "ingress" else e.get("src_port")) == sys.argv[3]:
-        print(e.get("diagnosis", "")); break' "$OUT" "$1" "$2"
-}
 diag=$(diag_of syn_flood 8080)
 echo "$diag" | grep -qE "this host answered [0-9]+ of 200 SYNs with a SYN-ACK .* but only 0 completed" &&
 	ok "syn_flood at an open port: the diagnosis says this host answered ($diag)" ||

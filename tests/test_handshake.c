@@ -22,6 +22,7 @@
 
 #include "portsense.h"
 #include "portsense.skel.h"
+#include "handshakes.h"
 #include "harness.h"
 #include "pktbuild.h"
 
@@ -38,9 +39,7 @@ static int failures;
 
 struct ctx {
 	struct portsense_bpf *skel;
-	struct ring_buffer *rb;
-	struct ps_event ev[64];
-	int n_ev;
+	struct ht_alerts al;
 	int in_fd, out_fd, hs_fd;
 };
 
@@ -63,15 +62,6 @@ static void check(bool cond, const char *name, const char *fmt, ...)
 	printf("\n");
 }
 
-static int on_event(void *c, void *data, size_t size)
-{
-	struct ctx *x = c;
-
-	if (size >= sizeof(struct ps_event) && x->n_ev < 64)
-		memcpy(&x->ev[x->n_ev++], data, sizeof(struct ps_event));
-	return 0;
-}
-
 /* A short window, so a scenario sees the one where the service served end. */
 static void tune_refusing(struct ps_detect_cfg *c)
 {
@@ -90,10 +80,8 @@ static int setup(struct ctx *x, void (*tune)(struct ps_detect_cfg *))
 	x->skel->data->ps_cfg.alert_rate = 100000;
 	if (tune)
 		tune(&x->skel->data->ps_cfg);
-	if (portsense_bpf__load(x->skel) || ht_give_slot(x->skel->obj))
-		goto fail;
-	x->rb = ring_buffer__new(bpf_map__fd(x->skel->maps.ps_events), on_event, x, NULL);
-	if (!x->rb)
+	if (portsense_bpf__load(x->skel) || ht_give_slot(x->skel->obj) ||
+	    ht_alerts_open(&x->al, x->skel->obj))
 		goto fail;
 	x->in_fd = bpf_program__fd(x->skel->progs.ps_xdp);
 	x->out_fd = bpf_program__fd(x->skel->progs.ps_tc_out);
@@ -108,37 +96,28 @@ fail:
 
 static void teardown(struct ctx *x)
 {
-	ring_buffer__free(x->rb);
+	ht_alerts_close(&x->al);
 	portsense_bpf__destroy(x->skel);
 }
 
-static void run(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The frame a pktbuild.h description gives, into this host (ps_xdp) or out of it (ps_tc_out). */
+#define IN(x, ...) (failures += ht_run_desc((x)->in_fd, __VA_ARGS__) != 0)
+#define OUT(x, ...) (failures += ht_run_desc((x)->out_fd, __VA_ARGS__) != 0)
 
-static void run(int fd, const char *fmt, ...)
+/* A client at 198.18.0.@c, port @cport, completes a handshake to this host's @port. */
+static void serve(struct ctx *x, int c, int cport, int port)
 {
-	static struct pkt pkt;
-	char desc[512];
-	__u32 verdict;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(desc, sizeof(desc), fmt, ap);
-	va_end(ap);
-	if (pb_build(&pkt, desc)) {
-		printf("# bad frame '%s': %s\n", desc, pkt.err);
-		failures++;
-		return;
-	}
-	if (pkt.len < 60)
-		pkt.len = 60;
-	if (ht_run(fd, pkt.b, pkt.len, &verdict, NULL, NULL)) {
-		printf("# test run failed: %s\n", desc);
-		failures++;
-	}
+	IN(x, "ipv4:src=198.18.0.%d,dst=" HOST " tcp:sport=%d,dport=%d," SYN ",seq=1", c, cport, port);
+	OUT(x, "ipv4:src=" HOST ",dst=198.18.0.%d tcp:sport=%d,dport=%d," SYNACK ",seq=7", c, port, cport);
+	IN(x, "ipv4:src=198.18.0.%d,dst=" HOST " tcp:sport=%d,dport=%d," ACK ",seq=2", c, cport, port);
 }
 
-#define IN(x, ...) run((x)->in_fd, __VA_ARGS__)
-#define OUT(x, ...) run((x)->out_fd, __VA_ARGS__)
+/* The same client's SYN, which this host refuses (RST+ACK, sequence 0: nothing listens). */
+static void refuse(struct ctx *x, int c, int cport, int port)
+{
+	IN(x, "ipv4:src=198.18.0.%d,dst=" HOST " tcp:sport=%d,dport=%d," SYN ",seq=1", c, cport, port);
+	OUT(x, "ipv4:src=" HOST ",dst=198.18.0.%d tcp:sport=%d,dport=%d," RSTACK ",seq=0", c, port, cport);
+}
 
 static struct ps_hs_counters hs(struct ctx *x)
 {
@@ -164,16 +143,7 @@ static long long sweep(struct ctx *x, double timeout_s)
 
 static int alerts(struct ctx *x, enum ps_alert a, const struct ps_event **last)
 {
-	int i, n = 0;
-
-	ring_buffer__consume(x->rb);
-	for (i = 0; i < x->n_ev; i++)
-		if (x->ev[i].alert == a) {
-			n++;
-			if (last)
-				*last = &x->ev[i];
-		}
-	return n;
+	return ht_alerts_of(&x->al, a, last);
 }
 
 /* The bucket a latency of @ns belongs in (the bounds as the loader reads them). */
@@ -189,26 +159,6 @@ static int bucket_of(__u64 ns)
 	for (i = 0; i < PS_HS_BOUNDS && ns > b[i]; i++)
 		;
 	return i;
-}
-
-static __u64 outcomes(const struct ps_hs_series *s)
-{
-	__u64 n = 0;
-	int o;
-
-	for (o = 0; o < PS_HS_OUTCOME_MAX; o++)
-		n += s->outcome[o];
-	return n;
-}
-
-static __u64 buckets(const struct ps_hs_series *s)
-{
-	__u64 n = 0;
-	int i;
-
-	for (i = 0; i < PS_HS_BUCKETS; i++)
-		n += s->bucket[i];
-	return n;
 }
 
 /* Both roles' completed handshakes, their latency where it belongs. */
@@ -231,9 +181,7 @@ static void completed(void)
 	IN(&x, "ipv4:src=198.18.0.6,dst=" HOST " tcp:sport=443,dport=40001," SYNACK ",seq=9");
 	OUT(&x, "ipv4:src=" HOST ",dst=198.18.0.6 tcp:sport=40001,dport=443," ACK ",seq=2");
 	/* A service port: its own series, not its class's. */
-	IN(&x, "ipv4:src=198.18.0.5,dst=" HOST " tcp:sport=40002,dport=%d," SYN ",seq=1", SVC_PORT);
-	OUT(&x, "ipv4:src=" HOST ",dst=198.18.0.5 tcp:sport=%d,dport=40002," SYNACK ",seq=7", SVC_PORT);
-	IN(&x, "ipv4:src=198.18.0.5,dst=" HOST " tcp:sport=40002,dport=%d," ACK ",seq=2", SVC_PORT);
+	serve(&x, 5, 40002, SVC_PORT);
 	/* Data afterwards changes nothing. */
 	IN(&x, "ipv4:src=198.18.0.5,dst=" HOST " tcp:sport=40000,dport=80," ACK ",seq=2 data:n=100");
 	OUT(&x, "ipv4:src=" HOST ",dst=198.18.0.5 tcp:sport=80,dport=40000," ACK ",seq=8 data:n=100");
@@ -241,24 +189,24 @@ static void completed(void)
 	srv = &c.role[PS_HS_SERVER].cls[PS_PCLASS_WELL_KNOWN];
 	cli = &c.role[PS_HS_CLIENT].cls[PS_PCLASS_WELL_KNOWN];
 	svc = &c.role[PS_HS_SERVER].svc[0];
-	check(srv->outcome[PS_HS_COMPLETED] == 1 && outcomes(srv) == 1 && buckets(srv) == 1 &&
+	check(srv->outcome[PS_HS_COMPLETED] == 1 && ps_hs_ended(srv) == 1 && ps_hs_count(srv) == 1 &&
 	      srv->bucket[bucket_of(40000000)] == 1 &&
 	      srv->sum_ns >= 30000000 && srv->sum_ns < 45000000,
 	      "server: SYN-ACK out to ACK in 30 ms later, one completed, bucket (25, 50] ms",
 	      "completed %llu, outcomes %llu, sum %llu ns", (unsigned long long)srv->outcome[0],
-	      (unsigned long long)outcomes(srv), (unsigned long long)srv->sum_ns);
-	check(cli->outcome[PS_HS_COMPLETED] == 1 && outcomes(cli) == 1 &&
+	      (unsigned long long)ps_hs_ended(srv), (unsigned long long)srv->sum_ns);
+	check(cli->outcome[PS_HS_COMPLETED] == 1 && ps_hs_ended(cli) == 1 &&
 	      cli->bucket[bucket_of(20000000)] == 1 && cli->sum_ns >= 12000000 &&
 	      cli->sum_ns < 25000000,
 	      "client: SYN out to SYN-ACK in 12 ms later, one completed, bucket (10, 25] ms",
 	      "completed %llu, sum %llu ns", (unsigned long long)cli->outcome[0],
 	      (unsigned long long)cli->sum_ns);
-	check(svc->outcome[PS_HS_COMPLETED] == 1 && buckets(svc) == 1 && svc->bucket[0] + svc->bucket[1] +
+	check(svc->outcome[PS_HS_COMPLETED] == 1 && ps_hs_count(svc) == 1 && svc->bucket[0] + svc->bucket[1] +
 	      svc->bucket[2] + svc->bucket[3] + svc->bucket[4] + svc->bucket[5] == 1 &&
-	      outcomes(&c.role[PS_HS_SERVER].cls[PS_PCLASS_REGISTERED]) == 0,
+	      ps_hs_ended(&c.role[PS_HS_SERVER].cls[PS_PCLASS_REGISTERED]) == 0,
 	      "a --service-ports port counts in its own series (under 5 ms), not in its class's",
 	      "svc completed %llu, registered %llu", (unsigned long long)svc->outcome[0],
-	      (unsigned long long)outcomes(&c.role[PS_HS_SERVER].cls[PS_PCLASS_REGISTERED]));
+	      (unsigned long long)ps_hs_ended(&c.role[PS_HS_SERVER].cls[PS_PCLASS_REGISTERED]));
 	teardown(&x);
 }
 
@@ -272,9 +220,8 @@ static void failed(void)
 
 	if (setup(&x, NULL))
 		return;
-	/* This host refuses (port closed: RST+ACK, sequence 0). */
-	IN(&x, "ipv4:src=198.18.0.5,dst=" HOST " tcp:sport=41000,dport=81," SYN ",seq=1");
-	OUT(&x, "ipv4:src=" HOST ",dst=198.18.0.5 tcp:sport=81,dport=41000," RSTACK ",seq=0");
+	/* This host refuses (port closed). */
+	refuse(&x, 5, 41000, 81);
 	/* It is refused. */
 	OUT(&x, "ipv4:src=" HOST ",dst=198.18.0.6 tcp:sport=41001,dport=444," SYN ",seq=1");
 	IN(&x, "ipv4:src=198.18.0.6,dst=" HOST " tcp:sport=444,dport=41001," RSTACK ",seq=0");
@@ -326,10 +273,10 @@ static void failed(void)
 	OUT(&x, "ipv4:src=" HOST ",dst=198.18.0.8 tcp:sport=41004,dport=445," SYN ",seq=1");
 	IN(&x, "ipv4:src=198.18.0.8,dst=" HOST " tcp:sport=445,dport=41004," SYNACK ",seq=9");
 	c = hs(&x);
-	check(sweep(&x, 0.05) == 0 && outcomes(srv) == 4 && outcomes(cli) == 2 &&
+	check(sweep(&x, 0.05) == 0 && ps_hs_ended(srv) == 4 && ps_hs_ended(cli) == 2 &&
 	      c.role[PS_HS_CLIENT].syn_retransmits == 2 && alerts(&x, PS_ALERT_BACKSCATTER, NULL) == 0,
 	      "each handshake has one outcome: 4 in, 2 out, whatever comes late", "%llu in, %llu out",
-	      (unsigned long long)outcomes(srv), (unsigned long long)outcomes(cli));
+	      (unsigned long long)ps_hs_ended(srv), (unsigned long long)ps_hs_ended(cli));
 	teardown(&x);
 }
 
@@ -404,25 +351,18 @@ static void refusing(void)
 
 	if (setup(&x, tune_refusing))
 		return;
-	for (i = 0; i < 3; i++) {
-		IN(&x, "ipv4:src=198.18.0.5,dst=" HOST " tcp:sport=%u,dport=8000," SYN ",seq=1", 44000 + i);
-		OUT(&x, "ipv4:src=" HOST ",dst=198.18.0.5 tcp:sport=8000,dport=%u," SYNACK ",seq=7", 44000 + i);
-		IN(&x, "ipv4:src=198.18.0.5,dst=" HOST " tcp:sport=%u,dport=8000," ACK ",seq=2", 44000 + i);
-	}
+	for (i = 0; i < 3; i++)
+		serve(&x, 5, 44000 + i, 8000);
 	/* A port that never served refuses: no state, no alert. */
-	for (i = 0; i < 20; i++) {
-		IN(&x, "ipv4:src=198.18.0.6,dst=" HOST " tcp:sport=%u,dport=8001," SYN ",seq=1", 45000 + i);
-		OUT(&x, "ipv4:src=" HOST ",dst=198.18.0.6 tcp:sport=8001,dport=%u," RSTACK ",seq=0", 45000 + i);
-	}
+	for (i = 0; i < 20; i++)
+		refuse(&x, 6, 45000 + i, 8001);
 	check(alerts(&x, PS_ALERT_SERVICE_REFUSING, NULL) == 0,
 	      "service_refusing: a port that never completed a handshake refusing 20 is no alert",
 	      "%d alerts", alerts(&x, PS_ALERT_SERVICE_REFUSING, NULL));
 	/* The next window: the service has stopped, its port refuses. */
 	usleep(250 * 1000);
-	for (i = 0; i < 8; i++) {
-		IN(&x, "ipv4:src=198.18.0.5,dst=" HOST " tcp:sport=%u,dport=8000," SYN ",seq=1", 46000 + i);
-		OUT(&x, "ipv4:src=" HOST ",dst=198.18.0.5 tcp:sport=8000,dport=%u," RSTACK ",seq=0", 46000 + i);
-	}
+	for (i = 0; i < 8; i++)
+		refuse(&x, 5, 46000 + i, 8000);
 	n = alerts(&x, PS_ALERT_SERVICE_REFUSING, &e);
 	check(n == 1 && e && e->sport == 8000 && e->count == 5 && e->aux == 0 && e->aux2 == 3 &&
 	      e->dir == PS_DIR_EGRESS,

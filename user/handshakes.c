@@ -95,14 +95,22 @@ __u64 ps_hs_ended(const struct ps_hs_series *s)
 	return n;
 }
 
-double ps_hs_quantile(const struct ps_hs_series *s, double q)
+__u64 ps_hs_count(const struct ps_hs_series *s)
 {
-	__u64 total = 0, below = 0;
-	double rank, lo, hi;
+	__u64 n = 0;
 	int i;
 
 	for (i = 0; i < PS_HS_BUCKETS; i++)
-		total += s->bucket[i];
+		n += s->bucket[i];
+	return n;
+}
+
+double ps_hs_quantile(const struct ps_hs_series *s, double q)
+{
+	__u64 total = ps_hs_count(s), below = 0;
+	double rank, lo, hi;
+	int i;
+
 	if (!total)
 		return -1;
 	rank = q * total;

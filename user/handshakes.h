@@ -45,6 +45,9 @@ void ps_hs_series_sub(struct ps_hs_series *d, const struct ps_hs_series *s);
 /* Handshakes of series @s that ended (all outcomes). */
 __u64 ps_hs_ended(const struct ps_hs_series *s);
 
+/* Handshakes in @s's latency histogram (its buckets summed: the completed ones). */
+__u64 ps_hs_count(const struct ps_hs_series *s);
+
 /*
  * The @q quantile of @s's latency in seconds, interpolated inside its
  * bucket as Prometheus's histogram_quantile() does; -1 when it has none.

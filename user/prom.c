@@ -204,12 +204,29 @@ static void hs_family(FILE *f, const struct ps_snapshot *s, bool histogram)
 	}
 }
 
+/* A handshake family by direction: the __u64[PS_DIR_MAX] at @off of each interface's ps_hs. */
+static void hs_by_dir(FILE *f, const struct ps_snapshot *s, const char *family, size_t off)
+{
+	char ifname[2 * IF_NAMESIZE + 1];
+	size_t i;
+	int d;
+
+	for (i = 0; i < s->n_ifs; i++) {
+		const __u64 *v = (const __u64 *)((const char *)&s->ifs[i].hs + off);
+
+		label_value(ifname, sizeof(ifname), s->ifs[i].name);
+		for (d = 0; d < PS_DIR_MAX; d++)
+			fprintf(f, "%s{interface=\"%s\",direction=\"%s\"} %llu\n", family, ifname,
+				ps_dir_names[d], (unsigned long long)v[d]);
+	}
+}
+
 /* The connection diagnosis (docs/diagnosis.md): ps_hs, per interface. */
 static void render_handshakes(FILE *f, const struct ps_snapshot *s)
 {
 	char ifname[2 * IF_NAMESIZE + 1];
 	size_t i;
-	int r, d;
+	int r;
 
 	head(f, "portsense_tcp_handshake_seconds", "histogram",
 	     "Latency of completed TCP handshakes: role server, this host's SYN-ACK out to the client's ACK in; role client, its SYN out to the SYN-ACK in. Label port for --service-ports, port_class for the other ports.");
@@ -228,20 +245,10 @@ static void render_handshakes(FILE *f, const struct ps_snapshot *s)
 	}
 	head(f, "portsense_tcp_zero_window_total", "counter",
 	     "TCP segments advertising a zero window (none of SYN, FIN, RST): ingress by the peer, egress by this host.");
-	for (i = 0; i < s->n_ifs; i++) {
-		label_value(ifname, sizeof(ifname), s->ifs[i].name);
-		for (d = 0; d < PS_DIR_MAX; d++)
-			fprintf(f, "portsense_tcp_zero_window_total{interface=\"%s\",direction=\"%s\"} %llu\n",
-				ifname, ps_dir_names[d], (unsigned long long)s->ifs[i].hs.zero_window[d]);
-	}
+	hs_by_dir(f, s, "portsense_tcp_zero_window_total", offsetof(struct ps_hs_counters, zero_window));
 	head(f, "portsense_tcp_resets_after_handshake_total", "counter",
 	     "TCP RSTs that end no handshake (sequence not 0): connections reset after data or their handshake; ingress from the peer, egress from this host.");
-	for (i = 0; i < s->n_ifs; i++) {
-		label_value(ifname, sizeof(ifname), s->ifs[i].name);
-		for (d = 0; d < PS_DIR_MAX; d++)
-			fprintf(f, "portsense_tcp_resets_after_handshake_total{interface=\"%s\",direction=\"%s\"} %llu\n",
-				ifname, ps_dir_names[d], (unsigned long long)s->ifs[i].hs.resets[d]);
-	}
+	hs_by_dir(f, s, "portsense_tcp_resets_after_handshake_total", offsetof(struct ps_hs_counters, resets));
 }
 
 static void render_sensor(FILE *f, const struct ps_snapshot *s)

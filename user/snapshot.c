@@ -340,17 +340,14 @@ static void jw_counters(struct jw *w, const char *key,
 /* A latency histogram: each bucket's own count by its bound, and the sum. */
 static void jw_latency(struct jw *w, const struct ps_hs_series *s)
 {
-	__u64 n = 0;
 	int i;
 
 	jw_open(w, "latency");
 	jw_open(w, "buckets");
-	for (i = 0; i < PS_HS_BUCKETS; i++) {
+	for (i = 0; i < PS_HS_BUCKETS; i++)
 		jw_u64(w, ps_hs_le[i], s->bucket[i]);
-		n += s->bucket[i];
-	}
 	jw_close(w);
-	jw_u64(w, "count", n);
+	jw_u64(w, "count", ps_hs_count(s));
 	jw_u64(w, "sum_ns", s->sum_ns);
 	jw_close(w);
 }
