@@ -34,6 +34,7 @@ int ps_hs_read(int fd, __u32 slot, struct ps_hs_counters *c)
 int ps_hs_prepare(int fd, __u32 slot, const __u16 ports[PS_HS_SVC_PORTS], bool fresh)
 {
 	struct ps_hs_counters c = {};
+	bool changed = fresh;
 	int i, r, err;
 
 	if (!fresh) {
@@ -47,8 +48,15 @@ int ps_hs_prepare(int fd, __u32 slot, const __u16 ports[PS_HS_SVC_PORTS], bool f
 		for (r = 0; r < PS_HS_ROLE_MAX; r++)
 			memset(&c.role[r].svc[i], 0, sizeof(c.role[r].svc[i]));
 		c.svc_port[i] = ports[i];
+		changed = true;
 	}
-	/* Before the slot is published (slots.c), or with its programs gone. */
+	/*
+	 * Written back only when a port changed: a slot whose interface goes
+	 * on may be counting right now (another instance's programs), and a
+	 * read and a write would lose what came between.
+	 */
+	if (!changed)
+		return 0;
 	return bpf_map_update_elem(fd, &slot, &c, BPF_ANY) ? -errno : 0;
 }
 
