@@ -290,3 +290,27 @@ echo "$diag" | grep -q "this host answered all 200 with a SYN-ACK (the service i
 	not_ok "half_open diagnosis" "'$diag'"
 
 stop_ok "portsense exits 0 after the delay line"
+
+# --- a restart: the figures go on; a service port that changed starts again -
+snap "$T_TMP/stopped.json"
+if start_portsense "$S" "$LOG" dgs0 -o json --interval 0 --pin-path "$PIN" --service-ports 8080,7777; then
+	snap "$T_TMP/restarted.json"
+	out=$($PY - "$T_TMP/stopped.json" "$T_TMP/restarted.json" <<'PYEOF'
+import json, sys
+a, b = (json.load(open(f))["interfaces"]["dgs0"]["handshakes"]["server"] for f in sys.argv[1:3])
+zero = all(v == 0 for k, v in b["by_port"]["7777"].items() if k != "latency") and \
+    b["by_port"]["7777"]["latency"]["count"] == 0
+ok = sorted(b["by_port"]) == ["7777", "8080"] and b["by_port"]["8080"] == a["by_port"]["8080"] and \
+    zero and b["by_port_class"] == a["by_port_class"] and b["by_port"]["8080"]["completed"] > 0
+print("ok" if ok else "ports %s, 8080 %s -> %s, by class equal: %s" % (
+    sorted(b["by_port"]), a["by_port"]["8080"]["completed"], b["by_port"]["8080"]["completed"],
+    b["by_port_class"] == a["by_port_class"]))
+PYEOF
+)
+	[ "$out" = ok ] &&
+		ok "restart with --service-ports 8080,7777: 8080 and the classes go on, 7777 starts at 0, the ports dropped are gone" ||
+		not_ok "restart with other service ports" "$out"
+	stop_ok "portsense exits 0 after the restart"
+else
+	not_ok "portsense restarts on the same pins" "$(tail -n 3 "$LOG" | tr '\n' ' ')"
+fi
