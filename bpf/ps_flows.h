@@ -282,9 +282,10 @@ static __always_inline void ps_hs_synack_out(const struct ps_pkt *p, struct ps_f
 		if (h.state == PS_FLOW_ANSWERED)
 			return;		/* sent again: the first one times */
 		if (h.state == PS_FLOW_SYN_IN) {
+			/* Lost to the sweep meanwhile: it has its outcome already. */
 			f->ts = ps_hs_clock();
-			if (ps_flow_claim(f, h, PS_FLOW_ANSWERED))
-				return;
+			ps_flow_claim(f, h, PS_FLOW_ANSWERED);
+			return;
 		}
 	} else if ((1U << h.state) & PS_FLOW_PENDING) {
 		ps_global_add(PS_G_FLOW_EVICTIONS);
@@ -307,13 +308,14 @@ static __always_inline void ps_hs_rst(const struct ps_pkt *p, struct ps_flow *f,
 				      __u32 ifindex, __u32 slot, __u32 dir)
 {
 	struct ps_flow_head h = ps_flow_head(f);
+	__u16 port = f->port;	/* before the claim: then the slot may be another's */
 
 	if (h.tag == tag) {
 		/* This host refuses (out), or is refused (in). */
 		if (h.state == (dir == PS_DIR_EGRESS ? PS_FLOW_SYN_IN : PS_FLOW_OPENED)) {
 			if (ps_flow_claim(f, h, PS_FLOW_DONE)) {
 				ps_hs_outcome(h.slot, dir == PS_DIR_EGRESS ? PS_HS_SERVER : PS_HS_CLIENT,
-					      f->port, PS_HS_REFUSED);
+					      port, PS_HS_REFUSED);
 				if (dir == PS_DIR_EGRESS)
 					ps_svc_refused(p, ifindex);
 			}
@@ -321,7 +323,7 @@ static __always_inline void ps_hs_rst(const struct ps_pkt *p, struct ps_flow *f,
 		}
 		if (h.state == PS_FLOW_ANSWERED) {
 			if (ps_flow_claim(f, h, PS_FLOW_DONE))
-				ps_hs_outcome(h.slot, PS_HS_SERVER, f->port, PS_HS_RESET_AFTER_SYNACK);
+				ps_hs_outcome(h.slot, PS_HS_SERVER, port, PS_HS_RESET_AFTER_SYNACK);
 			return;
 		}
 		if (h.state != PS_FLOW_DONE)
@@ -399,17 +401,19 @@ static long ps_hs_expire(__u64 index, void *ctx)
 	__u32 i = index, role, o;
 	struct ps_flow_head h;
 	struct ps_flow *f = bpf_map_lookup_elem(&ps_flows, &i);
+	__u16 port;
 
 	if (!f)
 		return 1;
 	h = ps_flow_head(f);
+	port = f->port;
 	if (!((1U << h.state) & PS_FLOW_PENDING) || (__u32)(x->now - f->ts) < x->timeout)
 		return 0;
 	if (!ps_flow_claim(f, h, PS_FLOW_EXPIRED))
 		return 0;
 	role = h.state == PS_FLOW_OPENED ? PS_HS_CLIENT : PS_HS_SERVER;
 	o = h.state == PS_FLOW_ANSWERED ? PS_HS_SYNACK_UNANSWERED : PS_HS_UNANSWERED;
-	ps_hs_outcome(h.slot, role, f->port, o);
+	ps_hs_outcome(h.slot, role, port, o);
 	x->expired++;
 	return 0;
 }
