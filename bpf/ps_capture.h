@@ -65,6 +65,14 @@ struct {
 	__type(value, struct ps_capreq);
 } ps_capreq SEC(".maps");
 
+/* Where a new capture's entry is built (per CPU: the stack is short). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ps_cap);
+} ps_capscr SEC(".maps");
+
 /* New captures in the current second (--evidence-rate). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -83,18 +91,26 @@ static __always_inline bool ps_cap_maybe(__u64 h)
 /*
  * An alert: open a capture of its key, address @addr (of frame kind @l3)
  * and @port (0: any), or join the one open.  Returns the capture's id, 0
- * when none (no room, the second's budget spent).  From ps_emit() alone.
+ * when none (no room, the second's budget spent).  From ps_emit() alone;
+ * a call of its own, so its locals never add to ps_emit()'s frame (the
+ * handshake code calls ps_emit() from a call already).
  */
-static __always_inline __u32 ps_cap_start(__u8 l3, const __be32 addr[4], __u16 port,
-					  __u32 alert, __u64 now)
+static __attribute__((noinline)) __u32 ps_cap_start(__u8 l3, const __be32 addr[4], __u16 port,
+						     __u32 alert, __u64 now)
 {
-	struct ps_capkey k = { .family = ps_family(l3), .port = port };
-	struct ps_cap *c, n = {};
+	struct ps_cap *c, *n;
 	struct ps_budget *b;
 	__u32 zero = 0, bit;
 
-	__builtin_memcpy(k.addr, addr, 16);
-	c = bpf_map_lookup_elem(&ps_capkeys, &k);
+	/* Built in ps_capscr, not on the stack: ps_emit() runs deep in some call chains. */
+	n = bpf_map_lookup_elem(&ps_capscr, &zero);
+	if (!n)
+		return 0;
+	__builtin_memset(n, 0, sizeof(*n));
+	n->key.family = ps_family(l3);
+	n->key.port = port;
+	__builtin_memcpy(n->key.addr, addr, 16);
+	c = bpf_map_lookup_elem(&ps_capkeys, &n->key);
 	if (c && c->ondemand)
 		return 0;	/* 'portsense capture' holds the key: the frames go to it */
 	if (c && c->left > 0 && ps_time_after(c->until_ns, now))
@@ -104,13 +120,12 @@ static __always_inline __u32 ps_cap_start(__u8 l3, const __be32 addr[4], __u16 p
 		ps_global_add(PS_G_CAP_RATELIMITED);
 		return 0;
 	}
-	n.id = __sync_fetch_and_add(&ps_cap_seq, 1) + 1;
-	n.left = ps_cfg.evidence_packets;
-	n.until_ns = now + ps_cfg.evidence_ns;
-	n.alert = alert;
-	n.cpu = bpf_get_smp_processor_id();
-	n.key = k;
-	if (bpf_map_update_elem(&ps_capkeys, &k, &n, BPF_ANY)) {
+	n->id = __sync_fetch_and_add(&ps_cap_seq, 1) + 1;
+	n->left = ps_cfg.evidence_packets;
+	n->until_ns = now + ps_cfg.evidence_ns;
+	n->alert = alert;
+	n->cpu = bpf_get_smp_processor_id();
+	if (bpf_map_update_elem(&ps_capkeys, &n->key, n, BPF_ANY)) {
 		ps_global_add(PS_G_CAP_TABLE_FULL);
 		return 0;
 	}
@@ -120,7 +135,7 @@ static __always_inline __u32 ps_cap_start(__u8 l3, const __be32 addr[4], __u16 p
 	__sync_fetch_and_add(&ps_cap_gen, 1);
 	__sync_fetch_and_add(&ps_cap_live, 1);
 	ps_global_add(PS_G_CAP_OPENED);
-	return n.id;
+	return n->id;
 }
 
 #define PS_CAP_FIND_MAX 4	/* captures a frame can belong to: address and port, each end */
