@@ -20,7 +20,7 @@ LDLIBS  := -lbpf -lelf -lz -lm -linih
 # The sensor alone serves metrics (libmicrohttpd, its own thread).
 PS_LDLIBS := $(LDLIBS) -lmicrohttpd -lpthread
 
-USER_SRCS := user/alerts.c user/attach.c user/capture.c user/catalogue.c user/cmdline.c user/config.c user/detach.c user/evfile.c user/evidence.c user/fields.c user/host.c user/ifaces.c user/lists.c user/live.c user/mapstats.c user/metrics.c user/options.c user/patterns.c user/pcapng.c user/privs.c user/prom.c user/run.c user/sensor.c user/slots.c user/snapshot.c user/stats.c user/summary.c user/top.c
+USER_SRCS := user/alerts.c user/attach.c user/capture.c user/catalogue.c user/cmdline.c user/config.c user/detach.c user/evfile.c user/evidence.c user/fields.c user/handshakes.c user/host.c user/ifaces.c user/lists.c user/live.c user/mapstats.c user/metrics.c user/options.c user/patterns.c user/pcapng.c user/privs.c user/prom.c user/run.c user/sensor.c user/slots.c user/snapshot.c user/stats.c user/summary.c user/top.c
 USER_OBJS := $(USER_SRCS:user/%.c=$(OUT)/%.o)
 HDRS := $(wildcard include/*.h) $(wildcard bpf/*.h) $(wildcard user/*.h)
 
@@ -66,6 +66,11 @@ DETECT_OBJS := $(OUT)/summary.o $(OUT)/alerts.o $(OUT)/catalogue.o
 $(OUT)/test_detect: tests/test_detect.c tests/pktbuild.h tests/harness.h $(HARNESS_OBJS) $(DETECT_OBJS) \
 		$(HDRS) $(OUT)/portsense.skel.h
 	$(CC) $(CFLAGS) tests/test_detect.c $(HARNESS_OBJS) $(DETECT_OBJS) -o $@ $(LDLIBS)
+
+# The connection diagnosis in the kernel, packet by packet.
+$(OUT)/test_handshake: tests/test_handshake.c tests/pktbuild.h tests/harness.h $(HARNESS_OBJS) \
+		$(OUT)/handshakes.o $(HDRS) $(OUT)/portsense.skel.h
+	$(CC) $(CFLAGS) tests/test_handshake.c $(HARNESS_OBJS) $(OUT)/handshakes.o -o $@ $(LDLIBS)
 
 # Benchmarks (tools/bench/): results go to BENCHMARKS.md.
 $(OUT)/bench_base.bpf.o: tools/bench/base.bpf.c | $(OUT)
@@ -120,7 +125,7 @@ deps-demo:
 
 # The README's commands: each installs what is missing first.
 test: deps
-	$(MAKE) all $(OUT)/test_prog $(OUT)/test_detect $(OUT)/test_loader $(OUT)/xdp_pass.bpf.o $(ROBUST_BINS)
+	$(MAKE) all $(OUT)/test_prog $(OUT)/test_detect $(OUT)/test_handshake $(OUT)/test_loader $(OUT)/xdp_pass.bpf.o $(ROBUST_BINS)
 	tests/run.sh
 
 test-unit: $(OUT)/test_prog

@@ -50,6 +50,15 @@ struct {
 	__type(value, struct ps_ifslot);
 } ps_ifslot SEC(".maps");
 
+/* Declared in ps_flows.h, whose rare paths count per interface. */
+static __always_inline __u32 ps_slot_of(__u32 ifindex)
+{
+	__u32 i = ifindex & (PS_IFSLOT_SIZE - 1);
+	struct ps_ifslot *s = bpf_map_lookup_elem(&ps_ifslot, &i);
+
+	return s && s->ifindex == ifindex ? s->slot : 0;
+}
+
 /*
  * Whose counts each slot holds (struct ps_ifinfo): the loader's alone, no
  * program reads it; here so it is pinned with its BTF.  Sized as ps_stats.
@@ -266,6 +275,17 @@ SEC("tc")
 int ps_tc_out(struct __sk_buff *skb)
 {
 	return ps_tc(skb, PS_DIR_EGRESS);
+}
+
+/*
+ * Handshakes that waited past the timeout get their outcome (ps_flows.h).
+ * Attached nowhere: the loader runs it once a second (BPF_PROG_TEST_RUN).
+ */
+SEC("syscall")
+int ps_hs_sweep(struct ps_hs_sweep_args *a)
+{
+	a->expired = ps_hs_sweep_all(a->timeout_ns);
+	return 0;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

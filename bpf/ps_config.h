@@ -25,6 +25,8 @@ struct ps_detect_cfg ps_cfg = PS_DETECT_CFG_DEFAULT;
 /* Load-time knobs (above: why rodata). */
 const volatile __u32 ps_enabled = (1U << PS_ALERT_MAX) - 1;	/* 1 << enum ps_alert */
 const volatile __u32 ps_egress = 1;	/* tc egress attached: requests are seen */
+/* --service-ports: the ports with handshake series of their own; 0: none. */
+const volatile __u16 ps_svc_ports[PS_HS_SVC_PORTS] = {};
 
 /* Resolved at load: the verifier keeps only the branch that is taken. */
 static __always_inline bool ps_alert_enabled(enum ps_alert a)

@@ -7,11 +7,12 @@
  *  - backscatter: SYN-ACKs and RSTs for connections this host never
  *    opened (someone floods a third party with this host's address).
  *
- * Handshakes are followed in ps_flows, a direct-mapped array indexed by a
- * hash of the connection: this host's SYN or SYN-ACK on egress stores a
- * tag, the peer's answer on ingress finds it.  A store per handshake, no
- * map insert, so a SYN flood from random sources costs no state per
- * source: the per-address counters (ps_synq) are keyed by this host's own
+ * Handshakes are followed in ps_flows (ps_flows.h, which also measures
+ * them for the connection diagnosis), a direct-mapped array indexed by a
+ * hash of the connection: a SYN in, or this host's SYN or SYN-ACK out,
+ * stores a tag, the answer finds it.  A store per handshake, no map
+ * insert, so a SYN flood from random sources costs no state per source:
+ * the per-address counters (ps_synq) are keyed by this host's own
  * addresses.  Colliding connections overwrite each other's slot, which can
  * only lose a completion (the flood looks a little worse, never better).
  */
@@ -23,28 +24,11 @@
 #include "ps_alert.h"
 #include "ps_clock.h"
 #include "ps_config.h"
+#include "ps_flows.h"
 #include "ps_global.h"
 #include "ps_hash.h"
 #include "ps_parse.h"
 #include "ps_rate.h"
-
-enum {
-	PS_FLOW_OPENED = 1,	/* this host sent the SYN */
-	PS_FLOW_ANSWERED,	/* this host sent the SYN-ACK */
-	PS_FLOW_DONE,		/* the handshake completed */
-};
-
-struct ps_flow {
-	__u32 tag;		/* high bits of the connection hash, never 0 */
-	__u32 state;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, PS_FLOW_SLOTS);
-	__type(key, __u32);
-	__type(value, struct ps_flow);
-} ps_flows SEC(".maps");
 
 struct ps_synq_port {
 	__u64 port;
@@ -83,33 +67,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct ps_synq);
 } ps_synq SEC(".maps");
-
-/*
- * The slot of a connection, from this host's side (local address and
- * port, remote address and port), whichever way the packet goes.
- */
-static __always_inline __u64 ps_flow_hash(const struct ps_pkt *p, enum ps_dir dir)
-{
-	__u64 local = dir == PS_DIR_EGRESS ? p->hsrc : p->hdst;
-	__u64 remote = dir == PS_DIR_EGRESS ? p->hdst : p->hsrc;
-	__u32 lport = dir == PS_DIR_EGRESS ? p->sport : p->dport;
-	__u32 rport = dir == PS_DIR_EGRESS ? p->dport : p->sport;
-
-	/* Rotated, so local and remote swapped is another connection. */
-	return ps_mix(local ^ ((remote << 23) | (remote >> 41)), (lport << 16) | rport);
-}
-
-static __always_inline struct ps_flow *ps_flow_of(__u64 h)
-{
-	__u32 slot = (__u32)h & (PS_FLOW_SLOTS - 1);
-
-	return bpf_map_lookup_elem(&ps_flows, &slot);
-}
-
-static __always_inline __u32 ps_flow_tag(__u64 h)
-{
-	return (__u32)(h >> 32) | 1;
-}
 
 /*
  * The counters of local address @addr, window restarted if it ran out.
@@ -279,7 +236,9 @@ static __always_inline void ps_backscatter(const struct ps_pkt *p, __u32 ifindex
 /*
  * For ps_detect(), each frame with addresses.  Each alert's bit is tested
  * where its work begins; following handshakes is no one alert's work and
- * runs whatever is on (ps_detect.h).
+ * runs whatever is on (ps_detect.h).  What a packet does to its handshake
+ * is ps_hs_step()'s (ps_flows.h), called only for a packet that changes
+ * one: a data segment pays the slot's load and a compare, as before.
  */
 static __always_inline void ps_detect_tcp(const struct ps_pkt *p,
 					  __u32 ifindex, __u32 dir)
@@ -296,11 +255,9 @@ static __always_inline void ps_detect_tcp(const struct ps_pkt *p,
 	if (fl != PS_TH_SYN && fl != (PS_TH_SYN | PS_TH_ACK) && fl != PS_TH_ACK &&
 	    !(fl & PS_TH_RST))
 		return;
-	if (dir == PS_DIR_INGRESS && fl == PS_TH_SYN) {
-		if (ps_alert_enabled(PS_ALERT_SYN_FLOOD))
-			ps_syn_in(p, ifindex, dir);
-		return;
-	}
+	if (dir == PS_DIR_INGRESS && fl == PS_TH_SYN &&
+	    ps_alert_enabled(PS_ALERT_SYN_FLOOD))
+		ps_syn_in(p, ifindex, dir);
 	/* The rest needs egress: what this host sent. */
 	if (!ps_egress)
 		return;
@@ -310,34 +267,32 @@ static __always_inline void ps_detect_tcp(const struct ps_pkt *p,
 	if (!f)
 		return;
 	if (dir == PS_DIR_EGRESS) {
-		/* Another connection's handshake in progress loses its slot. */
-		if ((fl == PS_TH_SYN || fl == (PS_TH_SYN | PS_TH_ACK)) && f->tag != tag &&
-		    (f->state == PS_FLOW_OPENED || f->state == PS_FLOW_ANSWERED))
-			ps_global_add(PS_G_FLOW_EVICTIONS);
-		if (fl == PS_TH_SYN) {
-			f->tag = tag;
-			f->state = PS_FLOW_OPENED;
-		} else if (fl == (PS_TH_SYN | PS_TH_ACK)) {
-			f->tag = tag;
-			f->state = PS_FLOW_ANSWERED;
+		if (fl != PS_TH_ACK || (p->flags & PS_PKT_ZERO_WIN))
+			ps_hs_step(p, f, tag, ifindex, dir);
+		if (fl == (PS_TH_SYN | PS_TH_ACK))
 			ps_synack_out(p, ifindex, dir);
-		}
 		return;
 	}
 	if (fl == PS_TH_ACK) {
 		/* Most ingress packets: one load and a compare. */
-		if (f->tag == tag && f->state == PS_FLOW_ANSWERED) {
-			f->state = PS_FLOW_DONE;
-			ps_handshake_done(p);
+		if ((f->h.tag == tag && f->h.state == PS_FLOW_ANSWERED) ||
+		    (p->flags & PS_PKT_ZERO_WIN)) {
+			if (ps_hs_step(p, f, tag, ifindex, dir) == PS_HS_SERVER_DONE)
+				ps_handshake_done(p);
 		}
+	} else if (fl == PS_TH_SYN) {
+		ps_hs_step(p, f, tag, ifindex, dir);
 	} else if (fl == (PS_TH_SYN | PS_TH_ACK)) {
-		if (f->tag == tag && f->state == PS_FLOW_OPENED)
-			f->state = PS_FLOW_DONE;
+		if (f->h.tag == tag &&
+		    (f->h.state == PS_FLOW_OPENED || f->h.state == PS_FLOW_EXPIRED))
+			ps_hs_step(p, f, tag, ifindex, dir);
 		else
 			ps_backscatter(p, ifindex, dir, PS_BACKSCATTER_SYNACK);
-	} else if ((p->flags & PS_PKT_RST_SEQ0) && (fl & PS_TH_ACK) &&
-		   !(f->tag == tag && f->state == PS_FLOW_OPENED)) {
-		ps_backscatter(p, ifindex, dir, PS_BACKSCATTER_RST);
+	} else {
+		if ((p->flags & PS_PKT_RST_SEQ0) && (fl & PS_TH_ACK) &&
+		    !(f->h.tag == tag && f->h.state == PS_FLOW_OPENED))
+			ps_backscatter(p, ifindex, dir, PS_BACKSCATTER_RST);
+		ps_hs_step(p, f, tag, ifindex, dir);
 	}
 }
 

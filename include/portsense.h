@@ -20,6 +20,7 @@
 
 #include "ps_bitset.h"
 #include "ps_counters.h"
+#include "ps_handshake.h"
 
 /* Default number of interfaces one instance can count (map sizing). */
 #define PS_MAX_IFACES_DEFAULT 64
@@ -46,6 +47,7 @@ enum ps_alert {
 	PS_ALERT_HOST_SWEEP,
 	PS_ALERT_UDP_AMPLIFICATION,
 	PS_ALERT_ARP_SPOOF,
+	PS_ALERT_SERVICE_REFUSING,
 	PS_ALERT_MAX,
 };
 
@@ -147,6 +149,7 @@ struct ps_first_bytes {
 #define PS_SYNQ_PORTS		8	/* ports tracked apart per address */
 #define PS_BIND_MAX		8192	/* IP-to-MAC bindings (ARP, NDP) */
 #define PS_BIND_HINTS		4096	/* the same, direct-mapped in front */
+#define PS_SVCQ_SLOTS		1024	/* services (address, port) under refusal watch */
 
 /*
  * One alert, from BPF to the loader through the ps_events ring buffer.
@@ -182,7 +185,9 @@ struct ps_event {
 	 *   port_scan, host_sweep: aux = negative answers (RST, ICMP
 	 *     unreachable) the host sent the scanner, aux2 = SYN-ACKs;
 	 *   udp_amplification: aux = requests sent, aux2 = bytes received;
-	 *   arp_spoof: aux = ARP requests the host sent (reply_flood).
+	 *   arp_spoof: aux = ARP requests the host sent (reply_flood);
+	 *   service_refusing: count = handshakes refused in the window,
+	 *     aux = completed in it, aux2 = completed in the windows before.
 	 */
 	__u64 count;
 	__u64 window_ns;
@@ -227,6 +232,8 @@ _Static_assert(sizeof(struct ps_event) == 128,
 #define PS_AMP_PACKETS_DEFAULT		500
 #define PS_AMP_BYTES_DEFAULT		(256 * 1024)
 #define PS_ARP_REPLIES_DEFAULT		50
+#define PS_SERVICE_REFUSING_DEFAULT	20
+#define PS_SERVICE_REFUSING_PCT_DEFAULT	90
 #define PS_KNOB_MAX			1000000000
 #define PS_EVIDENCE_SNAP_DEFAULT	256
 #define PS_EVIDENCE_PACKETS_DEFAULT	100
@@ -272,6 +279,10 @@ _Static_assert(sizeof(struct ps_event) == 128,
 	  "bytes of those responses per window")							\
 	K(arp_replies, PS_ARP_REPLIES_DEFAULT, 1, PS_KNOB_MAX, PS_ALERT_ARP_SPOOF,			\
 	  "ARP replies (NDP adverts) about one address per window")					\
+	K(service_refusing, PS_SERVICE_REFUSING_DEFAULT, 1, PS_KNOB_MAX, PS_ALERT_SERVICE_REFUSING,	\
+	  "handshakes one service refuses per scan window, after it completed some before")		\
+	K(service_refusing_pct, PS_SERVICE_REFUSING_PCT_DEFAULT, 51, 100, PS_ALERT_SERVICE_REFUSING,	\
+	  "percent of the service's handshakes of the scan window that were refused")			\
 	T(__u32, allow, 0)				/* ps_allow holds entries: look sources up */	\
 	/* --evidence: each alert's capture, bytes of a frame, frames, time, new ones a second. */	\
 	T(__u32, evidence_snap, PS_EVIDENCE_SNAP_DEFAULT)						\
@@ -285,7 +296,7 @@ _Static_assert(sizeof(struct ps_event) == 128,
 #define PS_CFG_MEMBER_K(m, ...)		__u32 m;
 struct ps_detect_cfg { PS_DETECT_CFG_LIST(PS_CFG_MEMBER_T, PS_CFG_MEMBER_K) };
 
-_Static_assert(sizeof(struct ps_detect_cfg) == 104,
+_Static_assert(sizeof(struct ps_detect_cfg) == 112,
 	       "struct ps_detect_cfg: no hidden padding (the loader writes it whole)");
 
 /* The defaults: the BPF .data's initial value and the loader's. */

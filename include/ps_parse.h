@@ -77,6 +77,7 @@ enum {
 	PS_PKT_L4_DONE       = 1 << 6,	/* l4_proto's header complete */
 	PS_PKT_ADDR          = 1 << 7,	/* saddr/daddr were read */
 	PS_PKT_ICMP_TYPE     = 1 << 8,	/* icmp_type was read */
+	PS_PKT_ZERO_WIN      = 1 << 9,	/* TCP window 0, none of SYN FIN RST (as tshark's zero_window) */
 	PS_PKT_L2_MCAST      = 1 << 10,	/* Ethernet group address (incl. broadcast) */
 	PS_PKT_JUMBO         = 1 << 11,	/* IPv6 payload length 0: no length bound */
 	PS_PKT_BINDING       = 1 << 12,	/* bind/mac: an address-to-MAC claim */
@@ -218,6 +219,14 @@ static __always_inline void ps_parse_l4(struct ps_cursor *c, struct ps_pkt *p,
 		 */
 		if ((l4[13] & PS_TH_RST) && !(l4[4] | l4[5] | l4[6] | l4[7]))
 			p->flags |= PS_PKT_RST_SEQ0;
+		/*
+		 * A receiver out of room (the connection diagnosis counts them).
+		 * Its own bound, not ps_has(): a header of 14 or 15 bytes is
+		 * complete for counting, and no cut for tc to pull.
+		 */
+		if (l4_len >= 16 && (void *)(l4 + 16) <= c->end && !*(__u16 *)(l4 + 14) &&
+		    !(l4[13] & (PS_TH_SYN | PS_TH_FIN | PS_TH_RST)))
+			p->flags |= PS_PKT_ZERO_WIN;
 		break;
 	case IPPROTO_UDP:
 		if (l4_len < sizeof(struct udphdr) ||

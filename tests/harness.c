@@ -15,6 +15,7 @@
 
 #include "harness.h"
 #include "lists.h"
+#include "pktbuild.h"
 #include "portsense.skel.h"
 
 void ht_progs(const struct portsense_bpf *skel, struct ht_prog progs[HT_NPROGS])
@@ -42,12 +43,79 @@ void ht_quiet_libbpf(void)
 	libbpf_set_print(print_warnings);
 }
 
+int ht_run_desc(int prog_fd, const char *fmt, ...)
+{
+	static struct pkt pkt;
+	char desc[512];
+	__u32 verdict;
+	va_list ap;
+	int err;
+
+	va_start(ap, fmt);
+	vsnprintf(desc, sizeof(desc), fmt, ap);
+	va_end(ap);
+	if (pb_build(&pkt, desc)) {
+		printf("# bad frame '%s': %s\n", desc, pkt.err);
+		return -1;
+	}
+	/* Ethernet pads a frame to 60 bytes; pb_build() zeroed what follows it. */
+	if (pkt.len < 60)
+		pkt.len = 60;
+	err = ht_run(prog_fd, pkt.b, pkt.len, &verdict, NULL, NULL);
+	if (err) {
+		printf("# test run failed: %s: %s\n", desc, strerror(-err));
+		return -1;
+	}
+	return 0;
+}
+
+static int on_alert(void *ctx, void *data, size_t size)
+{
+	struct ht_alerts *a = ctx;
+
+	if (size >= sizeof(struct ps_event) && a->n < HT_ALERTS_MAX)
+		memcpy(&a->ev[a->n++], data, sizeof(struct ps_event));
+	return 0;
+}
+
 /* The fd of map @name of @obj, or -ENOENT. */
 static int map_fd(struct bpf_object *obj, const char *name)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(obj, name);
 
 	return m ? bpf_map__fd(m) : -ENOENT;
+}
+
+int ht_alerts_open(struct ht_alerts *a, struct bpf_object *obj)
+{
+	int fd = map_fd(obj, "ps_events");
+
+	memset(a, 0, sizeof(*a));
+	if (fd < 0)
+		return fd;
+	a->rb = ring_buffer__new(fd, on_alert, a, NULL);
+	return a->rb ? 0 : -errno;
+}
+
+void ht_alerts_close(struct ht_alerts *a)
+{
+	ring_buffer__free(a->rb);
+	a->rb = NULL;
+}
+
+int ht_alerts_of(struct ht_alerts *a, enum ps_alert id, const struct ps_event **last)
+{
+	int i, n = 0;
+
+	ring_buffer__consume(a->rb);
+	for (i = 0; i < a->n; i++) {
+		if (a->ev[i].alert == (__u32)id) {
+			n++;
+			if (last)
+				*last = &a->ev[i];
+		}
+	}
+	return n;
 }
 
 int ht_give_slot(struct bpf_object *obj)

@@ -25,6 +25,7 @@
 struct bpf_map;
 struct bpf_object;
 struct portsense_bpf;
+struct ring_buffer;
 
 #define HT_IFINDEX	1	/* lo: where BPF_PROG_TEST_RUN frames come in */
 #define HT_SLOT		1	/* the counter slot lo gets */
@@ -82,6 +83,28 @@ __u64 ht_global(int global_fd, enum ps_global g);
 
 /* Entries of hash map @m, by walking its keys; -E2BIG for keys over 64 bytes. */
 long ht_map_entries(struct bpf_map *m);
+
+/*
+ * One frame, the tests/pktbuild.h description @fmt (printf-style), run
+ * through program @prog_fd once, padded to 60 bytes as Ethernet pads it.
+ * 0, or -1 after a "# ..." line saying what failed.
+ */
+int ht_run_desc(int prog_fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The alerts a loaded sensor sends, as its ring buffer (ps_events) delivers them. */
+#define HT_ALERTS_MAX	64
+struct ht_alerts {
+	struct ring_buffer *rb;
+	struct ps_event ev[HT_ALERTS_MAX];	/* the first ones, in order */
+	int n;
+};
+
+/* Start collecting the alerts of loaded @obj.  0 or -errno. */
+int ht_alerts_open(struct ht_alerts *a, struct bpf_object *obj);
+void ht_alerts_close(struct ht_alerts *a);
+
+/* Alerts of id @id collected so far (the ring buffer read first); the last in *@last. */
+int ht_alerts_of(struct ht_alerts *a, enum ps_alert id, const struct ps_event **last);
 
 /* splitmix64: the next of a deterministic sequence of 64-bit numbers from *@state. */
 __u64 ht_splitmix64(__u64 *state);

@@ -57,6 +57,47 @@ SENSOR = {
 }
 
 
+# The handshake series (docs/diagnosis.md): outcomes a role can have.
+HS_OUTCOMES = {
+    "server": ("completed", "refused", "unanswered", "reset_after_synack", "synack_unanswered"),
+    "client": ("completed", "refused", "unanswered"),
+}
+
+
+def port_class(port):
+    return "well_known" if port < 1024 else "registered" if port < 49152 else "dynamic"
+
+
+def hs_expected(ifname, h, series):
+    """The handshake families of one interface's "handshakes" object;
+    raises on a figure this map does not know."""
+    known = {"server", "client", "zero_window", "resets_after_handshake"}
+    if set(h) != known:
+        raise KeyError("handshake figures with no metric: %s" % sorted(set(h) - known))
+    for role, outcomes in HS_OUTCOMES.items():
+        r = h[role]
+        series[key("portsense_tcp_syn_retransmits_total", {"interface": ifname, "role": role})] = \
+            r["syn_retransmits"]
+        items = [({"port_class": k}, r["by_port_class"][k]) for k in CLASSES]
+        items += [({"port_class": port_class(int(p)), "port": p}, v) for p, v in r["by_port"].items()]
+        for lb, s in items:
+            base = {"interface": ifname, "role": role, **lb}
+            if set(s) != set(outcomes) | {"latency"}:
+                raise KeyError("%s %s: outcomes %s" % (role, lb, sorted(s)))
+            for o in outcomes:
+                series[key("portsense_tcp_handshakes_total", {**base, "outcome": o})] = s[o]
+            cum = 0
+            for le, n in s["latency"]["buckets"].items():
+                cum += n
+                series[key("portsense_tcp_handshake_seconds_bucket", {**base, "le": le})] = cum
+            series[key("portsense_tcp_handshake_seconds_count", base)] = s["latency"]["count"]
+            series[key("portsense_tcp_handshake_seconds_sum", base)] = s["latency"]["sum_ns"] / 1e9
+    for d in ("ingress", "egress"):
+        lb = {"interface": ifname, "direction": d}
+        series[key("portsense_tcp_zero_window_total", lb)] = h["zero_window"][d]
+        series[key("portsense_tcp_resets_after_handshake_total", lb)] = h["resets_after_handshake"][d]
+
+
 def flatten(d, prefix=""):
     out = {}
     for k, v in d.items():
@@ -78,6 +119,7 @@ def expected(stats):
     Raises on a snapshot counter this map does not know."""
     series, sums = {}, {}
     for ifname, per in stats["interfaces"].items():
+        hs_expected(ifname, per["handshakes"], series)
         for dirn in ("ingress", "egress"):
             c = flatten(per[dirn])
             base = {"interface": ifname, "direction": dirn}
@@ -171,7 +213,7 @@ def compare(prom, stats_path):
         if k not in got:
             diffs.append("missing %s%s (want %d)" % (k[0], dict(k[1]), v))
         elif got[k] != v:
-            diffs.append("%s%s = %g, snapshot %d" % (k[0], dict(k[1]), got[k], v))
+            diffs.append("%s%s = %g, snapshot %g" % (k[0], dict(k[1]), got[k], v))
     for (fam, lbs), v in sorted(sums.items()):
         lb = dict(lbs)
         total = sum(val for (n, l), val in got.items()
@@ -187,9 +229,11 @@ def compare(prom, stats_path):
 def families(scrape_path):
     names = set()
     for line in open(scrape_path):
-        m = re.match(r"# TYPE (\S+) ", line)
+        m = re.match(r"# TYPE (\S+) (\S+)", line)
         if m:
             names.add(m.group(1))
+            if m.group(2) == "histogram":
+                names.update(m.group(1) + x for x in ("_bucket", "_sum", "_count"))
     return names
 
 

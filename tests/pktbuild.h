@@ -34,7 +34,7 @@
  *   ah      nh; 24 bytes, length field 4 (RFC 4302: 4-octet units - 2)
  *   tcp     sport [50000] dport [80] flags [0x010: ACK] seq [1000] opt (hex,
  *           zero-filled to words) doff [5 + option words; more adds no
- *           bytes]; 20 bytes + options, parser needs 14
+ *           bytes] win [65535]; 20 bytes + options, parser needs 14
  *   udp     sport [50000] dport [53] len
  *   icmp    type [8]; 8 bytes, parser needs 1
  *   icmp6   type [128]; 8 bytes, parser needs 1.  target: NDP (135, 136),
@@ -456,7 +456,7 @@ static inline int pb_add_layer(struct pkt *p, const char *name,
 		pb_put8(p, (pb_get(p, a, "doff", 5 + words) & 0xf) << 4 |
 			   ((flags >> 8) & 1));
 		pb_put8(p, flags & 0xff);
-		pb_put16(p, 65535);
+		pb_put16(p, pb_get(p, a, "win", 65535));
 		pb_put16(p, 0);
 		pb_put16(p, 0);
 		pb_putn(p, opt, words * 4);

@@ -70,8 +70,18 @@ expect_exit "--threshold: not a number: exit 2" 2 "--threshold needs NAME=N" "$P
 expect_exit "--window: out of range: exit 2" 2 "--window needs seconds" "$PORTSENSE" --window 0 lo
 expect_exit "--holddown below 0.1 s: exit 2" 2 "--holddown needs seconds \(0.1" "$PORTSENSE" --holddown 0 lo
 expect_exit "--alert-rate 0: exit 2" 2 "--alert-rate must be" "$PORTSENSE" --alert-rate 0 lo
-expect_exit "--list-alerts prints the stateful detectors" 0 "syn_flood.*half_open.*backscatter.*port_scan.*host_sweep.*udp_amplification.*arp_spoof" \
+expect_exit "--list-alerts prints the stateful detectors" 0 "syn_flood.*half_open.*backscatter.*port_scan.*host_sweep.*udp_amplification.*arp_spoof.*service_refusing" \
 	"$PORTSENSE" --list-alerts
+expect_exit "--service-ports: a port out of range: exit 2" 2 "--service-ports needs ports 1..65535, comma separated, not '70000'" \
+	"$PORTSENSE" --service-ports 80,70000 nosuch0
+expect_exit "--service-ports: nine ports: exit 2" 2 "--service-ports takes at most 8 ports" \
+	"$PORTSENSE" --service-ports 1,2,3,4,5,6,7,8,9 nosuch0
+expect_exit "--handshake-timeout: out of range: exit 2" 2 "--handshake-timeout needs seconds \(1..600\)" \
+	"$PORTSENSE" --handshake-timeout 601 nosuch0
+cfg() { printf "$1" >"$T_TMP/ps.ini"; }
+cfg '[diagnosis]\nservice-ports = 80, 443\nhandshake-timeout = 30\n'
+expect_exit "config: [diagnosis] is taken (then the unknown interface stops it)" 2 "no such interface: nosuch0" \
+	"$PORTSENSE" -c "$T_TMP/ps.ini" nosuch0
 expect_exit "--scan-window: out of range: exit 2" 2 "--scan-window needs seconds" "$PORTSENSE" --scan-window 0 nosuch0
 expect_exit "--allow: unknown alert id: exit 2" 2 "--allow: no alert called 'scan'" "$PORTSENSE" --allow scan=198.18.0.1 nosuch0
 expect_exit "--allow: not a prefix: exit 2" 2 "--allow: '198.18.0.1/40' is not" "$PORTSENSE" --allow port_scan=198.18.0.1/40 nosuch0

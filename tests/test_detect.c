@@ -80,20 +80,9 @@ static struct addr spoofed(unsigned int i)
 
 struct ctx {
 	struct portsense_bpf *skel;
-	struct ring_buffer *rb;
-	struct ps_event ev[64];
-	int n_ev;
+	struct ht_alerts al;
 	int in_fd, out_fd;
 };
-
-static int on_event(void *c, void *data, size_t size)
-{
-	struct ctx *x = c;
-
-	if (size >= sizeof(struct ps_event) && x->n_ev < 64)
-		memcpy(&x->ev[x->n_ev++], data, sizeof(struct ps_event));
-	return 0;
-}
 
 static void check(bool cond, const char *name, const char *fmt, ...);
 
@@ -113,8 +102,7 @@ static int setup(struct ctx *x, void (*tune)(struct ps_detect_cfg *))
 		tune(&x->skel->data->ps_cfg);
 	if (portsense_bpf__load(x->skel))
 		goto fail;
-	x->rb = ring_buffer__new(bpf_map__fd(x->skel->maps.ps_events), on_event, x, NULL);
-	if (!x->rb)
+	if (ht_alerts_open(&x->al, x->skel->obj))
 		goto fail;
 	/* What the loader puts there from data/amplifier-ports.txt, in part: DNS. */
 	{
@@ -141,57 +129,18 @@ fail:
 
 static void teardown(struct ctx *x)
 {
-	ring_buffer__free(x->rb);
+	ht_alerts_close(&x->al);
 	portsense_bpf__destroy(x->skel);
 }
 
-/* Build the frame @fmt describes and run it through program @fd once. */
-static void run(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void run(int fd, const char *fmt, ...)
-{
-	static struct pkt pkt;
-	char desc[512];
-	__u32 verdict;
-	va_list ap;
-	int err;
-
-	va_start(ap, fmt);
-	vsnprintf(desc, sizeof(desc), fmt, ap);
-	va_end(ap);
-	if (pb_build(&pkt, desc)) {
-		printf("# bad frame '%s': %s\n", desc, pkt.err);
-		failures++;
-		return;
-	}
-	/* Ethernet pads a frame to 60 bytes; pb_build() zeroed what follows it. */
-	if (pkt.len < 60)
-		pkt.len = 60;
-	err = ht_run(fd, pkt.b, pkt.len, &verdict, NULL, NULL);
-	if (err) {
-		printf("# test run failed: %s\n", strerror(-err));
-		failures++;
-	}
-}
-
-/* Into this host (ps_xdp), or its answers out (ps_tc_out). */
-#define IN(x, ...) run((x)->in_fd, __VA_ARGS__)
-#define OUT(x, ...) run((x)->out_fd, __VA_ARGS__)
+/* The frame a pktbuild.h description gives, into this host (ps_xdp) or out of it (ps_tc_out). */
+#define IN(x, ...) (failures += ht_run_desc((x)->in_fd, __VA_ARGS__) != 0)
+#define OUT(x, ...) (failures += ht_run_desc((x)->out_fd, __VA_ARGS__) != 0)
 
 /* Alerts of id @a collected so far (and the last one in *last). */
 static int alerts(struct ctx *x, enum ps_alert a, const struct ps_event **last)
 {
-	int i, n = 0;
-
-	ring_buffer__consume(x->rb);
-	for (i = 0; i < x->n_ev; i++) {
-		if (x->ev[i].alert == a) {
-			n++;
-			if (last)
-				*last = &x->ev[i];
-		}
-	}
-	return n;
+	return ht_alerts_of(&x->al, a, last);
 }
 
 static void check(bool cond, const char *name, const char *fmt, ...)
@@ -654,7 +603,7 @@ static void aggregated(void)
 	n = alerts(&x, PS_ALERT_BOGON_SOURCE, &e);
 	bpf_map_lookup_elem(fd, &slot, &a);
 	check(n == 3 && e && e->agg == slot + 1 && e->suppressed == 1999 &&
-	      a.prev.packets == 2000 && a.prev.alert_ts == x.ev[0].ts_ns && a.cur.packets == 1,
+	      a.prev.packets == 2000 && a.prev.alert_ts == x.al.ev[0].ts_ns && a.cur.packets == 1,
 	      "aggregated: a second victim alerts apart; after the hold-down the next period opens and keeps the last",
 	      "%d alerts, suppressed %u, prev %llu packets", n, e ? e->suppressed : 0,
 	      (unsigned long long)a.prev.packets);

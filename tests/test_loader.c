@@ -2,7 +2,8 @@
 /*
  * test_loader.c - the loader's tables and pure modules, without BPF: the
  * counter names made from the lists (user/fields.c), the /metrics text
- * rendered from a made-up snapshot (user/prom.c), and the option table
+ * rendered from a made-up snapshot (user/prom.c), the handshake figures
+ * (user/handshakes.c) in /metrics and the JSON, and the option table
  * with what it makes (user/options.c, user/cmdline.c): parsing, the config
  * file, a reload's comparison, and no memory kept across 1000 reloads;
  * and the evidence files' pcapng (user/pcapng.c), byte for byte against
@@ -23,6 +24,7 @@
 #include "alerts.h"
 #include "cmdline.h"
 #include "fields.h"
+#include "handshakes.h"
 #include "pcapng.h"
 #include "prom.h"
 
@@ -168,6 +170,99 @@ static void test_prom(void)
 	free(text);
 }
 
+/*
+ * The handshake figures of a made-up interface: the histogram cumulative
+ * with its sum and count, the service port's series, the outcomes a role
+ * can have, the JSON object, a quantile, and a run's own counts.
+ */
+static void test_handshakes(void)
+{
+	struct ps_if_counters ifs[1] = { { .ifindex = 2, .name = "eth0" } };
+	struct ps_snapshot s = { .ifs = ifs, .n_ifs = 1 };
+	struct ps_prom_input in = { .snap = &s, .version = "t", .libbpf = "l", .libmicrohttpd = "m" };
+	struct ps_hs_counters *c = &ifs[0].hs, base;
+	struct ps_hs_series *w = &c->role[PS_HS_SERVER].cls[PS_PCLASS_WELL_KNOWN];
+	__u64 alerts[PS_ALERT_MAX] = {};
+	char *text = NULL, *json = NULL;
+	size_t len = 0;
+	const char *v;
+	FILE *out;
+
+	in.alerts = alerts;
+	c->svc_port[0] = 8080;
+	w->bucket[0] = 2;		/* <= 0.1 ms */
+	w->bucket[7] = 3;		/* (10, 25] ms */
+	w->bucket[PS_HS_BOUNDS] = 1;	/* over 10 s */
+	w->sum_ns = 12000000000ULL;
+	w->outcome[PS_HS_COMPLETED] = 6;
+	w->outcome[PS_HS_REFUSED] = 4;
+	c->role[PS_HS_SERVER].svc[0].outcome[PS_HS_UNANSWERED] = 9;
+	c->role[PS_HS_CLIENT].syn_retransmits = 5;
+	c->zero_window[PS_DIR_EGRESS] = 11;
+	c->resets[PS_DIR_INGRESS] = 13;
+	out = open_memstream(&text, &len);
+	ps_prom_render(out, &in);
+	fclose(out);
+#define HS "interface=\"eth0\",role=\"server\",port_class=\"well_known\""
+	check((v = sample(text, "portsense_tcp_handshake_seconds_bucket", HS ",le=\"0.0001\"")) && atoi(v) == 2 &&
+	      (v = sample(text, "portsense_tcp_handshake_seconds_bucket", HS ",le=\"0.01\"")) && atoi(v) == 2 &&
+	      (v = sample(text, "portsense_tcp_handshake_seconds_bucket", HS ",le=\"0.025\"")) && atoi(v) == 5 &&
+	      (v = sample(text, "portsense_tcp_handshake_seconds_bucket", HS ",le=\"10\"")) && atoi(v) == 5 &&
+	      (v = sample(text, "portsense_tcp_handshake_seconds_bucket", HS ",le=\"+Inf\"")) && atoi(v) == 6 &&
+	      (v = sample(text, "portsense_tcp_handshake_seconds_count", HS)) && atoi(v) == 6 &&
+	      (v = sample(text, "portsense_tcp_handshake_seconds_sum", HS)) && strtod(v, NULL) == 12.0 &&
+	      strstr(text, "# TYPE portsense_tcp_handshake_seconds histogram\n"),
+	      "handshakes: the histogram is cumulative by le, +Inf = count, sum in seconds",
+	      "a series is missing or wrong");
+	check((v = sample(text, "portsense_tcp_handshakes_total", HS ",outcome=\"refused\"")) && atoi(v) == 4 &&
+	      (v = sample(text, "portsense_tcp_handshakes_total",
+			  "interface=\"eth0\",role=\"server\",port_class=\"registered\",port=\"8080\",outcome=\"unanswered\"")) &&
+	      atoi(v) == 9 &&
+	      sample(text, "portsense_tcp_handshake_seconds_bucket",
+		     "interface=\"eth0\",role=\"client\",port_class=\"registered\",port=\"8080\",le=\"+Inf\"") &&
+	      sample(text, "portsense_tcp_handshakes_total",
+		     "interface=\"eth0\",role=\"server\",port_class=\"dynamic\",outcome=\"synack_unanswered\"") &&
+	      !sample(text, "portsense_tcp_handshakes_total",
+		      "interface=\"eth0\",role=\"client\",port_class=\"dynamic\",outcome=\"synack_unanswered\"") &&
+	      !strstr(text, "port=\"0\""),
+	      "handshakes: outcomes by role, the service port's series with its class, no unused place",
+	      "a series is missing or extra");
+	check((v = sample(text, "portsense_tcp_syn_retransmits_total", "interface=\"eth0\",role=\"client\"")) &&
+	      atoi(v) == 5 &&
+	      (v = sample(text, "portsense_tcp_zero_window_total", "interface=\"eth0\",direction=\"egress\"")) &&
+	      atoi(v) == 11 &&
+	      (v = sample(text, "portsense_tcp_resets_after_handshake_total",
+			  "interface=\"eth0\",direction=\"ingress\"")) && atoi(v) == 13,
+	      "handshakes: retransmits by role, zero windows and resets by direction", "wrong or missing");
+	free(text);
+	/* p50 of 6: rank 3, the third handshake, the first of (10, 25] ms. */
+	check(ps_hs_quantile(w, 0.5) > 0.01 && ps_hs_quantile(w, 0.5) < 0.0151 &&
+	      ps_hs_quantile(w, 0.99) == 10 && ps_hs_quantile(&c->role[PS_HS_CLIENT].cls[0], 0.5) < 0,
+	      "handshakes: quantiles interpolate in their bucket, over the last bound is the last bound",
+	      "p50 %g, p99 %g", ps_hs_quantile(w, 0.5), ps_hs_quantile(w, 0.99));
+	len = 0;
+	out = open_memstream(&json, &len);
+	ps_snapshot_json(out, &s, NULL, false);
+	fclose(out);
+	check(strstr(json, "\"eth0\":{\"ifindex\":2,") &&
+	      strstr(json, "\"handshakes\":{\"server\":{\"syn_retransmits\":0,\"by_port_class\":{\"well_known\":"
+		     "{\"completed\":6,\"refused\":4,\"unanswered\":0,\"reset_after_synack\":0,"
+		     "\"synack_unanswered\":0,\"latency\":{\"buckets\":{\"0.0001\":2,") &&
+	      strstr(json, "\"+Inf\":1},\"count\":6,\"sum_ns\":12000000000}") &&
+	      strstr(json, "\"by_port\":{\"8080\":{\"completed\":0,\"refused\":0,\"unanswered\":9,") &&
+	      strstr(json, "\"zero_window\":{\"ingress\":0,\"egress\":11}"),
+	      "handshakes: the JSON object per interface, by role, class and port", "%.300s",
+	      strstr(json, "handshakes") ? strstr(json, "handshakes") : json);
+	free(json);
+	/* A run's own counts: less the base, the service ports kept. */
+	base = *c;
+	base.svc_port[0] = 0;
+	ps_hs_add(&base, c);
+	ps_hs_sub(&base, c);
+	check(base.svc_port[0] == 8080 && !memcmp(&base.role, &c->role, sizeof(base.role)),
+	      "handshakes: sum and difference word by word, the service ports kept", "mismatch");
+}
+
 static int parse(struct ps_config *c, enum ps_cmd cmd, int *first, ...)
 {
 	char *argv[32] = { "portsense" };
@@ -209,6 +304,21 @@ static void test_options(const char *ini)
 	ret = parse(&c, PS_CMD_STATS, &first, "--hook", "tc", NULL);
 	ps_config_free(&c);
 	check(ret == 2, "options: a subcommand refuses another's option", "ret %d", ret);
+	ret = parse(&c, PS_CMD_RUN, &first, "--service-ports", "80, 8080", "--handshake-timeout", "3", NULL);
+	check(!ret && c.svc_ports[0] == 80 && c.svc_ports[1] == 8080 && !c.svc_ports[2] &&
+	      c.hs_timeout_ns == 3000000000ULL,
+	      "options: --service-ports and --handshake-timeout", "ret %d", ret);
+	ps_config_free(&c);
+	n = parse(&c, PS_CMD_RUN, &first, "--service-ports", "80,80", NULL);
+	ps_config_free(&c);
+	n |= parse(&c, PS_CMD_RUN, &first, "--service-ports", "0", NULL) << 2;
+	ps_config_free(&c);
+	n |= parse(&c, PS_CMD_RUN, &first, "--service-ports", "1,2,3,4,5,6,7,8,9", NULL) << 4;
+	ps_config_free(&c);
+	n |= parse(&c, PS_CMD_RUN, &first, "--handshake-timeout", "0.5", NULL) << 6;
+	ps_config_free(&c);
+	check(n == (2 | 2 << 2 | 2 << 4 | 2 << 6),
+	      "options: a port twice, port 0, nine ports, a timeout under 1 s: usage errors", "%#x", n);
 
 	/* capture: its key, its -c (a count, not a config file), its default time. */
 	ret = parse(&c, PS_CMD_CAPTURE, &first, "--src", "2001:db8::9", "--port", "443", "-c", "5",
@@ -392,10 +502,12 @@ int main(int argc, char **argv)
 	fprintf(f, "[sensor]\nhook = tc\ninterfaces = eth*,!eth9\nmirror = mir0\npin-path = /sys/fs/bpf/ps-test-loader\n"
 		"[output]\nstats-json = /tmp/ps-test-loader.json\nmetrics = 127.0.0.1:9662\n"
 		"[detect]\nwindow = 1\n[threshold]\nicmp_flood = 7\n[allow]\nport_scan = 198.18.0.0/15, 2001:db8::/32\n"
-		"[lists]\nbogons = /nonexistent/bogons\nbackdoor-ports = /nonexistent/ports\n");
+		"[lists]\nbogons = /nonexistent/bogons\nbackdoor-ports = /nonexistent/ports\n"
+		"[diagnosis]\nservice-ports = 443,8443\nhandshake-timeout = 5\n");
 	fclose(f);
 	test_fields();
 	test_prom();
+	test_handshakes();
 	test_options(ini);
 	test_no_leak(ini);
 	test_pcapng();

@@ -142,6 +142,14 @@ snapshot "$T_TMP/stats.json"
 got_frames=$(jget "$T_TMP/stats.json" interfaces.psb0.ingress.frames)
 [ "$got_frames" = "$want_frames" ] && ok "the replay arrived: $got_frames ingress frames (captures + ARP flood + pings)" ||
 	not_ok "the replay arrived" "$got_frames ingress frames, want $want_frames"
+# Three HTTP requests to B: handshakes for the diagnosis series (docs/diagnosis.md).
+nsenter --net="/run/netns/$B" "$PY" -m http.server 8080 --bind 198.18.0.2 >/dev/null 2>&1 &
+HTTPD=$!
+T_PIDS+=("$HTTPD")
+wait_listen "$B" 8080
+for _ in 1 2 3; do ip netns exec "$A" curl -s -o /dev/null --max-time 5 http://198.18.0.2:8080/; done
+kill -TERM "$HTTPD"; wait "$HTTPD" 2>/dev/null; forget_pid "$HTTPD"
+sleep 1
 cmp_out=
 for _ in $(seq 20); do
 	snapshot "$T_TMP/stats.json"
@@ -162,6 +170,11 @@ v=$(promval 'sum(portsense_tcp_flags_total{direction="ingress",flag="xmas_exact"
 v=$(promval 'sum(portsense_port_class_packets_total{direction="ingress",proto="tcp",side="dst"})')
 [ "$v" = "$(jget "$T_TMP/stats.json" ingress.tcp.packets)" ] &&
 	ok "PromQL: TCP packets in by destination port class sum to tcp.packets ($v)" || not_ok "PromQL class sum" "$v"
+v=$(promval 'sum(portsense_tcp_handshakes_total{interface="psb0",role="server",port_class="registered",outcome="completed"})')
+q=$(promval 'histogram_quantile(0.5, sum by (le) (portsense_tcp_handshake_seconds_bucket{interface="psb0",role="server",port_class="registered"}))')
+[ "$v" = 3 ] && $PY -c "import sys; sys.exit(not 0 < float('$q') <= 0.005)" 2>/dev/null &&
+	ok "PromQL: 3 handshakes completed to B's HTTP server, median $q s by histogram_quantile" ||
+	not_ok "PromQL handshakes" "completed $v, median $q"
 
 # Alerts: the loader's count per id equals the alert lines it printed.
 bad=

@@ -7,12 +7,18 @@
 #  - without CAP_BPF, CAP_PERFMON or CAP_NET_ADMIN it stops before loading
 #    anything, names the capability, exit 1;
 #  - once attached it keeps CAP_BPF and CAP_NET_ADMIN only (/proc/PID/status),
-#    bounding set included, no_new_privs set;
+#    bounding set included, no_new_privs set; with them the loader still runs
+#    the handshake sweep (a SYN nobody answers counts as unanswered);
 #  - a kernel without BTF (hidden in a private mount namespace) is refused
 #    with the reason and the fix.
 . "$(dirname "$0")/lib.sh"
 
 two_hosts privs
+# A port B drops: a handshake only the sweep (docs/diagnosis.md) can end.
+ip netns exec "$B" nft add table inet psprivs &&
+	ip netns exec "$B" nft add chain inet psprivs in '{ type filter hook input priority 0; }' &&
+	ip netns exec "$B" nft add rule inet psprivs in tcp dport 7 drop ||
+	not_ok "privs setup: nftables drops port 7" "nft failed"
 # Where the snapshot goes: root's, or one the user nobody owns (mode 755).
 ROOTDIR=$T_TMP/root NOBODYDIR=$T_TMP/nobody
 mkdir -p "$ROOTDIR" "$NOBODYDIR" && chown nobody "$NOBODYDIR" && chmod 755 "$T_TMP"
@@ -31,7 +37,7 @@ status_of() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 run_limited() {
 	local name=$1 pid rc i; shift
 	rm -f "$OUT" "$LOG" "$SNAPDIR/snap.json"
-	nsenter --net="/run/netns/$B" "$@" "$PORTSENSE" psb0 -o json --interval 0 \
+	nsenter --net="/run/netns/$B" "$@" "$PORTSENSE" psb0 -o json --interval 0 --handshake-timeout 1 \
 		--pin-path "$PIN" --stats-json "$SNAPDIR/snap.json" >"$OUT" 2>"$LOG" &
 	pid=$!
 	T_PIDS+=("$pid")
@@ -58,12 +64,23 @@ s = socket.socket(); s.settimeout(1)
 try: s.connect(("198.18.0.2", 31337))
 except OSError: pass' 2>/dev/null
 	wait_alert 3 backdoor_port && ok "$name: alerts" || not_ok "$name: alerts" "no backdoor_port alert: $(head -c 300 "$OUT")"
+	# A SYN B drops (its SYNs at 0 and 1 s): unanswered once the sweep runs.
+	timeout 5 ip netns exec "$A" $PY -c '
+import socket
+s = socket.socket(); s.settimeout(1.5)
+try: s.connect(("198.18.0.2", 7))
+except OSError: pass' 2>/dev/null
+	sleep 1.5
 	kill -INT "$pid"
 	for i in $(seq 100); do alive "$pid" || break; sleep 0.1; done
 	wait "$pid"; rc=$?
 	forget_pid "$pid"
 	[ $rc -eq 0 ] && ok "$name: exits 0 on SIGINT" || not_ok "$name: exits 0 on SIGINT" "exit $rc: $(tail -n 2 "$LOG")"
 	expect_eq "$name: counts (3 echo requests in)" "$SNAPDIR/snap.json" ingress.icmp.echo_request 3
+	expect_eq "$name: the handshake sweep runs with the capabilities kept (a dropped SYN is unanswered)" \
+		"$SNAPDIR/snap.json" handshakes.server.by_port_class.well_known.unanswered 1
+	expect_eq "$name: the refused SYN to 31337 is a refused handshake" \
+		"$SNAPDIR/snap.json" handshakes.server.by_port_class.registered.refused 1
 	# Detached; the counters stay pinned for the next start (docs/operations.md).
 	if ip -n "$B" link show psb0 | grep -q xdp || tc_progs "$B" psb0 egress | grep -q ps_tc ||
 	   [ ! -e "$PIN/ps_stats" ]; then

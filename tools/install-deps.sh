@@ -17,6 +17,7 @@ TESTS=(
 	libclang-rt-14-dev libcap2-bin	# robustness: sanitizers and libFuzzer (make sanitize, fuzz), capsh (privs suite)
 	tshark	# the attacks suite reads each alert's evidence with tshark (and tcpdump)
 	tcpdump libpcap-dev ethtool linux-perf	# make bench
+	nftables tshark curl	# diagnosis suite: a port the victim drops, the capture cross-check, HTTP clients
 )
 case ${1:-all} in
 demo) PKGS=("${BUILD[@]}" "${DEMO[@]}") ;;

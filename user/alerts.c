@@ -184,6 +184,11 @@ static void detail_text(char *buf, size_t len, const struct ps_event *e)
 			 (unsigned long long)e->count, e->sport,
 			 (unsigned long long)(e->window_ns / 1000000), (unsigned long long)e->aux);
 		break;
+	case PS_ALERT_SERVICE_REFUSING:
+		snprintf(buf, len, "port %u refused %llu handshakes in %g s, %llu completed there; it completed %llu before",
+			 e->sport, (unsigned long long)e->count, e->window_ns / 1e9,
+			 (unsigned long long)e->aux, (unsigned long long)e->aux2);
+		break;
 	case PS_ALERT_BACKSCATTER:
 		snprintf(buf, len, "%llu unsolicited SYN-ACKs/RSTs in %llu ms (this one a %s)",
 			 (unsigned long long)e->count, (unsigned long long)(e->window_ns / 1000000),
@@ -223,6 +228,43 @@ static void detail_text(char *buf, size_t len, const struct ps_event *e)
 	}
 	default:
 		buf[0] = '\0';
+	}
+}
+
+/*
+ * What the handshakes behind an alert say about its cause (seed 001's
+ * table, docs/diagnosis.md): did this host answer the SYNs (SYN-ACK out),
+ * refuse them (RST out) or stay silent?  False when the alert has none.
+ */
+static bool diagnosis_text(char *buf, size_t len, const struct ps_event *e, bool no_egress)
+{
+	unsigned long long n = e->count, done = e->aux, answered = e->aux2;
+
+	switch (e->alert) {
+	case PS_ALERT_SYN_FLOOD:
+		if (no_egress)
+			snprintf(buf, len, "whether this host answered is unknown: its egress is not watched (--no-egress)");
+		else if (!answered)
+			snprintf(buf, len, "this host answered none of the %llu SYNs (no SYN-ACK out): the service is down, its listen queue is full and drops them, or a firewall drops them before the stack",
+				 n);
+		else if (answered * 2 < n)
+			snprintf(buf, len, "this host answered only %llu of %llu SYNs with a SYN-ACK and %llu completed: its listen queue overflows (backlog full, SYN cookies off) or the service stalls",
+				 answered, n, done);
+		else
+			snprintf(buf, len, "this host answered %llu of %llu SYNs with a SYN-ACK (SYN cookies or a deep queue keep up) but only %llu completed: the sources do not finish, as spoofed ones never do",
+				 answered, n, done);
+		return true;
+	case PS_ALERT_HALF_OPEN:
+		snprintf(buf, len, "this host answered all %llu with a SYN-ACK (the service is up) and %llu completed: the clients never ACK, as spoofed sources do; a SYN scan resets instead (outcome reset_after_synack), a path dropping the ACKs looks alike",
+			 n, done);
+		return true;
+	case PS_ALERT_SERVICE_REFUSING:
+		/* Here aux2 is what the service completed in the windows before. */
+		snprintf(buf, len, "port %u answered %llu SYNs with RST after %llu completed handshakes: nothing listens there now (stopped, crashed, restarting) or its accept queue is full with tcp_abort_on_overflow; check 'ss -ltn sport = :%u'",
+			 e->sport, n, done + (unsigned long long)e->aux2, e->sport);
+		return true;
+	default:
+		return false;
 	}
 }
 
@@ -307,11 +349,11 @@ int ps_alert_print(struct ps_alert_out *o, const void *data, size_t size)
 	const struct ps_event *e = data;
 	const struct ps_alert_info *a;
 	char ts[64], src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
-	char ifname[IF_NAMESIZE], detail[192];
+	char ifname[IF_NAMESIZE], detail[192], diag[320];
 	const char *kind;
 	unsigned long long count, window_ms;
 	int af;
-	bool ports;
+	bool ports, diagnosed;
 
 	/* A short or unknown record is dropped, never half printed. */
 	if (size < sizeof(*e) || e->alert >= PS_ALERT_MAX)
@@ -338,6 +380,7 @@ int ps_alert_print(struct ps_alert_out *o, const void *data, size_t size)
 		snprintf(ifname, sizeof(ifname), "if%u", e->ifindex);
 	iso_time(ts, sizeof(ts), e->ts_ns);
 	detail_text(detail, sizeof(detail), e);
+	diagnosed = diagnosis_text(diag, sizeof(diag), e, o->no_egress);
 	ports = e->proto == IPPROTO_TCP || e->proto == IPPROTO_UDP;
 	kind = kind_name(e);
 
@@ -362,6 +405,10 @@ int ps_alert_print(struct ps_alert_out *o, const void *data, size_t size)
 			fputs("\",\"kind\":null,", o->f);
 		fputs("\"explanation\":\"", o->f);
 		put_escaped(o->f, a->why, true);
+		if (diagnosed) {
+			fputs("\",\"diagnosis\":\"", o->f);
+			put_escaped(o->f, diag, true);
+		}
 		fputc('"', o->f);
 		json_end(o, e);
 	} else {
@@ -382,6 +429,8 @@ int ps_alert_print(struct ps_alert_out *o, const void *data, size_t size)
 			fputc('\n', o->f);
 		else
 			fprintf(o->f, "\n    likely: %s\n", a->why);
+		if (diagnosed && !o->oneline)
+			fprintf(o->f, "    diagnosis: %s\n", diag);
 	}
 	fflush(o->f);
 	o->printed++;

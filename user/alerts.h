@@ -50,6 +50,7 @@ struct ps_alert_out {
 	 */
 	bool syslog;
 	bool oneline;		/* text without the "likely:" line */
+	bool no_egress;		/* --no-egress: the host's answers are not seen */
 	const char *node;	/* NODE_NAME or the host name */
 	/*
 	 * --evidence: the file of capture @cap ("" when none); NULL: no

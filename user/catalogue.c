@@ -92,6 +92,11 @@ const struct ps_alert_info ps_alert_catalogue[PS_ALERT_MAX] = {
 		.what = "an address whose MAC binding changes (ARP, NDP), or ARP replies (NDP adverts) at or above --threshold arp_replies per window, over ten times the requests (solicitations) sent",
 		.why = "ARP/NDP cache poisoning for a man-in-the-middle (arpspoof, ettercap), or a failover or replaced NIC (then once)",
 	},
+	[PS_ALERT_SERVICE_REFUSING] = {
+		.id = "service_refusing", .severity = PS_SEV_HIGH, .scan_window = true,
+		.what = "a service of this host that completed handshakes before refused --threshold service_refusing of them (RST out) within --scan-window, at least service_refusing_pct percent of its handshakes there",
+		.why = "nothing listens on the port any more (the service stopped, crashed or is restarting), or its accept queue overflows with net.ipv4.tcp_abort_on_overflow=1; its clients fail",
+	},
 };
 
 /* The thresholds of struct ps_detect_cfg, from its list (include/portsense.h). */

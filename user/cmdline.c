@@ -81,6 +81,7 @@ int ps_config_init(struct ps_config *c, enum ps_cmd cmd)
 		.duration = cmd == PS_CMD_CAPTURE ? 10 : 0,
 		.detect = PS_DETECT_CFG_DEFAULT,
 		.enabled = (1U << PS_ALERT_MAX) - 1,
+		.hs_timeout_ns = PS_HS_TIMEOUT_DEFAULT * 1000000000ULL,
 	};
 	c->pin_path = strdup(PS_PIN_PATH_DEFAULT);
 	return c->pin_path ? 0 : -ENOMEM;

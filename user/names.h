@@ -23,6 +23,6 @@
  * pinned: it is rebuilt within a window.
  */
 #define PS_PINNED_MAPS(X) X(ps_stats) X(ps_ifslot) X(ps_ifinfo) X(ps_global) X(ps_talkers) X(ps_recent) \
-	X(ps_capreq) X(ps_capod)
+	X(ps_capreq) X(ps_capod) X(ps_hs)
 
 #endif /* PS_NAMES_H */

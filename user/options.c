@@ -354,6 +354,37 @@ static int set_allow(struct ps_config *c, const struct ps_option *o, const char 
 	return ret;
 }
 
+/* --service-ports PORT[,PORT...]: distinct ports, at most PS_HS_SVC_PORTS. */
+static int set_service_ports(struct ps_config *c, const struct ps_option *o, const char *arg)
+{
+	__u16 ports[PS_HS_SVC_PORTS] = {};
+	char *list = strdup(arg), *save = NULL, *t;
+	unsigned long v;
+	int n = 0, i, ret = 0;
+
+	if (!list)
+		return ps_usage_error("out of memory");
+	for (t = strtok_r(list, ",", &save); t && !ret; t = strtok_r(NULL, ",", &save)) {
+		while (*t == ' ')
+			t++;
+		if (parse_ulong(t, 1, 65535, &v))
+			ret = ps_usage_error("--%s needs ports 1..65535, comma separated, not '%s'", o->name, t);
+		else if (n == PS_HS_SVC_PORTS)
+			ret = ps_usage_error("--%s takes at most %d ports", o->name, PS_HS_SVC_PORTS);
+		for (i = 0; !ret && i < n; i++)
+			if (ports[i] == v)
+				ret = ps_usage_error("--%s names port %lu twice", o->name, v);
+		if (!ret)
+			ports[n++] = v;
+	}
+	free(list);
+	if (!ret && !n)
+		ret = ps_usage_error("--%s needs ports 1..65535, comma separated, not '%s'", o->name, arg);
+	if (!ret)
+		memcpy(c->svc_ports, ports, sizeof(ports));
+	return ret;
+}
+
 static int set_metrics(struct ps_config *c, const struct ps_option *o, const char *arg)
 {
 	char why[160];
@@ -493,7 +524,7 @@ const struct ps_option ps_options[] = {
 	{ "window", 0, "SECS", "window of the rate detectors", "detect",
 	  .cmds = RUN, .set = set_secs, .val = PS_V_NS, AT(detect.window_ns), .live = true,
 	  .show_default = true, .min = 0.01, .max = 3600 },
-	{ "scan-window", 0, "SECS", "window of port_scan and host_sweep", "detect",
+	{ "scan-window", 0, "SECS", "window of port_scan, host_sweep and service_refusing", "detect",
 	  .cmds = RUN, .set = set_secs, .val = PS_V_NS, AT(detect.scan_window_ns), .live = true,
 	  .show_default = true, .min = 0.1, .max = 3600 },
 	{ "allow", 0, "ID=CIDR[,CIDR]", "sources detector ID (or 'all') ignores; repeatable", "allow",
@@ -502,6 +533,12 @@ const struct ps_option ps_options[] = {
 	{ "alert-rate", 0, "N", "at most N alerts per id per second", "detect",
 	  .cmds = RUN, .set = set_uint, .val = PS_V_U32, AT(detect.alert_rate), .live = true,
 	  .show_default = true, .min = 1, .max = 100000 },
+	{ "service-ports", 0, "PORTS", "ports, comma separated, whose handshakes get series of\n"
+	  "their own (label port), at most 8; the rest count by class", "diagnosis",
+	  .cmds = RUN, .set = set_service_ports, .val = PS_V_BYTES, AT(svc_ports) },
+	{ "handshake-timeout", 0, "SECS", "a handshake with no answer for SECS counts as unanswered",
+	  "diagnosis", .cmds = RUN, .set = set_secs, .val = PS_V_NS, AT(hs_timeout_ns), .live = true,
+	  .show_default = true, .min = 1, .max = PS_HS_TIMEOUT_MAX },
 	{ "list-alerts", 0, NULL, "print the alert catalogue and exit", NULL,
 	  .cmds = RUN, .set = list_alerts },
 	{ "bogons", 0, "FILE", "bogon source prefixes, one CIDR a line (default: built in)", "lists",

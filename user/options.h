@@ -71,6 +71,8 @@ struct ps_config {
 	unsigned int cap_count;		/* capture -c: frames, at most */
 	char *cap_file;			/* capture -w: NULL or "-": stdout */
 	char *config_file;		/* -c, read before the command line */
+	__u16 svc_ports[PS_HS_SVC_PORTS]; /* --service-ports, 0: unused places (BPF rodata) */
+	__u64 hs_timeout_ns;		/* --handshake-timeout: the sweep's */
 	bool verbose;
 	bool json;			/* stats --json */
 };

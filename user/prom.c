@@ -12,6 +12,7 @@
 
 #include "alerts.h"
 #include "fields.h"
+#include "handshakes.h"
 #include "names.h"
 #include "prom.h"
 
@@ -151,6 +152,112 @@ static void render_counters(FILE *f, const struct ps_snapshot *s)
 	}
 }
 
+/*
+ * One series of the handshake families: its labels, after the interface's
+ * ('role="server",port_class="well_known"' and maybe ',port="80"').
+ */
+static void hs_series(FILE *f, const char *ifname, const char *lbl, const struct ps_hs_series *x,
+		      int role, bool histogram)
+{
+	__u64 n = 0;
+	int i;
+
+	if (!histogram) {
+		for (i = 0; i < PS_HS_OUTCOME_MAX; i++)
+			if (ps_hs_outcome_applies(role, i))
+				fprintf(f, "portsense_tcp_handshakes_total{interface=\"%s\",%s,outcome=\"%s\"} %llu\n",
+					ifname, lbl, ps_hs_outcome_names[i],
+					(unsigned long long)x->outcome[i]);
+		return;
+	}
+	for (i = 0; i < PS_HS_BUCKETS; i++) {
+		n += x->bucket[i];
+		fprintf(f, "portsense_tcp_handshake_seconds_bucket{interface=\"%s\",%s,le=\"%s\"} %llu\n",
+			ifname, lbl, ps_hs_le[i], (unsigned long long)n);
+	}
+	fprintf(f, "portsense_tcp_handshake_seconds_sum{interface=\"%s\",%s} %.9f\n", ifname, lbl,
+		x->sum_ns / 1e9);
+	fprintf(f, "portsense_tcp_handshake_seconds_count{interface=\"%s\",%s} %llu\n", ifname, lbl,
+		(unsigned long long)n);
+}
+
+/* Every series of one handshake family, @histogram or the outcomes. */
+static void hs_family(FILE *f, const struct ps_snapshot *s, bool histogram)
+{
+	char ifname[2 * IF_NAMESIZE + 1], lbl[96];
+	size_t i;
+	int r, k;
+
+	for (i = 0; i < s->n_ifs; i++) {
+		const struct ps_hs_counters *c = &s->ifs[i].hs;
+
+		label_value(ifname, sizeof(ifname), s->ifs[i].name);
+		for (r = 0; r < PS_HS_ROLE_MAX; r++) {
+			for (k = 0; k < PS_PCLASS_MAX; k++) {
+				snprintf(lbl, sizeof(lbl), "role=\"%s\",port_class=\"%s\"",
+					 ps_hs_role_names[r], ps_pclass_names[k]);
+				hs_series(f, ifname, lbl, &c->role[r].cls[k], r, histogram);
+			}
+			for (k = 0; k < PS_HS_SVC_PORTS; k++) {
+				if (!c->svc_port[k])
+					continue;
+				snprintf(lbl, sizeof(lbl), "role=\"%s\",port_class=\"%s\",port=\"%u\"",
+					 ps_hs_role_names[r],
+					 ps_pclass_names[ps_port_class(c->svc_port[k])],
+					 (unsigned int)c->svc_port[k]);
+				hs_series(f, ifname, lbl, &c->role[r].svc[k], r, histogram);
+			}
+		}
+	}
+}
+
+/* A handshake family by direction: the __u64[PS_DIR_MAX] at @off of each interface's ps_hs. */
+static void hs_by_dir(FILE *f, const struct ps_snapshot *s, const char *family, size_t off)
+{
+	char ifname[2 * IF_NAMESIZE + 1];
+	size_t i;
+	int d;
+
+	for (i = 0; i < s->n_ifs; i++) {
+		const __u64 *v = (const __u64 *)((const char *)&s->ifs[i].hs + off);
+
+		label_value(ifname, sizeof(ifname), s->ifs[i].name);
+		for (d = 0; d < PS_DIR_MAX; d++)
+			fprintf(f, "%s{interface=\"%s\",direction=\"%s\"} %llu\n", family, ifname,
+				ps_dir_names[d], (unsigned long long)v[d]);
+	}
+}
+
+/* The connection diagnosis (docs/diagnosis.md): ps_hs, per interface. */
+static void render_handshakes(FILE *f, const struct ps_snapshot *s)
+{
+	char ifname[2 * IF_NAMESIZE + 1];
+	size_t i;
+	int r;
+
+	head(f, "portsense_tcp_handshake_seconds", "histogram",
+	     "Latency of completed TCP handshakes: role server, this host's SYN-ACK out to the client's ACK in; role client, its SYN out to the SYN-ACK in. Label port for --service-ports, port_class for the other ports.");
+	hs_family(f, s, true);
+	head(f, "portsense_tcp_handshakes_total", "counter",
+	     "TCP handshakes by how they ended: completed, refused (RST), unanswered (nothing within --handshake-timeout); server also reset_after_synack and synack_unanswered.");
+	hs_family(f, s, false);
+	head(f, "portsense_tcp_syn_retransmits_total", "counter",
+	     "SYNs seen again for a handshake in progress: in (role server) or out (role client).");
+	for (i = 0; i < s->n_ifs; i++) {
+		label_value(ifname, sizeof(ifname), s->ifs[i].name);
+		for (r = 0; r < PS_HS_ROLE_MAX; r++)
+			fprintf(f, "portsense_tcp_syn_retransmits_total{interface=\"%s\",role=\"%s\"} %llu\n",
+				ifname, ps_hs_role_names[r],
+				(unsigned long long)s->ifs[i].hs.role[r].syn_retransmits);
+	}
+	head(f, "portsense_tcp_zero_window_total", "counter",
+	     "TCP segments advertising a zero window (none of SYN, FIN, RST): ingress by the peer, egress by this host.");
+	hs_by_dir(f, s, "portsense_tcp_zero_window_total", offsetof(struct ps_hs_counters, zero_window));
+	head(f, "portsense_tcp_resets_after_handshake_total", "counter",
+	     "TCP RSTs that end no handshake (sequence not 0): connections reset after data or their handshake; ingress from the peer, egress from this host.");
+	hs_by_dir(f, s, "portsense_tcp_resets_after_handshake_total", offsetof(struct ps_hs_counters, resets));
+}
+
 static void render_sensor(FILE *f, const struct ps_snapshot *s)
 {
 	size_t k;
@@ -279,6 +386,7 @@ static void render_progs(FILE *f, const struct ps_prom_input *in)
 void ps_prom_render(FILE *f, const struct ps_prom_input *in)
 {
 	render_counters(f, in->snap);
+	render_handshakes(f, in->snap);
 	render_sensor(f, in->snap);
 	render_loader(f, in);
 	render_attach(f, in);

@@ -19,6 +19,7 @@
 #include "evfile.h"
 #include "evidence.h"
 #include "cmdline.h"
+#include "handshakes.h"
 #include "host.h"
 #include "ifaces.h"
 #include "metrics.h"
@@ -36,6 +37,8 @@
 
 /* Longest wait between ring buffer reads: alert latency stays under it. */
 #define PS_ALERT_TICK_S 0.1
+/* Between sweeps of the handshake table: an outcome comes this late at most. */
+#define PS_HS_SWEEP_S 1.0
 
 struct run {
 	struct ps_config *cfg;		/* the running configuration; a reload replaces it */
@@ -52,6 +55,7 @@ struct run {
 	struct ps_metrics *metrics;
 	struct ps_snapshot prev;	/* the last live report's */
 	struct timespec start;		/* CLOCK_MONOTONIC */
+	double next_sweep;		/* of the handshake table, since start */
 	__u64 since_ns;			/* CLOCK_REALTIME: before the first attach */
 	const char *hook;		/* "xdp" or "tc", for the snapshots */
 	bool text;			/* live reports as a table, else JSON lines */
@@ -274,6 +278,7 @@ static int start(struct run *r, char **names, int n_names)
 				 c->max_ifaces);
 	if (!r->slots)
 		return 1;
+	ps_slots_handshakes(r->slots, r->sensor.maps.hs, c->svc_ports);
 	clock_gettime(CLOCK_REALTIME, &now);
 	r->since_ns = (__u64)now.tv_sec * 1000000000 + now.tv_nsec;
 	c->attach.pin_path = c->pin_path;	/* tcx links outlive a crash, as XDP does */
@@ -297,7 +302,8 @@ static int start(struct run *r, char **names, int n_names)
 	ps_drop_privs(c->stats_json ? c->stats_json : c->evidence);
 	fprintf(stderr, "portsense: counting; maps pinned in %s; Ctrl-C to stop\n", c->pin_path);
 
-	r->alerts = (struct ps_alert_out){ .f = stdout, .node = node_name() };
+	r->alerts = (struct ps_alert_out){ .f = stdout, .node = node_name(),
+					   .no_egress = !c->attach.egress };
 	if (c->output == PS_OUT_SYSLOG) {
 		openlog("portsense", LOG_PID, LOG_DAEMON);
 		r->alerts.syslog = true;
@@ -336,6 +342,23 @@ static int start(struct run *r, char **names, int n_names)
 	return 0;
 }
 
+/*
+ * Handshakes that waited past --handshake-timeout get their outcome
+ * (bpf/ps_flows.h says why the kernel cannot do that on its own).
+ */
+static void sweep(struct run *r, double now)
+{
+	int err;
+
+	if (now < r->next_sweep)
+		return;
+	r->next_sweep = now + PS_HS_SWEEP_S;
+	err = ps_hs_sweep_run(bpf_program__fd(r->sensor.skel->progs.ps_hs_sweep),
+			      r->cfg->hs_timeout_ns, NULL);
+	if (err && r->cfg->verbose)
+		fprintf(stderr, "portsense: the handshake sweep failed: %s\n", strerror(-err));
+}
+
 /* Until a signal, --duration or a closed stdout. */
 static void loop(struct run *r)
 {
@@ -370,6 +393,7 @@ static void loop(struct run *r)
 			break;
 		}
 		ring_buffer__consume(r->rb);
+		sweep(r, elapsed(&r->start));
 		ps_summaries_poll(r->summaries);
 		ps_evidence_poll(r->evidence);
 		ps_metrics_polled(r->metrics);

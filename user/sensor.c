@@ -123,7 +123,7 @@ int ps_sensor_load(struct ps_sensor *s, const struct ps_config *c, const struct 
 	char path[4096];
 	int err;
 
-	*s = (struct ps_sensor){ .maps = { -1, -1, -1, -1 } };
+	*s = (struct ps_sensor){ .maps = { -1, -1, -1, -1, -1 } };
 	skel = s->skel = portsense_bpf__open();
 	if (!skel) {
 		err = -errno;
@@ -133,6 +133,7 @@ int ps_sensor_load(struct ps_sensor *s, const struct ps_config *c, const struct 
 	/* Slot 0 means "no slot": one more than the interfaces. */
 	bpf_map__set_max_entries(skel->maps.ps_stats, (c->max_ifaces + 1) * PS_DIR_MAX);
 	bpf_map__set_max_entries(skel->maps.ps_ifinfo, c->max_ifaces + 1);
+	bpf_map__set_max_entries(skel->maps.ps_hs, c->max_ifaces + 1);
 	/* libbpf pins after load, or reuses compatible pins an earlier run left. */
 #define PIN(m)	ps_pin_file(path, sizeof(path), c->pin_path, PS_MAP_NAME(m)); \
 		bpf_map__set_pin_path(skel->maps.m, path);
@@ -144,6 +145,7 @@ int ps_sensor_load(struct ps_sensor *s, const struct ps_config *c, const struct 
 	skel->rodata->ps_egress = c->attach.egress;
 	/* Without --mirror the verifier drops its code and the map stays one entry. */
 	skel->rodata->ps_mirror_on = c->mirror.n > 0;
+	memcpy((void *)skel->rodata->ps_svc_ports, c->svc_ports, sizeof(c->svc_ports));
 	if (c->mirror.n)
 		bpf_map__set_max_entries(skel->maps.ps_mirror, PS_IFSLOT_SIZE);
 	write_thresholds(s, c);
@@ -171,6 +173,7 @@ int ps_sensor_load(struct ps_sensor *s, const struct ps_config *c, const struct 
 	s->maps.ifslot = bpf_map__fd(skel->maps.ps_ifslot);
 	s->maps.ifinfo = bpf_map__fd(skel->maps.ps_ifinfo);
 	s->maps.global = bpf_map__fd(skel->maps.ps_global);
+	s->maps.hs = bpf_map__fd(skel->maps.ps_hs);
 	if (s->had_pins && !bpf_obj_get_info_by_fd(s->maps.stats, &info, &info_len))
 		s->stats_id = info.id;
 	return 0;

@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "handshakes.h"
 #include "host.h"
 #include "slots.h"
 #include "snapshot.h"
@@ -24,6 +25,8 @@ struct ps_slots {
 	struct ps_counters *percpu;	/* one value of ps_stats, scratch */
 	struct ps_slot_base *base;	/* by slot */
 	bool *begun;			/* by slot: base is this run's */
+	int hs_fd;			/* ps_hs, -1: none */
+	__u16 svc_ports[PS_HS_SVC_PORTS];
 };
 
 static __u64 realtime_ns(void)
@@ -61,7 +64,7 @@ static int zero_counters(struct ps_slots *s, __u32 slot)
 		if (bpf_map_update_elem(s->stats_fd, &idx, s->percpu, BPF_ANY))
 			return -errno;
 	}
-	return 0;
+	return s->hs_fd >= 0 ? ps_hs_prepare(s->hs_fd, slot, s->svc_ports, true) : 0;
 }
 
 /* "psb0 (index 2, another network namespace)" */
@@ -110,7 +113,7 @@ struct ps_slots *ps_slots_open(int ifslot_fd, int ifinfo_fd, int stats_fd,
 	if (!s)
 		goto fail;
 	*s = (struct ps_slots){ .ifslot_fd = ifslot_fd, .ifinfo_fd = ifinfo_fd,
-				.stats_fd = stats_fd, .max = max_ifaces,
+				.stats_fd = stats_fd, .max = max_ifaces, .hs_fd = -1,
 				.netns = ps_netns_cookie(), .ncpu = libbpf_num_possible_cpus() };
 	if (s->ncpu <= 0) {
 		err = s->ncpu ? s->ncpu : -EINVAL;
@@ -137,6 +140,12 @@ void ps_slots_close(struct ps_slots *s)
 	free(s->base);
 	free(s->begun);
 	free(s);
+}
+
+void ps_slots_handshakes(struct ps_slots *s, int hs_fd, const __u16 ports[PS_HS_SVC_PORTS])
+{
+	s->hs_fd = hs_fd;
+	memcpy(s->svc_ports, ports, sizeof(s->svc_ports));
 }
 
 /* A free slot, 0 when none is left. */
@@ -177,8 +186,9 @@ int ps_slots_assign(struct ps_slots *s, int ifindex, const char *name)
 			snprintf(info.name, sizeof(info.name), "%s", name);
 			return set_info(s, e.slot, &info);
 		}
+		/* The same interface: its counts go on (a service port changed starts again). */
 		if (same_interface(s, &was, ifindex, name))
-			return 0;	/* the same interface: its counts go on */
+			return s->hs_fd >= 0 ? ps_hs_prepare(s->hs_fd, e.slot, s->svc_ports, false) : 0;
 		describe(who, sizeof(who), s, &was);
 		fprintf(stderr, "portsense: %s: its counter slot held the counts of %s; they start again from zero\n",
 			name, who);
@@ -241,6 +251,12 @@ int ps_slots_begin(struct ps_slots *s, int ifindex)
 			return -errno;
 		for (cpu = 0; cpu < s->ncpu; cpu++)
 			ps_counters_add(&b->dir[d], &s->percpu[cpu]);
+	}
+	if (s->hs_fd >= 0) {
+		int err = ps_hs_read(s->hs_fd, slot, &b->hs);
+
+		if (err)
+			return err;
 	}
 	b->since_ns = realtime_ns();
 	s->begun[slot] = true;

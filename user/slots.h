@@ -24,6 +24,7 @@ struct ps_slots;
 /* What a slot held when this run attached its interface. */
 struct ps_slot_base {
 	struct ps_counters dir[PS_DIR_MAX];
+	struct ps_hs_counters hs;	/* its handshakes */
 	__u64 since_ns;			/* CLOCK_REALTIME: the attach */
 };
 
@@ -34,6 +35,13 @@ struct ps_slot_base {
 struct ps_slots *ps_slots_open(int ifslot_fd, int ifinfo_fd, int stats_fd,
 			       unsigned int max_ifaces);
 void ps_slots_close(struct ps_slots *s);
+
+/*
+ * The handshake counters (ps_hs, @hs_fd) go with the slots: zeroed with a
+ * slot's counters, made to count for service ports @ports (copied) when an
+ * interface keeps its slot, and in the run's base.  Before any assign.
+ */
+void ps_slots_handshakes(struct ps_slots *s, int hs_fd, const __u16 ports[PS_HS_SVC_PORTS]);
 
 /*
  * Once the run's interfaces have their slots: free those the pins still

@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 
 #include "fields.h"
+#include "handshakes.h"
 #include "slots.h"
 #include "snapshot.h"
 
@@ -120,6 +121,8 @@ int ps_snapshot_read(const struct ps_snapshot_maps *m, struct ps_snapshot *s)
 				ps_counters_add(&s->total[d], &vals[cpu]);
 			}
 		}
+		if (m->hs >= 0 && !ps_hs_read(m->hs, slots[i].slot, &ifc->hs))
+			ps_hs_add(&s->hs_total, &ifc->hs);
 	}
 	if (s->n_ifs)
 		qsort(s->ifs, s->n_ifs, sizeof(*s->ifs), by_ifindex);
@@ -148,6 +151,7 @@ void ps_snapshot_rebase(struct ps_snapshot *s, const struct ps_slots *slots, __u
 	int d;
 
 	memset(s->total, 0, sizeof(s->total));
+	memset(&s->hs_total, 0, sizeof(s->hs_total));
 	for (i = 0; i < s->n_ifs; i++) {
 		b = ps_slots_base(slots, s->ifs[i].slot);
 		if (!b)
@@ -162,6 +166,8 @@ void ps_snapshot_rebase(struct ps_snapshot *s, const struct ps_slots *slots, __u
 				c[w] -= z[w];
 			ps_counters_add(&s->total[d], &s->ifs[k].dir[d]);
 		}
+		ps_hs_sub(&s->ifs[k].hs, &b->hs);
+		ps_hs_add(&s->hs_total, &s->ifs[k].hs);
 		k++;
 	}
 	s->n_ifs = k;
@@ -331,6 +337,70 @@ static void jw_counters(struct jw *w, const char *key,
 	jw_close(w);
 }
 
+/* A latency histogram: each bucket's own count by its bound, and the sum. */
+static void jw_latency(struct jw *w, const struct ps_hs_series *s)
+{
+	int i;
+
+	jw_open(w, "latency");
+	jw_open(w, "buckets");
+	for (i = 0; i < PS_HS_BUCKETS; i++)
+		jw_u64(w, ps_hs_le[i], s->bucket[i]);
+	jw_close(w);
+	jw_u64(w, "count", ps_hs_count(s));
+	jw_u64(w, "sum_ns", s->sum_ns);
+	jw_close(w);
+}
+
+static void jw_series(struct jw *w, const char *key, const struct ps_hs_series *s, int role)
+{
+	int o;
+
+	jw_open(w, key);
+	for (o = 0; o < PS_HS_OUTCOME_MAX; o++)
+		if (ps_hs_outcome_applies(role, o))
+			jw_u64(w, ps_hs_outcome_names[o], s->outcome[o]);
+	jw_latency(w, s);
+	jw_close(w);
+}
+
+/* The "handshakes" object (docs/stats-json.md): by role, then by service. */
+static void jw_handshakes(struct jw *w, const struct ps_hs_counters *c)
+{
+	char port[8];
+	int r, k, d;
+
+	jw_open(w, "handshakes");
+	for (r = 0; r < PS_HS_ROLE_MAX; r++) {
+		const struct ps_hs_role_counters *rc = &c->role[r];
+
+		jw_open(w, ps_hs_role_names[r]);
+		jw_u64(w, "syn_retransmits", rc->syn_retransmits);
+		jw_open(w, "by_port_class");
+		for (k = 0; k < PS_PCLASS_MAX; k++)
+			jw_series(w, ps_pclass_names[k], &rc->cls[k], r);
+		jw_close(w);
+		jw_open(w, "by_port");
+		for (k = 0; k < PS_HS_SVC_PORTS; k++) {
+			if (!c->svc_port[k])
+				continue;
+			snprintf(port, sizeof(port), "%u", (unsigned int)c->svc_port[k]);
+			jw_series(w, port, &rc->svc[k], r);
+		}
+		jw_close(w);
+		jw_close(w);
+	}
+	jw_open(w, "zero_window");
+	for (d = 0; d < PS_DIR_MAX; d++)
+		jw_u64(w, ps_dir_names[d], c->zero_window[d]);
+	jw_close(w);
+	jw_open(w, "resets_after_handshake");
+	for (d = 0; d < PS_DIR_MAX; d++)
+		jw_u64(w, ps_dir_names[d], c->resets[d]);
+	jw_close(w);
+	jw_close(w);
+}
+
 static void jw_dirs(struct jw *w, const struct ps_counters *dir)
 {
 	int d;
@@ -363,6 +433,7 @@ void ps_snapshot_json(FILE *f, const struct ps_snapshot *s,
 		jw_str(&w, "hook", m->hook);
 	jw_time(&w, "since", s->since_ns);
 	jw_dirs(&w, s->total);
+	jw_handshakes(&w, &s->hs_total);
 	jw_open(&w, "interfaces");
 	for (i = 0; i < s->n_ifs; i++) {
 		jw_open(&w, s->ifs[i].name);
@@ -370,6 +441,7 @@ void ps_snapshot_json(FILE *f, const struct ps_snapshot *s,
 		jw_time(&w, "since", s->ifs[i].since_ns);
 		jw_reset(&w, &s->ifs[i].info);
 		jw_dirs(&w, s->ifs[i].dir);
+		jw_handshakes(&w, &s->ifs[i].hs);
 		jw_close(&w);
 	}
 	jw_close(&w);

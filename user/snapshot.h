@@ -19,6 +19,7 @@ struct ps_if_counters {
 	__u64 since_ns;			/* CLOCK_REALTIME the counts run since; 0: unknown */
 	struct ps_ifinfo info;		/* whose counts they are, whose went (ps_ifinfo) */
 	struct ps_counters dir[PS_DIR_MAX];
+	struct ps_hs_counters hs;	/* its handshakes (ps_hs), both roles */
 };
 
 struct ps_snapshot {
@@ -26,16 +27,18 @@ struct ps_snapshot {
 	struct ps_if_counters *ifs;
 	size_t n_ifs;
 	__u64 global[PS_G_MAX];
+	struct ps_hs_counters hs_total;		/* handshakes, summed over interfaces */
 	__u64 since_ns;				/* the earliest interface's; 0: unknown */
 	struct timespec taken;			/* CLOCK_MONOTONIC */
 };
 
-/* The maps a snapshot is read from (fds; ifinfo and global may be -1). */
+/* The maps a snapshot is read from (fds; ifinfo, global and hs may be -1). */
 struct ps_snapshot_maps {
 	int stats;
 	int ifslot;
 	int ifinfo;
 	int global;
+	int hs;		/* the handshakes (older pins have none) */
 };
 
 /*

@@ -40,6 +40,8 @@ int ps_cmd_stats(const struct ps_config *cfg)
 	maps.global = bpf_obj_get(path);
 	ps_pin_file(path, sizeof(path), cfg->pin_path, PS_MAP_NAME(ps_ifinfo));
 	maps.ifinfo = bpf_obj_get(path);	/* older pins have none: names as we see them */
+	ps_pin_file(path, sizeof(path), cfg->pin_path, PS_MAP_NAME(ps_hs));
+	maps.hs = bpf_obj_get(path);		/* older pins have none: no handshakes */
 	err = ps_snapshot_read(&maps, &s);
 	if (err) {
 		fprintf(stderr, "portsense: cannot read %s: %s\n", cfg->pin_path, strerror(-err));
@@ -74,5 +76,7 @@ int ps_cmd_stats(const struct ps_config *cfg)
 		close(maps.global);
 	if (maps.ifinfo >= 0)
 		close(maps.ifinfo);
+	if (maps.hs >= 0)
+		close(maps.hs);
 	return 0;
 }

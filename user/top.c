@@ -17,6 +17,7 @@
 
 #include "alerts.h"
 #include "fields.h"
+#include "handshakes.h"
 #include "snapshot.h"
 #include "names.h"
 #include "top.h"
@@ -177,6 +178,86 @@ static void show_ifaces(FILE *f, const struct ps_snapshot *prev, const struct ps
 	}
 }
 
+/* A latency for the services view: "0.21ms", "41.3ms", "1.20s"; "-" for none. */
+static const char *latency(char *buf, size_t len, double secs)
+{
+	if (secs < 0)
+		snprintf(buf, len, "-");
+	else if (secs < 1)
+		snprintf(buf, len, "%.*fms", secs < 0.01 ? 2 : 1, secs * 1e3);
+	else
+		snprintf(buf, len, "%.2fs", secs);
+	return buf;
+}
+
+/* "12%" of @n, or "-" when there is nothing to take it of. */
+static const char *percent(char *buf, size_t len, __u64 part, __u64 n)
+{
+	if (n)
+		snprintf(buf, len, "%.0f%%", 100.0 * part / n);
+	else
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+/* One row: series @c less @p (its value a frame ago), if it ever saw a handshake. */
+static void service_row(FILE *f, const char *role, const char *port, const struct ps_hs_series *c,
+			const struct ps_hs_series *p, double secs)
+{
+	struct ps_hs_series d = *c;
+	char rate[16], mean[16], p50[16], p99[16], refused[16], none[16];
+	__u64 n, done;
+
+	if (!ps_hs_ended(c))
+		return;
+	ps_hs_series_sub(&d, p);
+	n = ps_hs_ended(&d);
+	done = d.outcome[PS_HS_COMPLETED];
+	/* The mean is exact (sum and count); the quantiles are the buckets'. */
+	fprintf(f, "  %-7s %-16s %8s %9s %9s %9s %8s %10s\n", role, port,
+		ps_human(rate, sizeof(rate), n / secs),
+		latency(mean, sizeof(mean), done ? d.sum_ns / 1e9 / done : -1),
+		latency(p50, sizeof(p50), ps_hs_quantile(&d, 0.5)),
+		latency(p99, sizeof(p99), ps_hs_quantile(&d, 0.99)),
+		percent(refused, sizeof(refused), d.outcome[PS_HS_REFUSED], n),
+		percent(none, sizeof(none), d.outcome[PS_HS_UNANSWERED] +
+			d.outcome[PS_HS_SYNACK_UNANSWERED], n));
+}
+
+/*
+ * The services view: TCP handshakes per --service-ports port and, for the
+ * other ports, per class, over the last frame (docs/diagnosis.md).
+ */
+static void show_services(FILE *f, const struct ps_snapshot *prev, const struct ps_snapshot *cur,
+			  double secs)
+{
+	const struct ps_hs_counters *c = &cur->hs_total, *p = &prev->hs_total;
+	char name[32];
+	int r, k, shown = 0;
+
+	fprintf(f, "\nservices (TCP handshakes; server: this host answered, client: it opened)\n");
+	fprintf(f, "  %-7s %-16s %8s %9s %9s %9s %8s %10s\n", "role", "port", "hs/s", "mean", "p50",
+		"p99", "refused", "no answer");
+	for (r = 0; r < PS_HS_ROLE_MAX; r++) {
+		for (k = 0; k < PS_HS_SVC_PORTS; k++) {
+			if (!c->svc_port[k])
+				continue;
+			snprintf(name, sizeof(name), "%u", (unsigned int)c->svc_port[k]);
+			service_row(f, ps_hs_role_names[r], name, &c->role[r].svc[k],
+				    c->svc_port[k] == p->svc_port[k] ? &p->role[r].svc[k] : &c->role[r].svc[k],
+				    secs);
+			shown += ps_hs_ended(&c->role[r].svc[k]) > 0;
+		}
+		for (k = 0; k < PS_PCLASS_MAX; k++) {
+			snprintf(name, sizeof(name), "%s%s", c->svc_port[0] ? "other " : "", ps_pclass_names[k]);
+			service_row(f, ps_hs_role_names[r], name, &c->role[r].cls[k], &p->role[r].cls[k], secs);
+			shown += ps_hs_ended(&c->role[r].cls[k]) > 0;
+		}
+	}
+	if (!shown)
+		fprintf(f, "  (no handshake seen yet)\n");
+}
+
 static double secs_between(const struct timespec *a, const struct timespec *b)
 {
 	return (b->tv_sec - a->tv_sec) + (b->tv_nsec - a->tv_nsec) / 1e9;
@@ -195,6 +276,7 @@ int ps_top(const struct ps_top_opts *o)
 	t.maps.ifslot = open_pin(o->pin_path, PS_MAP_NAME(ps_ifslot));
 	t.maps.global = open_pin(o->pin_path, PS_MAP_NAME(ps_global));
 	t.maps.ifinfo = open_pin(o->pin_path, PS_MAP_NAME(ps_ifinfo));
+	t.maps.hs = open_pin(o->pin_path, PS_MAP_NAME(ps_hs));	/* older pins: -1 */
 	t.talkers_fd = open_pin(o->pin_path, PS_MAP_NAME(ps_talkers));
 	t.recent_fd = open_pin(o->pin_path, PS_MAP_NAME(ps_recent));
 	if (t.maps.stats < 0 || t.maps.ifslot < 0 || t.talkers_fd < 0 || t.recent_fd < 0) {
@@ -232,6 +314,7 @@ int ps_top(const struct ps_top_opts *o)
 		printf("portsense top: %s, every %gs (Ctrl-C quits)", o->pin_path, o->interval);
 		ps_snapshot_table(stdout, &prev, &cur);
 		show_ifaces(stdout, &prev, &cur, secs);
+		show_services(stdout, &prev, &cur, secs);
 		show_talkers(stdout, &t);
 		show_alerts(stdout, &t);
 		printf("\nsensor: events lost %llu, alerts held down %llu, over budget %llu, frames without a slot %llu\n",
@@ -258,6 +341,8 @@ out:
 		close(t.maps.ifslot);
 	if (t.maps.global >= 0)
 		close(t.maps.global);
+	if (t.maps.hs >= 0)
+		close(t.maps.hs);
 	if (t.talkers_fd >= 0)
 		close(t.talkers_fd);
 	if (t.recent_fd >= 0)

@@ -6,8 +6,8 @@
  *
  *   progbench [ROUNDS]
  *   progbench --lines xdp|tc PACKET [SECONDS]
- *   progbench --ab OTHER.bpf.o [ROUNDS]
- *   progbench --ab-capture [ROUNDS]
+ *   progbench --ab OTHER.bpf.o [ROUNDS [PROG]]
+ *   progbench --ab-capture [ROUNDS [PROG]]
  *   progbench --verifier [OBJ.bpf.o]
  *
  * --lines: where the program's own time goes, by source line.  PACKET (a
@@ -246,14 +246,18 @@ static void maps_table(struct portsense_bpf *skel)
  * progbench --ab OTHER.bpf.o: this build's XDP program against another
  * build's (say, the last commit's build/portsense.bpf.o), warm, on the
  * mix, interleaved round by round with the PASS program.  A change that
- * saves a few ns shows here long before it shows end to end.
- * --ab-capture: against this build with ps_capture_on = 0, so what the
- * evidence check costs a frame while no capture is open (its budget: 1 ns).
+ * saves a few ns shows here long before it shows end to end.  @prog:
+ * ps_xdp, or ps_tc_in or ps_tc_out against the tc PASS program (a
+ * change to what this host's own packets cost shows on egress).
+ * --ab-capture (@other NULL): against this build with ps_capture_on = 0,
+ * so what the evidence check costs a frame while no capture is open (its
+ * budget: 1 ns).
  */
 static int set_rodata_u32(struct bpf_object *obj, const char *var, __u32 val);
 
-static int ab(const char *other, int rounds)
+static int ab(const char *other, int rounds, const char *prog)
 {
+	bool tc = strcmp(prog, "ps_xdp") != 0;
 	struct portsense_bpf *skel = portsense_bpf__open_and_load();
 	struct bpf_object *base = NULL, *old = NULL;
 	static struct pkt frame;
@@ -271,12 +275,14 @@ static int ab(const char *other, int rounds)
 		fprintf(stderr, "progbench: cannot load the programs: %s\n", strerror(errno));
 		goto out;
 	}
-	printf("| packet | PASS xdp | %s | this build | this - other, median of the rounds' |\n"
-	       "|---|---|---|---|---|\n", other ? other : "no capture code");
+	printf("| packet | PASS %s | %s %s | this build | this - other, median of the rounds' |\n"
+	       "|---|---|---|---|---|\n", tc ? "tc" : "xdp", other ? other : "no capture code", prog);
 	for (i = 0; i < N_MIX; i++) {
-		int fds[3] = { bpf_program__fd(bpf_object__find_program_by_name(base, "base_xdp_pass")),
-			       bpf_program__fd(bpf_object__find_program_by_name(old, "ps_xdp")),
-			       bpf_program__fd(skel->progs.ps_xdp) };
+		struct bpf_program *mine = bpf_object__find_program_by_name(skel->obj, prog);
+		int fds[3] = { bpf_program__fd(bpf_object__find_program_by_name(base, tc ? "base_tc_pass" :
+										  "base_xdp_pass")),
+			       bpf_program__fd(bpf_object__find_program_by_name(old, prog)),
+			       mine ? bpf_program__fd(mine) : -1 };
 		static double v[3][64], d[64];
 		double ns[3];
 		int r;
@@ -647,10 +653,10 @@ int main(int argc, char **argv)
 
 	if (argc >= 3 && !strcmp(argv[1], "--ab"))
 		return ab(argv[2], argc > 3 && atoi(argv[3]) >= 1 && atoi(argv[3]) <= 64 ?
-				   atoi(argv[3]) : 31);
+				   atoi(argv[3]) : 31, argc > 4 ? argv[4] : "ps_xdp");
 	if (argc >= 2 && !strcmp(argv[1], "--ab-capture"))
 		return ab(NULL, argc > 2 && atoi(argv[2]) >= 1 && atoi(argv[2]) <= 64 ?
-				atoi(argv[2]) : 31);
+				atoi(argv[2]) : 31, argc > 3 ? argv[3] : "ps_xdp");
 	if (argc >= 2 && !strcmp(argv[1], "--verifier"))
 		return verifier_runs(argc > 2 ? argv[2] : "build/portsense.bpf.o");
 	if (argc >= 4 && !strcmp(argv[1], "--lines")) {
