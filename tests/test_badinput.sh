@@ -43,6 +43,8 @@ declare -A CASES=(
 	[--scan-window]="0|0.01|3601|-1"
 	[--allow]="port_scan|port_scan=|scan=198.18.0.1|port_scan=198.18.0.1/40|port_scan=198.18.0.1/8|all=nothing|port_scan=2001:db8::/129|port_scan=,"
 	[--alert-rate]="0|100001|-1|x|1.5"
+	[--service-ports]="0|65536|80,80|1,2,3,4,5,6,7,8,9|,|http|80;443|-80|0x50"
+	[--handshake-timeout]="0|0.5|601|-1|inf|nan|1s"
 	[--bogons]="@missing|@dir|@unreadable|@garbage|@badcidr"
 	[--backdoor-ports]="@missing|@dir|@unreadable|@garbage|@badport"
 	[--amp-ports]="@missing|@dir|@unreadable|@garbage|@badport"

@@ -97,6 +97,8 @@ static const struct {
 	{ BPF_PROG_TYPE_SCHED_CLS, BPF_FUNC_ringbuf_reserve, "bpf_ringbuf_reserve", "5.8" },
 	{ BPF_PROG_TYPE_SCHED_CLS, BPF_FUNC_ktime_get_coarse_ns, "bpf_ktime_get_coarse_ns", "5.11" },
 	{ BPF_PROG_TYPE_SCHED_CLS, BPF_FUNC_jiffies64, "bpf_jiffies64", "5.5" },
+	/* The handshake sweep (bpf/ps_flows.h), a syscall program the loader runs. */
+	{ BPF_PROG_TYPE_SYSCALL, BPF_FUNC_loop, "bpf_loop", "5.17" },
 };
 
 #define PS_KERNEL_FIX "  fix: run portsense on Linux 5.18 or later built with BPF, XDP and BTF\n" \
@@ -111,6 +113,7 @@ int ps_check_kernel(void)
 	} progs[] = {
 		{ BPF_PROG_TYPE_XDP, "XDP" },
 		{ BPF_PROG_TYPE_SCHED_CLS, "tc (SCHED_CLS)" },
+		{ BPF_PROG_TYPE_SYSCALL, "syscall" },
 	};
 	size_t i;
 	int r;
@@ -148,7 +151,8 @@ int ps_check_kernel(void)
 		if (r != 1) {
 			fprintf(stderr, "portsense: this kernel has no BPF helper %s for %s programs"
 				" (Linux %s; %s)\n" PS_KERNEL_FIX, kernel_helpers[i].name,
-				kernel_helpers[i].prog == BPF_PROG_TYPE_XDP ? "XDP" : "tc",
+				kernel_helpers[i].prog == BPF_PROG_TYPE_XDP ? "XDP" :
+				kernel_helpers[i].prog == BPF_PROG_TYPE_SYSCALL ? "syscall" : "tc",
 				kernel_helpers[i].since, r < 0 ? strerror(-r) : "not supported");
 			return -ENOTSUP;
 		}

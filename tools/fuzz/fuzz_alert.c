@@ -8,7 +8,8 @@
  *    prints nothing (never half a line);
  *  - JSON: exactly one line that parses as a JSON object with
  *    "event":"alert" and a catalogue id;
- *  - text: exactly the alert line and its "likely:" line;
+ *  - text: exactly the alert line and its "likely:" line, and after them
+ *    a "diagnosis:" line where the alert has one (docs/diagnosis.md);
  *  - no byte outside printable ASCII in either, so nothing that came off
  *    the wire (or out of the record, or the node name) can start a line
  *    or send a terminal control sequence: log injection is impossible.
@@ -213,7 +214,10 @@ static void print_one(const void *rec, size_t size, const char *node, bool json)
 		snprintf(id, sizeof(id), "\"alert\":\"%s\"", ps_alert_catalogue[e->alert].id);
 		FUZZ_ASSERT(strstr(out, id), "json without %s: %s", id, out);
 	} else {
-		FUZZ_ASSERT(count_nl(out, len) == 2 && strstr(out, "\n    likely: "),
+		const char *likely = strstr(out, "\n    likely: ");
+		const char *diag = strstr(out, "\n    diagnosis: ");
+
+		FUZZ_ASSERT(likely && count_nl(out, len) == 2 + !!diag && (!diag || diag > likely),
 			    "text: %zu lines: %s", count_nl(out, len), out);
 	}
 	free(out);
