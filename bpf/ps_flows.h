@@ -303,8 +303,14 @@ static __always_inline void ps_hs_complete(struct ps_flow *f, struct ps_flow_hea
 		ps_hs_completed(h.slot, role, port, ps_hs_ns(now, then));
 }
 
-/* A RST: a refusal, a reset after the SYN-ACK, or the end of a connection. */
-static __always_inline void ps_hs_rst(const struct ps_pkt *p, struct ps_flow *f, __u32 tag,
+#define PS_HS_SERVER_DONE 1	/* ps_hs_step(): a handshake this host answered completed */
+#define PS_HS_REFUSED_OUT 2	/* ... this host refused one (service_refusing's to count) */
+
+/*
+ * A RST: a refusal, a reset after the SYN-ACK, or the end of a connection.
+ * Returns PS_HS_REFUSED_OUT when this host refused a handshake (RST out).
+ */
+static __always_inline int ps_hs_rst(const struct ps_pkt *p, struct ps_flow *f, __u32 tag,
 				      __u32 ifindex, __u32 slot, __u32 dir)
 {
 	struct ps_flow_head h = ps_flow_head(f);
@@ -317,30 +323,33 @@ static __always_inline void ps_hs_rst(const struct ps_pkt *p, struct ps_flow *f,
 				ps_hs_outcome(h.slot, dir == PS_DIR_EGRESS ? PS_HS_SERVER : PS_HS_CLIENT,
 					      port, PS_HS_REFUSED);
 				if (dir == PS_DIR_EGRESS)
-					ps_svc_refused(p, ifindex);
+					return PS_HS_REFUSED_OUT;
 			}
-			return;
+			return 0;
 		}
 		if (h.state == PS_FLOW_ANSWERED) {
 			if (ps_flow_claim(f, h, PS_FLOW_DONE))
 				ps_hs_outcome(h.slot, PS_HS_SERVER, port, PS_HS_RESET_AFTER_SYNACK);
-			return;
+			return 0;
 		}
 		if (h.state != PS_FLOW_DONE)
-			return;
+			return 0;
 	}
 	/* Sequence 0 answers a SYN (or a probe) no handshake here holds. */
 	if (!(p->flags & PS_PKT_RST_SEQ0))
 		ps_hs_add(slot, PS_HS_OFF_RESET(dir & 1));
+	return 0;
 }
 
 /*
  * One packet of a handshake, or a zero window or RST (ps_detect_tcp()
  * says which call here): @f is its connection's slot, @tag its tag.
  * Returns PS_HS_SERVER_DONE when the packet completed a handshake this
- * host answered (the detectors count that too).
+ * host answered (the detectors count that too), PS_HS_REFUSED_OUT when
+ * this host refused one: the caller raises what that raises, so no alert
+ * is sent from inside this call (ps_emit() would run a call deeper, and
+ * tc ingress's deepest chain would pass the verifier's 512 bytes of stack).
  */
-#define PS_HS_SERVER_DONE 1
 
 __attribute__((noinline)) int ps_hs_step(const struct ps_pkt *p, struct ps_flow *f, __u32 tag,
 					  __u32 ifindex, __u32 dir)
@@ -353,10 +362,8 @@ __attribute__((noinline)) int ps_hs_step(const struct ps_pkt *p, struct ps_flow 
 		return 0;
 	fl = p->tcp_flags & (PS_TH_SYN | PS_TH_ACK | PS_TH_RST);
 	slot = ps_slot_of(ifindex);
-	if (fl & PS_TH_RST) {
-		ps_hs_rst(p, f, tag, ifindex, slot, dir);
-		return 0;
-	}
+	if (fl & PS_TH_RST)
+		return ps_hs_rst(p, f, tag, ifindex, slot, dir);
 	if (dir == PS_DIR_EGRESS) {
 		if (fl == PS_TH_SYN)
 			ps_hs_syn_out(p, f, tag, slot);

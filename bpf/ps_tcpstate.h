@@ -267,8 +267,9 @@ static __always_inline void ps_detect_tcp(const struct ps_pkt *p,
 	if (!f)
 		return;
 	if (dir == PS_DIR_EGRESS) {
-		if (fl != PS_TH_ACK || (p->flags & PS_PKT_ZERO_WIN))
-			ps_hs_step(p, f, tag, ifindex, dir);
+		if ((fl != PS_TH_ACK || (p->flags & PS_PKT_ZERO_WIN)) &&
+		    ps_hs_step(p, f, tag, ifindex, dir) == PS_HS_REFUSED_OUT)
+			ps_svc_refused(p, ifindex);
 		if (fl == (PS_TH_SYN | PS_TH_ACK))
 			ps_synack_out(p, ifindex, dir);
 		return;
