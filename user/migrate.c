@@ -264,9 +264,9 @@ static void say_carried(const struct mig_map *mm)
 	const struct bpf_map_info *i = &mm->src->info;
 
 	fprintf(stderr, "portsense: %s: pinned with another layout or size (%u entries of %u bytes; this build:"
-		" %u of %u): %s field by field%s%s%s%s\n", mm->name, i->max_entries, i->value_size,
-		bpf_map__max_entries(mm->map), bpf_map__value_size(mm->map),
-		percpu(i->type) ? "its counters are added" : "copied",
+		" %u of %u): carried over field by field%s%s%s%s%s\n", mm->name, i->max_entries,
+		i->value_size, bpf_map__max_entries(mm->map), bpf_map__value_size(mm->map),
+		percpu(i->type) ? " (its counters are added once the old programs are replaced)" : "",
 		mm->val.added[0] ? "; new, from zero: " : "", mm->val.added,
 		mm->val.dropped[0] ? "; dropped: " : "", mm->val.dropped);
 }

@@ -64,6 +64,8 @@ struct ps_config {
 	char *config_file;		/* -c, read before the command line */
 	bool verbose;
 	bool json;			/* stats --json */
+	bool replace;			/* --replace: take over a running instance (handover.h) */
+	bool background;		/* --background: go on in a child once counting */
 };
 
 /* How an option's value is kept: shown as its default, compared on reload. */

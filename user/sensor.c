@@ -114,15 +114,21 @@ static void write_thresholds(struct ps_sensor *s, const struct ps_config *c)
 		__atomic_store_n(&dst[i], w[i], __ATOMIC_RELAXED);
 }
 
+/* The maps pinned under --pin-path, as the skeleton names them. */
+#define PIN_NAME(m) PS_MAP_NAME(m),
+static const char *const pinned[] = { PS_PINNED_MAPS(PIN_NAME) };
+#undef PIN_NAME
+
 int ps_sensor_load(struct ps_sensor *s, const struct ps_config *c, const struct ps_lists *l)
 {
-	struct bpf_map_info info = {};
-	__u32 info_len = sizeof(info);
 	struct portsense_bpf *skel;
-	char path[4096];
 	int err;
 
-	*s = (struct ps_sensor){ .maps = { -1, -1, -1, -1 } };
+	*s = (struct ps_sensor){
+		.maps = { -1, -1, -1, -1 },
+		.pins = { .dir = c->pin_path, .names = pinned, .n_names = sizeof(pinned) / sizeof(pinned[0]),
+			  .ring = PS_MAP_NAME(ps_events), .ring_type = PS_MAP_NAME(ps_recent) },
+	};
 	skel = s->skel = portsense_bpf__open();
 	if (!skel) {
 		err = -errno;
@@ -132,27 +138,23 @@ int ps_sensor_load(struct ps_sensor *s, const struct ps_config *c, const struct 
 	/* Slot 0 means "no slot": one more than the interfaces. */
 	bpf_map__set_max_entries(skel->maps.ps_stats, (c->max_ifaces + 1) * PS_DIR_MAX);
 	bpf_map__set_max_entries(skel->maps.ps_ifinfo, c->max_ifaces + 1);
-	/* libbpf pins after load, or reuses compatible pins an earlier run left. */
-#define PIN(m)	ps_pin_file(path, sizeof(path), c->pin_path, PS_MAP_NAME(m)); \
-		bpf_map__set_pin_path(skel->maps.m, path);
-	PS_PINNED_MAPS(PIN)
-#undef PIN
+	if (c->mirror.n)
+		bpf_map__set_max_entries(skel->maps.ps_mirror, PS_IFSLOT_SIZE);
+	/* libbpf reuses the pins that fit and pins after load; the rest are carried over. */
+	err = ps_migrate_plan(&s->mig, skel->obj, &s->pins);
+	if (err)
+		return err;
 	if (c->attach.hook == PS_HOOK_TC)
 		bpf_program__set_autoload(skel->progs.ps_xdp, false);
 	skel->rodata->ps_enabled = c->enabled;
 	skel->rodata->ps_egress = c->attach.egress;
 	/* Without --mirror the verifier drops its code and the map stays one entry. */
 	skel->rodata->ps_mirror_on = c->mirror.n > 0;
-	if (c->mirror.n)
-		bpf_map__set_max_entries(skel->maps.ps_mirror, PS_IFSLOT_SIZE);
 	write_thresholds(s, c);
-	ps_pin_file(path, sizeof(path), c->pin_path, PS_MAP_NAME(ps_stats));
-	s->had_pins = !access(path, F_OK);
 	err = portsense_bpf__load(skel);
 	if (err) {
-		fprintf(stderr, "portsense: cannot load the BPF programs: %s\n%s", strerror(-err),
-			err == -EINVAL ? "  the maps pinned in --pin-path do not fit this run (another version, or another\n"
-					 "  --max-interfaces): 'portsense detach --pin-path DIR' removes them\n" : "");
+		fprintf(stderr, "portsense: cannot load the BPF programs: %s%s\n", strerror(-err),
+			c->verbose ? "" : " (-v shows the verifier's log)");
 		return err;
 	}
 	/* bpf/ps_clock.h: with no kernel config to read, the slower clock. */
@@ -170,8 +172,6 @@ int ps_sensor_load(struct ps_sensor *s, const struct ps_config *c, const struct 
 	s->maps.ifslot = bpf_map__fd(skel->maps.ps_ifslot);
 	s->maps.ifinfo = bpf_map__fd(skel->maps.ps_ifinfo);
 	s->maps.global = bpf_map__fd(skel->maps.ps_global);
-	if (s->had_pins && !bpf_obj_get_info_by_fd(s->maps.stats, &info, &info_len))
-		s->stats_id = info.id;
 	return 0;
 }
 
@@ -199,21 +199,18 @@ struct ps_prog_ids ps_sensor_prog_ids(const struct ps_sensor *s)
 	};
 }
 
-void ps_sensor_close(struct ps_sensor *s, bool failed)
+void ps_sensor_close(struct ps_sensor *s, bool unpin)
 {
 	if (!s->skel)
 		return;
 	/*
 	 * The counters stay pinned, so the next start on this pin path goes on
-	 * counting from them (a restart loses nothing it counted).  Pins this
-	 * run made are removed only when it failed; pins found incompatible are
-	 * an earlier instance's, for 'portsense detach'.
+	 * counting from them (a restart loses nothing it counted).
 	 */
-	if (failed && !s->had_pins) {
-#define UNPIN(m) bpf_map__unpin(s->skel->maps.m, NULL);
-		PS_PINNED_MAPS(UNPIN)
-#undef UNPIN
-	}
+	if (unpin)
+		ps_migrate_abort(s->mig);
+	ps_migrate_free(s->mig);
+	s->mig = NULL;
 	portsense_bpf__destroy(s->skel);
 	s->skel = NULL;
 }
