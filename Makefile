@@ -21,7 +21,7 @@ LDLIBS  := -lbpf -lelf -lz -lm -linih
 PS_LDLIBS := $(LDLIBS) -lmicrohttpd -lpthread
 
 USER_SRCS := user/alerts.c user/attach.c user/catalogue.c user/cmdline.c user/config.c user/detach.c user/fields.c user/host.c user/ifaces.c user/lists.c user/live.c user/mapstats.c user/metrics.c user/options.c user/patterns.c user/privs.c user/prom.c user/run.c user/sensor.c user/slots.c user/snapshot.c user/stats.c user/summary.c user/top.c \
-	user/btfconv.c user/carry.c user/handover.c user/migrate.c user/rings.c user/takeover.c user/upgrade.c
+	user/btfconv.c user/carry.c user/handover.c user/migrate.c user/pins.c user/rings.c user/takeover.c user/upgrade.c
 USER_OBJS := $(USER_SRCS:user/%.c=$(OUT)/%.o)
 HDRS := $(wildcard include/*.h) $(wildcard bpf/*.h) $(wildcard user/*.h)
 

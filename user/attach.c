@@ -54,6 +54,17 @@ int ps_prog_info(__u32 id, char *name, size_t len, const __u32 *map_ids, int n_i
 	return err ? -errno : 0;
 }
 
+int ps_prog_fd_name(int fd, char *name, size_t len)
+{
+	struct bpf_prog_info info = {};
+	__u32 info_len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &info_len))
+		return -errno;
+	snprintf(name, len, "%s", info.name);
+	return 0;
+}
+
 static int prog_name(__u32 id, char *name, size_t len)
 {
 	bool any;

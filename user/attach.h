@@ -117,6 +117,9 @@ int ps_attach_tc(struct ps_iface *ifc, const struct ps_attach_opts *o,
 int ps_prog_info(__u32 id, char *name, size_t len, const __u32 *map_ids, int n_ids,
 		 bool *uses_map);
 
+/* Name of the program @fd.  0 or -errno. */
+int ps_prog_fd_name(int fd, char *name, size_t len);
+
 /*
  * Remove the XDP program @fd from @ifindex in @mode, and only it: with
  * XDP_FLAGS_REPLACE the kernel refuses if another program is there now.

@@ -4,7 +4,9 @@
  * runs it once per entry to add (carry.h).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -72,4 +74,53 @@ void ps_carry_close(struct ps_carry *c)
 		return;
 	ps_carry_bpf__destroy(c->skel);
 	free(c);
+}
+
+/* Past the map's end: the fit was checked before the swap, so only counts made since. */
+int ps_carry_pin(struct ps_pin *src, struct bpf_map *map, const struct ps_conv *conv,
+		 ps_carried_fn fn, void *ctx)
+{
+	size_t per = (src->info.value_size + 7) & ~7U, nlen = bpf_map__value_size(map);
+	int ncpu = libbpf_num_possible_cpus(), cpu, err = 0;
+	__u64 *sum = calloc(1, nlen), *one = calloc(1, nlen);
+	__u8 *old = calloc(ncpu, per);
+	struct ps_carry *c = NULL;
+	__u32 k, w, dropped = 0;
+
+	if (!sum || !one || !old || !(c = ps_carry_open(bpf_map__fd(map))))
+		err = -errno ?: -ENOMEM;
+	for (k = 0; !err && k < src->info.max_entries; k++) {
+		if (bpf_map_lookup_elem(src->fd, &k, old)) {
+			err = -errno;
+			break;
+		}
+		memset(sum, 0, nlen);
+		for (cpu = 0; cpu < ncpu; cpu++) {
+			ps_conv_apply(conv, old + cpu * per, one);
+			for (w = 0; w < nlen / 8; w++)
+				sum[w] += one[w];
+		}
+		for (w = 0; w < nlen / 8 && !sum[w]; w++)
+			;
+		if (w == nlen / 8)
+			continue;
+		if (k >= bpf_map__max_entries(map)) {
+			dropped++;
+			continue;
+		}
+		err = ps_carry_add(c, k, sum);
+		if (!err && fn)
+			fn(ctx, bpf_map__name(map), k, sum);
+	}
+	if (dropped)
+		fprintf(stderr, "portsense: warning: %s: %u entries counted past this run's size since the start"
+			" were dropped\n", bpf_map__name(map), dropped);
+	if (err)
+		fprintf(stderr, "portsense: cannot add the counters of %s into %s: %s\n", src->name,
+			bpf_map__name(map), strerror(-err));
+	ps_carry_close(c);
+	free(sum);
+	free(one);
+	free(old);
+	return err;
 }

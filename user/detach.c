@@ -35,7 +35,7 @@ int ps_cmd_detach(const struct ps_config *cfg, char **names, int n)
 	struct ps_owned ow = {};
 	struct ps_pins pins;
 	struct dirent *de;
-	__u32 *ids = NULL;
+	void *ids = NULL;
 	DIR *dir;
 	int removed = 0, i, lock_fd, ret = 0;
 
@@ -51,19 +51,17 @@ int ps_cmd_detach(const struct ps_config *cfg, char **names, int n)
 		return 1;
 	}
 	/*
-	 * The dead instance's programs are the ones using its pinned maps (a
-	 * handover that did not finish pins some under temporary names).
+	 * The dead instance's programs are the ones pinned there, or using its
+	 * pinned maps (a handover that did not finish pins some under
+	 * temporary names).
 	 */
 	ps_pins_scan(&pins, cfg->pin_path);
-	ids = calloc(pins.n + 1, sizeof(*ids));
-	for (i = 0; ids && i < pins.n; i++)
-		ids[ow.n++] = pins.v[i].info.id;
-	ow.map_ids = ids;
+	ps_owned_of(&pins, &ow, &ids);
 	if (n) {
 		for (i = 0; i < n; i++)
 			removed += ps_detach_stale(if_nametoindex(names[i]), names[i], &ow,
 						   cfg->pin_path, stdout) > 0;
-	} else if (ow.n) {
+	} else if (ow.n || ow.n_progs) {
 		all = if_nameindex();
 		for (it = all; it && it->if_index; it++)
 			removed += ps_detach_stale(it->if_index, it->if_name, &ow, cfg->pin_path, stdout) > 0;

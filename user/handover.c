@@ -153,9 +153,12 @@ enum ps_ho_event ps_ho_poll(struct ps_ho_owner *o)
 	if (o->cfd < 0)
 		return PS_HO_NONE;
 	t = hear(o->cfd, &m, MSG_DONTWAIT);
-	switch (t) {
-	case -EAGAIN:
+	if (t == -EAGAIN)
 		return PS_HO_NONE;
+	/* Gone since it spoke (killed right after): what it said no longer holds. */
+	if (t > 0 && !recv(o->cfd, &m, sizeof(m), MSG_PEEK | MSG_DONTWAIT))
+		t = 0;
+	switch (t) {
 	case HELLO:
 		fprintf(stderr, "portsense: a successor (%s, pid %d) announced itself; it loads now\n",
 			m.text, (int)m.pid);

@@ -26,39 +26,11 @@
 #include <stdbool.h>
 #include <bpf/libbpf.h>
 
-/* A temporary pin: map name, this suffix, the pid of the start that made it. */
-#define PS_TMP_PIN_SUFFIX "_h"
+#include "carry.h"
+#include "pins.h"
+#include "rings.h"
 
 struct ps_migration;
-struct btf;
-
-/* One pin of the directory: a map (links, tcx_*, are not listed). */
-struct ps_pin {
-	char name[64];
-	char base[64];			/* the map it stands for: name less _hPID */
-	bool leftover;			/* a temporary pin (of a start that is gone) */
-	int fd;
-	struct bpf_map_info info;
-	struct btf *btf;		/* its BTF once asked for, NULL: none */
-	bool btf_tried;
-};
-
-/* The map pins of a directory, as they were when it was read. */
-struct ps_pins {
-	char dir[4096];
-	struct ps_pin *v;
-	int n;
-};
-
-/* Read @dir's map pins.  0 or -errno; ps_pins_free() frees, also after an error. */
-int ps_pins_scan(struct ps_pins *p, const char *dir);
-void ps_pins_free(struct ps_pins *p);
-
-/* The pin called @name; NULL: none. */
-struct ps_pin *ps_pins_find(const struct ps_pins *p, const char *name);
-
-/* The BTF of @p (loaded once), NULL when it has none. */
-const struct btf *ps_pin_btf(struct ps_pin *p);
 
 /* What a migration takes care of; the names are the skeleton's. */
 struct ps_migrate_opts {
@@ -84,28 +56,19 @@ int ps_migrate_plan(struct ps_migration **mp, struct bpf_object *obj,
 
 /*
  * After load, before attaching: the state maps copied from their pins, and
- * the per-CPU ones checked to fit.  0, or -errno after a message.
+ * the per-CPU ones checked to fit; this run's programs pinned aside.  0, or
+ * -errno after a message.
  */
 int ps_migrate_copy(struct ps_migration *m);
 
 /*
- * The ids of the maps of this pin path: its pins when planned (leftovers
- * included) and this run's pinned maps.  A program using one is the pin
- * path's.
+ * What is the pin path's (takeover.h): its pins when planned, leftovers
+ * included.  0 or -errno.
  */
-int ps_migrate_owned(const struct ps_migration *m, const __u32 **ids);
+int ps_migrate_owned(struct ps_migration *m, struct ps_owned *ow);
 
-/* ps_migrate_owned() after the pins changed (a successor pinned its own). */
-int ps_migrate_rescan(struct ps_migration *m, const __u32 **ids);
-
-/*
- * Called for each entry carried into a per-CPU map: @value is what was
- * added, in this build's layout.
- */
-typedef void (*ps_carried_fn)(void *ctx, const char *map, __u32 key, const void *value);
-
-/* An alert record of another instance's ring, in this build's layout. */
-typedef int (*ps_record_fn)(void *ctx, void *data, size_t size);
+/* The same after the pins changed (a successor pinned its own). */
+int ps_migrate_rescan(struct ps_migration *m, struct ps_owned *ow);
 
 /*
  * Once every program of the pin path is this run's and the old ones are
@@ -130,6 +93,9 @@ int ps_leftovers_adopt(const struct ps_migrate_opts *o, struct bpf_object *obj,
  * there were none, are removed; what was there before stays.
  */
 void ps_migrate_abort(struct ps_migration *m);
+
+/* A run that detached everything: its ring and programs, read and gone, unpinned. */
+void ps_migrate_unpin_run(struct ps_migration *m);
 
 void ps_migrate_free(struct ps_migration *m);
 

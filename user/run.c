@@ -430,9 +430,9 @@ static int stop(struct run *r, int ret)
 		fprintf(stderr, "portsense: detached; the counters stay pinned in %s for the next start\n"
 			"  ('portsense detach --pin-path %s' removes them)\n", r->cfg->pin_path,
 			r->cfg->pin_path);
-	/* Read to its end and detached from: the ring serves no one now. */
+	/* Read to its end, and detached: the ring and the programs serve no one now. */
 	if (!ret && !leave)
-		bpf_map__unpin(r->sensor.skel->maps.ps_events, NULL);
+		ps_migrate_unpin_run(r->sensor.mig);
 	ps_slots_close(r->slots);
 	/*
 	 * A start that failed after taking hooks over leaves them attached, for

@@ -19,15 +19,41 @@ static bool kept(__u32 id, const struct ps_owned *ow)
 	return id && (id == ow->keep.xdp || id == ow->keep.tc_in || id == ow->keep.tc_out);
 }
 
+/* The index of program @id among the pinned ones, or -1. */
+static int pinned(__u32 id, const struct ps_owned *ow)
+{
+	int i;
+
+	for (i = 0; i < ow->n_progs; i++)
+		if (ow->prog_ids[i] == id)
+			return i;
+	return -1;
+}
+
 /* Program @id is the pin path's @want (a program name), and not this run's. */
 static bool path_prog(__u32 id, const char *want, const struct ps_owned *ow)
 {
 	char name[BPF_OBJ_NAME_LEN];
 	bool uses = false;
+	int i = pinned(id, ow);
 
-	return id && !kept(id, ow) &&
+	if (!id || kept(id, ow))
+		return false;
+	/* Looking a program up by id takes CAP_SYS_ADMIN: the pinned ones need not. */
+	if (i >= 0)
+		return !ps_prog_fd_name(ow->prog_fds[i], name, sizeof(name)) && !strcmp(name, want);
+	return (ow->n || !ow->n_progs) &&
 	       !ps_prog_info(id, name, sizeof(name), ow->map_ids, ow->n, &uses) && uses &&
 	       !strcmp(name, want);
+}
+
+/* An fd of program @id (pinned, else by id): *@own when the caller closes it. */
+static int prog_fd(__u32 id, const struct ps_owned *ow, bool *own)
+{
+	int i = pinned(id, ow);
+
+	*own = i < 0;
+	return i >= 0 ? ow->prog_fds[i] : bpf_prog_get_fd_by_id(id);
 }
 
 static const char *tc_name(enum bpf_tc_attach_point where)
@@ -41,6 +67,7 @@ static int replace_xdp(struct ps_iface *ifc, int fd, const struct ps_owned *ow)
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	__u32 modes[2] = { XDP_FLAGS_DRV_MODE, XDP_FLAGS_SKB_MODE }, ids[2];
 	int i, old, err;
+	bool own;
 
 	if (bpf_xdp_query(ifc->ifindex, 0, &q))
 		return 0;
@@ -51,13 +78,14 @@ static int replace_xdp(struct ps_iface *ifc, int fd, const struct ps_owned *ow)
 
 		if (!path_prog(ids[i], PS_PROG_NAME(ps_xdp), ow))
 			continue;
-		old = bpf_prog_get_fd_by_id(ids[i]);
+		old = prog_fd(ids[i], ow, &own);
 		if (old < 0)
 			continue;	/* gone meanwhile */
 		a.old_prog_fd = old;
 		/* In the mode it has: a replace cannot change modes. */
 		err = bpf_xdp_attach(ifc->ifindex, fd, modes[i] | XDP_FLAGS_REPLACE, &a);
-		close(old);
+		if (own)
+			close(old);
 		if (err) {
 			fprintf(stderr, "portsense: %s: cannot replace XDP program %u: %s\n", ifc->name,
 				ids[i], strerror(-err));
@@ -80,6 +108,7 @@ static int replace_tcx(struct ps_iface *ifc, const struct ps_attach_opts *o,
 	__u32 len = sizeof(info);
 	char path[4096];
 	int lfd = *link, err = 0, old;
+	bool own;
 
 	if (lfd < 0 && o->pin_path) {
 		ps_link_pin(path, sizeof(path), o->pin_path, ifc->ifindex, where);
@@ -91,12 +120,13 @@ static int replace_tcx(struct ps_iface *ifc, const struct ps_attach_opts *o,
 	if (bpf_obj_get_info_by_fd(lfd, &info, &len) || kept(info.prog_id, ow) ||
 	    (lfd != *link && !path_prog(info.prog_id, tc_name(where), ow)))
 		goto none;
-	old = bpf_prog_get_fd_by_id(info.prog_id);
+	old = prog_fd(info.prog_id, ow, &own);
 	if (old < 0)
 		goto none;
 	u.old_prog_fd = old;
 	err = bpf_link_update(lfd, fd, &u);
-	close(old);
+	if (own)
+		close(old);
 	if (err) {
 		fprintf(stderr, "portsense: %s: cannot replace the program of the tc %s link: %s\n",
 			ifc->name, ps_tc_side(where), strerror(-err));
@@ -244,14 +274,15 @@ int ps_detach_stale(int ifindex, const char *ifname, const struct ps_owned *ow,
 	if (!bpf_xdp_query(ifindex, 0, &q) && path_prog(q.prog_id, PS_PROG_NAME(ps_xdp), ow)) {
 		__u32 mode = q.attach_mode == XDP_ATTACHED_SKB ?
 			     XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
-		int fd = bpf_prog_get_fd_by_id(q.prog_id);
+		bool own;
+		int fd = prog_fd(q.prog_id, ow, &own);
 
 		if (fd >= 0 && !ps_xdp_detach_prog(ifindex, mode, fd)) {
 			fprintf(log, "%s: removed XDP program %u (%s mode)\n", ifname,
 			       q.prog_id, ps_mode_name(mode));
 			removed++;
 		}
-		if (fd >= 0)
+		if (fd >= 0 && own)
 			close(fd);
 	}
 	for (i = 0; i < sizeof(points) / sizeof(points[0]); i++) {

@@ -5,10 +5,12 @@
  * gone): replaced by this run's atomically, hook by hook, so that no frame
  * passes uncounted; or removed where this run does not want them.
  *
- * A program is the pin path's when it is portsense's (by name) and uses a
- * map pinned there; the directory's lock or the handover says its instance
- * no longer counts.  Another instance's (another pin path) and anybody
- * else's programs are never touched.
+ * A program is the pin path's when it is pinned there (each run pins its
+ * programs, prog_NAME), or, where CAP_SYS_ADMIN lets us look a program up
+ * by id (pins of a release before that), when it is portsense's by name
+ * and uses a map pinned there.  The directory's lock or the handover says
+ * its instance no longer counts.  Another instance's (another pin path)
+ * and anybody else's programs are never touched.
  */
 #ifndef PS_TAKEOVER_H
 #define PS_TAKEOVER_H
@@ -18,8 +20,11 @@
 #include "attach.h"
 
 struct ps_owned {
-	const __u32 *map_ids;		/* the maps of the pin path (ps_migrate_owned()) */
-	int n;				/* 0: any portsense program (detach IFACE...) */
+	const __u32 *map_ids;		/* the maps of the pin path (ps_owned_of()) */
+	int n;				/* 0, and no program: any portsense program (detach IFACE...) */
+	const __u32 *prog_ids;		/* the programs pinned there ... */
+	const int *prog_fds;		/* ... and an fd of each (an XDP replace needs one) */
+	int n_progs;
 	struct ps_prog_ids keep;	/* this run's own programs, never removed */
 };
 

@@ -76,9 +76,8 @@ int ps_upgrade_loaded(struct ps_upgrade *u, struct ps_sensor *s)
 	}
 	if (ps_migrate_copy(s->mig))
 		return 1;
-	u->owned.n = ps_migrate_owned(s->mig, &u->owned.map_ids);
 	u->owned.keep = ps_sensor_prog_ids(s);
-	return u->owned.n < 0;
+	return ps_migrate_owned(s->mig, &u->owned) ? 1 : 0;
 }
 
 const struct ps_owned *ps_upgrade_owned(const struct ps_upgrade *u)
@@ -149,7 +148,7 @@ static void resume(struct ps_upgrade *u, struct ps_ifset *ifset)
 		return;
 	}
 	u->frozen = false;
-	u->owned.n = ps_migrate_rescan(s->mig, &u->owned.map_ids);
+	ps_migrate_rescan(s->mig, &u->owned);
 	n = ps_ifset_reclaim(ifset, &u->owned);
 	ps_grace();
 	ps_leftovers_adopt(&s->pins, s->skel->obj, u->run.carried, u->run.record, u->run.ctx);
@@ -168,7 +167,8 @@ bool ps_upgrade_poll(struct ps_upgrade *u, struct ps_ifset *ifset)
 		/* No new link of ours from now, and the port is the successor's next. */
 		u->frozen = true;
 		u->run.serve(u->run.ctx, false);
-		ps_ho_ready(u->owner);
+		if (!ps_ho_ready(u->owner))
+			fprintf(stderr, "portsense: frozen: the successor replaces our programs now\n");
 		return false;
 	case PS_HO_SWAPPED:
 		u->handed = u->leave = true;
