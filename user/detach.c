@@ -57,6 +57,7 @@ int ps_cmd_detach(const struct ps_config *cfg, char **names, int n)
 	 */
 	ps_pins_scan(&pins, cfg->pin_path);
 	ps_owned_of(&pins, &ow, &ids);
+	ow.any = !ow.n && !ow.n_progs;	/* named interfaces: whatever portsense left there */
 	if (n) {
 		for (i = 0; i < n; i++)
 			removed += ps_detach_stale(if_nametoindex(names[i]), names[i], &ow,

@@ -42,7 +42,7 @@ static bool path_prog(__u32 id, const char *want, const struct ps_owned *ow)
 	/* Looking a program up by id takes CAP_SYS_ADMIN: the pinned ones need not. */
 	if (i >= 0)
 		return !ps_prog_fd_name(ow->prog_fds[i], name, sizeof(name)) && !strcmp(name, want);
-	return (ow->n || !ow->n_progs) &&
+	return (ow->n || ow->any) &&
 	       !ps_prog_info(id, name, sizeof(name), ow->map_ids, ow->n, &uses) && uses &&
 	       !strcmp(name, want);
 }

@@ -21,7 +21,8 @@
 
 struct ps_owned {
 	const __u32 *map_ids;		/* the maps of the pin path (ps_owned_of()) */
-	int n;				/* 0, and no program: any portsense program (detach IFACE...) */
+	int n;
+	bool any;			/* any portsense program (detach IFACE... with nothing pinned) */
 	const __u32 *prog_ids;		/* the programs pinned there ... */
 	const int *prog_fds;		/* ... and an fd of each (an XDP replace needs one) */
 	int n_progs;
