@@ -149,24 +149,24 @@ print(i['ingress']['icmp']['echo_request'], i['egress']['icmp']['echo_reply'],
 PYEOF
 }
 
-# traffic N: N echo requests A -> B, 10 ms apart, in the background; the
-# pins' counts before it are the baseline of exact().
+# traffic N [BIN]: N echo requests A -> B, 10 ms apart, in the background;
+# the pins' counts before it (read by BIN) are the baseline of exact().
 traffic() {
-	stats_json "$T_TMP/base.json"
+	stats_json "$T_TMP/base.json" "${2:-}"
 	ip netns exec "$A" ping -q -c "$1" -i 0.01 -W 1 198.18.0.2 >"$T_TMP/ping.out" 2>&1 &
 	PING=$!
 }
 
-# exact NAME [EXTRA]: waits for the traffic; then the pins counted every echo
-# request sent and reply received since the baseline, and no other frame
-# but EXTRA each way (a SYN and its RST, say).
+# exact NAME [EXTRA [BIN]]: waits for the traffic; then the pins (read by
+# BIN) counted every echo request sent and reply received since the
+# baseline, and no other frame but EXTRA each way (a SYN and its RST, say).
 exact() {
 	local name=$1 extra=${2:-0} sent rcvd got want
 	wait "$PING"
 	sent=$(awk '/packets transmitted/ {print $1}' "$T_TMP/ping.out")
 	rcvd=$(awk '/packets transmitted/ {print $4}' "$T_TMP/ping.out")
 	sleep 0.2
-	stats_json "$T_TMP/exact.json"
+	stats_json "$T_TMP/exact.json" "${3:-}"
 	got=$(paste -d' ' <(counts "$T_TMP/base.json" | tr ' ' '\n') <(counts "$T_TMP/exact.json" | tr ' ' '\n') |
 		awk '{ print $2 - $1 }' | tr '\n' ' ')
 	got=${got% }
@@ -375,7 +375,8 @@ if [ -x "$BAD" ] && PORTSENSE=$NEW start_portsense "$B" "$LOG" psb0 --interval 0
 	sleep 2
 	out=$(PORTSENSE=$BAD ps_in "$B" psb0 --replace --interval 0 --pin-path "$PIN" 2>&1); rc=$?
 	[ $rc -eq 1 ] && echo "$out" | grep -q "cannot load the BPF programs" &&
-		ok "a successor the verifier refuses exits 1 with the reason" ||
+		echo "$out" | grep -q "the verifier refused prog 'ps_xdp': .*pkt_end" &&
+		ok "a successor the verifier refuses exits 1 with the reason ($(echo "$out" | grep -o "refused prog.*"))" ||
 		not_ok "a successor the verifier refuses exits 1 with the reason" "exit $rc: $out"
 	out=$(ps_in "$B" psb0 --replace --threshold nosuch=1 --interval 0 --pin-path "$PIN" 2>&1); rc=$?
 	[ $rc -eq 2 ] && ok "a successor with a bad configuration exits 2" || not_ok "a successor with a bad configuration exits 2" "exit $rc: $out"
@@ -442,6 +443,28 @@ if start_portsense "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN" -o json; then
 	fi
 fi
 
+# The same across layouts: the successor counted into maps of its own
+# (ps_stats_hPID), which the old instance adds into its own once it has
+# its hooks back, with the capabilities it kept (CAP_BPF, CAP_NET_ADMIN).
+fresh
+if [ -x "$SYN" ] && PORTSENSE=$LSYN start_portsense "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN" -o json; then
+	old=$PS_PID id0=$(xdp_id)
+	traffic 400 "$SYN"
+	spawn "$LOG2" psb0 --replace --interval 0 --pin-path "$PIN" -o json
+	wait_log "$LOG" "frozen: the successor replaces" && kill -STOP "$old"
+	for _ in $(seq 100); do [ "$(xdp_id)" != "$id0" ] && break; sleep 0.05; done
+	sleep 0.5	# it counts into its own maps meanwhile
+	kill -KILL "$SPID"; reap "$SPID"
+	kill -CONT "$old"
+	wait_log "$LOG" "taken back in place" 5 && grep -q "ps_stats_h[0-9]*: left by a handover that did not finish; its counters are added" "$LOG" &&
+		[ "$(xdp_id)" = "$id0" ] &&
+		ok "successor killed after a migrating swap: the old instance (other layout) takes back, adds what it counted" ||
+		not_ok "successor killed after a migrating swap: the old instance takes back, adds what it counted" \
+			"xdp $id0 -> $(xdp_id): $(tail -n 4 "$LOG" | tr '\n' ' ')"
+	exact "successor killed after a migrating swap" 0 "$SYN"
+	PORTSENSE=$LSYN stop_ok "... the old instance stops, exit 0"
+fi
+
 fresh
 if start_portsense "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN" -o json; then
 	old=$PS_PID
@@ -495,7 +518,7 @@ if start_portsense "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN" -o json; then
 	kill -STOP "$PS_PID"
 	ip netns exec "$A" bash -c 'timeout 0.3 bash -c "</dev/tcp/198.18.0.2/31337"' 2>/dev/null
 	sleep 0.3
-	kill -CONT "$PS_PID"; kill_portsense
+	kill_portsense	# stopped still: it must not read its ring first
 	if start_portsense "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN" -o json; then
 		OUT=$LOG.out
 		wait_alert 3 backdoor_port && grep -q "alerts an instance before this one had not read, taken from ps_events" "$LOG" &&

@@ -277,6 +277,7 @@ int ps_migrate_rescan(struct ps_migration *m, struct ps_owned *ow)
 /* Leftovers' counters into @obj's maps of the same name. */
 static int carry_leftovers(struct ps_pins *p, struct bpf_object *obj, ps_carried_fn fn, void *ctx)
 {
+	const struct btf *btf;
 	struct ps_conv conv;
 	int i, err = 0;
 
@@ -286,7 +287,8 @@ static int carry_leftovers(struct ps_pins *p, struct bpf_object *obj, ps_carried
 
 		if (!l->leftover || !map || !percpu(l->info.type) || l->info.type != bpf_map__type(map))
 			continue;
-		if (ps_conv_plan(&conv, ps_pin_btf(p, l), l->value_type, l->info.value_size,
+		btf = ps_pin_btf(p, l);		/* first: it finds l->value_type */
+		if (ps_conv_plan(&conv, btf, l->value_type, l->info.value_size,
 				 bpf_object__btf(obj), bpf_map__btf_value_type_id(map),
 				 bpf_map__value_size(map))) {
 			fprintf(stderr, "portsense: %s cannot be added into %s: %s\n", l->name, l->base, conv.why);

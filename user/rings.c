@@ -77,15 +77,18 @@ void ps_rings_drain(struct ps_pins *p, const char *ring, const char *ring_type,
 	for (i = 0; i < p->n; i++) {
 		struct ps_pin *r = &p->v[i], *t;
 		struct ps_conv conv = {};
+		const struct btf *btf;
 		bool known;
 
 		if (strcmp(r->base, ring) || r->info.id == own_id || r->info.type != BPF_MAP_TYPE_RINGBUF ||
 		    (leftovers_only && !r->leftover))
 			continue;
 		t = record_type(p, r, ring_type);
-		known = t && own && !ps_conv_plan(&conv, ps_pin_btf(p, t), t->value_type,
-						  t->info.value_size, bpf_object__btf(obj),
-						  bpf_map__btf_value_type_id(own), bpf_map__value_size(own));
+		/* First: it finds t->value_type. */
+		btf = t ? ps_pin_btf(p, t) : NULL;
+		known = t && own && !ps_conv_plan(&conv, btf, t->value_type, t->info.value_size,
+						  bpf_object__btf(obj), bpf_map__btf_value_type_id(own),
+						  bpf_map__value_size(own));
 		ps_ring_drain(r->fd, known ? &conv : NULL, fn, ctx, &read, &lost);
 		ps_conv_free(&conv);
 		if (read)

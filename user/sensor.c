@@ -4,7 +4,9 @@
  * to loaded programs with their maps pinned and filled.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -114,6 +116,64 @@ static void write_thresholds(struct ps_sensor *s, const struct ps_config *c)
 		__atomic_store_n(&dst[i], w[i], __ATOMIC_RELAXED);
 }
 
+/*
+ * libbpf's warnings while the object loads, the last of them, kept when
+ * they are not shown (no -v): a --replace refused by the verifier must
+ * say why, and the old instance goes on meanwhile.
+ */
+static char load_log[8192];
+
+static int keep_warnings(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	size_t have = strlen(load_log), room = sizeof(load_log) - 1, add, drop;
+	const char *tail;
+	char *line;
+	va_list copy;
+	int n;
+
+	if (level != LIBBPF_WARN)
+		return 0;
+	va_copy(copy, args);
+	n = vsnprintf(NULL, 0, fmt, copy);
+	va_end(copy);
+	line = n >= 0 ? malloc(n + 1) : NULL;
+	if (!line)
+		return 0;
+	vsnprintf(line, n + 1, fmt, args);
+	/* The verifier's log comes as one string: its end is what says why. */
+	add = n;
+	tail = line;
+	if (add > room) {
+		tail += add - room;
+		add = room;
+	}
+	if (have + add > room) {
+		drop = have + add - room;
+		memmove(load_log, load_log + drop, have - drop + 1);
+		have -= drop;
+	}
+	memcpy(load_log + have, tail, add + 1);
+	free(line);
+	return 0;
+}
+
+/* The program the verifier refused and its last word, from libbpf's log. */
+static void say_refused(void)
+{
+	char *end = strstr(load_log, "-- END PROG LOAD LOG --"), *prog = strstr(load_log, "prog '");
+	char *p, *last = NULL;
+
+	if (!end || !prog)
+		return;
+	*end = '\0';
+	/* The verdict is the last line before the counts ("processed N insns ..."). */
+	for (p = strtok(strstr(load_log, "-- BEGIN PROG LOAD LOG --") ?: load_log, "\n"); p; p = strtok(NULL, "\n"))
+		if (strncmp(p, "processed ", 10) && strncmp(p, "verification time", 17) && !strstr(p, "PROG LOAD LOG"))
+			last = p;
+	if (last)
+		fprintf(stderr, "  the verifier refused %.*s: %s\n", (int)(strcspn(prog + 6, "'") + 7), prog, last);
+}
+
 /* The maps pinned under --pin-path, as the skeleton names them. */
 #define PIN_NAME(m) PS_MAP_NAME(m),
 static const char *const pinned[] = { PS_PINNED_MAPS(PIN_NAME) };
@@ -121,6 +181,7 @@ static const char *const pinned[] = { PS_PINNED_MAPS(PIN_NAME) };
 
 int ps_sensor_load(struct ps_sensor *s, const struct ps_config *c, const struct ps_lists *l)
 {
+	libbpf_print_fn_t print;
 	struct portsense_bpf *skel;
 	int err;
 
@@ -151,10 +212,17 @@ int ps_sensor_load(struct ps_sensor *s, const struct ps_config *c, const struct 
 	/* Without --mirror the verifier drops its code and the map stays one entry. */
 	skel->rodata->ps_mirror_on = c->mirror.n > 0;
 	write_thresholds(s, c);
+	load_log[0] = '\0';
+	print = c->verbose ? NULL : libbpf_set_print(keep_warnings);
 	err = portsense_bpf__load(skel);
+	if (!c->verbose)
+		libbpf_set_print(print);
 	if (err) {
-		fprintf(stderr, "portsense: cannot load the BPF programs: %s%s\n", strerror(-err),
-			c->verbose ? "" : " (-v shows the verifier's log)");
+		fprintf(stderr, "portsense: cannot load the BPF programs: %s\n", strerror(-err));
+		if (!c->verbose) {
+			say_refused();
+			fprintf(stderr, "  (-v shows the verifier's whole log)\n");
+		}
 		return err;
 	}
 	/* bpf/ps_clock.h: with no kernel config to read, the slower clock. */
