@@ -392,14 +392,27 @@ fi
 # With the capabilities of the DaemonSet and the unit, from here on.
 ROOT_PORTSENSE=$PORTSENSE PORTSENSE=$NEW
 
-# The old instance is stopped (SIGSTOP) at a step of the handover, so the
-# successor can be killed exactly there.
-fresh
-if start_portsense "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN" -o json; then
+# stalled BIN STEP [READ_BIN]: an instance of BIN counting 400 pings (its
+# pins read by READ_BIN) and a --replace successor ($SPID); the old one
+# ($old, its XDP program $id0) stopped (SIGSTOP) once it logged STEP, so
+# the successor can be killed exactly there.  False, said, when the old
+# one does not start.
+stalled() {
+	fresh
+	if ! PORTSENSE=$1 start_portsense "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN" -o json; then
+		not_ok "$2: the running instance starts" "$(tail -n 3 "$LOG" | tr '\n' ' ')"
+		return 1
+	fi
 	old=$PS_PID id0=$(xdp_id)
-	traffic 400
+	traffic 400 "${3:-}"
 	spawn "$LOG2" psb0 --replace --interval 0 --pin-path "$PIN" -o json
-	wait_log "$LOG" "announced itself" && kill -STOP "$old"
+	wait_log "$LOG" "$2" && kill -STOP "$old"
+}
+
+# wait_swap: until the successor's XDP program replaced the old one's (5 s).
+wait_swap() { for _ in $(seq 100); do [ "$(xdp_id)" != "$id0" ] && break; sleep 0.05; done; }
+
+if stalled "$NEW" "announced itself"; then
 	sleep 2		# it loads, then waits for an answer
 	kill -KILL "$SPID"; reap "$SPID"
 	kill -CONT "$old"
@@ -410,13 +423,8 @@ if start_portsense "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN" -o json; then
 	stop_portsense
 fi
 
-fresh
-if start_portsense "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN" -o json; then
-	old=$PS_PID id0=$(xdp_id)
-	traffic 400
-	spawn "$LOG2" psb0 --replace --interval 0 --pin-path "$PIN" -o json
-	wait_log "$LOG" "frozen: the successor replaces" && kill -STOP "$old"
-	for _ in $(seq 100); do [ "$(xdp_id)" != "$id0" ] && break; sleep 0.05; done
+if stalled "$NEW" "frozen: the successor replaces"; then
+	wait_swap
 	swapped=$(xdp_id)
 	# Raised by the successor's programs into its ring, which it never reads.
 	ip netns exec "$A" bash -c 'timeout 0.3 bash -c "</dev/tcp/198.18.0.2/31337"' 2>/dev/null
@@ -446,13 +454,8 @@ fi
 # The same across layouts: the successor counted into maps of its own
 # (ps_stats_hPID), which the old instance adds into its own once it has
 # its hooks back, with the capabilities it kept (CAP_BPF, CAP_NET_ADMIN).
-fresh
-if [ -x "$SYN" ] && PORTSENSE=$LSYN start_portsense "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN" -o json; then
-	old=$PS_PID id0=$(xdp_id)
-	traffic 400 "$SYN"
-	spawn "$LOG2" psb0 --replace --interval 0 --pin-path "$PIN" -o json
-	wait_log "$LOG" "frozen: the successor replaces" && kill -STOP "$old"
-	for _ in $(seq 100); do [ "$(xdp_id)" != "$id0" ] && break; sleep 0.05; done
+if [ -x "$SYN" ] && stalled "$LSYN" "frozen: the successor replaces" "$SYN"; then
+	wait_swap
 	sleep 0.5	# it counts into its own maps meanwhile
 	kill -KILL "$SPID"; reap "$SPID"
 	kill -CONT "$old"
@@ -465,13 +468,8 @@ if [ -x "$SYN" ] && PORTSENSE=$LSYN start_portsense "$B" "$LOG" psb0 --interval 
 	PORTSENSE=$LSYN stop_ok "... the old instance stops, exit 0"
 fi
 
-fresh
-if start_portsense "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN" -o json; then
-	old=$PS_PID
-	traffic 400
-	spawn "$LOG2" psb0 --replace --interval 0 --pin-path "$PIN" -o json
-	wait_log "$LOG" "frozen: the successor replaces" && kill -KILL "$old"
-	reap "$old"
+if stalled "$NEW" "frozen: the successor replaces"; then
+	kill -KILL "$old"; reap "$old"
 	wait_log "$LOG2" "portsense: counting" 10 &&
 		ok "the old instance killed in the middle: the successor carries on and counts" ||
 		not_ok "the old instance killed in the middle: the successor carries on" "$(tail -n 3 "$LOG2" | tr '\n' ' ')"
@@ -479,37 +477,28 @@ if start_portsense "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN" -o json; then
 	PS_PID=$SPID stop_ok "... the successor stops, exit 0"
 fi
 
-# both_killed NAME OLD_BIN: the old instance frozen, the successor killed
-# after its swap, then the old one killed too; a plain start recovers.
+# both_killed NAME OLD_BIN [READ_BIN]: the old instance stopped, the
+# successor killed after its swap, the old one killed too; a plain start
+# recovers.
 both_killed() {
-	local name=$1 old id0
-	fresh
-	if ! PORTSENSE=$2 start_portsense "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN" -o json; then
-		not_ok "$name: starts" "$(tail -n 3 "$LOG" | tr '\n' ' ')"
-		return
-	fi
-	old=$PS_PID id0=$(xdp_id)
-	traffic 400
-	spawn "$LOG2" psb0 --replace --interval 0 --pin-path "$PIN" -o json
-	wait_log "$LOG" "frozen: the successor replaces" && kill -STOP "$old"
-	for _ in $(seq 100); do [ "$(xdp_id)" != "$id0" ] && break; sleep 0.05; done
+	stalled "$2" "frozen: the successor replaces" "${3:-}" || return
+	wait_swap
 	kill -KILL "$SPID" "$old"; reap "$SPID"; reap "$old"
 	sleep 0.5
 	if start_portsense "$B" "$LOG" psb0 --interval 0 --pin-path "$PIN" -o json; then
 		grep -q "took over from an instance that died on these pins" "$LOG" &&
-			ok "$name: the next start takes over, no manual step" ||
-			not_ok "$name: the next start takes over" "$(tail -n 3 "$LOG" | tr '\n' ' ')"
-		exact "$name"
-		ls "$PIN" | grep -q "$PS_TMP_RE" && not_ok "$name: no temporary pin left" "$(ls "$PIN" | tr '\n' ' ')" ||
-			ok "$name: no temporary pin left"
+			ok "$1: the next start takes over, no manual step" ||
+			not_ok "$1: the next start takes over" "$(tail -n 3 "$LOG" | tr '\n' ' ')"
+		exact "$1"
+		ls "$PIN" | grep -q '_h[0-9]' && not_ok "$1: no temporary pin left" "$(ls "$PIN" | tr '\n' ' ')" ||
+			ok "$1: no temporary pin left"
 		stop_portsense
 	else
-		not_ok "$name: the next start takes over" "$(tail -n 3 "$LOG" | tr '\n' ' ')"
+		not_ok "$1: the next start takes over" "$(tail -n 3 "$LOG" | tr '\n' ' ')"
 	fi
 }
-PS_TMP_RE='_h[0-9]'
 both_killed "both killed after the swap" "$NEW"
-[ -x "$SYN" ] && both_killed "both killed after a swap from the other layout (its temporary pins taken in)" "$LSYN"
+[ -x "$SYN" ] && both_killed "both killed after a swap from the other layout (its temporary pins taken in)" "$LSYN" "$SYN"
 
 # An alert raised while no loader reads (the instance is stopped, then
 # killed) is printed by the next start, from the ring it left pinned.
