@@ -400,7 +400,8 @@ static void loop(struct run *r)
 static int stop(struct run *r, int ret)
 {
 	struct ps_json_meta meta = { .hook = r->hook };
-	bool leave = ps_upgrade_leave(r->up);
+	/* A start that failed after taking hooks over leaves them for the next one, as a crash would. */
+	bool leave = ps_upgrade_leave(r->up) || (ret && r->took);
 	struct ps_snapshot final;
 
 	if (leave) {
@@ -434,11 +435,8 @@ static int stop(struct run *r, int ret)
 	if (!ret && !leave)
 		ps_migrate_unpin_run(r->sensor.mig);
 	ps_slots_close(r->slots);
-	/*
-	 * A start that failed after taking hooks over leaves them attached, for
-	 * their earlier instance to take back: its pins too.
-	 */
-	ps_sensor_close(&r->sensor, ret != 0 && !leave && (r->ifset || !r->took));
+	/* What a start that failed and left nothing attached pinned goes too. */
+	ps_sensor_close(&r->sensor, ret != 0 && !leave);
 	free(r->lists);
 	if (r->lock_fd >= 0) {
 		if (!leave)
