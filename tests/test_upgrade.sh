@@ -533,6 +533,16 @@ if wait_log "$LOG" "portsense: counting" 10 && start_portsense "$B" "$LOG2" psb0
 	alive "$ushare" && grep -q "handed over to another container; waiting to be stopped" "$LOG" &&
 		ok "replaced from another PID namespace: waits to be stopped (its runtime would restart it)" ||
 		not_ok "replaced from another PID namespace: waits to be stopped" "$(tail -n 2 "$LOG" | tr '\n' ' ')"
+	# The next rollout: the successor answers a successor of its own
+	# while the first still waits (it let the socket's name go).
+	second=$PS_PID
+	if start_portsense "$B" "$T_TMP/ps3.log" psb0 --replace --interval 0 --pin-path "$PIN" -o json; then
+		reap "$second"; rc=$?
+		[ $rc -eq 0 ] && ok "... meanwhile the successor is replaced in turn (the next rollout)" ||
+			not_ok "... meanwhile the successor is replaced in turn" "exit $rc: $(tail -n 2 "$LOG2" | tr '\n' ' ')"
+	else
+		not_ok "... meanwhile the successor is replaced in turn" "$(tail -n 3 "$T_TMP/ps3.log" | tr '\n' ' ')"
+	fi
 	[ -n "$inner" ] && kill -TERM "$inner"
 	reap "$ushare"; rc=$?
 	[ $rc -eq 0 ] && [ -n "$(xdp_id)" ] && ok "... SIGTERM: exits 0, the successor's programs stay" ||

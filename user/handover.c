@@ -186,7 +186,13 @@ int ps_ho_ready(struct ps_ho_owner *o)
 
 bool ps_ho_done(struct ps_ho_owner *o)
 {
-	return o && o->cfd >= 0 && !say(o->cfd, DONE);
+	if (!o)
+		return false;
+	/* The name is the successor's from now: its own successor must reach it, not us. */
+	if (o->lfd >= 0)
+		close(o->lfd);
+	o->lfd = -1;
+	return o->cfd >= 0 && !say(o->cfd, DONE);
 }
 
 pid_t ps_ho_peer(const struct ps_ho_owner *o)
@@ -200,7 +206,8 @@ void ps_ho_close(struct ps_ho_owner *o)
 		return;
 	if (o->cfd >= 0)
 		close(o->cfd);
-	close(o->lfd);
+	if (o->lfd >= 0)
+		close(o->lfd);
 	free(o);
 }
 

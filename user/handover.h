@@ -65,8 +65,9 @@ bool ps_ho_busy(const struct ps_ho_owner *o);
 int ps_ho_ready(struct ps_ho_owner *o);
 
 /*
- * Step 5's: the ring is read, the lock released.  False when the successor
- * is no longer there to hear it (it died after its swap).
+ * Step 5's: the ring is read, the lock released; the socket's name is let
+ * go first, for the successor to listen on.  False when the successor is
+ * no longer there to hear it (it died after its swap).
  */
 bool ps_ho_done(struct ps_ho_owner *o);
 

@@ -400,8 +400,8 @@ const struct ps_option ps_options[] = {
 	  "output", .cmds = RUN, .set = set_metrics, .val = PS_V_METRICS, AT(metrics) },
 	{ "pin-path", 0, "DIR", "where maps are pinned", "sensor",
 	  .cmds = ALL, .set = set_pin_path, .val = PS_V_STR, AT(pin_path), .show_default = true },
-	{ "replace", 0, NULL, "take over the interfaces and pins of the instance running on\n"
-	  "--pin-path, in place: it exits once this one counts (none\n"
+	{ "replace", 0, NULL, "take over, in place, the interfaces and pins of the instance\n"
+	  "running on --pin-path: it exits once this one counts (none\n"
 	  "running: start as usual)", NULL,
 	  .cmds = RUN, .set = set_flag, .val = PS_V_BOOL, AT(replace) },
 	{ "background", 0, NULL, "once counting, go on in a child process and exit 0 (for a\n"
