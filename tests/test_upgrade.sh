@@ -48,7 +48,8 @@ fi
 
 # Another layout: every member of struct ps_counters, of the TCP/UDP counters
 # and of a port class's packets and bytes in reverse order, a new counter in
-# the first two, and twice the talkers (a larger map).  Made from this tree.
+# the first two, a new counter of the sensor's own (ps_global one entry
+# longer) and twice the talkers (a larger map).  Made from this tree.
 SYN_DIR=$T_TMP/synthetic SYN=$T_TMP/synthetic/build/portsense
 copy_tree "$SYN_DIR" && $PY - "$SYN_DIR" <<'PYEOF' && build_tree "$SYN_DIR" ||
 import re, sys
@@ -71,6 +72,7 @@ s = open(p).read()
 s = relist(s, 'PS_COUNTERS_LIST', lambda b: b[::-1][:5] + ['\tU(upgrade_probe, "upgrade_probe", "")'] + b[::-1][5:])
 s = relist(s, 'PS_L4_LIST', lambda b: b[::-1] + ['\tU(upgrade_l4, "upgrade_l4", "")'])
 s = relist(s, 'PS_PKTS_BYTES_LIST', lambda b: b[::-1])
+s = relist(s, 'PS_G_LIST', lambda b: b + ['\tE(PS_G_UPGRADE_PROBE, upgrade_probe)'])
 open(p, 'w').write(s)
 p = root + '/include/portsense.h'
 s, n = re.subn(r'(#define PS_TALKERS_MAX\s+)4096', r'\g<1>8192', open(p).read())
@@ -277,6 +279,7 @@ if [ -x "$SYN" ]; then
 			"$T_TMP/before.json" "$T_TMP/own.json" "$T_TMP/after.json"
 		grep -q "ps_stats: pinned with another layout.*new, from zero: .*upgrade_probe" "$LOG" &&
 			grep -q "ps_talkers: pinned with another layout or size (4096 entries of 32 bytes; this build: 8192" "$LOG" &&
+			grep -q "ps_global: pinned with another layout or size (11 entries of 8 bytes; this build: 12 of 8)" "$LOG" &&
 			ok "the new fields and the larger map are said" ||
 			not_ok "the new fields and the larger map are said" "$(grep pinned "$LOG" | tr '\n' ' ')"
 		talker_kept "a talker in an LRU map twice as large: carried with its counts"

@@ -76,7 +76,6 @@ void ps_carry_close(struct ps_carry *c)
 	free(c);
 }
 
-/* Past the map's end: the fit was checked before the swap, so only counts made since. */
 int ps_carry_pin(struct ps_pin *src, struct bpf_map *map, const struct ps_conv *conv,
 		 ps_carried_fn fn, void *ctx)
 {
@@ -113,8 +112,8 @@ int ps_carry_pin(struct ps_pin *src, struct bpf_map *map, const struct ps_conv *
 			fn(ctx, bpf_map__name(map), k, sum);
 	}
 	if (dropped)
-		fprintf(stderr, "portsense: warning: %s: %u entries counted past this run's size since the start"
-			" were dropped\n", bpf_map__name(map), dropped);
+		fprintf(stderr, "portsense: %s: the counts of %u entries past its %u (of %s) are dropped\n",
+			bpf_map__name(map), dropped, bpf_map__max_entries(map), src->name);
 	if (err)
 		fprintf(stderr, "portsense: cannot add the counters of %s into %s: %s\n", src->name,
 			bpf_map__name(map), strerror(-err));

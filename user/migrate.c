@@ -167,14 +167,19 @@ static void say_carried(const struct mig_map *mm)
 		mm->val.dropped[0] ? "; dropped: " : "", mm->val.dropped);
 }
 
-/* Entry @key of the pin does not fit this run: refused unless it is empty. */
+/*
+ * Entry @key of a state map's pin does not fit this run: refused unless it
+ * is empty (a slot's identity past a smaller --max-interfaces).  Counters
+ * past the end are dropped when they are added, as fields that no longer
+ * exist are: an array a counter enum indexes may have shrunk.
+ */
 static int beyond(const struct mig_map *mm, __u32 key, const void *val, size_t len, const char *dir)
 {
 	if (zero(val, len))
 		return 0;
 	fprintf(stderr, "portsense: the pinned %s holds data in entry %u, and this run's has %u entries\n"
-		"  fix: start with the --max-interfaces the pins were made with (or more), or "
-		PS_FIX_DETACH "\n", mm->name, key, bpf_map__max_entries(mm->map), dir);
+		"  fix: start with the --max-interfaces the pins were made with (or more), or run the build\n"
+		"  that made them, or " PS_FIX_DETACH "\n", mm->name, key, bpf_map__max_entries(mm->map), dir);
 	return -ERANGE;
 }
 
@@ -189,11 +194,13 @@ static int copy_map(struct ps_migration *m, struct mig_map *mm)
 
 	if (array(i->type)) {
 		for (k = 0; !err && k < i->max_entries; k++) {
+			if (percpu(i->type))
+				break;	/* added later (ps_carry_pin()) */
 			if (bpf_map_lookup_elem(mm->src->fd, &k, old))
 				err = -errno;
 			else if (k >= bpf_map__max_entries(mm->map))
 				err = beyond(mm, k, old, olen, m->o.dir);
-			else if (!percpu(i->type)) {
+			else {
 				ps_conv_apply(&mm->val, old, val);
 				if (bpf_map_update_elem(fd, &k, val, BPF_ANY))
 					err = -errno;
