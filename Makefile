@@ -20,11 +20,12 @@ LDLIBS  := -lbpf -lelf -lz -lm -linih
 # The sensor alone serves metrics (libmicrohttpd, its own thread).
 PS_LDLIBS := $(LDLIBS) -lmicrohttpd -lpthread
 
-USER_SRCS := user/alerts.c user/attach.c user/capture.c user/catalogue.c user/cmdline.c user/config.c user/detach.c user/evfile.c user/evidence.c user/fields.c user/handshakes.c user/host.c user/ifaces.c user/lists.c user/live.c user/mapstats.c user/metrics.c user/options.c user/patterns.c user/pcapng.c user/privs.c user/prom.c user/run.c user/sensor.c user/slots.c user/snapshot.c user/stats.c user/summary.c user/top.c
+USER_SRCS := user/alerts.c user/attach.c user/capture.c user/catalogue.c user/cmdline.c user/config.c user/detach.c user/evfile.c user/evidence.c user/fields.c user/handshakes.c user/host.c user/ifaces.c user/lists.c user/live.c user/mapstats.c user/metrics.c user/options.c user/patterns.c user/pcapng.c user/privs.c user/prom.c user/run.c user/sensor.c user/slots.c user/snapshot.c user/stats.c user/summary.c user/top.c \
+	user/btfconv.c user/carry.c user/handover.c user/migrate.c user/pins.c user/rings.c user/takeover.c user/upgrade.c
 USER_OBJS := $(USER_SRCS:user/%.c=$(OUT)/%.o)
 HDRS := $(wildcard include/*.h) $(wildcard bpf/*.h) $(wildcard user/*.h)
 
-.SECONDARY: $(OUT)/portsense.bpf.o $(OUT)/bench_gen.bpf.o
+.SECONDARY: $(OUT)/portsense.bpf.o $(OUT)/bench_gen.bpf.o $(OUT)/ps_carry.bpf.o
 .PHONY: all clean test test-unit demo deps deps-demo install bench fuzz fuzz-targets sanitize
 all: $(OUT)/portsense
 
@@ -39,6 +40,9 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 
 $(OUT)/%.o: user/%.c $(HDRS) $(OUT)/portsense.skel.h | $(OUT)
 	$(CC) $(CFLAGS) -c $< -o $@
+
+# The loader's second object: adds carried-over counts into per-CPU maps (user/carry.c).
+$(OUT)/carry.o: $(OUT)/ps_carry.skel.h
 
 $(OUT)/portsense: $(OUT)/portsense.o $(USER_OBJS)
 	$(CC) $(CFLAGS) $^ -o $@ $(PS_LDLIBS)

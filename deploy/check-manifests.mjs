@@ -215,15 +215,16 @@ function cmdPolicy(helpFile, files) {
 
 	const metrics = argAfter("--metrics") ?? "";
 	const mport = Number(metrics.split(":").pop());
-	const ports = new Map((c.ports ?? []).map((p) => [p.name, p.containerPort]));
 	check("policy: --metrics binds the pod IP", /^\$\(POD_IP\):[0-9]+$/.test(metrics)
 		&& env.get("POD_IP")?.valueFrom?.fieldRef?.fieldPath === "status.podIP",
 		`--metrics ${J(metrics)}, POD_IP ${J(env.get("POD_IP"))}`);
-	check("policy: metrics port declared", [...ports.values()].includes(mport), `ports ${J(c.ports)} vs ${mport}`);
+	// Under hostNetwork a container port is also a host port: the surge pod
+	// of a rolling update could not be placed beside the old one.
+	check("policy: no container port (a host port would keep the surge pod off the node)",
+		!(pod.containers ?? []).some((x) => (x.ports ?? []).length), J(c.ports));
 	for (const probe of ["startupProbe", "livenessProbe", "readinessProbe"]) {
 		const h = c[probe]?.httpGet;
-		const port = typeof h?.port === "string" ? ports.get(h.port) : h?.port;
-		check(`policy: ${probe} on /healthz of the metrics port`, h?.path === "/healthz" && port === mport,
+		check(`policy: ${probe} on /healthz of the metrics port`, h?.path === "/healthz" && h?.port === mport,
 			J(c[probe]));
 	}
 	check("policy: NODE_NAME from spec.nodeName", env.get("NODE_NAME")?.valueFrom?.fieldRef?.fieldPath === "spec.nodeName",
@@ -244,9 +245,14 @@ function cmdPolicy(helpFile, files) {
 	const btf = mounts.get("/sys/kernel/btf");
 	check("policy: host /sys/kernel/btf mounted read-only",
 		volumes.get(btf?.name)?.hostPath?.path === "/sys/kernel/btf" && btf.readOnly === true, J(btf));
+	// The handover (docs/deploy.md): the new pod beside the old, --replace.
 	const u = ds.spec?.updateStrategy;
-	check("policy: RollingUpdate with maxUnavailable, maxSurge 0",
-		u?.type === "RollingUpdate" && u.rollingUpdate?.maxUnavailable !== undefined && u.rollingUpdate?.maxSurge === 0, J(u));
+	check("policy: RollingUpdate with maxSurge 1, maxUnavailable 0, and --replace: no node blind in an update",
+		u?.type === "RollingUpdate" && u.rollingUpdate?.maxSurge === 1 && u.rollingUpdate?.maxUnavailable === 0
+		&& args.includes("--replace"), `${J(u)}, args ${J(args)}`);
+	check("policy: minReadySeconds and a delayed startupProbe (readiness is the new pod's own)",
+		ds.spec?.minReadySeconds >= c.readinessProbe?.periodSeconds && c.startupProbe?.initialDelaySeconds > 0,
+		`minReadySeconds ${J(ds.spec?.minReadySeconds)}, startupProbe ${J(c.startupProbe)}`);
 	check("policy: terminationGracePeriodSeconds set", Number.isInteger(pod.terminationGracePeriodSeconds), "missing");
 	const sel = ds.spec?.selector?.matchLabels ?? {};
 	check("policy: selector matches the pod labels, app.kubernetes.io/name set",
@@ -280,15 +286,17 @@ function cmdPolicy(helpFile, files) {
 		const tp = ss.ports?.[0]?.targetPort;
 		check("policy: Service headless, selects the pods, targets the metrics port",
 			ss.clusterIP === "None" && Object.entries(ss.selector ?? {}).every(([k, v]) => labels[k] === v)
-			&& (typeof tp === "string" ? ports.get(tp) : tp) === mport
+			&& tp === mport
 			&& svc.metadata?.annotations?.["prometheus.io/port"] === String(mport), J(ss));
 	}
 	const pm = docs.find((d) => d.kind === "PodMonitor");
 	if (pm) {
 		const ep = pm.spec?.podMetricsEndpoints?.[0] ?? {};
+		const addr = (ep.relabelings ?? []).find((r) => r.targetLabel === "__address__");
 		check("policy: PodMonitor selects the pods and scrapes the metrics port",
 			Object.entries(pm.spec?.selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v)
-			&& ports.get(ep.port) === mport && ep.path === "/metrics", J(pm.spec));
+			&& J(addr?.sourceLabels) === J(["__meta_kubernetes_pod_ip"]) && addr?.replacement === `$1:${mport}`
+			&& ep.path === "/metrics", J(pm.spec));
 	}
 	for (const d of docs)
 		check(`policy: ${d.kind}/${d.metadata?.name} labelled app.kubernetes.io/name`,

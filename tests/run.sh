@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Runs every test and ends with "N passed, N failed, N skipped".
-#   tests/run.sh [unit|detect|handshake|loader|cli|fuzz|badinput|privs|faults|live|ops|alerts|diagnosis|attacks|benign|replay|metrics|deploy ...]
+#   tests/run.sh [unit|detect|handshake|loader|cli|fuzz|badinput|privs|faults|live|ops|upgrade|alerts|diagnosis|attacks|benign|replay|metrics|deploy ...]
 #   (default: all)
 # Needs root (CAP_BPF, CAP_NET_ADMIN) and ../shared/pcaps for the replay.
 # BUILD=DIR runs the binaries of another build (make sanitize: build-san);
@@ -11,7 +11,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(unit detect handshake loader cli fuzz badinput privs faults live ops alerts diagnosis attacks benign replay metrics deploy)
+[ ${#suites[@]} -gt 0 ] || suites=(unit detect handshake loader cli fuzz badinput privs faults live ops upgrade alerts diagnosis attacks benign replay metrics deploy)
 BUILD=${BUILD:-$ROOT/build}
 [ -d "$BUILD" ] && BUILD=$(cd "$BUILD" && pwd)	# absolute: the suites run elsewhere
 export BUILD PORTSENSE=${PORTSENSE:-$BUILD/portsense}
@@ -56,6 +56,7 @@ for s in "${suites[@]}"; do
 	cli)    run_suite cli "$ROOT/tests/test_cli.sh" ;;
 	live)   run_suite live "$ROOT/tests/test_live.sh" ;;
 	ops)    run_suite ops "$ROOT/tests/test_ops.sh" ;;
+	upgrade) run_suite upgrade "$ROOT/tests/test_upgrade.sh" ;;
 	alerts) run_suite alerts "$ROOT/tests/test_alerts.sh" ;;
 	diagnosis) run_suite diagnosis "$ROOT/tests/test_diagnosis.sh" ;;
 	attacks) run_suite attacks "$ROOT/tests/test_attacks.sh" ;;
@@ -67,7 +68,7 @@ for s in "${suites[@]}"; do
 	faults) run_suite faults "$ROOT/tests/test_faults.sh" ;;
 	metrics) run_suite metrics "$ROOT/tests/test_metrics.sh" ;;
 	deploy) run_suite deploy "$ROOT/tests/test_deploy.sh" ;;
-	*) echo "unknown suite: $s (unit, detect, handshake, loader, cli, fuzz, badinput, privs, faults, live, ops, alerts, diagnosis, attacks, benign, replay, metrics, deploy)" >&2; exit 2 ;;
+	*) echo "unknown suite: $s (unit, detect, handshake, loader, cli, fuzz, badinput, privs, faults, live, ops, upgrade, alerts, diagnosis, attacks, benign, replay, metrics, deploy)" >&2; exit 2 ;;
 	esac
 done
 echo

@@ -67,7 +67,7 @@ declare -A CASES=(
 PATHOPTS=" --stats-json --pin-path --bogons --backdoor-ports --amp-ports --config --interfaces --mirror --evidence "
 # Flags: given a value they must refuse it.  Options that end the run at
 # once (help, version, list-alerts) are flags too.
-FLAGS=" --no-egress --list-alerts --verbose --help --version --json "
+FLAGS=" --no-egress --list-alerts --verbose --help --version --json --replace --background "
 GENERIC="@empty|-1|abc|99999999999999999999999|@long"
 
 BADCIDR=$T_TMP/badcidr BADPORT=$T_TMP/badport BADINI=$T_TMP/bad.ini

@@ -37,8 +37,8 @@ else
 	}
 	reject "schema rejects a wrong type (hostNetwork: \"yes\")" 'hostNetwork must be boolean' \
 		's/hostNetwork: true/hostNetwork: "yes"/' schema
-	reject "schema rejects a value outside an enum (protocol: TPC)" 'protocol must be equal to one of' \
-		's/protocol: TCP/protocol: TPC/' schema
+	reject "schema rejects a value outside an enum (imagePullPolicy: IfNotPresnt)" 'imagePullPolicy must be equal to one of' \
+		's/imagePullPolicy: IfNotPresent/imagePullPolicy: IfNotPresnt/' schema
 	reject "schema rejects a missing required field (a container without a name)" "must have required property name" \
 		's/- name: portsense$/- nam: portsense/' schema
 	reject "strict check rejects an unknown field (mountPropogation)" 'mountPropogation: unknown field' \
@@ -51,6 +51,12 @@ else
 		's/^\( *\)- --config$/\1- --frobnicate\n&/' policy
 	reject "policy rejects an evidence directory that is no writable hostPath" 'evidence directory is a writable hostPath' \
 		's/^\( *\)- --config$/\1- --evidence=\/tmp\/ev\n&/' policy
+	reject "policy rejects maxSurge 0 (every node blind in an update)" 'maxSurge 1, maxUnavailable 0' \
+		's/maxSurge: 1/maxSurge: 0/' policy
+	reject "policy rejects a new pod without --replace" 'maxSurge 1, maxUnavailable 0, and --replace' \
+		'/^ *- --replace$/d' policy
+	reject "policy rejects a container port (a host port under hostNetwork)" 'no container port' \
+		's/^\( *\)imagePullPolicy: IfNotPresent$/&\n\1ports:\n\1  - containerPort: 9662/' policy
 
 	"${CHECK[@]}" policy "$T_TMP/help" "${MANIFESTS[@]}"
 
@@ -148,6 +154,53 @@ else
 		if [ -f "$T_TMP/out/stats.json" ]; then
 			expect_eq "image: counted the 20 echo requests" "$T_TMP/out/stats.json" ingress.icmp.echo_request 20
 		else not_ok "image: counted the 20 echo requests" "no snapshot written"; fi
+		# A rolling update on one node, as the DaemonSet makes it: the new
+		# pod's container beside the old one's, both with --replace, under
+		# 100 pings a second.  The old one, PID 1 of its container, hands
+		# over and waits to be stopped (had it exited, its runtime would
+		# start it again); stopped, it exits 0.  Every frame is counted.
+		new_pin_path PIN_RU rolling
+		CT=("${PODMAN[@]}" "${RUN[@]}" --network "ns:/run/netns/psdb$T_ID" --read-only --cap-drop ALL
+			--cap-add BPF,NET_ADMIN,PERFMON --security-opt no-new-privileges
+			--security-opt seccomp="$T_TMP/seccomp.json" -v /sys/fs/bpf:/sys/fs/bpf:rslave
+			-v /sys/kernel/btf:/sys/kernel/btf:ro -v "$T_TMP/etc:/etc/portsense:ro")
+		CARGS=(--replace --config /etc/portsense/portsense.conf --pin-path "$PIN_RU" "pdb$T_ID")
+		# wait_err FILE PATTERN: until the container's stderr says so (20 s).
+		wait_err() { for _ in $(seq 200); do grep -q "$2" "$1" && return 0; sleep 0.1; done; return 1; }
+		timeout 120 "${CT[@]}" --name "ps-old-$T_ID" "$tag" "${CARGS[@]}" >/dev/null 2>"$T_TMP/out/old" &
+		oldc=$!
+		T_PIDS+=("$oldc")
+		if wait_err "$T_TMP/out/old" "portsense: counting"; then
+			ip netns exec "psda$T_ID" ping -q -c 300 -i 0.01 -W 1 198.18.0.2 >"$T_TMP/out/ping" 2>&1 &
+			rp=$!
+			sleep 1
+			timeout 120 "${CT[@]}" --name "ps-new-$T_ID" "$tag" "${CARGS[@]}" >/dev/null 2>"$T_TMP/out/new" &
+			newc=$!
+			T_PIDS+=("$newc")
+			wait_err "$T_TMP/out/new" "portsense: counting" && wait_err "$T_TMP/out/old" "waiting to be stopped" &&
+				sleep 1 && alive "$oldc" &&
+				ok "image: a new container takes over with --replace; the old one waits to be stopped" ||
+				not_ok "image: a new container takes over with --replace; the old one waits to be stopped" \
+					"$(tail -n 2 "$T_TMP/out/new" "$T_TMP/out/old" | tr '\n' ' ')"
+			timeout 30 "${PODMAN[@]}" stop -t 10 "ps-old-$T_ID" >/dev/null 2>&1
+			wait "$oldc"; rc=$?
+			forget_pid "$oldc"
+			[ $rc -eq 0 ] && ok "image: the old container, stopped, exits 0" || not_ok "image: the old container, stopped, exits 0" "exit $rc"
+			wait "$rp"
+			nsenter --net="/run/netns/psdb$T_ID" "$PORTSENSE" stats --json --pin-path "$PIN_RU" >"$T_TMP/out/ru.json" 2>/dev/null
+			sent=$(awk '/packets transmitted/ {print $1, $4}' "$T_TMP/out/ping")
+			got="$(jget "$T_TMP/out/ru.json" ingress.icmp.echo_request) $(jget "$T_TMP/out/ru.json" egress.icmp.echo_reply)"
+			[ "$got" = "$sent" ] && ok "image: every frame counted across the two containers ($sent sent and answered; counted $got)" ||
+				not_ok "image: every frame counted across the two containers" "sent and answered $sent, counted $got"
+			timeout 30 "${PODMAN[@]}" stop -t 10 "ps-new-$T_ID" >/dev/null 2>&1
+			wait "$newc"; rc=$?
+			forget_pid "$newc"
+			[ $rc -eq 0 ] && ! ip -n "psdb$T_ID" link show "pdb$T_ID" | grep -q prog/xdp &&
+				ok "image: the new container, stopped, detaches and exits 0" ||
+				not_ok "image: the new container, stopped, detaches and exits 0" "exit $rc"
+		else
+			not_ok "image: a new container takes over with --replace" "the first did not start: $(tail -n 2 "$T_TMP/out/old" | tr '\n' ' ')"
+		fi
 		OUT=$T_TMP/out/alerts
 		n=$(alerts_of icmp_flood node="node-$T_ID")
 		[ "$n" -ge 1 ] && ok "image: alerts carry NODE_NAME as node" ||
@@ -197,7 +250,8 @@ else
 
 	# Hardening: each key with its value, and never PrivateNetwork.
 	missing=()
-	for kv in "Type=simple" "ExecReload=/bin/kill -HUP \$MAINPID" "Restart=on-failure" \
+	for kv in "Type=notify" "NotifyAccess=all" "RestartKillSignal=SIGUSR2" "Restart=on-failure" \
+		"ExecReload=/usr/local/sbin/portsense --replace --background --config /etc/portsense/portsense.conf \$PORTSENSE_OPTS" \
 		"CapabilityBoundingSet=CAP_BPF CAP_NET_ADMIN CAP_PERFMON" \
 		"AmbientCapabilities=CAP_BPF CAP_NET_ADMIN CAP_PERFMON" "NoNewPrivileges=yes" \
 		"ProtectSystem=strict" "ReadWritePaths=/sys/fs/bpf" "ProtectHome=yes" "PrivateTmp=yes" \
@@ -222,7 +276,7 @@ else
 		not_ok "deploy/systemd/portsense.conf is a valid config file" "exit $rc: $out"
 	# Every option is one --help lists, and where --help lists the values
 	# (-o, --output text|json) the value is one of them.
-	words=$( (. "$ROOT/deploy/systemd/portsense.default"; sed -n 's/^ExecStart=[^ ]* //p' "$UNIT"; echo "$PORTSENSE_OPTS") | tr ' ' '\n')
+	words=$( (. "$ROOT/deploy/systemd/portsense.default"; sed -n 's/^Exec\(Start\|Reload\)=[^ ]* //p' "$UNIT"; echo "$PORTSENSE_OPTS") | tr ' ' '\n')
 	bad=() prev=
 	set -f	# the interface globs are words, not file names
 	for w in $words; do
@@ -257,9 +311,9 @@ else
 		cp "$ROOT/deploy/systemd/portsense.conf" "$nsd/etc/"
 		new_pin_path UPIN unit
 		echo "PORTSENSE_OPTS=\"--output json --interval 0 --pin-path $UPIN pud$T_ID\"" >"$nsd/default"
-		ip netns add "psu$T_ID" && T_NETNS+=("psu$T_ID")
-		ip -n "psu$T_ID" link add "puc$T_ID" type veth peer name "pud$T_ID"
-		ip -n "psu$T_ID" link set "puc$T_ID" up && ip -n "psu$T_ID" link set "pud$T_ID" up
+		# pud in the container's namespace, its peer puc in one of its own:
+		# the pings between them cross the veth.
+		netns_pair "psv$T_ID" "puc$T_ID" "psu$T_ID" "pud$T_ID" && addr_pair "psv$T_ID" "puc$T_ID" "psu$T_ID" "pud$T_ID"
 		timeout 120 systemd-nspawn -D / --volatile=yes --register=no --keep-unit -q --boot \
 			--machine="psu$T_ID" --network-namespace-path="/run/netns/psu$T_ID" \
 			--system-call-filter=bpf --capability=CAP_BPF,CAP_PERFMON,CAP_NET_ADMIN \
@@ -304,13 +358,33 @@ else
 			echo "$mnt" | grep -qx '/ ro,.*' && echo "$mnt" | grep -qx '/proc/sys ro,.*' && echo "$mnt" | grep -qx '/sys/fs/bpf rw,.*' &&
 				ok "unit: / and /proc/sys read-only for the service, /sys/fs/bpf writable" ||
 				not_ok "unit: / and /proc/sys read-only for the service, /sys/fs/bpf writable" "$(echo "$mnt" | tr '\n' ';')"
-			in_ct systemctl reload portsense
-			sleep 1
-			[ "$(in_ct systemctl show -p MainPID --value portsense)" = "$mpid" ] &&
-				[ "$(in_ct systemctl is-active portsense)" = active ] &&
-				ok "unit (needs SIGHUP reload): systemctl reload keeps the process" ||
-				not_ok "unit (needs SIGHUP reload): systemctl reload keeps the process" \
-					"$(in_ct journalctl -u portsense -o cat -n 2 --no-pager | tr '\n' ' ')"
+			# Reload and restart are handovers: under 100 pings a second,
+			# another main process, the XDP program replaced in place,
+			# every echo request and reply counted.
+			ucount() {
+				nsenter --net="/run/netns/psu$T_ID" "$PORTSENSE" stats --json --pin-path "$UPIN" >"$T_TMP/u.json" 2>/dev/null
+				echo "$(jget "$T_TMP/u.json" ingress.icmp.echo_request) $(jget "$T_TMP/u.json" egress.icmp.echo_reply)"
+			}
+			uxdp() { ip -n "psu$T_ID" -d link show "pud$T_ID" | grep -o 'prog/xdp id [0-9]*' | head -n 1; }
+			for how in reload restart; do
+				before=$(ucount) x0=$(uxdp) m0=$(in_ct systemctl show -p MainPID --value portsense)
+				ip netns exec "psv$T_ID" ping -q -c 300 -i 0.01 -W 1 198.18.0.2 >"$T_TMP/uping" 2>&1 &
+				upid=$!
+				sleep 1
+				in_ct systemctl "$how" portsense; rc=$?
+				wait "$upid"
+				sleep 0.3
+				after=$(ucount) m1=$(in_ct systemctl show -p MainPID --value portsense)
+				sent=$(awk '/packets transmitted/ {print $1, $4}' "$T_TMP/uping")
+				got=$(echo "$before $after" | awk '{print $3 - $1, $4 - $2}')
+				if [ $rc -eq 0 ] && [ "$(in_ct systemctl is-active portsense)" = active ] && [ "$m1" != "$m0" ] &&
+					[ -n "$x0" ] && [ "$(uxdp)" != "$x0" ] && [ -n "$(uxdp)" ] && [ "$got" = "$sent" ]; then
+					ok "unit: systemctl $how hands over (main pid $m0 -> $m1, $x0 -> $(uxdp)), every frame counted ($sent sent and answered; counted $got)"
+				else
+					not_ok "unit: systemctl $how hands over, every frame counted" \
+						"exit $rc, main pid $m0 -> $m1, '$x0' -> '$(uxdp)', sent and answered $sent, counted $got: $(in_ct journalctl -u portsense -o cat -n 4 --no-pager | tr '\n' ' ')"
+				fi
+			done
 			in_ct systemctl stop portsense
 			ip -n "psu$T_ID" link show "pud$T_ID" | grep -q 'prog/xdp' &&
 				not_ok "unit: systemctl stop detaches" "XDP still on pud$T_ID" || ok "unit: systemctl stop detaches"

@@ -28,16 +28,13 @@ const char *ps_mode_name(__u32 xdp_flags)
 	return "tc";
 }
 
-/*
- * Name of program @id and whether it uses map @map_id (0: any).  Returns
- * 0, or -errno when the program is gone.
- */
-static int prog_info(__u32 id, char *name, size_t len, __u32 map_id,
-		     bool *uses_map)
+int ps_prog_info(__u32 id, char *name, size_t len, const __u32 *map_ids, int n_ids,
+		 bool *uses_map)
 {
 	struct bpf_prog_info info = {};
-	__u32 info_len = sizeof(info), maps[16], i;
-	int fd, err;
+	/* The programs use some thirty maps: the kernel lists them all. */
+	__u32 info_len = sizeof(info), maps[256], i;
+	int fd, err, j;
 
 	fd = bpf_prog_get_fd_by_id(id);
 	if (fd < 0)
@@ -47,20 +44,32 @@ static int prog_info(__u32 id, char *name, size_t len, __u32 map_id,
 	err = bpf_obj_get_info_by_fd(fd, &info, &info_len);
 	if (!err) {
 		snprintf(name, len, "%s", info.name);
-		*uses_map = !map_id;
-		for (i = 0; i < info.nr_map_ids && i < 16; i++)
-			if (maps[i] == map_id)
-				*uses_map = true;
+		*uses_map = !n_ids;
+		for (i = 0; i < info.nr_map_ids && i < sizeof(maps) / sizeof(maps[0]); i++)
+			for (j = 0; j < n_ids; j++)
+				if (maps[i] == map_ids[j])
+					*uses_map = true;
 	}
 	close(fd);
 	return err ? -errno : 0;
+}
+
+int ps_prog_fd_name(int fd, char *name, size_t len)
+{
+	struct bpf_prog_info info = {};
+	__u32 info_len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &info_len))
+		return -errno;
+	snprintf(name, len, "%s", info.name);
+	return 0;
 }
 
 static int prog_name(__u32 id, char *name, size_t len)
 {
 	bool any;
 
-	return prog_info(id, name, len, 0, &any);
+	return ps_prog_info(id, name, len, NULL, 0, &any);
 }
 
 /* The XDP program on @ifindex in any mode (there can be one per mode). */
@@ -74,19 +83,14 @@ static __u32 xdp_present(int ifindex)
 	       q.skb_prog_id ? q.skb_prog_id : q.hw_prog_id;
 }
 
-/*
- * Remove the XDP program @fd from @ifindex in @mode, and only it: with
- * XDP_FLAGS_REPLACE the kernel refuses if another program is there now.
- */
-static int xdp_detach_prog(int ifindex, __u32 mode, int fd)
+int ps_xdp_detach_prog(int ifindex, __u32 mode, int fd)
 {
 	LIBBPF_OPTS(bpf_xdp_attach_opts, o, .old_prog_fd = fd);
 
 	return bpf_xdp_attach(ifindex, -1, mode | XDP_FLAGS_REPLACE, &o);
 }
 
-static int attach_xdp(struct ps_iface *ifc, const struct ps_attach_opts *o,
-		      int fd)
+int ps_attach_xdp(struct ps_iface *ifc, const struct ps_attach_opts *o, int fd)
 {
 	__u32 id = xdp_present(ifc->ifindex);
 	__u32 flags;
@@ -136,19 +140,18 @@ static int attach_xdp(struct ps_iface *ifc, const struct ps_attach_opts *o,
 #define PS_BPF_TCX_INGRESS 46
 #define PS_BPF_TCX_EGRESS  47
 
-static int tcx_type(enum bpf_tc_attach_point where)
+int ps_tcx_type(enum bpf_tc_attach_point where)
 {
 	return where == BPF_TC_INGRESS ? PS_BPF_TCX_INGRESS : PS_BPF_TCX_EGRESS;
 }
 
-static const char *side(enum bpf_tc_attach_point where)
+const char *ps_tc_side(enum bpf_tc_attach_point where)
 {
 	return where == BPF_TC_INGRESS ? "ingress" : "egress";
 }
 
-/* The pin of @ifindex's tcx link on @where under @dir. */
-static void link_pin(char *path, size_t len, const char *dir, int ifindex,
-		     enum bpf_tc_attach_point where)
+void ps_link_pin(char *path, size_t len, const char *dir, int ifindex,
+		 enum bpf_tc_attach_point where)
 {
 	snprintf(path, len, "%s/" PS_TCX_PIN_PREFIX "%s_%d", dir,
 		 where == BPF_TC_INGRESS ? "in" : "out", ifindex);
@@ -165,7 +168,7 @@ static bool tcx_has(int ifindex, enum bpf_tc_attach_point where, __u32 prog_id)
 		    .prog_cnt = sizeof(ids) / sizeof(ids[0]));
 	char name[BPF_OBJ_NAME_LEN];
 
-	if (bpf_prog_query_opts(ifindex, tcx_type(where), &q))
+	if (bpf_prog_query_opts(ifindex, ps_tcx_type(where), &q))
 		return false;
 	for (i = 0; i < q.prog_cnt && i < sizeof(ids) / sizeof(ids[0]); i++) {
 		if (prog_id ? ids[i] == prog_id :
@@ -175,8 +178,7 @@ static bool tcx_has(int ifindex, enum bpf_tc_attach_point where, __u32 prog_id)
 	return false;
 }
 
-/* Our clsact filter's program on @ifindex at @where, or 0. */
-static __u32 clsact_prog(int ifindex, enum bpf_tc_attach_point where)
+__u32 ps_clsact_prog(int ifindex, enum bpf_tc_attach_point where)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = where);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = PS_TC_HANDLE, .priority = PS_TC_PRIO);
@@ -203,25 +205,27 @@ static int attach_clsact(struct ps_iface *ifc, enum bpf_tc_attach_point where, i
 	err = bpf_tc_attach(&hook, &opts);
 	if (err && err != -EEXIST)
 		fprintf(stderr, "portsense: cannot attach tc %s program to %s: %s\n",
-			side(where), ifc->name, strerror(-err));
+			ps_tc_side(where), ifc->name, strerror(-err));
 	return err;
 }
 
-static int attach_tc(struct ps_iface *ifc, const struct ps_attach_opts *o,
-		     enum bpf_tc_attach_point where, int fd, bool *done, int *link)
+int ps_attach_tc(struct ps_iface *ifc, const struct ps_attach_opts *o,
+		 enum bpf_tc_attach_point where, int fd)
 {
+	bool *done = where == BPF_TC_INGRESS ? &ifc->tc_in : &ifc->tc_out;
+	int *link = where == BPF_TC_INGRESS ? &ifc->tc_in_link : &ifc->tc_out_link;
 	int err;
 
 	/* A portsense program already there, either way, is a live twin's. */
-	if (tcx_has(ifc->ifindex, where, 0) || clsact_prog(ifc->ifindex, where)) {
+	if (tcx_has(ifc->ifindex, where, 0) || ps_clsact_prog(ifc->ifindex, where)) {
 		fprintf(stderr,
 			"portsense: %s already has a portsense tc program (%s)\n"
 			"  fix: stop the other portsense, or run 'portsense detach %s' if none is running\n",
-			ifc->name, side(where), ifc->name);
+			ifc->name, ps_tc_side(where), ifc->name);
 		return -EEXIST;
 	}
 	if (o->tc != PS_TC_CLSACT) {
-		err = bpf_link_create(fd, ifc->ifindex, tcx_type(where), NULL);
+		err = bpf_link_create(fd, ifc->ifindex, ps_tcx_type(where), NULL);
 		if (err >= 0) {
 			char path[4096];
 
@@ -229,17 +233,17 @@ static int attach_tc(struct ps_iface *ifc, const struct ps_attach_opts *o,
 			*done = true;
 			if (!o->pin_path)
 				return 0;
-			link_pin(path, sizeof(path), o->pin_path, ifc->ifindex, where);
+			ps_link_pin(path, sizeof(path), o->pin_path, ifc->ifindex, where);
 			err = bpf_obj_pin(*link, path);
 			if (err)
 				fprintf(stderr, "portsense: warning: cannot pin the tc %s link of %s at %s (%s):"
-					" it will not outlive a crash\n", side(where), ifc->name, path,
+					" it will not outlive a crash\n", ps_tc_side(where), ifc->name, path,
 					strerror(-err));
 			return 0;
 		}
 		if (o->tc == PS_TC_TCX || err != -EINVAL) {
 			fprintf(stderr, "portsense: cannot attach tc %s program to %s as a tcx link: %s\n%s",
-				side(where), ifc->name, strerror(-err),
+				ps_tc_side(where), ifc->name, strerror(-err),
 				err == -EINVAL ? "  this kernel has no tcx (Linux 6.6+); use --tc-attach clsact\n" : "");
 			return err;
 		}
@@ -248,7 +252,7 @@ static int attach_tc(struct ps_iface *ifc, const struct ps_attach_opts *o,
 	err = attach_clsact(ifc, where, fd);
 	if (err == -EEXIST)	/* raced in since the check above */
 		fprintf(stderr, "portsense: %s already has a portsense tc program (%s)\n",
-			ifc->name, side(where));
+			ifc->name, ps_tc_side(where));
 	if (err)
 		return err;
 	*done = true;
@@ -263,11 +267,11 @@ int ps_attach(struct ps_iface *ifc, const struct ps_attach_opts *o,
 	ifc->xdp_fd = ifc->tc_in_link = ifc->tc_out_link = -1;
 	ifc->pin_path = o->pin_path;
 	if (o->hook == PS_HOOK_XDP)
-		err = attach_xdp(ifc, o, xdp_fd);
+		err = ps_attach_xdp(ifc, o, xdp_fd);
 	else
-		err = attach_tc(ifc, o, BPF_TC_INGRESS, tc_in_fd, &ifc->tc_in, &ifc->tc_in_link);
+		err = ps_attach_tc(ifc, o, BPF_TC_INGRESS, tc_in_fd);
 	if (!err && o->egress)
-		err = attach_tc(ifc, o, BPF_TC_EGRESS, tc_out_fd, &ifc->tc_out, &ifc->tc_out_link);
+		err = ps_attach_tc(ifc, o, BPF_TC_EGRESS, tc_out_fd);
 	if (err)
 		ps_detach(ifc);
 	return err;
@@ -285,7 +289,7 @@ static bool release_link(struct ps_iface *ifc, enum bpf_tc_attach_point where)
 	if (*link < 0)
 		return false;
 	if (ifc->pin_path) {
-		link_pin(path, sizeof(path), ifc->pin_path, ifc->ifindex, where);
+		ps_link_pin(path, sizeof(path), ifc->pin_path, ifc->ifindex, where);
 		unlink(path);
 	}
 	close(*link);
@@ -311,9 +315,20 @@ void ps_detach(struct ps_iface *ifc)
 		detach_tc(ifc, BPF_TC_INGRESS);
 	ifc->tc_in = ifc->tc_out = false;
 	if (ifc->xdp_fd >= 0) {
-		xdp_detach_prog(ifc->ifindex, ifc->xdp_flags, ifc->xdp_fd);
+		ps_xdp_detach_prog(ifc->ifindex, ifc->xdp_flags, ifc->xdp_fd);
 		ifc->xdp_fd = -1;
 	}
+}
+
+void ps_iface_leave(struct ps_iface *ifc)
+{
+	if (ifc->tc_in_link >= 0)
+		close(ifc->tc_in_link);
+	if (ifc->tc_out_link >= 0)
+		close(ifc->tc_out_link);
+	ifc->tc_in_link = ifc->tc_out_link = -1;
+	ifc->tc_in = ifc->tc_out = false;
+	ifc->xdp_fd = -1;
 }
 
 void ps_release_links(struct ps_iface *ifc)
@@ -332,7 +347,7 @@ static bool tc_attached(const struct ps_iface *ifc, bool egress, __u32 prog_id)
 		return false;
 	if ((egress ? ifc->tc_out_link : ifc->tc_in_link) >= 0)
 		return tcx_has(ifc->ifindex, where, prog_id);
-	return clsact_prog(ifc->ifindex, where) == prog_id;
+	return ps_clsact_prog(ifc->ifindex, where) == prog_id;
 }
 
 void ps_attach_check(const struct ps_iface *ifc, const struct ps_prog_ids *ids,
@@ -351,83 +366,4 @@ void ps_attach_check(const struct ps_iface *ifc, const struct ps_prog_ids *ids,
 const char *ps_tc_mode_name(const struct ps_iface *ifc, bool egress)
 {
 	return (egress ? ifc->tc_out_link : ifc->tc_in_link) >= 0 ? "tcx" : "clsact";
-}
-
-/* A dead instance's pinned tcx link on @ifindex at @where: unpinned, it goes. */
-static int unpin_stale_link(int ifindex, const char *ifname, __u32 map_id,
-			    const char *dir, enum bpf_tc_attach_point where, FILE *log)
-{
-	struct bpf_link_info info = {};
-	__u32 len = sizeof(info);
-	char path[4096], name[BPF_OBJ_NAME_LEN];
-	bool ours = false;
-	int fd;
-
-	link_pin(path, sizeof(path), dir, ifindex, where);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return 0;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
-	    prog_info(info.prog_id, name, sizeof(name), map_id, &ours) ||
-	    !ours_tc(name))
-		ours = false;
-	if (ours && unlink(path))
-		ours = false;
-	if (ours)
-		fprintf(log, "%s: removed tc %s link\n", ifname, side(where));
-	close(fd);	/* the last reference: the link detaches */
-	return ours;
-}
-
-int ps_detach_stale(int ifindex, const char *ifname, __u32 map_id,
-		    const char *pin_path, FILE *log)
-{
-	static const enum bpf_tc_attach_point points[] = {
-		BPF_TC_INGRESS, BPF_TC_EGRESS,
-	};
-	LIBBPF_OPTS(bpf_xdp_query_opts, q);
-	char name[BPF_OBJ_NAME_LEN];
-	int removed = 0;
-	bool ours;
-	size_t i;
-
-	if (!bpf_xdp_query(ifindex, 0, &q) && q.prog_id &&
-	    !prog_info(q.prog_id, name, sizeof(name), map_id, &ours) && ours &&
-	    !strcmp(name, PS_PROG_NAME(ps_xdp))) {
-		__u32 mode = q.attach_mode == XDP_ATTACHED_SKB ?
-			     XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
-		int fd = bpf_prog_get_fd_by_id(q.prog_id);
-
-		if (fd >= 0 && !xdp_detach_prog(ifindex, mode, fd)) {
-			fprintf(log, "%s: removed XDP program %u (%s mode)\n", ifname,
-			       q.prog_id, ps_mode_name(mode));
-			removed++;
-		}
-		if (fd >= 0)
-			close(fd);
-	}
-	for (i = 0; i < sizeof(points) / sizeof(points[0]); i++) {
-		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-			    .attach_point = points[i]);
-		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = PS_TC_HANDLE,
-			    .priority = PS_TC_PRIO);
-
-		if (pin_path)
-			removed += unpin_stale_link(ifindex, ifname, map_id, pin_path,
-						    points[i], log);
-		if (bpf_tc_query(&hook, &opts))
-			continue;
-		if (prog_info(opts.prog_id, name, sizeof(name), map_id, &ours) ||
-		    !ours || !ours_tc(name))
-			continue;
-		/* bpf_tc_detach() wants only handle and priority set. */
-		opts.prog_id = 0;
-		opts.prog_fd = 0;
-		opts.flags = 0;
-		if (!bpf_tc_detach(&hook, &opts)) {
-			fprintf(log, "%s: removed tc %s filter\n", ifname, side(points[i]));
-			removed++;
-		}
-	}
-	return removed;
 }

@@ -45,6 +45,7 @@ struct ps_iface {
 	const char *pin_path;	/* where the tcx links are pinned, or NULL */
 	bool mirror;		/* --mirror: in ps_mirror with @mac */
 	__u8 mac[6];
+	int replaced;		/* hooks taken over in place from an earlier instance */
 };
 
 struct ps_attach_opts {
@@ -79,6 +80,12 @@ void ps_detach(struct ps_iface *ifc);
 /* @ifc's device is gone: release its tcx links and their pins. */
 void ps_release_links(struct ps_iface *ifc);
 
+/*
+ * Close what @ifc holds but leave its programs attached and its tcx links
+ * pinned, for a successor to take over (takeover.h).
+ */
+void ps_iface_leave(struct ps_iface *ifc);
+
 /* An instance's program ids, to tell its attachments from others'. */
 struct ps_prog_ids {
 	__u32 xdp, tc_in, tc_out;
@@ -95,15 +102,39 @@ void ps_attach_check(const struct ps_iface *ifc, const struct ps_prog_ids *ids,
 const char *ps_tc_mode_name(const struct ps_iface *ifc, bool egress);
 
 /*
- * Remove portsense programs an instance that is gone (SIGKILL, OOM) left on
- * @ifindex: XDP programs named ps_xdp, our clsact tc filters and the tcx
- * links pinned for @ifindex under @pin_path.  With @map_id, only programs
- * using that map (the stale instance's pinned ps_stats), so an instance
- * running with another pin path is left alone.  Each removal is reported
- * on @log.  Returns how many were removed.
+ * One hook at a time, for takeover.c, which replaces an earlier instance's
+ * programs: ps_attach() is these.  The tc one sets @ifc's tc_in or tc_out
+ * and its link; both refuse a program that is not ours, as ps_attach().
  */
-int ps_detach_stale(int ifindex, const char *name, __u32 map_id,
-		    const char *pin_path, FILE *log);
+int ps_attach_xdp(struct ps_iface *ifc, const struct ps_attach_opts *o, int fd);
+int ps_attach_tc(struct ps_iface *ifc, const struct ps_attach_opts *o,
+		 enum bpf_tc_attach_point where, int fd);
+
+/*
+ * Name of program @id, and whether it uses one of the maps @map_ids (none
+ * given: true).  0, or -errno when the program is gone.
+ */
+int ps_prog_info(__u32 id, char *name, size_t len, const __u32 *map_ids, int n_ids,
+		 bool *uses_map);
+
+/* Name of the program @fd.  0 or -errno. */
+int ps_prog_fd_name(int fd, char *name, size_t len);
+
+/*
+ * Remove the XDP program @fd from @ifindex in @mode, and only it: with
+ * XDP_FLAGS_REPLACE the kernel refuses if another program is there now.
+ */
+int ps_xdp_detach_prog(int ifindex, __u32 mode, int fd);
+
+/* Our clsact filter's program on @ifindex at @where, or 0. */
+__u32 ps_clsact_prog(int ifindex, enum bpf_tc_attach_point where);
+
+/* The pin of @ifindex's tcx link on @where under @dir. */
+void ps_link_pin(char *path, size_t len, const char *dir, int ifindex,
+		 enum bpf_tc_attach_point where);
+
+int ps_tcx_type(enum bpf_tc_attach_point where);
+const char *ps_tc_side(enum bpf_tc_attach_point where);
 
 const char *ps_mode_name(__u32 xdp_flags);
 

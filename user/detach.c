@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <net/if.h>
@@ -13,24 +14,10 @@
 
 #include "attach.h"
 #include "host.h"
-#include "names.h"
+#include "migrate.h"
 #include "sensor.h"
 #include "subcmds.h"
-
-/* Id of the map pinned at @path, or 0. */
-static __u32 pinned_map_id(const char *path)
-{
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-	int fd = bpf_obj_get(path);
-
-	if (fd < 0)
-		return 0;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		info.id = 0;
-	close(fd);
-	return info.id;
-}
+#include "takeover.h"
 
 /* Unlink pin @name under @dir, saying so. */
 static void unpin(const char *dir, const char *name)
@@ -45,11 +32,12 @@ static void unpin(const char *dir, const char *name)
 int ps_cmd_detach(const struct ps_config *cfg, char **names, int n)
 {
 	struct if_nameindex *all = NULL, *it;
+	struct ps_owned ow = {};
+	struct ps_pins pins;
 	struct dirent *de;
+	void *ids = NULL;
 	DIR *dir;
-	char path[4096];
 	int removed = 0, i, lock_fd, ret = 0;
-	__u32 map_id;
 
 	if (ps_check_caps())
 		return 1;
@@ -62,18 +50,22 @@ int ps_cmd_detach(const struct ps_config *cfg, char **names, int n)
 			"  fix: stop it (SIGINT or SIGTERM): it detaches itself\n", cfg->pin_path);
 		return 1;
 	}
-	/* The dead instance's programs are the ones using its pinned map. */
-	ps_pin_file(path, sizeof(path), cfg->pin_path, PS_MAP_NAME(ps_stats));
-	map_id = pinned_map_id(path);
+	/*
+	 * The dead instance's programs are the ones pinned there, or using its
+	 * pinned maps (a handover that did not finish pins some under
+	 * temporary names).
+	 */
+	ps_pins_scan(&pins, cfg->pin_path);
+	ps_owned_of(&pins, &ow, &ids);
+	ow.any = !ow.n && !ow.n_progs;	/* named interfaces: whatever portsense left there */
 	if (n) {
 		for (i = 0; i < n; i++)
-			removed += ps_detach_stale(if_nametoindex(names[i]), names[i], map_id,
+			removed += ps_detach_stale(if_nametoindex(names[i]), names[i], &ow,
 						   cfg->pin_path, stdout) > 0;
-	} else if (map_id) {
+	} else if (ow.n || ow.n_progs) {
 		all = if_nameindex();
 		for (it = all; it && it->if_index; it++)
-			removed += ps_detach_stale(it->if_index, it->if_name, map_id,
-						   cfg->pin_path, stdout) > 0;
+			removed += ps_detach_stale(it->if_index, it->if_name, &ow, cfg->pin_path, stdout) > 0;
 		if_freenameindex(all);
 	} else {
 		fprintf(stderr, "portsense: nothing is pinned at %s, so a dead instance's programs cannot be told from a live one's\n"
@@ -82,19 +74,22 @@ int ps_cmd_detach(const struct ps_config *cfg, char **names, int n)
 		ret = 1;
 		goto out;
 	}
-#define UNPIN(m) unpin(cfg->pin_path, PS_MAP_NAME(m));
-	PS_PINNED_MAPS(UNPIN)
-#undef UNPIN
-	/* tcx links of interfaces gone since (the rest went above): unpinned, they go. */
+	/*
+	 * Every pin: the maps, the alert ring, what an unfinished handover
+	 * left, and tcx links of interfaces gone since (the rest went above).
+	 * The directory is portsense's alone.
+	 */
 	dir = opendir(cfg->pin_path);
 	while (dir && (de = readdir(dir)))
-		if (!strncmp(de->d_name, PS_TCX_PIN_PREFIX, strlen(PS_TCX_PIN_PREFIX)))
+		if (de->d_name[0] != '.')
 			unpin(cfg->pin_path, de->d_name);
 	if (dir)
 		closedir(dir);
 	if (!removed)
 		printf("no portsense programs were attached%s\n", n ? " there" : "");
 out:
+	ps_pins_free(&pins);
+	free(ids);
 	rmdir(cfg->pin_path);
 	if (lock_fd >= 0)
 		close(lock_fd);

@@ -277,7 +277,7 @@ static int add(struct ps_ifset *s, const char *name, int ifindex)
 {
 	const struct ps_attach_opts *a = s->o.attach;
 	struct ps_iface *ifc;
-	int err;
+	int err, replaced = 0;
 
 	if (s->n == (int)s->o.max_ifaces) {
 		fprintf(stderr, "portsense: %s: not counted: already %d interfaces\n"
@@ -294,12 +294,19 @@ static int add(struct ps_ifset *s, const char *name, int ifindex)
 		err = mirror_start(s, ifc);
 	if (err)
 		return err;
-	if (s->o.reused_map_id &&
-	    ps_detach_stale(ifindex, name, s->o.reused_map_id, a->pin_path, stderr) > 0)
-		fprintf(stderr, "portsense: %s: took over from an instance that died on these pins\n", name);
 	/* Nothing counts into the slot now: what it holds is this run's zero. */
-	err = ps_slots_begin(s->o.slots, ifindex) ?:
-	      ps_attach(ifc, a, s->o.xdp_fd, s->o.tc_in_fd, s->o.tc_out_fd);
+	err = ps_slots_begin(s->o.slots, ifindex);
+	if (!err && s->o.owned)
+		err = ps_takeover(ifc, a, s->o.xdp_fd, s->o.tc_in_fd, s->o.tc_out_fd, s->o.owned,
+				  &replaced);
+	else if (!err)
+		err = ps_attach(ifc, a, s->o.xdp_fd, s->o.tc_in_fd, s->o.tc_out_fd);
+	if (replaced)
+		fprintf(stderr, "portsense: %s: took over from %s\n", name, s->o.live ?
+			"the running instance, in place" : "an instance that died on these pins");
+	ifc->replaced = replaced;
+	if (s->o.took)
+		*s->o.took += replaced;
 	if (err) {
 		ps_slots_end(s->o.slots, ifindex);
 		if (ifc->mirror)
@@ -434,6 +441,31 @@ static int open_netlink(void)
 	return fd;
 }
 
+/*
+ * DETACH: everything; LEAVE: nothing (a successor takes over); UNDO (a
+ * start that failed): what it attached, but not what it took over in
+ * place, which an earlier instance can take back without a gap.
+ */
+enum ps_free { DETACH, LEAVE, UNDO };
+
+static void ifset_free(struct ps_ifset *s, enum ps_free how)
+{
+	int i;
+
+	if (!s)
+		return;
+	for (i = s->n - 1; i >= 0; i--) {
+		if (how == DETACH || (how == UNDO && !s->ifs[i].replaced))
+			ps_detach(&s->ifs[i]);
+		else
+			ps_iface_leave(&s->ifs[i]);
+	}
+	if (s->nl >= 0)
+		close(s->nl);
+	free(s->ifs);
+	free(s);
+}
+
 struct ps_ifset *ps_ifset_start(const struct ps_ifset_opts *o, char **names, int n_names,
 				const struct ps_patterns *pats)
 {
@@ -478,21 +510,29 @@ struct ps_ifset *ps_ifset_start(const struct ps_ifset_opts *o, char **names, int
 	}
 	return s;
 fail:
-	ps_ifset_stop(s);
+	ifset_free(s, UNDO);
 	errno = -err;
 	return NULL;
 }
 
 void ps_ifset_stop(struct ps_ifset *s)
 {
-	int i;
+	ifset_free(s, DETACH);
+}
 
-	if (!s)
-		return;
-	for (i = s->n - 1; i >= 0; i--)
-		ps_detach(&s->ifs[i]);
-	if (s->nl >= 0)
-		close(s->nl);
-	free(s->ifs);
-	free(s);
+void ps_ifset_leave(struct ps_ifset *s)
+{
+	ifset_free(s, LEAVE);
+}
+
+int ps_ifset_reclaim(struct ps_ifset *s, const struct ps_owned *owned)
+{
+	int i, r, n = 0;
+
+	for (i = 0; i < s->n; i++) {
+		r = ps_reclaim(&s->ifs[i], s->o.attach, s->o.xdp_fd, s->o.tc_in_fd, s->o.tc_out_fd,
+			       owned);
+		n += r > 0 ? r : 0;
+	}
+	return n;
 }

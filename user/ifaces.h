@@ -14,6 +14,7 @@
 #include "attach.h"
 #include "patterns.h"
 #include "slots.h"
+#include "takeover.h"
 
 struct ps_ifset;
 
@@ -29,12 +30,15 @@ struct ps_ifset_opts {
 	int mirror_fd;
 	const struct ps_patterns *mirror;
 	/*
-	 * Id of ps_stats when it was reused from the pins, else 0.  Programs
-	 * using it on an interface are a dead instance's (the pin directory's
-	 * lock says no live one has it): they are replaced, so a restart after
-	 * a crash goes on counting without 'portsense detach'.
+	 * The maps of the pin path, or NULL.  Programs using them on an
+	 * interface are an earlier instance's (the pin directory's lock, or a
+	 * handover, says it no longer counts): they are replaced in place
+	 * (takeover.h), so a restart after a crash or an upgrade goes on
+	 * counting without a gap and without 'portsense detach'.
 	 */
-	__u32 reused_map_id;
+	const struct ps_owned *owned;
+	bool live;			/* the earlier instance is running and hands over */
+	int *took;			/* counts the hooks taken over in place, or NULL */
 	unsigned int max_ifaces;
 };
 
@@ -58,5 +62,18 @@ int ps_ifset_list(const struct ps_ifset *s, const struct ps_iface **ifs);
 
 /* Detach everything, close the socket, free @s.  NULL is fine. */
 void ps_ifset_stop(struct ps_ifset *s);
+
+/*
+ * Free @s and close what it holds but leave every program attached and its
+ * tcx link pinned: a successor has taken them over (or will: --replace,
+ * SIGUSR2).  NULL is fine.
+ */
+void ps_ifset_leave(struct ps_ifset *s);
+
+/*
+ * A successor that took some hooks over died before the end: ours back on
+ * every interface of @s, in place.  Returns how many hooks came back.
+ */
+int ps_ifset_reclaim(struct ps_ifset *s, const struct ps_owned *owned);
 
 #endif /* PS_IFACES_H */

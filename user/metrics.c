@@ -46,6 +46,7 @@ struct ps_metrics {
 	__u64 reloads[2];			/* failed, ok */
 	struct timespec polled;			/* CLOCK_MONOTONIC; 0: never */
 	__u64 evictions_shown[PS_PROM_LRU_MAPS]; /* derived counters never go back */
+	bool standby;				/* a --replace successor is starting */
 };
 
 /* ---------------------------------------------------------------- parsing */
@@ -185,6 +186,15 @@ void ps_metrics_reload(struct ps_metrics *m, bool ok)
 		return;
 	pthread_mutex_lock(&m->lock);
 	m->reloads[ok]++;
+	pthread_mutex_unlock(&m->lock);
+}
+
+void ps_metrics_standby(struct ps_metrics *m, bool on)
+{
+	if (!m)
+		return;
+	pthread_mutex_lock(&m->lock);
+	m->standby = on;
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -348,7 +358,7 @@ static const char *unhealthy(struct ps_metrics *m, char *buf, size_t len)
 {
 	struct ps_iface *ifs;
 	struct timespec polled, now;
-	bool xdp, tc_in, tc_out;
+	bool xdp, tc_in, tc_out, standby;
 	char name[IF_NAMESIZE];
 	double ago;
 	int n, i;
@@ -356,7 +366,13 @@ static const char *unhealthy(struct ps_metrics *m, char *buf, size_t len)
 	n = ifaces_copy(m, &ifs, &polled);
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	ago = (now.tv_sec - polled.tv_sec) + (now.tv_nsec - polled.tv_nsec) / 1e9;
-	if (!polled.tv_sec && !polled.tv_nsec) {
+	pthread_mutex_lock(&m->lock);
+	standby = m->standby;
+	pthread_mutex_unlock(&m->lock);
+	if (standby) {
+		/* So that no readiness probe of the successor's pod is answered by this one. */
+		snprintf(buf, len, "a successor is taking over (--replace)");
+	} else if (!polled.tv_sec && !polled.tv_nsec) {
 		snprintf(buf, len, "not polling yet");
 	} else if (ago > PS_METRICS_STALE_S) {
 		snprintf(buf, len, "not polling: the run loop last polled %.0f s ago", ago);

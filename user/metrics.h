@@ -80,6 +80,13 @@ void ps_metrics_reload(struct ps_metrics *m, bool ok);
 #define PS_METRICS_STALE_S 5
 void ps_metrics_polled(struct ps_metrics *m);
 
+/*
+ * A --replace successor announced itself (@on) or went away: /healthz
+ * answers 503 meanwhile, so that its pod's probes, which reach this
+ * process on a shared host network, do not find it ready before it is.
+ */
+void ps_metrics_standby(struct ps_metrics *m, bool on);
+
 /* Stop serving (waits for a scrape in progress) and free @m. */
 void ps_metrics_stop(struct ps_metrics *m);
 

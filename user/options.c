@@ -510,6 +510,13 @@ const struct ps_option ps_options[] = {
 	  .cmds = CAPTURE, .set = set_str, .val = PS_V_STR, AT(cap_file) },
 	{ "pin-path", 0, "DIR", "where maps are pinned", "sensor",
 	  .cmds = ALL, .set = set_pin_path, .val = PS_V_STR, AT(pin_path), .show_default = true },
+	{ "replace", 0, NULL, "take over, in place, the interfaces and pins of the instance\n"
+	  "running on --pin-path: it exits once this one counts (none\n"
+	  "running: start as usual)", NULL,
+	  .cmds = RUN, .set = set_flag, .val = PS_V_BOOL, AT(replace) },
+	{ "background", 0, NULL, "once counting, go on in a child process and exit 0 (for a\n"
+	  "service manager's reload command, with --replace)", NULL,
+	  .cmds = RUN, .set = set_flag, .val = PS_V_BOOL, AT(background) },
 	{ "max-interfaces", 0, "N", "interfaces one instance can count", "sensor",
 	  .cmds = RUN, .set = set_uint, .val = PS_V_UINT, AT(max_ifaces), .show_default = true,
 	  .min = 1, .max = PS_MAX_IFACES_LIMIT },

@@ -75,6 +75,8 @@ struct ps_config {
 	__u64 hs_timeout_ns;		/* --handshake-timeout: the sweep's */
 	bool verbose;
 	bool json;			/* stats --json */
+	bool replace;			/* --replace: take over a running instance (handover.h) */
+	bool background;		/* --background: go on in a child once counting */
 };
 
 /* How an option's value is kept: shown as its default, compared on reload. */

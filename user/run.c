@@ -20,6 +20,7 @@
 #include "evidence.h"
 #include "cmdline.h"
 #include "handshakes.h"
+#include "handover.h"
 #include "host.h"
 #include "ifaces.h"
 #include "metrics.h"
@@ -29,6 +30,7 @@
 #include "sensor.h"
 #include "slots.h"
 #include "summary.h"
+#include "upgrade.h"
 
 #ifndef PS_VERSION
 #define PS_VERSION "0.1.0"
@@ -60,6 +62,8 @@ struct run {
 	const char *hook;		/* "xdp" or "tc", for the snapshots */
 	bool text;			/* live reports as a table, else JSON lines */
 	int lock_fd;
+	struct ps_upgrade *up;		/* handover, takeover, migration (upgrade.h) */
+	int took;			/* hooks taken over in place from an earlier instance */
 };
 
 /*
@@ -132,6 +136,52 @@ static int on_event(void *ctx, void *data, size_t size)
 static const char *evidence_of(void *ctx, __u32 cap, __u32 alert)
 {
 	return ps_evidence_file(ctx, cap, alert);
+}
+
+/*
+ * A record another instance's ring held: its aggregated period, if any, is
+ * in that instance's maps, not ours.
+ */
+static int on_old_event(void *ctx, void *data, size_t size)
+{
+	struct ps_event *e = data;
+
+	if (size >= sizeof(*e))
+		e->agg = 0;
+	return on_event(ctx, data, size);
+}
+
+/* Counts carried into ps_stats are no part of this run's own counts. */
+static void on_carried(void *ctx, const char *map, __u32 key, const void *value)
+{
+	struct run *r = ctx;
+
+	if (!strcmp(map, PS_MAP_NAME(ps_stats)))
+		ps_slots_carried(r->slots, key, value);
+}
+
+/* The metrics server, on or off: a successor takes its port over. */
+static void serve(void *ctx, bool on)
+{
+	struct run *r = ctx;
+	struct ps_metrics_opts mo = {
+		.obj = r->sensor.skel->obj, .maps = r->sensor.maps, .version = PS_VERSION,
+		.slots_max = r->cfg->max_ifaces, .ids = ps_sensor_prog_ids(&r->sensor),
+	};
+	const struct ps_iface *ifs;
+	int n;
+
+	ps_metrics_stop(r->metrics);
+	r->metrics = on && r->cfg->metrics.port ? ps_metrics_start(&r->cfg->metrics, &mo) : NULL;
+	if (r->metrics && r->ifset) {
+		n = ps_ifset_list(r->ifset, &ifs);
+		ps_metrics_set_ifaces(r->metrics, ifs, n);
+	}
+}
+
+static void standby(void *ctx, bool on)
+{
+	ps_metrics_standby(((struct run *)ctx)->metrics, on);
 }
 
 static const char *node_name(void)
@@ -251,29 +301,21 @@ static int start(struct run *r, char **names, int n_names)
 	/* Before anything is loaded: a directory it cannot make ends the run untouched. */
 	if (c->evidence && ps_evdir_make(c->evidence))
 		return 1;
-	/* One instance per pin path: pins are shared state, not per interface. */
-	r->lock_fd = ps_lock_pin_dir(c->pin_path);
-	if (r->lock_fd < 0) {
-		if (r->lock_fd == -EBUSY)
-			fprintf(stderr, "portsense: another portsense is running with --pin-path %s\n"
-				"  fix: stop it, or give this one its own --pin-path\n", c->pin_path);
-		else
-			fprintf(stderr, "portsense: cannot use %s: %s\n", c->pin_path, strerror(-r->lock_fd));
+	if (ps_upgrade_begin(&r->up, c, &(struct ps_upgrade_run){ .ctx = r, .carried = on_carried,
+			     .record = on_old_event, .serve = serve, .standby = standby }, &r->lock_fd) ||
+	    ps_sensor_load(&r->sensor, c, r->lists))
 		return 1;
-	}
-	if (ps_sensor_load(&r->sensor, c, r->lists))
-		return 1;
-	/* Before attaching: a port in use fails the run before it touches an interface. */
-	if (c->metrics.port) {
-		struct ps_metrics_opts mo = {
-			.obj = r->sensor.skel->obj, .maps = r->sensor.maps, .version = PS_VERSION,
-			.slots_max = c->max_ifaces, .ids = ps_sensor_prog_ids(&r->sensor),
-		};
-
-		r->metrics = ps_metrics_start(&c->metrics, &mo);
+	/*
+	 * Before attaching: a port in use fails the run before it touches an
+	 * interface.  A successor takes it once the instance it replaces is done.
+	 */
+	if (c->metrics.port && !ps_upgrade_successor(r->up)) {
+		serve(r, true);
 		if (!r->metrics)
 			return 1;
 	}
+	if (ps_upgrade_loaded(r->up, &r->sensor))
+		return 1;
 	r->slots = ps_slots_open(r->sensor.maps.ifslot, r->sensor.maps.ifinfo, r->sensor.maps.stats,
 				 c->max_ifaces);
 	if (!r->slots)
@@ -292,15 +334,12 @@ static int start(struct run *r, char **names, int n_names)
 			.mirror_fd = c->mirror.n ? bpf_map__fd(r->sensor.skel->maps.ps_mirror) : -1,
 			.mirror = &c->mirror,
 			.max_ifaces = c->max_ifaces,
-			.reused_map_id = r->sensor.stats_id,
+			.owned = ps_upgrade_owned(r->up),
+			.live = ps_upgrade_successor(r->up),
+			.took = &r->took,
 		}, names, n_names, &c->pats);
-	if (!r->ifset || ps_slots_prune(r->slots))
+	if (!r->ifset || ps_slots_prune(r->slots) || ps_upgrade_attached(r->up, &r->lock_fd))
 		return 1;
-	n_ifs = ps_ifset_list(r->ifset, &ifs);
-	ps_metrics_set_ifaces(r->metrics, ifs, n_ifs);
-	/* Loaded and attached: keep what the run needs (files it writes: DAC override). */
-	ps_drop_privs(c->stats_json ? c->stats_json : c->evidence);
-	fprintf(stderr, "portsense: counting; maps pinned in %s; Ctrl-C to stop\n", c->pin_path);
 
 	r->alerts = (struct ps_alert_out){ .f = stdout, .node = node_name(),
 					   .no_egress = !c->attach.egress };
@@ -337,6 +376,16 @@ static int start(struct run *r, char **names, int n_names)
 		fprintf(stderr, "portsense: cannot read the alert ring buffer: %s\n", strerror(errno));
 		return 1;
 	}
+	ps_upgrade_counting(r->up);
+	if (c->metrics.port && !r->metrics)
+		serve(r, true);
+	n_ifs = ps_ifset_list(r->ifset, &ifs);
+	ps_metrics_set_ifaces(r->metrics, ifs, n_ifs);
+	/* Loaded and attached: keep what the run needs (files it writes: DAC override). */
+	ps_drop_privs(c->stats_json ? c->stats_json : c->evidence);
+	fprintf(stderr, "portsense: counting; maps pinned in %s; Ctrl-C to stop\n", c->pin_path);
+	ps_notify("READY=1");
+	ps_background_ready();
 	clock_gettime(CLOCK_MONOTONIC, &r->start);
 	read_own(r, &r->prev);
 	return 0;
@@ -389,7 +438,7 @@ static void loop(struct run *r)
 		if (sig == SIGHUP) {
 			ps_metrics_reload(r->metrics, reload(r));
 			next_report = elapsed(&r->start) + r->cfg->interval;
-		} else if (sig) {
+		} else if (sig && ps_upgrade_signal(r->up, sig)) {
 			break;
 		}
 		ring_buffer__consume(r->rb);
@@ -397,11 +446,13 @@ static void loop(struct run *r)
 		ps_summaries_poll(r->summaries);
 		ps_evidence_poll(r->evidence);
 		ps_metrics_polled(r->metrics);
-		if (ps_ifset_poll(r->ifset)) {
+		if (!ps_upgrade_frozen(r->up) && ps_ifset_poll(r->ifset)) {
 			int n_ifs = ps_ifset_list(r->ifset, &ifs);
 
 			ps_metrics_set_ifaces(r->metrics, ifs, n_ifs);
 		}
+		if (ps_upgrade_poll(r->up, r->ifset))
+			break;
 		/* Reports and alerts both write stdout: a closed pipe ends the run. */
 		if (ferror(stdout)) {
 			fprintf(stderr, "portsense: standard output closed; stopping\n");
@@ -414,9 +465,16 @@ static void loop(struct run *r)
 static int stop(struct run *r, int ret)
 {
 	struct ps_json_meta meta = { .hook = r->hook };
+	/* A start that failed after taking hooks over leaves them for the next one, as a crash would. */
+	bool leave = ps_upgrade_leave(r->up) || (ret && r->took);
 	struct ps_snapshot final;
 
-	ps_ifset_stop(r->ifset);
+	if (leave) {
+		ps_ifset_leave(r->ifset);
+		ps_grace();	/* our programs' last runs: their alerts are in the ring now */
+	} else {
+		ps_ifset_stop(r->ifset);
+	}
 	if (r->rb) {
 		ring_buffer__consume(r->rb);	/* alerts raised before the detach */
 		ring_buffer__free(r->rb);
@@ -433,17 +491,25 @@ static int stop(struct run *r, int ret)
 		ps_snapshot_free(&final);
 	}
 	ps_snapshot_free(&r->prev);
-	if (!ret)
+	if (!ret && leave)
+		fprintf(stderr, "portsense: left attached for the successor or the next start; nothing detached\n");
+	else if (!ret)
 		fprintf(stderr, "portsense: detached; the counters stay pinned in %s for the next start\n"
 			"  ('portsense detach --pin-path %s' removes them)\n", r->cfg->pin_path,
 			r->cfg->pin_path);
+	/* Read to its end, and detached: the ring and the programs serve no one now. */
+	if (!ret && !leave)
+		ps_migrate_unpin_run(r->sensor.mig);
 	ps_slots_close(r->slots);
-	ps_sensor_close(&r->sensor, ret != 0);
+	/* What a start that failed and left nothing attached pinned goes too. */
+	ps_sensor_close(&r->sensor, ret != 0 && !leave);
 	free(r->lists);
 	if (r->lock_fd >= 0) {
-		rmdir(r->cfg->pin_path);	/* only if empty */
+		if (!leave)
+			rmdir(r->cfg->pin_path);	/* only if empty */
 		close(r->lock_fd);
 	}
+	ps_upgrade_end(r->up, &run_signals);
 	return ret;
 }
 
@@ -455,11 +521,14 @@ int ps_run(struct ps_config *cfg, char **names, int n_names, int argc, char **ar
 	};
 	int ret;
 
+	if (cfg->background && ps_background())
+		return 1;
 	/* Blocked before anything is attached: no window where they kill us. */
 	sigemptyset(&run_signals);
 	sigaddset(&run_signals, SIGINT);
 	sigaddset(&run_signals, SIGTERM);
 	sigaddset(&run_signals, SIGHUP);
+	sigaddset(&run_signals, SIGUSR2);	/* leave the programs for the next start */
 	sigprocmask(SIG_BLOCK, &run_signals, NULL);
 	/* A closed pipe on stdout shows as a write error, handled in the loop. */
 	signal(SIGPIPE, SIG_IGN);

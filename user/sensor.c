@@ -4,7 +4,9 @@
  * to loaded programs with their maps pinned and filled.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -115,15 +117,80 @@ static void write_thresholds(struct ps_sensor *s, const struct ps_config *c)
 		__atomic_store_n(&dst[i], w[i], __ATOMIC_RELAXED);
 }
 
+/*
+ * libbpf's warnings while the object loads, the last of them, kept when
+ * they are not shown (no -v): a --replace refused by the verifier must
+ * say why, and the old instance goes on meanwhile.
+ */
+static char load_log[8192];
+
+static int keep_warnings(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	size_t have = strlen(load_log), room = sizeof(load_log) - 1, add, drop;
+	const char *tail;
+	char *line;
+	va_list copy;
+	int n;
+
+	if (level != LIBBPF_WARN)
+		return 0;
+	va_copy(copy, args);
+	n = vsnprintf(NULL, 0, fmt, copy);
+	va_end(copy);
+	line = n >= 0 ? malloc(n + 1) : NULL;
+	if (!line)
+		return 0;
+	vsnprintf(line, n + 1, fmt, args);
+	/* The verifier's log comes as one string: its end is what says why. */
+	add = n;
+	tail = line;
+	if (add > room) {
+		tail += add - room;
+		add = room;
+	}
+	if (have + add > room) {
+		drop = have + add - room;
+		memmove(load_log, load_log + drop, have - drop + 1);
+		have -= drop;
+	}
+	memcpy(load_log + have, tail, add + 1);
+	free(line);
+	return 0;
+}
+
+/* The program the verifier refused and its last word, from libbpf's log. */
+static void say_refused(void)
+{
+	char *end = strstr(load_log, "-- END PROG LOAD LOG --"), *prog = strstr(load_log, "prog '");
+	char *p, *last = NULL;
+
+	if (!end || !prog)
+		return;
+	*end = '\0';
+	/* The verdict is the last line before the counts ("processed N insns ..."). */
+	for (p = strtok(strstr(load_log, "-- BEGIN PROG LOAD LOG --") ?: load_log, "\n"); p; p = strtok(NULL, "\n"))
+		if (strncmp(p, "processed ", 10) && strncmp(p, "verification time", 17) && !strstr(p, "PROG LOAD LOG"))
+			last = p;
+	if (last)
+		fprintf(stderr, "  the verifier refused %.*s: %s\n", (int)(strcspn(prog + 6, "'") + 7), prog, last);
+}
+
+/* The maps pinned under --pin-path, as the skeleton names them. */
+#define PIN_NAME(m) PS_MAP_NAME(m),
+static const char *const pinned[] = { PS_PINNED_MAPS(PIN_NAME) };
+#undef PIN_NAME
+
 int ps_sensor_load(struct ps_sensor *s, const struct ps_config *c, const struct ps_lists *l)
 {
-	struct bpf_map_info info = {};
-	__u32 info_len = sizeof(info);
+	libbpf_print_fn_t print;
 	struct portsense_bpf *skel;
-	char path[4096];
 	int err;
 
-	*s = (struct ps_sensor){ .maps = { -1, -1, -1, -1, -1 } };
+	*s = (struct ps_sensor){
+		.maps = { -1, -1, -1, -1, -1 },
+		.pins = { .dir = c->pin_path, .names = pinned, .n_names = sizeof(pinned) / sizeof(pinned[0]),
+			  .ring = PS_MAP_NAME(ps_events), .ring_type = PS_MAP_NAME(ps_recent) },
+	};
 	skel = s->skel = portsense_bpf__open();
 	if (!skel) {
 		err = -errno;
@@ -134,11 +201,12 @@ int ps_sensor_load(struct ps_sensor *s, const struct ps_config *c, const struct 
 	bpf_map__set_max_entries(skel->maps.ps_stats, (c->max_ifaces + 1) * PS_DIR_MAX);
 	bpf_map__set_max_entries(skel->maps.ps_ifinfo, c->max_ifaces + 1);
 	bpf_map__set_max_entries(skel->maps.ps_hs, c->max_ifaces + 1);
-	/* libbpf pins after load, or reuses compatible pins an earlier run left. */
-#define PIN(m)	ps_pin_file(path, sizeof(path), c->pin_path, PS_MAP_NAME(m)); \
-		bpf_map__set_pin_path(skel->maps.m, path);
-	PS_PINNED_MAPS(PIN)
-#undef PIN
+	if (c->mirror.n)
+		bpf_map__set_max_entries(skel->maps.ps_mirror, PS_IFSLOT_SIZE);
+	/* libbpf reuses the pins that fit and pins after load; the rest are carried over. */
+	err = ps_migrate_plan(&s->mig, skel->obj, &s->pins);
+	if (err)
+		return err;
 	if (c->attach.hook == PS_HOOK_TC)
 		bpf_program__set_autoload(skel->progs.ps_xdp, false);
 	skel->rodata->ps_enabled = c->enabled;
@@ -146,16 +214,18 @@ int ps_sensor_load(struct ps_sensor *s, const struct ps_config *c, const struct 
 	/* Without --mirror the verifier drops its code and the map stays one entry. */
 	skel->rodata->ps_mirror_on = c->mirror.n > 0;
 	memcpy((void *)skel->rodata->ps_svc_ports, c->svc_ports, sizeof(c->svc_ports));
-	if (c->mirror.n)
-		bpf_map__set_max_entries(skel->maps.ps_mirror, PS_IFSLOT_SIZE);
 	write_thresholds(s, c);
-	ps_pin_file(path, sizeof(path), c->pin_path, PS_MAP_NAME(ps_stats));
-	s->had_pins = !access(path, F_OK);
+	load_log[0] = '\0';
+	print = c->verbose ? NULL : libbpf_set_print(keep_warnings);
 	err = portsense_bpf__load(skel);
+	if (!c->verbose)
+		libbpf_set_print(print);
 	if (err) {
-		fprintf(stderr, "portsense: cannot load the BPF programs: %s\n%s", strerror(-err),
-			err == -EINVAL ? "  the maps pinned in --pin-path do not fit this run (another version, or another\n"
-					 "  --max-interfaces): 'portsense detach --pin-path DIR' removes them\n" : "");
+		fprintf(stderr, "portsense: cannot load the BPF programs: %s\n", strerror(-err));
+		if (!c->verbose) {
+			say_refused();
+			fprintf(stderr, "  (-v shows the verifier's whole log)\n");
+		}
 		return err;
 	}
 	/* bpf/ps_clock.h: with no kernel config to read, the slower clock. */
@@ -174,8 +244,6 @@ int ps_sensor_load(struct ps_sensor *s, const struct ps_config *c, const struct 
 	s->maps.ifinfo = bpf_map__fd(skel->maps.ps_ifinfo);
 	s->maps.global = bpf_map__fd(skel->maps.ps_global);
 	s->maps.hs = bpf_map__fd(skel->maps.ps_hs);
-	if (s->had_pins && !bpf_obj_get_info_by_fd(s->maps.stats, &info, &info_len))
-		s->stats_id = info.id;
 	return 0;
 }
 
@@ -203,21 +271,18 @@ struct ps_prog_ids ps_sensor_prog_ids(const struct ps_sensor *s)
 	};
 }
 
-void ps_sensor_close(struct ps_sensor *s, bool failed)
+void ps_sensor_close(struct ps_sensor *s, bool unpin)
 {
 	if (!s->skel)
 		return;
 	/*
 	 * The counters stay pinned, so the next start on this pin path goes on
-	 * counting from them (a restart loses nothing it counted).  Pins this
-	 * run made are removed only when it failed; pins found incompatible are
-	 * an earlier instance's, for 'portsense detach'.
+	 * counting from them (a restart loses nothing it counted).
 	 */
-	if (failed && !s->had_pins) {
-#define UNPIN(m) bpf_map__unpin(s->skel->maps.m, NULL);
-		PS_PINNED_MAPS(UNPIN)
-#undef UNPIN
-	}
+	if (unpin)
+		ps_migrate_abort(s->mig);
+	ps_migrate_free(s->mig);
+	s->mig = NULL;
 	portsense_bpf__destroy(s->skel);
 	s->skel = NULL;
 }

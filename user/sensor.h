@@ -12,15 +12,17 @@
 
 #include "options.h"
 #include "lists.h"
+#include "migrate.h"
 #include "snapshot.h"
 
 struct portsense_bpf;
+struct ps_migration;
 
 struct ps_sensor {
 	struct portsense_bpf *skel;
 	struct ps_snapshot_maps maps;	/* the counters' fds */
-	bool had_pins;			/* the counters were pinned by an earlier run */
-	__u32 stats_id;			/* then: ps_stats' map id (its programs are a dead run's) */
+	struct ps_migration *mig;	/* the pins: reused or carried over (migrate.h) */
+	struct ps_migrate_opts pins;	/* what is pinned where */
 };
 
 /*
@@ -32,9 +34,10 @@ int ps_sensor_read_lists(struct ps_config *c, struct ps_lists *l);
 
 /*
  * Open and load the object for @c: counters sized for its interfaces and
- * pinned in its pin path (an earlier run's pins are reused, so counting
- * goes on), detectors it disables left out by the verifier, thresholds,
- * lists @l and allow-list in place.  0, or -errno after a message; then
+ * pinned in its pin path (an earlier run's pins are reused, or planned to
+ * be carried over: ps_migrate_copy() and ps_migrate_finish() on s->mig do
+ * it), detectors it disables left out by the verifier, thresholds, lists
+ * @l and allow-list in place.  0, or -errno after a message; then
  * ps_sensor_close() still frees what was made.
  */
 int ps_sensor_load(struct ps_sensor *s, const struct ps_config *c, const struct ps_lists *l);
@@ -45,8 +48,11 @@ int ps_sensor_update(struct ps_sensor *s, const struct ps_config *c, const struc
 /* The loaded programs' ids (0: not loaded). */
 struct ps_prog_ids ps_sensor_prog_ids(const struct ps_sensor *s);
 
-/* Close; @failed: a run that did not start unpins what it pinned itself. */
-void ps_sensor_close(struct ps_sensor *s, bool failed);
+/*
+ * Close; @unpin: a run that failed before it attached anything removes
+ * what it pinned itself (ps_migrate_abort()).
+ */
+void ps_sensor_close(struct ps_sensor *s, bool unpin);
 
 /* "@dir/@map" into @buf: where a pinned map lives. */
 void ps_pin_file(char *buf, size_t len, const char *dir, const char *map);

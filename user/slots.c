@@ -292,6 +292,14 @@ void ps_slots_free(struct ps_slots *s, int ifindex)
 	s->begun[slot] = false;
 }
 
+void ps_slots_carried(struct ps_slots *s, __u32 idx, const struct ps_counters *added)
+{
+	__u32 slot = idx / PS_DIR_MAX;
+
+	if (s && slot && slot <= s->max && s->begun[slot])
+		ps_counters_add(&s->base[slot].dir[idx % PS_DIR_MAX], added);
+}
+
 const struct ps_slot_base *ps_slots_base(const struct ps_slots *s, __u32 slot)
 {
 	return slot && slot <= s->max && s->begun[slot] ? &s->base[slot] : NULL;

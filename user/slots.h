@@ -73,6 +73,12 @@ void ps_slots_rename(struct ps_slots *s, int ifindex, const char *name);
 /* The interface is gone: its slot goes back to the pool. */
 void ps_slots_free(struct ps_slots *s, int ifindex);
 
+/*
+ * @added was added into entry @idx of ps_stats (slot x 2 + direction) from
+ * another instance's pins: it belongs to the slot's past, not to this run.
+ */
+void ps_slots_carried(struct ps_slots *s, __u32 idx, const struct ps_counters *added);
+
 /* What @slot held at this run's attach; NULL when this run did not attach it. */
 const struct ps_slot_base *ps_slots_base(const struct ps_slots *s, __u32 slot);
 
