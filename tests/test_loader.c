@@ -14,17 +14,21 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
 #include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "alerts.h"
 #include "cmdline.h"
 #include "fields.h"
 #include "handshakes.h"
+#include "evfile.h"
 #include "pcapng.h"
 #include "prom.h"
 
@@ -477,6 +481,54 @@ out:
 	}
 }
 
+/*
+ * Two instances (one replacing the other) write into one evidence
+ * directory and number their captures alike: a name taken gets a suffix,
+ * the first file is left whole.
+ */
+static void test_evfile_names(void)
+{
+	char dir[] = "/tmp/ps-test-evfile-XXXXXX", path[PATH_MAX];
+	struct ps_evdir a = { .max_bytes = 1 << 20, .version = "test", .global_fd = -1 };
+	struct ps_evdir b = a;
+	struct ps_evfile fa = {}, fb = {};
+	struct stat st;
+	bool made;
+	int i;
+
+	if (!mkdtemp(dir)) {
+		check(0, "evidence: a name taken gets a suffix", "mkdtemp: %s", strerror(errno));
+		return;
+	}
+	a.dir = b.dir = dir;
+	made = !ps_evdir_open(&a) && !ps_evdir_open(&b);
+	/* The same second for both, or no clash to test: retried a few times. */
+	for (i = 0; made && i < 3; i++) {
+		time_t t = time(NULL);
+
+		made = ps_evfile_open(&a, &fa, "syn_flood", 1) && ps_evfile_open(&b, &fb, "syn_flood", 1);
+		if (!made || time(NULL) == t)
+			break;
+		ps_evfile_close(&a, &fa);
+		ps_evfile_close(&b, &fb);
+		fa = fb = (struct ps_evfile){};
+	}
+	ps_evfile_close(&a, &fa);
+	ps_evfile_close(&b, &fb);
+	/* The first file holds its Section Header still: not truncated by the second. */
+	snprintf(path, sizeof(path), "%s/%s", dir, fa.name);
+	check(made && strcmp(fa.name, fb.name) && strlen(fb.name) > 9 &&
+	      !strcmp(fb.name + strlen(fb.name) - 9, ".1.pcapng") && !strncmp(fa.name, fb.name, strlen(fa.name) - 7) &&
+	      !stat(path, &st) && st.st_size > 0,
+	      "evidence: a name another instance took gets a suffix; its file is left whole",
+	      "made %d, names '%s' and '%s'", made, fa.name, fb.name);
+	ps_evdir_free(&a);
+	ps_evdir_free(&b);
+	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+	if (system(path))
+		fprintf(stderr, "cannot remove %s\n", dir);
+}
+
 int main(int argc, char **argv)
 {
 	char ini[] = "/tmp/ps-test-loader-XXXXXX";
@@ -511,6 +563,7 @@ int main(int argc, char **argv)
 	test_options(ini);
 	test_no_leak(ini);
 	test_pcapng();
+	test_evfile_names();
 	unlink(ini);
 	return failures ? 1 : 0;
 }

@@ -22,6 +22,7 @@
 #define REPORT_EVERY_S	60	/* a write error, said again */
 #define PREFIX		"portsense-"
 #define BLOCK_MAX	256	/* a block's bytes beyond a frame's: EPB header, comment */
+#define NAME_TRIES	16	/* suffixes tried for a name taken */
 
 /* A file of the directory, closed, for the cap. */
 struct ps_evold {
@@ -200,20 +201,31 @@ bool ps_evfile_open(struct ps_evdir *d, struct ps_evfile *f, const char *what, _
 	time_t now = time(NULL);
 	struct tm tm;
 	long n;
-	int fd;
+	int fd, k;
 
 	if (f->f || f->failed)
 		return f->f;
 	gmtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%Y%m%dT%H%M%SZ", &tm);
-	snprintf(f->name, sizeof(f->name), PREFIX "%s-%s-%u.pcapng", ts, what, id);
-	snprintf(path, sizeof(path), "%s/%s", d->dir, f->name);
 	if (!room_for(d, BLOCK_MAX)) {
 		f->failed = true;
 		return false;
 	}
-	/* 0640: the frames' payload is nobody else's to read. */
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	/*
+	 * 0640: the frames' payload is nobody else's to read.  A name taken
+	 * (the instance this one replaced numbered its captures too) gets a
+	 * suffix: a file is never overwritten.
+	 */
+	for (k = 0;; k++) {
+		if (k)
+			snprintf(f->name, sizeof(f->name), PREFIX "%s-%s-%u.%d.pcapng", ts, what, id, k);
+		else
+			snprintf(f->name, sizeof(f->name), PREFIX "%s-%s-%u.pcapng", ts, what, id);
+		snprintf(path, sizeof(path), "%s/%s", d->dir, f->name);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+		if (fd >= 0 || errno != EEXIST || k == NAME_TRIES)
+			break;
+	}
 	f->f = fd >= 0 ? fdopen(fd, "wb") : NULL;
 	if (!f->f) {
 		n = errno;
