@@ -160,10 +160,12 @@ else
 		# over and waits to be stopped (had it exited, its runtime would
 		# start it again); stopped, it exits 0.  Every frame is counted.
 		new_pin_path PIN_RU rolling
+		mkdir -p "$T_TMP/evidence-ru"
 		CT=("${PODMAN[@]}" "${RUN[@]}" --network "ns:/run/netns/psdb$T_ID" --read-only --cap-drop ALL
 			--cap-add BPF,NET_ADMIN,PERFMON --security-opt no-new-privileges
 			--security-opt seccomp="$T_TMP/seccomp.json" -v /sys/fs/bpf:/sys/fs/bpf:rslave
-			-v /sys/kernel/btf:/sys/kernel/btf:ro -v "$T_TMP/etc:/etc/portsense:ro")
+			-v /sys/kernel/btf:/sys/kernel/btf:ro -v "$T_TMP/etc:/etc/portsense:ro"
+			-v "$T_TMP/evidence-ru:/var/lib/portsense/evidence")	# both pods' hostPath
 		CARGS=(--replace --config /etc/portsense/portsense.conf --pin-path "$PIN_RU" "pdb$T_ID")
 		# wait_err FILE PATTERN: until the container's stderr says so (20 s).
 		wait_err() { for _ in $(seq 200); do grep -q "$2" "$1" && return 0; sleep 0.1; done; return 1; }
