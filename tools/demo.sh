@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # portsense demo: a sandbox of two network namespaces joined by a veth pair,
 # portsense attached to the "host" end, real traffic from the other end
-# (ping v4/v6, HTTP on a well-known and a registered port, a replayed SYN
-# scan when ../shared/pcaps is there), the live view, then a clean exit.
+# (ping v4/v6, HTTP on a well-known and a registered port, connections to
+# a closed one, a replayed SYN scan when ../shared/pcaps is there), the live
+# view, then the handshakes per service, each alert's evidence file, and a
+# clean exit.
 # Touches no interface but the ones it creates.
 #   sudo tools/demo.sh [SECONDS]      (default 12)
 set -u
@@ -24,16 +26,17 @@ cleanup() {
 	for ns in "$GEN" "$HOST"; do
 		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -TERM "$p" 2>/dev/null; done
 	done
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	ip netns del "$GEN" 2>/dev/null
 	ip netns del "$HOST" 2>/dev/null
-	rm -rf "$SNAP"
+	rm -rf "$SNAP" "$EVDIR"
 	# The sensor keeps its counters pinned for a next start; the demo's
 	# sandbox is the demo's own, so they go with it.
 	rm -rf /sys/fs/bpf/portsense-demo
 }
 SNAP=$(mktemp /tmp/portsense-demo.XXXXXX.json)
+EVDIR=$(mktemp -d /tmp/portsense-demo-evidence.XXXXXX)
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -63,7 +66,8 @@ for port in 80 8080; do
 done
 
 nsenter --net="/run/netns/$HOST" "$PORTSENSE" psdemo1 --output text --interval 2 \
-	--duration "$SECS" --pin-path /sys/fs/bpf/portsense-demo --stats-json "$SNAP" &
+	--duration "$SECS" --pin-path /sys/fs/bpf/portsense-demo --stats-json "$SNAP" \
+	--service-ports 80,8080,81 --evidence "$EVDIR" &
 PS=$!
 sleep 1
 
@@ -74,7 +78,9 @@ sleep 1
 	for i in $(seq $((SECS * 2))); do
 		ip netns exec "$GEN" $PY -c '
 import urllib.request, sys
-for url in ("http://198.18.0.2:80/", "http://198.18.0.2:8080/", "http://[2001:db8::2]:8080/"):
+# Port 81 has no server: its handshakes are refused.
+for url in ("http://198.18.0.2:80/", "http://198.18.0.2:8080/", "http://[2001:db8::2]:8080/",
+            "http://198.18.0.2:81/"):
     try: urllib.request.urlopen(url, timeout=2).read()
     except Exception: pass' 2>/dev/null
 		sleep 0.5
@@ -109,6 +115,25 @@ for d in ("ingress", "egress"):
         t["syn_noack"], t["synack"], t["rst"], t["fin"], c["icmp"]["echo_request"],
         c["icmp"]["echo_reply"], c["icmpv6"]["echo_request"], c["icmpv6"]["echo_reply"]))
 PYEOF
+	echo "== handshakes this host answered, per service (--service-ports; docs/diagnosis.md)"
+	$PY - "$SNAP" <<'PYEOF'
+import json, sys
+s = json.load(open(sys.argv[1]))
+for port, v in sorted(s["handshakes"]["server"]["by_port"].items(), key=lambda x: int(x[0])):
+    lat = v["latency"]
+    mean = "%.3f ms" % (lat["sum_ns"] / lat["count"] / 1e6) if lat["count"] else "-"
+    print("        port %-5s completed %-4d refused %-4d unanswered %-4d mean handshake %s" % (
+        port, v["completed"], v["refused"], v["unanswered"], mean))
+PYEOF
+	echo "== each alert's frames (--evidence; docs/detection.md, Evidence)"
+	for f in "$EVDIR"/*.pcapng; do
+		[ -f "$f" ] || { echo "        (no alert opened a capture)"; break; }
+		if command -v tshark >/dev/null; then
+			echo "        $(basename "$f"): $(tshark -r "$f" 2>/dev/null | wc -l) frames"
+		else
+			echo "        $(basename "$f"): $(stat -c %s "$f") bytes"
+		fi
+	done
 	echo "== portsense detached and exited 0; the sandbox is removed now"
 else
 	echo "demo: portsense exited $rc" >&2
