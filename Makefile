@@ -161,9 +161,14 @@ $(OUT)/fuzz_model.o: tests/fuzz_model.c tests/fuzz_model.h $(HDRS) | $(OUT)
 $(OUT)/pcapfile.o: tests/pcapfile.c tests/pcapfile.h | $(OUT)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(OUT)/fuzz_prog: tests/fuzz_prog.c tests/pktbuild.h tests/harness.h tests/fuzz_model.h tests/pcapfile.h \
+# The harness's sources by job: running and checking (fuzz_prog.c), the
+# frames (fuzz_frames.c), what must hold whatever the frame (fuzz_invariants.c).
+FUZZ_PROG_SRCS := tests/fuzz_prog.c tests/fuzz_frames.c tests/fuzz_invariants.c
+
+$(OUT)/fuzz_prog: $(FUZZ_PROG_SRCS) tests/fuzz_frames.h tests/fuzz_invariants.h tests/pktbuild.h \
+		tests/harness.h tests/fuzz_model.h tests/pcapfile.h \
 		$(HARNESS_OBJS) $(OUT)/fuzz_model.o $(OUT)/pcapfile.o $(OUT)/fields.o $(HDRS) $(OUT)/portsense.skel.h
-	$(CC) $(CFLAGS) tests/fuzz_prog.c $(HARNESS_OBJS) $(OUT)/fuzz_model.o $(OUT)/pcapfile.o \
+	$(CC) $(CFLAGS) $(FUZZ_PROG_SRCS) $(HARNESS_OBJS) $(OUT)/fuzz_model.o $(OUT)/pcapfile.o \
 		$(OUT)/fields.o -o $@ $(LDLIBS)
 
 # libFuzzer targets (tools/fuzz/): the parsers built with the fuzzer,

@@ -1,42 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * fuzz_prog - hostile frames through ps_xdp, ps_tc_in and ps_tc_out with
- * BPF_PROG_TEST_RUN, and what must hold whatever the frame:
+ * fuzz_prog - runs hostile frames (fuzz_frames.c: the captures, crafted
+ * edge cases, random mutations) through ps_xdp, ps_tc_in and ps_tc_out
+ * with BPF_PROG_TEST_RUN, and checks after them what must hold whatever
+ * the frame:
  *
  *  - the verdict is XDP_PASS / TC_ACT_UNSPEC, and the frame comes back
  *    byte for byte (the sensor never writes);
  *  - the counters moved exactly as the same parser and counting code
  *    compiled for user space says (fuzz_model.c): the kernel's verifier,
  *    the BPF backend and the hooks agree with the C;
- *  - and, independent of that code, the relations docs/counters.md
- *    promises: frames = runs fed, bytes = the lengths fed, one L3 class per
- *    frame, the port classes by destination and by source each sum to the
- *    TCP (UDP) packets and bytes, at most one L4 header per frame, flag
- *    counters within the TCP packets, frames_over_1514 = frames fed longer
- *    than 1514, every counter monotonic;
- *  - a frame of an interface with a slot is never "frames_unslotted";
- *  - the detectors' state stays within its bounds: the LRU maps never hold
- *    more than max_entries, per-source scan entries never more than were
- *    admitted, admissions within PS_SCAN_ADMIT_RATE a second, the sensor's
- *    own counters monotonic, every ring-buffer event well formed.
- *
- * Frames: every frame of the captures in ../shared/pcaps (as recorded),
- * crafted edge cases (every base frame cut at every byte, IHL 0-15, IPv4
- * options of every type and length, IPv4 and IPv6 fragments at every
- * offset, extension-header lengths 0-255, VLAN stacks of 0-4 tags, TCP
- * data offsets and all 512 flag combinations, ARP sizes and fields, ICMP
- * types, length fields), then random mutations of those (bit flips, byte
- * and word sets, truncation, extension, splicing, header-aware edits)
- * until the time or packet budget is spent.
+ *  - every counter monotonic, and a frame of an interface with a slot
+ *    never "frames_unslotted"; the LRU maps never over max_entries;
+ *  - and, independent of the shared code, fuzz_invariants.c: the relations
+ *    docs/counters.md promises, every ring-buffer event well formed, scan
+ *    admissions and alert rates within their budgets.
  *
  * Counters are checked after each batch of runs (BATCH runs), and after
  * every single run for one batch in SINGLE_EVERY and for all crafted
  * frames, so a double count is pinned to its frame.  A failing batch is
  * replayed run by run to find the frame (the counting is stateless).
  *
- * Deterministic: the frames depend only on --seed (printed at the start
- * and with every failure) and the files read; rerun with the same
- * --seed and --packets to get the same frames.
+ * Deterministic: rerun with the --seed printed (at the start and with
+ * every failure) and the same --packets to get the same frames.
  *
  *   fuzz_prog [--seed N] [--seconds S] [--packets N] [--pcaps DIR]
  *             [--per-pcap N] [--no-random] [--plant class|double|frames|event]
@@ -50,10 +36,8 @@
  * Output: "ok - fuzz ..." / "not ok - fuzz ...: why" lines; exit 1 on a
  * failure.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,10 +53,9 @@
 #include "lists.h"
 #include "harness.h"
 #include "fuzz_model.h"
-#include "pcapfile.h"
-#include "pktbuild.h"
+#include "fuzz_frames.h"
+#include "fuzz_invariants.h"
 
-#define MAX_LEN		9216	/* XDP multi-buffer frames up to a jumbo */
 /*
  * What an XDP test run puts in the first buffer: a page less the headroom
  * (256) and the skb_shared_info tail (320 on x86-64); the rest goes into
@@ -81,7 +64,6 @@
 #define XDP_LINEAR	(4096 - 256 - 320)
 #define BATCH		64	/* runs between two counter checks */
 #define SINGLE_EVERY	16	/* every 16th batch is checked run by run */
-#define POOL_MAX	200000
 
 static struct ht_prog progs[HT_NPROGS];
 static struct portsense_bpf *skel;
@@ -92,21 +74,6 @@ static const char *plant = "";
 static bool planted;		/* the --plant lie was told */
 static int failures;
 static const struct ps_detect_cfg *cfg;
-
-/* ------------------------------------------------------------------ */
-/* Deterministic randomness (splitmix64). */
-
-static __u64 rng_state;
-
-static __u64 rnd(void)
-{
-	return ht_splitmix64(&rng_state);
-}
-
-static unsigned int rnd_below(unsigned int n)
-{
-	return n ? (unsigned int)(rnd() % n) : 0;
-}
 
 /* ------------------------------------------------------------------ */
 /* Reporting. */
@@ -159,94 +126,6 @@ static int read_global(__u64 *g)
 	return 0;
 }
 
-/* What was fed into one direction since the last check. */
-struct fed {
-	__u64 runs;
-	__u64 bytes;
-	__u64 over_1514;
-	struct ps_counters want;	/* the model's sum */
-};
-
-#define CHK(cond, ...) do { if (!(cond)) sb_add(why, __VA_ARGS__); } while (0)
-
-static void l4_relations(const char *name, const struct ps_l4_counters *l,
-			 struct sbuf *why)
-{
-	__u64 dp = 0, db = 0, sp = 0, sbytes = 0;
-	int k, ndst = 0, nsrc = 0;
-
-	for (k = 0; k < PS_PCLASS_MAX; k++) {
-		dp += l->by_dst_class[k].packets;
-		db += l->by_dst_class[k].bytes;
-		sp += l->by_src_class[k].packets;
-		sbytes += l->by_src_class[k].bytes;
-		ndst += !!l->by_dst_class[k].packets;
-		nsrc += !!l->by_src_class[k].packets;
-	}
-	CHK(dp == l->packets, "%s.by_dst_class packets sum to %llu, %s.packets %llu; ",
-	    name, (unsigned long long)dp, name, (unsigned long long)l->packets);
-	CHK(sp == l->packets, "%s.by_src_class packets sum to %llu, %s.packets %llu; ",
-	    name, (unsigned long long)sp, name, (unsigned long long)l->packets);
-	CHK(db == l->bytes, "%s.by_dst_class bytes sum to %llu, %s.bytes %llu; ",
-	    name, (unsigned long long)db, name, (unsigned long long)l->bytes);
-	CHK(sbytes == l->bytes, "%s.by_src_class bytes sum to %llu, %s.bytes %llu; ",
-	    name, (unsigned long long)sbytes, name, (unsigned long long)l->bytes);
-	CHK(l->ipv4_packets + l->ipv6_packets == l->packets,
-	    "%s ipv4_packets + ipv6_packets != packets; ", name);
-	/* One frame: one class each way, never two. */
-	CHK(l->packets > 1 || (ndst <= 1 && nsrc <= 1),
-	    "one %s packet counted in %d destination and %d source classes; ", name, ndst, nsrc);
-}
-
-/*
- * The relations docs/counters.md promises between the counters a delta
- * @d of @f->runs runs moved.  They hold for one frame and so for sums.
- */
-static void relations(const struct ps_counters *d, const struct fed *f,
-		      struct sbuf *why)
-{
-	const __u64 *x = d->extras, *tf = d->tcp_flags;
-	__u64 l3 = d->l3[PS_L3_IPV4] + d->l3[PS_L3_IPV6] + d->l3[PS_L3_ARP] + d->l3[PS_L3_OTHER];
-	__u64 ip = d->l3[PS_L3_IPV4] + d->l3[PS_L3_IPV6];
-	__u64 syn = tf[PS_TCPF_SYN_NOACK] + tf[PS_TCPF_SYNACK];
-
-	CHK(d->frames == f->runs, "frames moved by %llu, %llu runs fed; ",
-	    (unsigned long long)d->frames, (unsigned long long)f->runs);
-	CHK(d->bytes == f->bytes, "bytes moved by %llu, %llu bytes fed; ",
-	    (unsigned long long)d->bytes, (unsigned long long)f->bytes);
-	CHK(l3 == d->frames, "l3 classes sum to %llu, frames %llu; ",
-	    (unsigned long long)l3, (unsigned long long)d->frames);
-	l4_relations("tcp", &d->tcp, why);
-	l4_relations("udp", &d->udp, why);
-	CHK(d->tcp.packets + d->tcp.header_incomplete + d->udp.packets +
-	    d->udp.header_incomplete + d->icmp.packets + d->icmpv6.packets <= ip,
-	    "more L4 headers than IP frames; ");
-	CHK(d->icmp.echo[0] + d->icmp.echo[1] <= d->icmp.packets, "icmp echo > icmp packets; ");
-	CHK(d->icmpv6.echo[0] + d->icmpv6.echo[1] <= d->icmpv6.packets,
-	    "icmpv6 echo > icmpv6 packets; ");
-	CHK(d->arp[0] + d->arp[1] <= d->l3[PS_L3_ARP], "arp ops > arp frames; ");
-	CHK(d->ipv4_fragments <= d->l3[PS_L3_IPV4], "ipv4_fragments > ipv4 frames; ");
-	CHK(d->ipv6_fragments <= d->l3[PS_L3_IPV6], "ipv6_fragments > ipv6 frames; ");
-	CHK(syn + tf[PS_TCPF_NULL] <= d->tcp.packets, "syn + null flag counts > tcp packets; ");
-	CHK(tf[PS_TCPF_RST] <= d->tcp.packets && tf[PS_TCPF_FIN] <= d->tcp.packets,
-	    "rst or fin > tcp packets; ");
-	CHK(tf[PS_TCPF_NULL_ALL_BITS_ZERO] <= tf[PS_TCPF_NULL], "null_all_bits_zero > null; ");
-	CHK(tf[PS_TCPF_XMAS_EXACT] <= tf[PS_TCPF_XMAS] && tf[PS_TCPF_XMAS] <= tf[PS_TCPF_FIN],
-	    "xmas_exact <= xmas <= fin broken; ");
-	CHK(tf[PS_TCPF_SYN_FIN] <= tf[PS_TCPF_FIN] && tf[PS_TCPF_SYN_FIN] <= syn,
-	    "syn_fin > fin or syn; ");
-	CHK(x[PS_X_VLAN_TAGGED] <= d->frames, "vlan_tagged_frames > frames; ");
-	CHK(x[PS_X_OVER_2_VLAN_TAGS] <= x[PS_X_VLAN_TAGGED] &&
-	    x[PS_X_OVER_2_VLAN_TAGS] <= d->l3[PS_L3_OTHER],
-	    "frames_over_2_vlan_tags not within vlan-tagged 'other' frames; ");
-	CHK(x[PS_X_OVER_1514] == f->over_1514, "frames_over_1514 moved by %llu, %llu such frames fed; ",
-	    (unsigned long long)x[PS_X_OVER_1514], (unsigned long long)f->over_1514);
-	CHK(x[PS_X_LAND] <= x[PS_X_IPV4_SRC_EQ_DST] && x[PS_X_IPV4_SRC_EQ_DST] <= d->l3[PS_L3_IPV4],
-	    "land <= ipv4_src_eq_dst <= ipv4 broken; ");
-	CHK(x[PS_X_L3_INCOMPLETE] + x[PS_X_L3_MALFORMED] <= ip + d->l3[PS_L3_ARP],
-	    "l3_header_incomplete + l3_malformed > ip and arp frames; ");
-}
-
 /* ------------------------------------------------------------------ */
 /* Events and detector state. */
 
@@ -261,57 +140,16 @@ static double elapsed(void)
 	return (now.tv_sec - t_start.tv_sec) + (now.tv_nsec - t_start.tv_nsec) / 1e9;
 }
 
-/* Highest detail of the alerts that carry an enum in it (0: any). */
-static unsigned int detail_max(__u32 alert)
-{
-	switch (alert) {
-	case PS_ALERT_INVALID_TCP_FLAGS: return PS_TCPINV_SYN_RST;
-	case PS_ALERT_BACKDOOR_PORT: return PS_BACKDOOR_LISTENING;
-	case PS_ALERT_SMURF: return PS_SMURF_AMPLIFIER;
-	case PS_ALERT_SYN_FLOOD: return PS_SYNFLOOD_MANY_PORTS;
-	case PS_ALERT_BACKSCATTER: return PS_BACKSCATTER_RST;
-	case PS_ALERT_PORT_SCAN:
-	case PS_ALERT_HOST_SWEEP: return PS_SCAN_KIND_MAX - 1;
-	case PS_ALERT_ARP_SPOOF: return PS_ARPSPOOF_ND_ADVERT_FLOOD;
-	default: return 0;
-	}
-}
-
 static int on_event(void *ctx, void *data, size_t size)
 {
 	const struct ps_event *e = data;
 	struct sbuf why = { .n = 0 };
-	unsigned int dmax;
 
 	(void)ctx;
 	events_seen++;
-	if (size != sizeof(*e)) {
-		sb_add(&why, "size %zu, want %zu; ", size, sizeof(*e));
+	if (!fuzz_invariants_event(data, size, cfg, &why))
 		goto out;
-	}
-	if (e->alert >= PS_ALERT_MAX) {
-		sb_add(&why, "alert id %u; ", e->alert);
-		goto out;
-	}
 	events_by_id[e->alert]++;
-	dmax = detail_max(e->alert);
-	if (e->dir >= PS_DIR_MAX)
-		sb_add(&why, "dir %u; ", e->dir);
-	if (e->family != 4 && e->family != 6)
-		sb_add(&why, "family %u; ", e->family);
-	if (e->ifindex != HT_IFINDEX)
-		sb_add(&why, "ifindex %u; ", e->ifindex);
-	/* No --evidence here: no alert opens a capture. */
-	if (e->cap)
-		sb_add(&why, "capture %u without --evidence; ", e->cap);
-	if (e->holddown_ns != cfg->holddown_ns)
-		sb_add(&why, "holddown_ns %llu; ", (unsigned long long)e->holddown_ns);
-	if (e->window_ns && e->window_ns != cfg->window_ns && e->window_ns != cfg->scan_window_ns)
-		sb_add(&why, "window_ns %llu; ", (unsigned long long)e->window_ns);
-	if (!e->count)
-		sb_add(&why, "count 0; ");
-	if (dmax && (e->detail < 1 || e->detail > dmax))
-		sb_add(&why, "detail %u outside 1..%u; ", e->detail, dmax);
 	/* --plant event: the first event is judged against a wrong hold-down. */
 	if (!planted && !strcmp(plant, "event")) {
 		planted = true;
@@ -351,21 +189,9 @@ static void check_detectors(void)
 			       n, bpf_map__max_entries(lru[i]));
 	}
 	err = read_global(g);
-	if (err) {
+	if (err)
 		sb_add(&why, "reading ps_global: %s; ", strerror(-err));
-	} else {
-		if (scans > (long)g[PS_G_SCAN_ADMITTED])
-			sb_add(&why, "ps_scans holds %ld entries, only %llu admitted; ", scans,
-			       (unsigned long long)g[PS_G_SCAN_ADMITTED]);
-		/* One budget per second (coarse clock), one thread feeding. */
-		if (g[PS_G_SCAN_ADMITTED] > PS_SCAN_ADMIT_RATE * ((__u64)secs + 2))
-			sb_add(&why, "%llu sources admitted in %.0f s, budget %d/s; ",
-			       (unsigned long long)g[PS_G_SCAN_ADMITTED], secs, PS_SCAN_ADMIT_RATE);
-	}
-	for (i = 0; i < PS_ALERT_MAX; i++)
-		if (events_by_id[i] > cfg->alert_rate * ((__u64)secs + 2))
-			sb_add(&why, "%llu events of alert %zu in %.0f s, --alert-rate %u; ",
-			       (unsigned long long)events_by_id[i], i, secs, cfg->alert_rate);
+	fuzz_invariants_detectors(err ? NULL : g, scans, secs, events_by_id, cfg, &why);
 	if (why.n)
 		fail("detector state", why.s, NULL, 0);
 }
@@ -373,7 +199,7 @@ static void check_detectors(void)
 /* ------------------------------------------------------------------ */
 /* Feeding. */
 
-static __u8 data_out[MAX_LEN];
+static __u8 data_out[FUZZ_MAX_LEN];
 
 /*
  * 0 fed, 1 refused by the kernel (not fed: an skb run of an IP frame
@@ -439,13 +265,13 @@ struct run_rec {
 };
 
 static struct run_rec batch[BATCH];
-static __u8 batch_bytes[BATCH * MAX_LEN];
+static __u8 batch_bytes[BATCH * FUZZ_MAX_LEN];
 static int batch_n;
 static __u32 batch_used;
-static struct fed fed[PS_DIR_MAX];
+static struct fuzz_fed fed[PS_DIR_MAX];
 static unsigned long long batches;
 
-static void fed_add(struct fed *f, const struct ht_prog *pr, const __u8 *frame, __u32 len)
+static void fed_add(struct fuzz_fed *f, const struct ht_prog *pr, const __u8 *frame, __u32 len)
 {
 	struct ps_counters c = {};
 
@@ -460,7 +286,7 @@ static void fed_add(struct fed *f, const struct ht_prog *pr, const __u8 *frame, 
  * Read the counters, compare what moved since the last check with @f.
  * Returns true when they agree.  @frame (may be NULL) is shown on failure.
  */
-static bool check_counters(struct fed *f, const __u8 *frame, __u32 len, const char *what)
+static bool check_counters(struct fuzz_fed *f, const __u8 *frame, __u32 len, const char *what)
 {
 	struct ps_counters cur[PS_DIR_MAX];
 	const struct ps_field *names = ps_fields();
@@ -493,7 +319,7 @@ static bool check_counters(struct fed *f, const __u8 *frame, __u32 len, const ch
 			f[d].runs++;
 			planted = true;
 		}
-		relations(&delta, &f[d], &why);
+		fuzz_invariants_counters(&delta, &f[d], &why);
 		for (w = 0; w < PS_COUNTERS_WORDS; w++)
 			if (((__u64 *)&delta)[w] != ((__u64 *)&f[d].want)[w])
 				sb_add(&why, "%s moved by %llu, the model says %llu; ", names[w].name,
@@ -509,7 +335,7 @@ static bool check_counters(struct fed *f, const __u8 *frame, __u32 len, const ch
 		}
 		prev[d] = cur[d];
 	}
-	memset(f, 0, sizeof(struct fed) * PS_DIR_MAX);
+	memset(f, 0, sizeof(struct fuzz_fed) * PS_DIR_MAX);
 	if (read_global(g)) {
 		fail(what, "reading ps_global failed", NULL, 0);
 		return false;
@@ -567,7 +393,7 @@ static void feed(const __u8 *frame, __u32 len, bool single)
 {
 	int i;
 
-	if (len < 14 || len > MAX_LEN)
+	if (len < 14 || len > FUZZ_MAX_LEN)
 		return;
 	if (single)
 		end_batch();	/* what was fed so far is checked as a batch */
@@ -595,442 +421,19 @@ static void feed(const __u8 *frame, __u32 len, bool single)
 	}
 }
 
-/* ------------------------------------------------------------------ */
-/* The pool of frames to mutate. */
-
-struct frame {
-	__u8 *b;
-	__u32 len;
-};
-
-static struct frame pool[POOL_MAX];
-static size_t pool_n;
-
-static void pool_add(const __u8 *b, __u32 len)
-{
-	if (pool_n == POOL_MAX || len < 14 || len > MAX_LEN)
-		return;
-	pool[pool_n].b = malloc(len);
-	if (!pool[pool_n].b)
-		return;
-	memcpy(pool[pool_n].b, b, len);
-	pool[pool_n++].len = len;
-}
-
-static void on_pcap_frame(const __u8 *frame, __u32 len, void *ctx)
-{
-	(void)ctx;
-	pool_add(frame, len);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Every capture in @dir, in name order (the pool's order is the seed's). */
-static int load_pcaps(const char *dir, size_t per_file, int *files)
-{
-	char *names[256], path[4096];
-	struct dirent *de;
-	DIR *d = opendir(dir);
-	int n = 0, i, err = 0;
-
-	*files = 0;
-	if (!d)
-		return -errno;
-	while ((de = readdir(d)) && n < 256) {
-		size_t l = strlen(de->d_name);
-
-		if ((l > 5 && !strcmp(de->d_name + l - 5, ".pcap")) ||
-		    (l > 7 && !strcmp(de->d_name + l - 7, ".pcapng")))
-			names[n++] = strdup(de->d_name);
-	}
-	closedir(d);
-	qsort(names, n, sizeof(names[0]), cmp_str);
-	for (i = 0; i < n; i++) {
-		int r;
-
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		r = pcap_each(path, per_file, on_pcap_frame, NULL);
-		if (r < 0) {
-			printf("# %s: %s\n", path, strerror(-r));
-			err = r;
-		} else {
-			(*files)++;
-		}
-		free(names[i]);
-	}
-	return err;
-}
-
-/* ------------------------------------------------------------------ */
-/* Crafted edge cases. */
-
-static struct pkt pb;
-
-/* Build @desc; on a bad description the harness itself is broken. */
-static bool build(const char *fmt, ...)
-{
-	char desc[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(desc, sizeof(desc), fmt, ap);
-	va_end(ap);
-	if (pb_build(&pb, desc)) {
-		fail("crafted frame", pb.err, NULL, 0);
-		return false;
-	}
-	return true;
-}
-
-/* The frame, and the frame cut at every byte from 14 on. */
-static void feed_all_cuts(const __u8 *b, __u32 len)
-{
-	__u32 cut;
-
-	pool_add(b, len);
-	for (cut = 14; cut <= len; cut++)
-		feed(b, cut, true);
-}
-
-static const char *const bases[] = {
-	"ipv4 tcp:flags=0x002",
-	"ipv4:opt=9404000007070400000000 tcp:flags=0x012,doff=8 data:n=12",
-	"ipv4 udp:dport=53 data:n=20",
-	"ipv4 icmp:type=8 data:n=8",
-	"ipv4:frag=0x2000 udp data:n=40",
-	"ipv4:same=1 tcp:sport=139,dport=139",
-	"vlan ipv4 tcp:flags=0x029",
-	"vlan:tpid=0x88a8 vlan ipv6 udp",
-	"vlan:tpid=0x9100 vlan vlan ipv4 tcp",
-	"ipv6 tcp:flags=0x002,doff=10 data:n=20",
-	"ipv6 hbh rt dstopt udp data:n=8",
-	"ipv6 frag6:off=0,m=1 tcp",
-	"ipv6 ah tcp:flags=0x004",
-	"ipv6 icmp6:type=128 data:n=8",
-	"ipv6 icmp6:type=135 data:n=24",
-	"ipv6 icmp6:type=136 data:n=24",
-	"arp:op=1",
-	"eth:type=0x8035 arp:op=3",
-	"ipv4 ipv4 tcp",
-	"ipv4:len=0 tcp data:n=100",
-	"ipv4 udp pad:to=60",
-	"eth:type=0x88cc data:n=46",
-};
-
-/* An NDP solicitation/advert with a link-layer option where the parser reads it. */
-static void nd_frame(__u8 type)
-{
-	if (!build("ipv6 icmp6:type=%u data:n=24", type))
-		return;
-	/* ICMPv6 at 54: target at 62, option at 78 (type, length 1, MAC). */
-	pb.b[54 + 24] = type == 135 ? 1 : 2;
-	pb.b[54 + 25] = 1;
-	memcpy(pb.b + 54 + 26, "\x02\x00\x00\x00\x00\x09", 6);
-	feed_all_cuts(pb.b, pb.len);
-}
-
-static void crafted(void)
-{
-	static const __u16 tpids[] = { 0x8100, 0x88a8, 0x9100, 0x0800 };
-	static const __u16 edge_ports[] = { 0, 1, 1023, 1024, 49151, 49152, 65535 };
-	size_t i;
-	unsigned int v, k, n;
-
-	/* Every base frame cut at every byte. */
-	for (i = 0; i < sizeof(bases) / sizeof(bases[0]); i++)
-		if (build("%s", bases[i]))
-			feed_all_cuts(pb.b, pb.len);
-	nd_frame(135);
-	nd_frame(136);
-
-	/* IHL 0-15 and version 0-15, TCP behind, each cut. */
-	for (v = 0; v < 16; v++) {
-		if (build("ipv4:ihl=%u,opt=" "0101010101010101010101010101010101010101"
-			  "0101010101010101010101010101010101010101 tcp", v))
-			feed_all_cuts(pb.b, pb.len);
-		if (build("ipv4:ver=%u udp", v))
-			feed(pb.b, pb.len, true);
-		if (build("ipv6:ver=%u udp", v))
-			feed(pb.b, pb.len, true);
-	}
-	/* Every IPv4 option type with lengths 0-12 in a 12-byte option area. */
-	for (v = 0; v < 256; v++) {
-		for (k = 0; k <= 12; k++) {
-			if (!build("ipv4:opt=000000000000000000000000 tcp"))
-				continue;
-			pb.b[14 + 20] = v;
-			pb.b[14 + 21] = k;
-			pb.b[14 + 22] = 4;
-			feed(pb.b, pb.len, k < 3);
-		}
-	}
-	/* IPv4 fragments at every offset, with and without MF. */
-	for (v = 0; v < 0x4000; v++)
-		if (build("ipv4:frag=0x%x udp data:n=16", v & 0x3fff))
-			feed(pb.b, pb.len, false);
-	/* IPv6 fragment headers at every offset, M 0/1, behind hop-by-hop or not. */
-	for (v = 0; v < 0x2000; v++)
-		if (build("ipv6 %sfrag6:off=%u,m=%u udp data:n=16", v & 1 ? "hbh " : "", v, v & 1))
-			feed(pb.b, pb.len, false);
-	/* Extension-header length bytes 0-255 for each kind. */
-	for (k = 0; k < 5; k++) {
-		static const char *const ext[] = { "hbh", "rt", "dstopt", "ah", "frag6" };
-
-		for (v = 0; v < 256; v++) {
-			if (!build("ipv6 %s tcp data:n=64", ext[k]))
-				continue;
-			pb.b[54 + 1] = v;
-			feed(pb.b, pb.len, true);
-		}
-	}
-	/* Eight and nine extension headers, and a chain that loops to itself. */
-	if (build("ipv6 dstopt dstopt dstopt dstopt dstopt dstopt dstopt dstopt udp"))
-		feed_all_cuts(pb.b, pb.len);
-	if (build("ipv6 dstopt dstopt dstopt dstopt dstopt dstopt dstopt dstopt dstopt udp"))
-		feed(pb.b, pb.len, true);
-	/* IPv4 total length and IPv6 payload length: small, exact, huge. */
-	for (v = 0; v < 80; v++) {
-		if (build("ipv4:len=%u tcp data:n=20", v))
-			feed(pb.b, pb.len, true);
-		if (build("ipv6:plen=%u tcp data:n=20", v))
-			feed(pb.b, pb.len, true);
-	}
-	if (build("ipv4:len=65535 tcp") && (feed(pb.b, pb.len, true), build("ipv6:plen=65535 udp")))
-		feed(pb.b, pb.len, true);
-	/* VLAN stacks of 0-4 tags, every TPID order (0x0800 ends the stack early). */
-	for (n = 0; n <= 4; n++) {
-		unsigned int combos = 1, c;
-
-		for (k = 0; k < n; k++)
-			combos *= 4;
-		for (c = 0; c < combos; c++) {
-			char desc[256] = "";
-			size_t off = 0;
-			unsigned int x = c;
-
-			for (k = 0; k < n; k++, x /= 4)
-				off += snprintf(desc + off, sizeof(desc) - off, "vlan:tpid=0x%x ",
-						tpids[x % 4]);
-			if (build("%sipv4 tcp", desc))
-				feed(pb.b, pb.len, true);
-			if (build("%sarp:op=2", desc))
-				feed(pb.b, pb.len, true);
-			if (build("%sipv6 udp", desc))
-				feed(pb.b, pb.len, n < 3);
-		}
-	}
-	/* TCP data offsets 0-15 and every flag combination, IPv4 and IPv6. */
-	for (v = 0; v < 16; v++)
-		if (build("ipv4 tcp:doff=%u data:n=40", v))
-			feed_all_cuts(pb.b, pb.len);
-	for (v = 0; v < 512; v++) {
-		if (build("ipv4 tcp:flags=0x%x", v))
-			feed(pb.b, pb.len, true);
-		if (build("ipv6 tcp:flags=0x%x,sport=%u", v, 1000 + v))
-			feed(pb.b, pb.len, false);
-	}
-	/* Port class edges, both ways, TCP and UDP. */
-	for (v = 0; v < 7; v++) {
-		for (k = 0; k < 7; k++) {
-			if (build("ipv4 tcp:sport=%u,dport=%u", edge_ports[v], edge_ports[k]))
-				feed(pb.b, pb.len, true);
-			if (build("ipv6 udp:sport=%u,dport=%u", edge_ports[v], edge_ports[k]))
-				feed(pb.b, pb.len, true);
-		}
-	}
-	/* ARP: every opcode 0-5, every header field off by one, cut at every byte. */
-	for (v = 0; v < 6; v++)
-		if (build("arp:op=%u", v))
-			feed_all_cuts(pb.b, pb.len);
-	for (k = 0; k < 6; k++) {
-		if (!build("arp:op=2"))
-			continue;
-		pb.b[14 + k] ^= 1;
-		feed_all_cuts(pb.b, pb.len);
-	}
-	/* ICMP and ICMPv6: every type. */
-	for (v = 0; v < 256; v++) {
-		if (build("ipv4 icmp:type=%u", v))
-			feed(pb.b, pb.len, false);
-		if (build("ipv6 icmp6:type=%u data:n=24", v))
-			feed(pb.b, pb.len, false);
-	}
-	/* Lengths around the 1514 edge and jumbo frames (XDP multi-buffer). */
-	for (v = 1450; v < 1480; v++)
-		if (build("ipv4 udp data:n=%u", v))
-			feed(pb.b, pb.len, true);
-	for (v = 3400; v < 9000; v += 487)
-		if (build("ipv6 tcp data:n=%u", v))
-			feed(pb.b, pb.len, true);
-	end_batch();
-}
-
-/* ------------------------------------------------------------------ */
-/* Mutation. */
-
-static const __u8 interesting8[] = { 0, 1, 2, 4, 5, 6, 8, 0x0f, 0x10, 0x11, 0x3a, 0x2c,
-				     0x33, 0x3c, 0x2b, 0x40, 0x45, 0x4f, 0x60, 0x7f, 0x80,
-				     0x81, 0x86, 0x88, 0x91, 0xdd, 0xfe, 0xff };
-static const __u16 interesting16[] = { 0, 1, 0x0800, 0x86dd, 0x8100, 0x88a8, 0x9100,
-				       0x0806, 0x8035, 0x2000, 0x3fff, 0x1fff, 1023, 1024,
-				       49151, 49152, 0x7fff, 0x8000, 0xffff, 14, 20, 40, 60 };
-
-/* Where the L3 header starts after VLAN tags (at most 4 looked at). */
-static __u32 l3_off(const __u8 *b, __u32 len, __u16 *type)
-{
-	__u32 off = 12;
-	int i;
-
-	for (i = 0; i < 5 && off + 2 <= len; i++) {
-		__u16 t = b[off] << 8 | b[off + 1];
-
-		if (t != 0x8100 && t != 0x88a8 && t != 0x9100) {
-			*type = t;
-			return off + 2;
-		}
-		off += 4;
-	}
-	*type = 0;
-	return len;
-}
-
-static void mutate_once(__u8 *b, __u32 *len)
-{
-	__u32 n = *len, pos = rnd_below(n), l3;
-	__u16 type;
-	const struct frame *o;
-
-	switch (rnd_below(16)) {
-	case 0:
-	case 1:
-		b[pos] ^= 1 << rnd_below(8);
-		break;
-	case 2:
-		b[pos] = interesting8[rnd_below(sizeof(interesting8))];
-		break;
-	case 3:
-		b[pos] = rnd();
-		break;
-	case 4:
-		if (pos + 1 < n) {
-			__u16 v = interesting16[rnd_below(sizeof(interesting16) / 2)];
-
-			b[pos] = v >> 8;
-			b[pos + 1] = v;
-		}
-		break;
-	case 5:		/* truncate */
-		*len = 14 + rnd_below(n - 13);
-		break;
-	case 6: {	/* extend: zeros or random */
-		__u32 add = 1 + rnd_below(64), i;
-		bool zero = rnd() & 1;
-
-		if (n + add > HT_TC_MAX_LEN && !(rnd_below(16) == 0 && n + add <= MAX_LEN))
-			break;
-		for (i = 0; i < add; i++)
-			b[n + i] = zero ? 0 : rnd();
-		*len = n + add;
-		break;
-	}
-	case 7:		/* splice: our head, another frame's tail */
-		o = &pool[rnd_below(pool_n)];
-		if (pool_n && pos < HT_TC_MAX_LEN) {
-			__u32 from = rnd_below(o->len), take = o->len - from;
-
-			if (pos + take > HT_TC_MAX_LEN)
-				take = HT_TC_MAX_LEN - pos;
-			memcpy(b + pos, o->b + from, take);
-			*len = pos + take < 14 ? 14 : pos + take;
-		}
-		break;
-	case 8:		/* insert a VLAN tag after the MACs */
-		if (n + 4 <= HT_TC_MAX_LEN) {
-			static const __u16 t[] = { 0x8100, 0x88a8, 0x9100 };
-			__u16 tp = t[rnd_below(3)];
-
-			memmove(b + 16, b + 12, n - 12);
-			b[12] = tp >> 8;
-			b[13] = tp;
-			*len = n + 4;
-		}
-		break;
-	case 9:		/* remove 4 bytes after the MACs */
-		if (n >= 18 + 14) {
-			memmove(b + 12, b + 16, n - 16);
-			*len = n - 4;
-		}
-		break;
-	case 10:	/* duplicate a range */
-		if (n < HT_TC_MAX_LEN / 2) {
-			__u32 l = rnd_below(n - pos) + 1;
-
-			memmove(b + pos + l, b + pos, n - pos);
-			*len = n + l;
-		}
-		break;
-	default:	/* header-aware edits */
-		l3 = l3_off(b, n, &type);
-		if (l3 + 40 > n)
-			break;
-		if (type == 0x0800) {
-			__u32 l4 = l3 + (b[l3] & 0xf) * 4;
-
-			switch (rnd_below(6)) {
-			case 0: b[l3] = (b[l3] & 0xf0) | rnd_below(16); break;	/* IHL */
-			case 1: b[l3 + 9] = interesting8[rnd_below(sizeof(interesting8))]; break;
-			case 2: b[l3 + 6] = rnd(); b[l3 + 7] = rnd(); break;	/* flags+offset */
-			case 3: b[l3 + 2] = 0; b[l3 + 3] = rnd_below(80); break;	/* tot_len */
-			case 4: if (l4 + 13 < n) b[l4 + 12] = (rnd_below(16) << 4) | (b[l4 + 12] & 15); break;
-			default: if (l4 + 13 < n) b[l4 + 13] = rnd(); break;	/* TCP flags */
-			}
-		} else if (type == 0x86dd) {
-			switch (rnd_below(4)) {
-			case 0: b[l3 + 6] = interesting8[rnd_below(sizeof(interesting8))]; break;
-			case 1: b[l3 + 4] = 0; b[l3 + 5] = rnd_below(80); break;	/* plen */
-			case 2: if (l3 + 41 < n) b[l3 + 41] = rnd(); break;	/* ext length */
-			default: if (l3 + 40 < n) b[l3 + 40] = interesting8[rnd_below(sizeof(interesting8))]; break;
-			}
-		} else {
-			b[12] = 0x08;
-			b[13] = rnd() & 1 ? 0x00 : 0x06;
-		}
-	}
-}
+static const struct fuzz_sink sink = { .feed = feed, .fail = fail };
 
 static void random_phase(double seconds, unsigned long long max_packets)
 {
-	static __u8 b[MAX_LEN + 64];
 	unsigned long long n = 0;
 	double next_detect = elapsed() + 1, until = elapsed() + seconds;
-	int k;
 
 	while ((!max_packets || n < max_packets) && (max_packets || elapsed() < until)) {
+		const __u8 *b;
 		__u32 len;
 		bool single = (batches % SINGLE_EVERY) == SINGLE_EVERY - 1;
 
-		if (pool_n && rnd_below(32)) {
-			const struct frame *f = &pool[rnd_below(pool_n)];
-
-			len = f->len;
-			memcpy(b, f->b, len);
-		} else {
-			/* Noise, with an Ethernet header half the time. */
-			len = 14 + rnd_below(200);
-			for (k = 0; k < (int)len; k++)
-				b[k] = rnd();
-			if (rnd() & 1) {
-				b[12] = 0x08;
-				b[13] = rnd() & 1 ? 0x00 : 0xdd;
-				if (b[13] == 0xdd)
-					b[12] = 0x86;
-			}
-		}
-		for (k = 1 + rnd_below(8); k > 0; k--)
-			mutate_once(b, &len);
+		b = fuzz_frames_random(&len);
 		feed(b, len, single);
 		if (single)
 			batches++;
@@ -1144,7 +547,7 @@ int main(int argc, char **argv)
 		clock_gettime(CLOCK_REALTIME, &ts);
 		seed = (unsigned long long)ts.tv_sec * 1000003ULL ^ ts.tv_nsec ^ getpid();
 	}
-	rng_state = seed;
+	fuzz_frames_seed(seed);
 	printf("# fuzz_prog seed %llu (rerun: --seed %llu)%s%s\n", seed, seed,
 	       *plant ? ", planted: " : "", plant);
 	ht_quiet_libbpf();
@@ -1161,12 +564,11 @@ int main(int argc, char **argv)
 
 	phase = "captures";
 	if (pcaps) {
-		err = load_pcaps(pcaps, per_pcap, &files);
-		if (err || !files || !pool_n)
+		err = fuzz_frames_load_pcaps(pcaps, per_pcap, &files);
+		if (err || !files || !fuzz_frames_pool_size())
 			fail("reading the captures", err ? strerror(-err) : "no frames", NULL, 0);
 		before = packets_fed;
-		for (size_t i = 0; i < pool_n; i++)
-			feed(pool[i].b, pool[i].len, false);
+		fuzz_frames_feed_pool(&sink);
 		end_batch();
 		check_detectors();
 		if (!failures)
@@ -1179,7 +581,8 @@ int main(int argc, char **argv)
 	phase = "crafted";
 	before = packets_fed;
 	c = failures;
-	crafted();
+	fuzz_frames_crafted(&sink);
+	end_batch();
 	check_detectors();
 	if (failures == c)
 		printf("ok - fuzz crafted: %llu edge-case frames (cuts at every byte, IHL, options, "
