@@ -76,9 +76,14 @@ $(OUT)/test_handshake: tests/test_handshake.c tests/pktbuild.h tests/harness.h $
 $(OUT)/bench_base.bpf.o: tools/bench/base.bpf.c | $(OUT)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(OUT)/progbench: tools/bench/progbench.c tests/pktbuild.h tests/harness.h $(HARNESS_OBJS) $(HDRS) \
-		$(OUT)/portsense.skel.h
-	$(CC) $(CFLAGS) tools/bench/progbench.c $(HARNESS_OBJS) -o $@ $(LDLIBS)
+# A new source on every run of a kernel loop (progbench's "new source" rows).
+$(OUT)/bench_vary.bpf.o: tools/bench/vary.bpf.c | $(OUT)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+PROGBENCH_SRCS := tools/bench/progbench.c tools/bench/pb_ab.c tools/bench/pb_lines.c tools/bench/pb_util.c
+$(OUT)/progbench: $(PROGBENCH_SRCS) tools/bench/pb.h tests/pktbuild.h tests/harness.h $(HARNESS_OBJS) \
+		$(HDRS) $(OUT)/portsense.skel.h
+	$(CC) $(CFLAGS) $(PROGBENCH_SRCS) $(HARNESS_OBJS) -o $@ $(LDLIBS)
 
 # The sensor with XDP_DROP as its verdict, run by the real loader: the
 # ceiling of the sensor itself, against an XDP_DROP program.
@@ -108,7 +113,7 @@ $(OUT)/pcapcount: tools/bench/pcapcount.c | $(OUT)
 $(OUT)/mapcount: tools/bench/mapcount.c | $(OUT)
 	$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
 
-BENCH_BINS := $(OUT)/progbench $(OUT)/bench_base.bpf.o $(OUT)/livegen $(OUT)/pcapcount \
+BENCH_BINS := $(OUT)/progbench $(OUT)/bench_base.bpf.o $(OUT)/bench_vary.bpf.o $(OUT)/livegen $(OUT)/pcapcount \
 	$(OUT)/mapcount $(OUT)/portsense-drop
 
 bench: deps
