@@ -100,6 +100,7 @@ class Alt:
                         "dropped at XDP instead of being built into an skb the stack only discards. "
                         if mi.get("w") else "", len({r.round for r in mi["n"]}), med([r.secs for r in mi["n"]])), ""]
             out += self.unpaced(mi, " (mirror port)", "frames for other hosts, which the stack drops at once")
+            out += self.operated("w")
             if mi.get("w"):
                 out += ["", "With `--mirror` the receiving core spends %.0f ns per frame (no skb is built for a frame "
                         "the stack would only discard) against tcpdump's %.0f. Without it the frames go through the "

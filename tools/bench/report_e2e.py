@@ -102,6 +102,7 @@ class E2E:
                "received-rate ratio is beside it. A baseline that drains its ring faster than the generator fills it "
                "sleeps and wakes often (*wake-ups per 1k frames*), and each wake-up costs CPU time: its ns per "
                "frame is then an overestimate, which flatters the ratio against it."]
+        out += self.operated("bdf")
         for tpl in ("udp", "syn", "mix"):
             if not self.pick("e2e", "a", tpl):
                 continue
@@ -128,6 +129,25 @@ class E2E:
         out += ["", "Samples in portsense's own programs (`ps_*`): %.1f%% with PASS, %.1f%% in the drop variant." % (
             self.prog_share("b"), self.prog_share("f"))]
         out += self.bounds()
+        return out
+
+    def operated(self, cfgs):
+        """What the sensors of CFGS ran with, and what their evidence capture
+        and connection diagnosis did meanwhile (live.sh's op_sensor, op_state)."""
+        args = {f[1]: f[2] for f in self.rows if f[0] == "sensor-args" and f[1] in cfgs}
+        if not args:
+            return []
+        state = {f[1]: f for f in self.rows if f[0] == "op-state" and f[1] in cfgs}
+        out = ["", "The sensors ran as an operator runs one, with everything they measure on: %s." % "; ".join(
+            "%s `%s`" % (NAMES[c], args[c]) for c in cfgs if c in args)]
+        done = ["%s: %s evidence captures opened (%s files written), %s handshakes completed, %s refused, %s "
+                "unanswered, %s SYN retransmissions (services: %s)" % (
+                    NAMES[c], num(f[2]), num(f[3]), num(f[4]), num(f[5]), num(f[6]), num(f[7]), f[8] or "none")
+                for c, f in sorted(state.items())]
+        if done:
+            out[-1] += (" What they did over these runs, from their pins (the handshake figures count a connection "
+                        "once it ends, answered or timed out; the SYN template repeats one connection's SYN, so "
+                        "after the first each is a retransmission of a handshake in progress): %s." % "; ".join(done))
         return out
 
     def bounds(self):
