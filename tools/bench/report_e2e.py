@@ -7,8 +7,8 @@ class E2E:
     # --- part 2 ----------------------------------------------------------
     def e2e_table(self, tpl, spec):
         out = ["| receiver | offered Mpps | received Mpps | receiving core busy | NAPI wake-ups per 1k "
-               "frames | ns per frame | Mpps per core | per core, vs baseline | received, vs baseline "
-               "| budget | met? |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+               "frames | ns per frame | ns added | Mpps per core | per core, vs baseline | received, vs baseline "
+               "| budget | met? |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for cfg, base, need in spec:
             rs = self.pick("e2e", cfg, tpl)
             if not rs:
@@ -18,7 +18,13 @@ class E2E:
                      "%.3f (%s)" % (med([r.received / 1e6 for r in rs]), rng([r.received / 1e6 for r in rs], "%.2f")),
                      "%.0f%%" % (100 * med([r.busy for r in rs])),
                      "%.1f" % med([1000.0 * r.wake / max(r.rx, 1) for r in rs]),
-                     "%.0f (%s)" % (med(ns), rng(ns, "%.0f")), "%.2f" % (1e3 / med(ns))]
+                     "%.0f (%s)" % (med(ns), rng(ns, "%.0f"))]
+            if base:
+                add = self.paired("e2e", tpl, base, cfg, lambda x, y: y.ns - x.ns)
+                cells.append("%+.0f (%+.0f to %+.0f)" % (med(add), min(add), max(add)) if add else "-")
+            else:
+                cells.append("")
+            cells.append("%.2f" % (1e3 / med(ns)))
             if base:
                 cap = self.paired("e2e", tpl, base, cfg, lambda x, y: x.ns / y.ns)
                 rcv = self.paired("e2e", tpl, base, cfg, lambda x, y: y.received / x.received)
@@ -99,7 +105,9 @@ class E2E:
                "thread waits behind another task's kernel work, and the veth's 256-frame ring overflows "
                "meanwhile), while the thread's CPU time per frame does not. So the budgets are judged on the per-core "
                "ratio, computed per round against the same round's baseline (median, min-max over rounds); the "
-               "received-rate ratio is beside it. A baseline that drains its ring faster than the generator fills it "
+               "received-rate ratio is beside it, and so is *ns added*: the median over the rounds of the "
+               "receiver's ns per frame less the same round's baseline's, what the receiving core pays per frame "
+               "beyond its baseline. A baseline that drains its ring faster than the generator fills it "
                "sleeps and wakes often (*wake-ups per 1k frames*), and each wake-up costs CPU time: its ns per "
                "frame is then an overestimate, which flatters the ratio against it."]
         out += self.operated("bdf")
