@@ -80,7 +80,7 @@ $(OUT)/bench_base.bpf.o: tools/bench/base.bpf.c | $(OUT)
 $(OUT)/bench_vary.bpf.o: tools/bench/vary.bpf.c | $(OUT)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-PROGBENCH_SRCS := tools/bench/progbench.c tools/bench/pb_ab.c tools/bench/pb_lines.c tools/bench/pb_util.c
+PROGBENCH_SRCS := tools/bench/progbench.c tools/bench/pb_ab.c tools/bench/pb_lines.c tools/bench/pb_util.c tools/bench/pb_budget.c
 $(OUT)/progbench: $(PROGBENCH_SRCS) tools/bench/pb.h tests/pktbuild.h tests/harness.h $(HARNESS_OBJS) \
 		$(HDRS) $(OUT)/portsense.skel.h
 	$(CC) $(CFLAGS) $(PROGBENCH_SRCS) $(HARNESS_OBJS) -o $@ $(LDLIBS)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * pb.h - what progbench's modes share (progbench.c: the default tables;
- * pb_ab.c: --ab, --ab-capture, --verifier; pb_lines.c: --lines; pb_util.c:
- * the mix, the timed loops).
+ * pb_budget.c: their budgets; pb_ab.c: --ab, --ab-capture, --verifier;
+ * pb_lines.c: --lines; pb_util.c: the mix, the timed loops).
  */
 #ifndef PS_PROGBENCH_H
 #define PS_PROGBENCH_H
@@ -43,8 +43,27 @@ int pb_loops(const int *fd, int n, const struct pkt *frame, int rounds, __u32 re
 /* Point the initial value of rodata variable @var of opened @obj at @val; 0 or -errno. */
 int pb_set_rodata_u32(struct bpf_object *obj, const char *var, __u32 val);
 
+enum { XDP, TC, HOOKS };
+extern const char *const hook_name[HOOKS];
+
+/* What progbench's tables measured, for the budgets and what bounds them (pb_budget.c). */
+struct pb_figures {
+	double warm[HOOKS], warm_quiet[HOOKS];	/* geometric means of the mix, ns added */
+	double fresh[HOOKS], fresh_own[HOOKS];	/* new source: worst packet; of it, the source's own */
+	double call[HOOKS], cold[HOOKS];	/* one run per call: nothing evicted; L2 evicted */
+	double cold_quiet;			/* XDP, no detectors, cold */
+	/* Each program's verifier work, every detector on and all off (the budget is per program). */
+	__u32 verified[PB_MAX_PROGS], verified_quiet[PB_MAX_PROGS];
+	const char *verified_prog[PB_MAX_PROGS];
+	int n_verified;
+};
+
 /* "Budget: WHAT: MEASURED: met|MISSED", the form make bench greps for. */
 void pb_budget(const char *what, const char *measured, bool ok);
+/* Every budget line of @f, then a "What bounds" line for each one missed. */
+void pb_budgets(const struct pb_figures *f);
+/* Whether every entry into the kernel empties the TLB here (PTI without PCIDs). */
+bool pb_tlb_flushed_per_call(void);
 
 int pb_ab(const char *other, int rounds, const char *prog);
 int pb_verifier_runs(const char *path);

@@ -67,11 +67,6 @@ int pb_loops(const int *fd, int n, const struct pkt *frame, int rounds, __u32 re
 	return 0;
 }
 
-void pb_budget(const char *what, const char *measured, bool ok)
-{
-	printf("Budget: %s: %s: %s\n", what, measured, ok ? "met" : "MISSED");
-}
-
 /* Point @map's initial value's variable @var at @val; 0 or -errno. */
 int pb_set_rodata_u32(struct bpf_object *obj, const char *var, __u32 val)
 {

@@ -59,34 +59,16 @@
 
 #define PER_CALL	20000	/* single runs of each program */
 #define BLOCK		500	/* single runs of one program in a row */
+#define CALL_PASSES	3	/* passes of the one-run-per-call table: its figure is their median */
 #define PB_STR_(x)	#x
 #define PB_STR(x)	PB_STR_(x)
-
-/* The issue-20 budgets, ns added over the no-op program in the same run. */
-#define WARM_BUDGET	12.0
-#define NEW_BUDGET	60.0
-#define COLD_BUDGET	150.0
-#define VERIFIER_BUDGET	300000u
 
 /* Added ns below this count as it in a geometric mean (it takes no zero). */
 #define GEO_FLOOR	0.5
 
-enum { XDP, TC, HOOKS };
-static const char *const hook_name[HOOKS] = { "XDP", "tc" };
-
 /* The programs measured: [hook] PASS, the sensor, the sensor with no detectors. */
 struct progs {
 	int pass[HOOKS], ps[HOOKS], quiet[HOOKS];
-};
-
-/* What the tables measured, for the budgets and what bounds them. */
-struct figures {
-	double warm[HOOKS], warm_quiet[HOOKS];	/* geometric means of the mix, ns added */
-	double fresh[HOOKS], fresh_own[HOOKS];	/* new source: worst packet; of it, the source's own */
-	double call[HOOKS], cold[HOOKS];	/* one run per call: nothing evicted; L2 evicted */
-	double cold_quiet;			/* XDP, no detectors, cold */
-	__u32 verified, verified_quiet;		/* worst program's, all on; the same program, all off */
-	const char *verified_prog;
 };
 
 static double geomean(const double *v, int n)
@@ -97,6 +79,23 @@ static double geomean(const double *v, int n)
 	for (i = 0; i < n; i++)
 		s += log(v[i] > GEO_FLOOR ? v[i] : GEO_FLOOR);
 	return n ? exp(s / n) : 0;
+}
+
+/* "MIN to MAX" of @n values, in a static buffer of two (one printf may use both). */
+static const char *spread(const double *v, int n)
+{
+	static char buf[2][48];
+	static int which;
+	double lo = v[0], hi = v[0];
+	int i;
+
+	for (i = 1; i < n; i++) {
+		lo = v[i] < lo ? v[i] : lo;
+		hi = v[i] > hi ? v[i] : hi;
+	}
+	which ^= 1;
+	snprintf(buf[which], sizeof(buf[which]), "%+.0f to %+.0f", lo, hi);
+	return buf[which];
 }
 
 /* Median over the rounds of v[a][r] - v[b][r]. */
@@ -114,7 +113,7 @@ static double paired(double v[][PB_MAX_ROUNDS], int a, int b, int rounds)
  * Warm, the whole mix: per packet, PASS, the sensor and the sensor without
  * detectors at XDP and tc, one loop each per round.
  */
-static int warm_table(const struct progs *p, int rounds, struct figures *fig)
+static int warm_table(const struct progs *p, int rounds, struct pb_figures *fig)
 {
 	static double v[6][PB_MAX_ROUNDS], add[4][16];
 	static struct pkt frame;
@@ -189,7 +188,7 @@ static int vary_to(struct bpf_object *o, const char *map, int fd)
  * and of the fixed wrapper into the sensor (the same work but the new
  * source: the control).
  */
-static int fresh_table(const struct progs *p, int rounds, struct figures *fig)
+static int fresh_table(const struct progs *p, int rounds, struct pb_figures *fig)
 {
 	static const char *const wrap[HOOKS] = { "vary_xdp", "vary_tc" };
 	static const char *const arr[HOOKS] = { "vary_xdp_next", "vary_tc_next" };
@@ -317,28 +316,44 @@ static int single_runs(const int *fd, double *ns, int n, const struct pkt *frame
 	return 0;
 }
 
-static int call_table(const struct progs *p, struct figures *fig)
+static int call_table(const struct progs *p, struct pb_figures *fig)
 {
 	int fds[5] = { p->pass[XDP], p->ps[XDP], p->quiet[XDP], p->pass[TC], p->ps[TC] };
 	static struct pkt frame;
-	double ns[5];
-	int e;
+	double ns[5], pass_ns[5][CALL_PASSES], add[3][CALL_PASSES], m[5], a[3];
+	int e, k, n;
 
 	printf("| 64-byte SYN, one run per call | PASS xdp | portsense xdp | added | no detectors, added | "
 	       "PASS tc | portsense tc | added |\n|---|---|---|---|---|---|---|---|\n");
 	pb_build(&frame, pb_mix[0].desc);
 	for (e = 0; e < 2; e++) {
-		if (single_runs(fds, ns, 5, &frame, e)) {
-			fprintf(stderr, "progbench: single runs failed: %s\n", strerror(errno));
-			return -EIO;
+		/*
+		 * Whole passes, each its own medians: the machine's other work
+		 * moves a pass's figures by tens of ns (one run per call pays
+		 * for every disturbance), so the page shows the passes' spread.
+		 */
+		for (n = 0; n < CALL_PASSES; n++) {
+			if (single_runs(fds, ns, 5, &frame, e)) {
+				fprintf(stderr, "progbench: single runs failed: %s\n", strerror(errno));
+				return -EIO;
+			}
+			for (k = 0; k < 5; k++)
+				pass_ns[k][n] = ns[k];
+			add[0][n] = ns[1] - ns[0];
+			add[1][n] = ns[2] - ns[0];
+			add[2][n] = ns[4] - ns[3];
 		}
-		printf("| %s | %.0f ns | %.0f ns | **%+.0f ns** | %+.0f ns | %.0f ns | %.0f ns | **%+.0f ns** |\n",
-		       e ? "cold: L2 evicted before each run" : "nothing evicted", ns[0], ns[1], ns[1] - ns[0],
-		       ns[2] - ns[0], ns[3], ns[4], ns[4] - ns[3]);
-		(e ? fig->cold : fig->call)[XDP] = ns[1] - ns[0];
-		(e ? fig->cold : fig->call)[TC] = ns[4] - ns[3];
+		for (k = 0; k < 5; k++)
+			m[k] = pb_median(pass_ns[k], CALL_PASSES);
+		for (k = 0; k < 3; k++)
+			a[k] = pb_median(add[k], CALL_PASSES);
+		printf("| %s | %.0f ns | %.0f ns | **%+.0f ns** (%s) | %+.0f ns | %.0f ns | %.0f ns | **%+.0f ns** (%s) |\n",
+		       e ? "cold: L2 evicted before each run" : "nothing evicted", m[0], m[1], a[0],
+		       spread(add[0], CALL_PASSES), a[1], m[3], m[4], a[2], spread(add[2], CALL_PASSES));
+		(e ? fig->cold : fig->call)[XDP] = a[0];
+		(e ? fig->cold : fig->call)[TC] = a[2];
 		if (e)
-			fig->cold_quiet = ns[2] - ns[0];
+			fig->cold_quiet = a[1];
 	}
 	return 0;
 }
@@ -378,12 +393,12 @@ static __u32 verified(struct bpf_program *prog)
  * here is a parser or detector change that multiplies paths, long before a
  * load fails.
  */
-static void verifier_table(struct portsense_bpf *skel, struct portsense_bpf *quiet, struct figures *fig)
+static void verifier_table(struct portsense_bpf *skel, struct portsense_bpf *quiet, struct pb_figures *fig)
 {
 	struct bpf_program *prog;
 
 	printf("| program | processed | processed, no detectors | instructions |\n|---|---|---|---|\n");
-	fig->verified = 0;
+	fig->n_verified = 0;
 	bpf_object__for_each_program(prog, skel->obj) {
 		const char *name = bpf_program__name(prog);
 		__u32 all = verified(prog), off = verified(bpf_object__find_program_by_name(quiet->obj, name));
@@ -391,10 +406,10 @@ static void verifier_table(struct portsense_bpf *skel, struct portsense_bpf *qui
 		if (!all)
 			continue;
 		printf("| %s | %u | %u | %zu |\n", name, all, off, bpf_program__insn_cnt(prog));
-		if (all > fig->verified) {
-			fig->verified = all;
-			fig->verified_quiet = off;
-			fig->verified_prog = name;
+		if (fig->n_verified < PB_MAX_PROGS) {
+			fig->verified[fig->n_verified] = all;
+			fig->verified_quiet[fig->n_verified] = off;
+			fig->verified_prog[fig->n_verified++] = name;
 		}
 	}
 }
@@ -420,80 +435,12 @@ static void maps_table(struct portsense_bpf *skel)
 	printf("| total | | | | | %.1f KiB |\n", total / 1024.0);
 }
 
-/* The budget lines, then what the figures say bounds each one missed. */
-static void budgets(const struct figures *f)
-{
-	char what[160], got[96];
-	int h;
-
-	printf("\n");
-	for (h = 0; h < HOOKS; h++) {
-		snprintf(what, sizeof(what), "warm, %s: at most %.0f ns added per packet (geometric mean of the mix)",
-			 hook_name[h], WARM_BUDGET);
-		snprintf(got, sizeof(got), "%.1f ns", f->warm[h]);
-		pb_budget(what, got, f->warm[h] <= WARM_BUDGET);
-	}
-	for (h = 0; h < HOOKS; h++) {
-		snprintf(what, sizeof(what), "a new source on every packet, %s: at most %.0f ns added "
-			 "(the worse of SYN and DNS query)", hook_name[h], NEW_BUDGET);
-		snprintf(got, sizeof(got), "%.1f ns", f->fresh[h]);
-		pb_budget(what, got, f->fresh[h] <= NEW_BUDGET);
-	}
-	for (h = 0; h < HOOKS; h++) {
-		snprintf(what, sizeof(what), "cold (L2 evicted before each run), %s: at most %.0f ns added",
-			 hook_name[h], COLD_BUDGET);
-		snprintf(got, sizeof(got), "%.0f ns", f->cold[h]);
-		pb_budget(what, got, f->cold[h] <= COLD_BUDGET);
-	}
-	snprintf(what, sizeof(what), "verifier: at most %u instructions processed per program", VERIFIER_BUDGET);
-	snprintf(got, sizeof(got), "%u (%s, the most)", f->verified, f->verified_prog ? f->verified_prog : "?");
-	pb_budget(what, got, f->verified <= VERIFIER_BUDGET);
-
-	printf("\nWhat bounds the budgets missed above (every figure from the tables above):\n\n");
-	for (h = 0; h < HOOKS; h++) {
-		if (f->warm[h] <= WARM_BUDGET)
-			continue;
-		printf("- **Warm, %s**: parse and count alone (no detectors) add %.1f ns, the detectors %.1f more. %s\n",
-		       hook_name[h], f->warm_quiet[h], f->warm[h] - f->warm_quiet[h],
-		       f->warm_quiet[h] > WARM_BUDGET ? "Parse and count alone are over the budget: no saving in "
-		       "the detectors meets it." : "The detectors' share is what takes it over the budget.");
-	}
-	for (h = 0; h < HOOKS; h++) {
-		if (f->fresh[h] <= NEW_BUDGET)
-			continue;
-		printf("- **New source, %s**: of the %.1f ns added, %.1f ns are the new source's own (against the same "
-		       "source through the same wrapper: the per-source state the sensor looks up or starts, "
-		       "%s), the rest the warm work.\n", hook_name[h], f->fresh[h], f->fresh_own[h],
-		       f->fresh_own[h] > NEW_BUDGET ? "over the budget by itself" : "within the budget by itself");
-	}
-	for (h = 0; h < HOOKS; h++) {
-		if (f->cold[h] <= COLD_BUDGET)
-			continue;
-		printf("- **Cold, %s**: %.0f ns added with L2 evicted, %.0f with nothing evicted but one run per call "
-		       "(warm loop: %.1f). So about %.0f ns are refetching what a call's boundary took (the kernel's "
-		       "entry and exit between runs%s), and %.0f ns the sensor's data and code coming back from L3.\n",
-		       hook_name[h], f->cold[h], f->call[h], f->warm[h], f->call[h] - f->warm[h],
-		       "; with PTI and no PCID, as on this VM, each entry starts with an empty TLB",
-		       f->cold[h] - f->call[h]);
-	}
-	if (f->cold[XDP] > COLD_BUDGET)
-		printf("- **Cold, without detectors** (XDP): %.0f ns added: %s\n", f->cold_quiet,
-		       f->cold_quiet > COLD_BUDGET ? "parse and count alone are over the budget." :
-		       "within the budget; the detectors' state is what takes it over.");
-	if (f->verified > VERIFIER_BUDGET)
-		printf("- **Verifier**: %s with every detector off still takes %u: %s\n", f->verified_prog,
-		       f->verified_quiet, f->verified_quiet > VERIFIER_BUDGET ? "the parser, the counting and the "
-		       "handshakes, not the detectors, are over the budget (`progbench --verifier`: each detector "
-		       "off alone)." : "the detectors take it over the budget (`progbench --verifier`: each one off "
-		       "alone).");
-}
-
 int main(int argc, char **argv)
 {
 	int rounds = argc > 1 ? atoi(argv[1]) : 15, ret = 1, h;
 	struct portsense_bpf *skel = NULL, *quiet = NULL;
 	struct bpf_object *base = NULL;
-	struct figures fig = {};
+	struct pb_figures fig = {};
 	struct progs p;
 	bool known;
 	size_t l2;
@@ -554,15 +501,18 @@ int main(int argc, char **argv)
 	l2 = l2_evict_bytes(&known);
 	printf("\n### One run per call\n\nThe median of the kernel's time of each of " PB_STR(PER_CALL)
 	       " single runs (its timer in every figure; the programs take turns every " PB_STR(BLOCK)
-	       " runs). Cold: %zu KiB read before each run, twice the L2%s, as a core's other work between "
-	       "frames would.\n\n", l2 / 1024, known ? "" : " (sysfs gives no cache sizes here: 1 MiB assumed)");
+	       " runs), in " PB_STR(CALL_PASSES) " passes: the median of the passes, the range of what was added "
+	       "beside it.%s Cold: %zu KiB read before each run, twice the L2%s, as a core's other work between "
+	       "frames would.\n\n", pb_tlb_flushed_per_call() ? " Each call enters and leaves the kernel, which "
+	       "here (page-table isolation without PCIDs) empties the TLB, so every row includes finding the "
+	       "sensor's pages again." : "", l2 / 1024, known ? "" : " (sysfs gives no cache sizes here: 1 MiB assumed)");
 	if (call_table(&p, &fig))
 		goto out;
 	printf("\n### Verifier\n\nInstructions processed at load (the kernel's limit: 1000000), every detector on "
 	       "and all off; instructions in the program.\n\n");
 	verifier_table(skel, quiet, &fig);
 	maps_table(skel);
-	budgets(&fig);
+	pb_budgets(&fig);
 	ret = 0;
 out:
 	portsense_bpf__destroy(skel);
