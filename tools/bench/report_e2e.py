@@ -146,16 +146,20 @@ class E2E:
         if not args:
             return []
         state = {f[1]: f for f in self.rows if f[0] == "op-state" and f[1] in cfgs}
-        out = ["", "The sensors ran as an operator runs one, with everything they measure on: %s." % "; ".join(
-            "%s `%s`" % (NAMES[c], args[c]) for c in cfgs if c in args)]
+        who = ("sensors", "they", "") if len(args) > 1 else ("sensor", "it", "s")
+        out = ["", "The %s ran as an operator runs one, with everything %s measure%s on: %s." % (
+            who + ("; ".join("%s `%s`" % (NAMES[c], args[c]) for c in cfgs if c in args),))]
         done = ["%s: %s evidence captures opened (%s files written), %s handshakes completed, %s refused, %s "
                 "unanswered, %s SYN retransmissions (services: %s)" % (
                     NAMES[c], num(f[2]), num(f[3]), num(f[4]), num(f[5]), num(f[6]), num(f[7]), f[8] or "none")
                 for c, f in sorted(state.items())]
+        retx = any(int(f[7]) for f in state.values())
         if done:
-            out[-1] += (" What they did over these runs, from their pins (the handshake figures count a connection "
-                        "once it ends, answered or timed out; the SYN template repeats one connection's SYN, so "
-                        "after the first each is a retransmission of a handshake in progress): %s." % "; ".join(done))
+            out[-1] += (" What %s did over these runs, from %s pins (the handshake figures count a connection once "
+                        "it ends, answered or timed out%s): %s." % (
+                            "they" if len(done) > 1 else "it", "their" if len(done) > 1 else "its",
+                            "; the SYN template repeats one connection's SYN, so after the first each is a "
+                            "retransmission of a handshake in progress" if retx else "", "; ".join(done)))
         return out
 
     def bounds(self):
