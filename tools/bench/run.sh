@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # make bench: runs the benchmarks and writes BENCHMARKS.md from what they
 # measured (nothing in it is typed by hand).  Needs root (BPF test runs,
-# namespaces).  About 12 minutes: part 1 takes one, live.sh the rest.
+# namespaces).  About 14 minutes: part 1 takes one or two, live.sh the rest.
 #   tools/bench/run.sh [PARTS]   PARTS of live.sh (e2e alt flood mem; all by default)
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -29,7 +29,7 @@ for prog in ps_xdp ps_tc_in; do
 done
 # Which detectors the verifier's work comes from: each one off alone.
 build/progbench --verifier >"$ver"
-echo "bench: parts 2-5 on veth pairs (tools/bench/live.sh), about nine minutes"
+echo "bench: parts 2-5 on veth pairs (tools/bench/live.sh), about twelve minutes"
 rm -f "$raw"
 BENCH_RAW=$raw tools/bench/live.sh "$@"	# parts (live.sh): all by default
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -78,9 +78,7 @@ load1=$(cut -d' ' -f1-3 /proc/loadavg)
 	echo
 	echo "| budget | measured | met? |"
 	echo "|---|---|---|"
-	# "Budget: WHAT: MEASURED: met|MISSED" (pb_budget.c); WHAT may hold colons.
-	grep -h '^Budget: ' "$out" "$cap" |
-		sed -E 's/^Budget: (.*): ([^:]*): (met|MISSED)$/| \1 | \2 | \3 |/; s/\| MISSED \|$/| **MISSED** |/'
+	grep -h '^Budget: ' "$out" "$cap" | sed -E -f tools/bench/budget_rows.sed
 	echo
 	sed -n '/^What bounds/,$p' "$out"
 	echo
