@@ -13,7 +13,16 @@ cap=$(mktemp /tmp/portsense-bench.XXXXXX)
 ver=$(mktemp /tmp/portsense-bench.XXXXXX)
 raw=$ROOT/build/bench-raw.tsv
 trap 'rm -f "$out" "$cap" "$ver"' EXIT
+# others: what else used over 5% of a CPU in a 1 s sample.  Another
+# engineer's benchmark on these two cores moves every figure; the page
+# says what ran besides.
+others() {
+	top -b -n 2 -d 1 -w 512 2>/dev/null | awk '/^top -/ { n++ }
+		n == 2 && $1 ~ /^[0-9]+$/ && $9 + 0 >= 5 && $12 != "top" { printf "%s%s %.0f%%", sep, $12, $9; sep = ", " }
+		END { if (!sep) printf "none" }'
+}
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
+busy0=$(others)
 # What was measured: the build is of the working tree, so say when it
 # differs from the commit (the page itself is the usual difference).
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -29,10 +38,12 @@ for prog in ps_xdp ps_tc_in; do
 done
 # Which detectors the verifier's work comes from: each one off alone.
 build/progbench --verifier >"$ver"
+busy1=$(others)
 echo "bench: parts 2-5 on veth pairs (tools/bench/live.sh), about twelve minutes"
 rm -f "$raw"
 BENCH_RAW=$raw tools/bench/live.sh "$@"	# parts (live.sh): all by default
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
+busy2=$(others)
 {
 	echo "# Benchmarks"
 	echo
@@ -45,6 +56,8 @@ load1=$(cut -d' ' -f1-3 /proc/loadavg)
 	echo "- load average (1, 5, 15 min) before: $load0; after: $load1. Other work on the machine"
 	echo "  (other engineers' builds and tests share these two cores) makes absolute numbers noisy;"
 	echo "  every comparison below is against a baseline measured in the same run, interleaved."
+	echo "- other processes over 5% of a CPU (1 s samples): before part 1: $busy0; before parts 2-5:"
+	echo "  $busy1; after: $busy2."
 	echo
 	echo "## Per-packet cost"
 	echo
