@@ -40,6 +40,16 @@ double pb_median(double *v, int n);
 int pb_loops(const int *fd, int n, const struct pkt *frame, int rounds, __u32 repeat,
 	     long long want, double v[][PB_MAX_ROUNDS]);
 
+#define PB_STR_(x)	#x
+#define PB_STR(x)	PB_STR_(x)	/* a number's macro in a string */
+#define PB_FLOOR_LOOPS	5	/* short loops that give a PASS program's floor */
+#define PB_TRIES	3	/* measurements of a packet whose rounds ran disturbed (1 s apart) */
+
+/* The lowest figure of program @fd on @frame in a few short loops; 0 on failure. */
+double pb_floor(int fd, const struct pkt *frame);
+/* Whether @rounds figures of a PASS program ran far above @lo, its lowest floor so far: a disturbed machine. */
+bool pb_disturbed(const double *v, int rounds, double lo);
+
 /* Point the initial value of rodata variable @var of opened @obj at @val; 0 or -errno. */
 int pb_set_rodata_u32(struct bpf_object *obj, const char *var, __u32 val);
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -61,22 +62,37 @@ int pb_ab(const char *other, int rounds, const char *prog)
 			fprintf(stderr, "progbench: %s: %s\n", pb_mix[i].name, frame.err);
 			goto out;
 		}
-		/* Paired by round: the difference of two loops run back to back. */
-		for (r = 0; r < rounds; r++) {
-			/* Every other round the two builds swap turns. */
-			int sw = r & 1, order[3] = { fds[0], fds[1 + sw], fds[2 - sw] };
+		static double lo;	/* the PASS program's lowest floor so far */
+		bool busy = true;
+		int tries;
 
-			if (pb_loops(order, 3, &frame, 1, PB_REPEAT, PB_ANY, one)) {
-				fprintf(stderr, "progbench: %s: a test run failed\n", pb_mix[i].name);
-				goto out;
+		for (tries = 1; busy && tries <= PB_TRIES; tries++) {
+			double f;
+
+			if (tries > 1)
+				sleep(1);	/* let a burst of other work pass */
+			f = pb_floor(fds[0], &frame);
+			lo = f > 0 && (!lo || f < lo) ? f : lo;
+			/* Paired by round: the difference of two loops run back to back. */
+			for (r = 0; r < rounds; r++) {
+				/* Every other round the two builds swap turns. */
+				int sw = r & 1, order[3] = { fds[0], fds[1 + sw], fds[2 - sw] };
+
+				if (pb_loops(order, 3, &frame, 1, PB_REPEAT, PB_ANY, one)) {
+					fprintf(stderr, "progbench: %s: a test run failed\n", pb_mix[i].name);
+					goto out;
+				}
+				v[0][r] = one[0][0];
+				v[1][r] = one[1 + sw][0];
+				v[2][r] = one[2 - sw][0];
+				d[r] = v[2][r] - v[1][r];
 			}
-			v[0][r] = one[0][0];
-			v[1][r] = one[1 + sw][0];
-			v[2][r] = one[2 - sw][0];
-			d[r] = v[2][r] - v[1][r];
+			busy = pb_disturbed(v[0], rounds, lo);
 		}
 		md = pb_median(d, rounds);
-		printf("| %s | %.1f ns | %.1f ns | %.1f ns | %+.2f ns |\n", pb_mix[i].name,
+		printf("| %s%s | %.1f ns | %.1f ns | %.1f ns | %+.2f ns |\n", pb_mix[i].name,
+		       tries == 2 ? "" : busy ? " (disturbed in all " PB_STR(PB_TRIES) " tries)" :
+		       " (measured again: the machine was busy)",
 		       pb_median(v[0], rounds), pb_median(v[1], rounds), pb_median(v[2], rounds), md);
 		if (md > worst)
 			worst = md;

@@ -105,3 +105,41 @@ int pb_set_rodata_u32(struct bpf_object *obj, const char *var, __u32 val)
 	return -ENOENT;
 }
 
+/*
+ * The floor of program @fd on @frame: the lowest of a few short loops,
+ * run just before the rounds it is compared with.  0 if a run failed.
+ */
+double pb_floor(int fd, const struct pkt *frame)
+{
+	static double v[1][PB_MAX_ROUNDS];
+	double lo = 0;
+	int r;
+
+	if (pb_loops(&fd, 1, frame, PB_FLOOR_LOOPS, PB_REPEAT / 4, PB_ANY, v))
+		return 0;
+	for (r = 0; r < PB_FLOOR_LOOPS; r++)
+		if (!r || v[0][r] < lo)
+			lo = v[0][r];
+	return lo;
+}
+
+/*
+ * The PASS program's figure hardly depends on the frame (XDP: 5-6 ns a run
+ * here, whatever the packet), so the lowest floor of it so far, @lo, is
+ * its cost on a quiet machine.  A median over a row's rounds of more than
+ * half as much again means other work took the core or its caches for a
+ * stretch of the rounds (on this shared machine, another engineer's
+ * benchmark).  Such work slows the sensor, which reads memory, more than
+ * the PASS program, so paired differences do not cancel it: the row is
+ * measured again.  Work that lasts through the whole run is not caught;
+ * the page names what ran besides.
+ */
+bool pb_disturbed(const double *v, int rounds, double lo)
+{
+	double c[PB_MAX_ROUNDS];
+	int r;
+
+	for (r = 0; r < rounds && r < PB_MAX_ROUNDS; r++)
+		c[r] = v[r];
+	return lo > 0 && pb_median(c, r) > 1.5 * lo + 1;
+}

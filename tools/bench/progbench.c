@@ -47,6 +47,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/pkt_cls.h>
@@ -60,8 +61,6 @@
 #define PER_CALL	20000	/* single runs of each program */
 #define BLOCK		500	/* single runs of one program in a row */
 #define CALL_PASSES	3	/* passes of the one-run-per-call table: its figure is their median */
-#define PB_STR_(x)	#x
-#define PB_STR(x)	PB_STR_(x)
 
 /* Added ns below this count as it in a geometric mean (it takes no zero). */
 #define GEO_FLOOR	0.5
@@ -131,11 +130,27 @@ static int warm_table(const struct progs *p, int rounds, struct pb_figures *fig)
 			fprintf(stderr, "progbench: %s: %s\n", pb_mix[i].name, frame.err);
 			return -EINVAL;
 		}
-		if (pb_loops(fds, 6, &frame, rounds, PB_REPEAT, PB_ANY, v)) {
-			fprintf(stderr, "progbench: %s: a test run failed: %s\n", pb_mix[i].name, strerror(errno));
-			return -EIO;
+		static double lo[HOOKS];	/* the PASS programs' lowest floors so far */
+		bool busy = true;
+		int tries;
+
+		for (tries = 1; busy && tries <= PB_TRIES; tries++) {
+			if (tries > 1)
+				sleep(1);	/* let a burst of other work pass */
+			for (h = 0; h < HOOKS; h++) {
+				double f = pb_floor(h == XDP ? p->pass[XDP] : p->pass[TC], &frame);
+
+				lo[h] = f > 0 && (!lo[h] || f < lo[h]) ? f : lo[h];
+			}
+			if (pb_loops(fds, 6, &frame, rounds, PB_REPEAT, PB_ANY, v)) {
+				fprintf(stderr, "progbench: %s: a test run failed: %s\n", pb_mix[i].name,
+					strerror(errno));
+				return -EIO;
+			}
+			busy = pb_disturbed(v[0], rounds, lo[XDP]) || pb_disturbed(v[3], rounds, lo[TC]);
 		}
-		printf("| %s |", pb_mix[i].name);
+		printf("| %s%s |", pb_mix[i].name, tries == 2 ? "" : busy ? " (disturbed in all " PB_STR(PB_TRIES)
+		       " tries: PASS ran over 1.5 times its quiet figure)" : " (measured again: the machine was busy)");
 		for (h = 0; h < HOOKS; h++) {
 			add[2 * h][i] = paired(v, 3 * h + 1, 3 * h, rounds);
 			add[2 * h + 1][i] = paired(v, 3 * h + 2, 3 * h, rounds);
