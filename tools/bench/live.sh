@@ -248,12 +248,49 @@ receivers() {
 	attach_xdp h base_xdp_peek
 	attach_xdp l base_xdp_spin
 	attach_tc c base_tc_pass
-	log "starting four sensors (XDP, tc, drop variant, XDP --mirror)"
-	sensor b "$B/portsense"
-	sensor d "$B/portsense" --hook tc
-	sensor f "$B/portsense-drop"
-	sensor w "$B/portsense" --mirror "r${T_ID}w"
+	log "starting four sensors (XDP, tc, drop variant, XDP --mirror), evidence and handshakes on"
+	op_sensor b "$B/portsense"
+	op_sensor d "$B/portsense" --hook tc
+	op_sensor f "$B/portsense-drop"
+	op_sensor w "$B/portsense" --mirror "r${T_ID}w"
 	for c in $RECEIVERS; do napi $c; done
+}
+
+# op_sensor CFG BINARY ARGS...: a sensor as an operator runs one, all it
+# measures on: the evidence capture (each alert's frames written to a
+# directory of its own as the run goes) and the connection diagnosis with
+# a service port (80, the SYN template's) of its own series.  The row
+# tells report.py what ran.
+OP_ARGS=(--service-ports 80 --handshake-timeout 10)
+op_sensor() {
+	local cfg=$1 bin=$2; shift 2
+	local shown="--evidence DIR ${OP_ARGS[*]} $*"
+	shown=${shown% }
+	sensor "$cfg" "$bin" --evidence "$T_TMP/evidence-$cfg" "${OP_ARGS[@]}" "$@"
+	# The run's own interface names say nothing on the page.
+	row sensor-args "$cfg" "${shown//r$T_ID$cfg/IF}"
+}
+
+# op_state CFG: what the evidence capture and the handshake figures of
+# CFG's sensor did so far (its pins; the files in its evidence directory).
+op_state() {
+	rns "$B/portsense" stats --json --pin-path "${PIN[$1]}" 2>/dev/null |
+		/usr/bin/python3 -c '
+import json, os, sys
+s, cfg, ev = json.load(sys.stdin), sys.argv[1], sys.argv[2]
+hs = {"completed": 0, "refused": 0, "unanswered": 0, "syn_retransmits": 0}
+for role in s["handshakes"].values():
+    if not isinstance(role, dict) or "by_port" not in role:
+        continue
+    hs["syn_retransmits"] += role.get("syn_retransmits", 0)
+    for series in list(role["by_port"].values()) + list(role["by_port_class"].values()):
+        for k in ("completed", "refused", "unanswered"):
+            hs[k] += series.get(k, 0)
+files = len(os.listdir(ev)) if os.path.isdir(ev) else 0
+print("op-state\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s" % (cfg, s["sensor"].get("evidence_captures", 0), files,
+      hs["completed"], hs["refused"], hs["unanswered"], hs["syn_retransmits"],
+      ",".join(sorted(s["handshakes"]["server"]["by_port"]))))' "$1" "$T_TMP/evidence-$1" >>"$RAW" ||
+		log "no state from the sensor of $1"
 }
 
 # rotate N WORDS...: the words, starting at the (N mod count)th.  Round r
@@ -284,6 +321,7 @@ e2e() {
 		for c in a b l c d e f; do SECS=1 progstat $c udp 0; done
 		for c in a b l e f; do SECS=1 progstat $c syn 0; done
 	done
+	for c in b d f; do op_state $c; done
 }
 
 alt() {
@@ -306,6 +344,7 @@ alt() {
 	profile t 3
 	# The no-op too: its run time is the statistics' own clock reads.
 	for r in 1 2 3; do SECS=2 progstat a udp 100000; SECS=2 progstat b udp 100000; done
+	op_state w
 }
 
 # --- part 4: the flood ----------------------------------------------------

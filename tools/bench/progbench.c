@@ -10,6 +10,26 @@
  *   progbench --ab-capture [ROUNDS [PROG]]
  *   progbench --verifier [OBJ.bpf.o]
  *
+ * The cost is the ns the sensor ADDS to a run of the no-op program,
+ * measured beside it in the same run: what the test run itself costs (the
+ * loop, the call into the program, the kernel's return-stack mitigations)
+ * is in both and moves with the kernel (26-27 ns a run on one kernel of
+ * this machine, 5 on the next), so a ratio to it moves too while the
+ * sensor's work does not.  Ratios are printed beside, for information.
+ *
+ * Warm: each packet of the mix runs PB_REPEAT times in a kernel loop,
+ * ROUNDS times; the programs take turns, one loop each per round, and each
+ * round's difference sensor - PASS is paired: the median of those is what
+ * the sensor adds.  Detector state is warm: the same source, the same
+ * victim.
+ * New source: the same kernel loops, but the frame's IPv4 source changes
+ * on every run (tools/bench/vary.bpf.c rewrites it, then tail-calls the
+ * program), so the code is as warm as above and only the per-source state
+ * is new; the baseline is the same wrapper into a PASS program.
+ * One run per call: the kernel's time of single runs (its timer in every
+ * figure), blocks of BLOCK runs per program in turn; with nothing evicted,
+ * and cold: a buffer twice the L2's size read before every run.
+ *
  * --lines: where the program's own time goes, by source line.  PACKET (a
  * tests/pktbuild.h description, such as "ipv4 tcp:flags=0x002 pad:to=64")
  * runs in a loop while perf samples every CPU (cpu-clock: this VM has no
@@ -18,108 +38,250 @@
  * kernel's line info maps its address to.  A stall lands on the
  * instruction after its cause (a return's on the line after the call).
  *
- * Warm: each packet of the mix runs REPEAT times in a kernel loop (the
- * kernel times the loop), ROUNDS times; the median of the rounds is the
- * cost.  The programs take turns, one loop each per round, so a change in
- * the machine's load (it is shared) falls on all of them alike.  Detector
- * state is warm: the same source, the same victim.
- * New source: a 64-byte SYN whose source address changes on every run
- * (inside 198.18.0.0/15), one run per call, the kernel's time of each run;
- * the median over the runs.  The baseline runs the same way, so the
- * timer's own cost is in both.
- *
  * The sensor is loaded as the loader loads it: default configuration, the
  * default bogon list and the installed port lists.
  */
-#define _GNU_SOURCE	/* asprintf */
 #include <errno.h>
-#include <signal.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-#include <sys/wait.h>
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <linux/pkt_cls.h>
 
 #include "portsense.h"
 #include "portsense.skel.h"
 #include "../../tests/harness.h"
 #include "../../tests/pktbuild.h"
+#include "pb.h"
 
-#define REPEAT		200000
-#define NEW_SOURCES	20000
+#define PER_CALL	20000	/* single runs of each program */
 #define BLOCK		500	/* single runs of one program in a row */
-#define PB_STR_(x)	#x
-#define PB_STR(x)	PB_STR_(x)
+#define CALL_PASSES	3	/* passes of the one-run-per-call table: its figure is their median */
 
-static const struct {
-	const char *name;
-	const char *desc;
-} mix[] = {
-	{ "TCP SYN, 64 B", "ipv4 tcp:flags=0x002 pad:to=64" },
-	{ "TCP data, 1514 B", "ipv4 tcp:flags=0x018 data:n=1460" },
-	{ "UDP DNS query", "ipv4 udp:sport=40000,dport=53 data:n=40" },
-	{ "IPv6 TCP + hop-by-hop", "ipv6 hbh tcp:flags=0x010 data:n=20" },
-	{ "double VLAN TCP", "vlan:tpid=0x88a8 vlan ipv4 tcp data:n=20" },
-	{ "IPv4 fragment", "ipv4:frag=0x2000 udp data:n=100" },
-	{ "ARP request", "arp:op=1" },
+/* Added ns below this count as it in a geometric mean (it takes no zero). */
+#define GEO_FLOOR	0.5
+
+/* The programs measured: [hook] PASS, the sensor, the sensor with no detectors. */
+struct progs {
+	int pass[HOOKS], ps[HOOKS], quiet[HOOKS];
 };
-#define N_MIX (sizeof(mix) / sizeof(mix[0]))
 
-static int cmp_double(const void *a, const void *b)
+static double geomean(const double *v, int n)
 {
-	double x = *(const double *)a, y = *(const double *)b;
+	double s = 0;
+	int i;
 
-	return x < y ? -1 : x > y;
+	for (i = 0; i < n; i++)
+		s += log(v[i] > GEO_FLOOR ? v[i] : GEO_FLOOR);
+	return n ? exp(s / n) : 0;
 }
 
-static double median(double *v, int n)
+/* "MIN to MAX" of @n values, in a static buffer of two (one printf may use both). */
+static const char *spread(const double *v, int n)
 {
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	static char buf[2][48];
+	static int which;
+	double lo = v[0], hi = v[0];
+	int i;
+
+	for (i = 1; i < n; i++) {
+		lo = v[i] < lo ? v[i] : lo;
+		hi = v[i] > hi ? v[i] : hi;
+	}
+	which ^= 1;
+	snprintf(buf[which], sizeof(buf[which]), "%+.0f to %+.0f", lo, hi);
+	return buf[which];
+}
+
+/* Median over the rounds of v[a][r] - v[b][r]. */
+static double paired(double v[][PB_MAX_ROUNDS], int a, int b, int rounds)
+{
+	double d[PB_MAX_ROUNDS];
+	int r;
+
+	for (r = 0; r < rounds; r++)
+		d[r] = v[a][r] - v[b][r];
+	return pb_median(d, rounds);
 }
 
 /*
- * Median ns per run of each of the @n programs @fd on @frame, into @ns,
- * over @rounds rounds of one kernel loop each, interleaved.  0 or -errno.
+ * Warm, the whole mix: per packet, PASS, the sensor and the sensor without
+ * detectors at XDP and tc, one loop each per round.
  */
-static int warm(const int *fd, double *ns, int n, const struct pkt *frame, int rounds)
+static int warm_table(const struct progs *p, int rounds, struct pb_figures *fig)
 {
-	static double v[8][64];
-	int r, i;
+	static double v[6][PB_MAX_ROUNDS], add[4][16];
+	static struct pkt frame;
+	size_t i;
+	int h;
 
-	for (r = 0; r < rounds && r < 64; r++) {
-		for (i = 0; i < n && i < 8; i++) {
-			LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame->b,
-				    .data_size_in = frame->len, .repeat = REPEAT);
+	printf("| packet | PASS xdp | portsense xdp | added | ratio | no detectors, added | "
+	       "PASS tc | portsense tc | added | ratio | no detectors, added |\n");
+	printf("|---|---|---|---|---|---|---|---|---|---|---|\n");
+	for (i = 0; i < pb_n_mix && i < 16; i++) {
+		int fds[6] = { p->pass[XDP], p->ps[XDP], p->quiet[XDP], p->pass[TC], p->ps[TC], p->quiet[TC] };
+		double pass[HOOKS], ps[HOOKS];
 
-			if (bpf_prog_test_run_opts(fd[i], &o))
-				return -errno;
-			v[i][r] = o.duration;
+		if (pb_build(&frame, pb_mix[i].desc)) {
+			fprintf(stderr, "progbench: %s: %s\n", pb_mix[i].name, frame.err);
+			return -EINVAL;
+		}
+		static double lo[HOOKS];	/* the PASS programs' lowest floors so far */
+		bool busy = true;
+		int tries;
+
+		for (tries = 1; busy && tries <= PB_TRIES; tries++) {
+			if (tries > 1)
+				sleep(1);	/* let a burst of other work pass */
+			for (h = 0; h < HOOKS; h++) {
+				double f = pb_floor(h == XDP ? p->pass[XDP] : p->pass[TC], &frame);
+
+				lo[h] = f > 0 && (!lo[h] || f < lo[h]) ? f : lo[h];
+			}
+			if (pb_loops(fds, 6, &frame, rounds, PB_REPEAT, PB_ANY, v)) {
+				fprintf(stderr, "progbench: %s: a test run failed: %s\n", pb_mix[i].name,
+					strerror(errno));
+				return -EIO;
+			}
+			busy = pb_disturbed(v[0], rounds, lo[XDP]) || pb_disturbed(v[3], rounds, lo[TC]);
+		}
+		printf("| %s%s |", pb_mix[i].name, tries == 2 ? "" : busy ? " (disturbed in all " PB_STR(PB_TRIES)
+		       " tries: PASS ran over 1.5 times its quiet figure)" : " (measured again: the machine was busy)");
+		for (h = 0; h < HOOKS; h++) {
+			add[2 * h][i] = paired(v, 3 * h + 1, 3 * h, rounds);
+			add[2 * h + 1][i] = paired(v, 3 * h + 2, 3 * h, rounds);
+			pass[h] = pb_median(v[3 * h], rounds);
+			ps[h] = pb_median(v[3 * h + 1], rounds);
+			printf(" %.1f ns | %.1f ns | **%+.1f ns** | %.2fx | %+.1f ns |", pass[h], ps[h],
+			       add[2 * h][i], ps[h] / pass[h], add[2 * h + 1][i]);
+		}
+		printf("\n");
+	}
+	for (h = 0; h < HOOKS; h++) {
+		fig->warm[h] = geomean(add[2 * h], i);
+		fig->warm_quiet[h] = geomean(add[2 * h + 1], i);
+	}
+	printf("| geometric mean, ns added | | | **%.1f ns** | | %.1f ns | | | **%.1f ns** | | %.1f ns |\n",
+	       fig->warm[XDP], fig->warm_quiet[XDP], fig->warm[TC], fig->warm_quiet[TC]);
+	return 0;
+}
+
+/* build/bench_vary.bpf.o, its source stepping (@on) or fixed; NULL on failure. */
+static struct bpf_object *vary_open(bool on)
+{
+	struct bpf_object *o = bpf_object__open_file("build/bench_vary.bpf.o", NULL);
+
+	if (o && (pb_set_rodata_u32(o, "vary_on", on) || bpf_object__load(o))) {
+		bpf_object__close(o);
+		return NULL;
+	}
+	return o;
+}
+
+static int fd_of(struct bpf_object *o, const char *prog)
+{
+	struct bpf_program *p = o ? bpf_object__find_program_by_name(o, prog) : NULL;
+
+	return p ? bpf_program__fd(p) : -1;
+}
+
+/* Slot 0 of @o's program array @map: program @fd. */
+static int vary_to(struct bpf_object *o, const char *map, int fd)
+{
+	__u32 key = 0;
+
+	return bpf_map_update_elem(bpf_object__find_map_fd_by_name(o, map), &key, &fd, BPF_ANY);
+}
+
+/*
+ * A new source on every packet, warm otherwise: per hook and packet, one
+ * loop each per round of the stepping wrapper into PASS, into the sensor,
+ * and of the fixed wrapper into the sensor (the same work but the new
+ * source: the control).
+ */
+static int fresh_table(const struct progs *p, int rounds, struct pb_figures *fig)
+{
+	static const char *const wrap[HOOKS] = { "vary_xdp", "vary_tc" };
+	static const char *const arr[HOOKS] = { "vary_xdp_next", "vary_tc_next" };
+	static const char *const pass[HOOKS] = { "vary_xdp_pass", "vary_tc_pass" };
+	static const long long verdict[HOOKS] = { XDP_PASS, (__u32)TC_ACT_UNSPEC };
+	static const size_t pkts[] = { 0, 2 };	/* the mix's SYN and DNS query: untagged IPv4 */
+	struct bpf_object *step = vary_open(true), *same = vary_open(false);
+	static double v[3][PB_MAX_ROUNDS], one[1][PB_MAX_ROUNDS];
+	static struct pkt frame;
+	int h, r, ret = -EIO;
+	size_t k;
+
+	if (!step || !same) {
+		fprintf(stderr, "progbench: cannot load build/bench_vary.bpf.o: %s\n", strerror(errno));
+		goto out;
+	}
+	printf("| packet | hook | PASS, new source | portsense, same source | portsense, new source | "
+	       "added | ratio | of it, the new source's own |\n|---|---|---|---|---|---|---|---|\n");
+	for (h = 0; h < HOOKS; h++) {
+		fig->fresh[h] = -1e9;
+		if (vary_to(same, arr[h], p->ps[h]))
+			goto out;
+		for (k = 0; k < sizeof(pkts) / sizeof(pkts[0]); k++) {
+			double add, own, ps;
+
+			if (pb_build(&frame, pb_mix[pkts[k]].desc))
+				goto out;
+			for (r = 0; r < rounds; r++) {
+				int i;
+
+				for (i = 0; i < 3; i++) {
+					struct bpf_object *o = i == 2 ? same : step;
+
+					if (i < 2 && vary_to(step, arr[h], i ? p->ps[h] : fd_of(step, pass[h])))
+						goto out;
+					if (pb_loops((int[]){ fd_of(o, wrap[h]) }, 1, &frame, 1, PB_REPEAT,
+						     verdict[h], one)) {
+						fprintf(stderr, "progbench: new sources, %s: a test run failed: %s\n",
+							hook_name[h], strerror(errno));
+						goto out;
+					}
+					v[i][r] = one[0][0];
+				}
+			}
+			add = paired(v, 1, 0, rounds);
+			own = paired(v, 1, 2, rounds);
+			ps = pb_median(v[1], rounds);
+			printf("| %s | %s | %.1f ns | %.1f ns | %.1f ns | **%+.1f ns** | %.2fx | %+.1f ns |\n",
+			       pb_mix[pkts[k]].name, hook_name[h], pb_median(v[0], rounds),
+			       pb_median(v[2], rounds), ps, add, ps / pb_median(v[0], rounds), own);
+			if (add > fig->fresh[h]) {
+				fig->fresh[h] = add;
+				fig->fresh_own[h] = own;
+			}
 		}
 	}
-	for (i = 0; i < n && i < 8; i++)
-		ns[i] = median(v[i], r);
-	return 0;
+	ret = 0;
+out:
+	bpf_object__close(step);
+	bpf_object__close(same);
+	return ret;
 }
 
 /*
  * Bytes that evict this CPU's L2 cache (twice its size, from sysfs; 2 MiB
- * when unknown): what a core's other work does to the sensor's lines
- * between frames at low rates.
+ * when unknown, and *@known false): what a core's other work does to the
+ * sensor's lines between frames at low rates.
  */
-static size_t l2_evict_bytes(void)
+static size_t l2_evict_bytes(bool *known)
 {
 	FILE *f = fopen("/sys/devices/system/cpu/cpu0/cache/index2/size", "r");
 	unsigned long kb = 1024;
 	char unit = 'K';
 
+	*known = false;
 	if (f) {
-		if (fscanf(f, "%lu%c", &kb, &unit) < 1 || !kb)
+		*known = fscanf(f, "%lu%c", &kb, &unit) >= 1 && kb;
+		if (!*known)
 			kb = 1024;
 		fclose(f);
 	}
@@ -128,45 +290,34 @@ static size_t l2_evict_bytes(void)
 
 /*
  * Single runs, one per call, the @n programs @fd in turn (blocks of BLOCK
- * runs): the median of the kernel's time of each run into @ns.  Each with
- * a new IPv4 source (@vary), or all with the first one.  @evict: before
- * every run, read a buffer twice the L2's size, so the programs' map and
- * code lines come from L3 as they would after a core's other work.
- * 0 or -errno.
+ * runs, as a sensor's frames follow each other, while a change in the
+ * machine's load still falls on all alike): the median of the kernel's time
+ * of each run into @ns.  @evict: before every run, read a buffer twice the
+ * L2's size, so the programs' map and code lines come from L3 as they
+ * would after a core's other work.  0 or -errno.
  */
-static int single_runs(const int *fd, double *ns, int n, struct pkt *frame,
-		       size_t saddr_off, bool vary, bool evict)
+static int single_runs(const int *fd, double *ns, int n, const struct pkt *frame, bool evict)
 {
-	static double v[4][NEW_SOURCES];
+	static double v[PB_MAX_PROGS][PER_CALL];
 	static volatile unsigned char *buf;
 	static size_t len;
+	bool known;
 	int b, i, k;
 
 	if (evict && !buf) {
-		len = l2_evict_bytes();
+		len = l2_evict_bytes(&known);
 		buf = malloc(len);
 		if (!buf)
 			return -ENOMEM;
 		memset((void *)buf, 1, len);
 	}
-	/*
-	 * In blocks of BLOCK runs per program, in turn: a program's runs
-	 * follow each other as a sensor's frames do, and a change in the
-	 * machine's load still falls on all programs alike.
-	 */
-	for (b = 0; b < NEW_SOURCES; b += BLOCK) {
-		for (k = 0; k < n && k < 4; k++) {
-			for (i = b; i < b + BLOCK && i < NEW_SOURCES; i++) {
+	for (b = 0; b < PER_CALL; b += BLOCK) {
+		for (k = 0; k < n && k < PB_MAX_PROGS; k++) {
+			for (i = b; i < b + BLOCK && i < PER_CALL; i++) {
 				LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame->b,
 					    .data_size_in = frame->len, .repeat = 1);
-				__u32 src = 0xC6120000u + 1 +
-					    (vary ? (__u32)i * 2654435761u % 131071 : 0);
 				size_t j;
 
-				frame->b[saddr_off] = src >> 24;
-				frame->b[saddr_off + 1] = src >> 16;
-				frame->b[saddr_off + 2] = src >> 8;
-				frame->b[saddr_off + 3] = src;
 				for (j = 0; evict && j < len; j += 64)
 					(void)buf[j];	/* volatile: every line is read */
 				if (bpf_prog_test_run_opts(fd[k], &o))
@@ -175,8 +326,50 @@ static int single_runs(const int *fd, double *ns, int n, struct pkt *frame,
 			}
 		}
 	}
-	for (k = 0; k < n && k < 4; k++)
-		ns[k] = median(v[k], NEW_SOURCES);
+	for (k = 0; k < n && k < PB_MAX_PROGS; k++)
+		ns[k] = pb_median(v[k], PER_CALL);
+	return 0;
+}
+
+static int call_table(const struct progs *p, struct pb_figures *fig)
+{
+	int fds[5] = { p->pass[XDP], p->ps[XDP], p->quiet[XDP], p->pass[TC], p->ps[TC] };
+	static struct pkt frame;
+	double ns[5], pass_ns[5][CALL_PASSES], add[3][CALL_PASSES], m[5], a[3];
+	int e, k, n;
+
+	printf("| 64-byte SYN, one run per call | PASS xdp | portsense xdp | added | no detectors, added | "
+	       "PASS tc | portsense tc | added |\n|---|---|---|---|---|---|---|---|\n");
+	pb_build(&frame, pb_mix[0].desc);
+	for (e = 0; e < 2; e++) {
+		/*
+		 * Whole passes, each its own medians: the machine's other work
+		 * moves a pass's figures by tens of ns (one run per call pays
+		 * for every disturbance), so the page shows the passes' spread.
+		 */
+		for (n = 0; n < CALL_PASSES; n++) {
+			if (single_runs(fds, ns, 5, &frame, e)) {
+				fprintf(stderr, "progbench: single runs failed: %s\n", strerror(errno));
+				return -EIO;
+			}
+			for (k = 0; k < 5; k++)
+				pass_ns[k][n] = ns[k];
+			add[0][n] = ns[1] - ns[0];
+			add[1][n] = ns[2] - ns[0];
+			add[2][n] = ns[4] - ns[3];
+		}
+		for (k = 0; k < 5; k++)
+			m[k] = pb_median(pass_ns[k], CALL_PASSES);
+		for (k = 0; k < 3; k++)
+			a[k] = pb_median(add[k], CALL_PASSES);
+		printf("| %s | %.0f ns | %.0f ns | **%+.0f ns** (%s) | %+.0f ns | %.0f ns | %.0f ns | **%+.0f ns** (%s) |\n",
+		       e ? "cold: L2 evicted before each run" : "nothing evicted", m[0], m[1], a[0],
+		       spread(add[0], CALL_PASSES), a[1], m[3], m[4], a[2], spread(add[2], CALL_PASSES));
+		(e ? fig->cold : fig->call)[XDP] = a[0];
+		(e ? fig->cold : fig->call)[TC] = a[2];
+		if (e)
+			fig->cold_quiet = a[1];
+	}
 	return 0;
 }
 
@@ -198,26 +391,41 @@ static long long memlock(int fd)
 	return v;
 }
 
+static __u32 verified(struct bpf_program *prog)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	if (!prog || bpf_program__fd(prog) < 0 ||
+	    bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+		return 0;
+	return info.verified_insns;
+}
+
 /*
  * What the verifier processed for each program (its complexity, against the
- * kernel's limit of 1,000,000): a jump here is a parser or detector change
- * that multiplies paths, long before a load fails.
+ * kernel's limit of 1,000,000), with every detector on and all off: a jump
+ * here is a parser or detector change that multiplies paths, long before a
+ * load fails.
  */
-static void verifier_table(struct portsense_bpf *skel)
+static void verifier_table(struct portsense_bpf *skel, struct portsense_bpf *quiet, struct pb_figures *fig)
 {
 	struct bpf_program *prog;
 
-	printf("\nVerifier (instructions processed at load, limit 1000000; instructions in the program):\n\n");
-	printf("| program | processed | instructions |\n|---|---|---|\n");
+	printf("| program | processed | processed, no detectors | instructions |\n|---|---|---|---|\n");
+	fig->n_verified = 0;
 	bpf_object__for_each_program(prog, skel->obj) {
-		struct bpf_prog_info info = {};
-		__u32 len = sizeof(info);
+		const char *name = bpf_program__name(prog);
+		__u32 all = verified(prog), off = verified(bpf_object__find_program_by_name(quiet->obj, name));
 
-		if (bpf_program__fd(prog) < 0 ||
-		    bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+		if (!all)
 			continue;
-		printf("| %s | %u | %zu |\n", bpf_program__name(prog), info.verified_insns,
-		       bpf_program__insn_cnt(prog));
+		printf("| %s | %u | %u | %zu |\n", name, all, off, bpf_program__insn_cnt(prog));
+		if (fig->n_verified < PB_MAX_PROGS) {
+			fig->verified[fig->n_verified] = all;
+			fig->verified_quiet[fig->n_verified] = off;
+			fig->verified_prog[fig->n_verified++] = name;
+		}
 	}
 }
 
@@ -242,444 +450,43 @@ static void maps_table(struct portsense_bpf *skel)
 	printf("| total | | | | | %.1f KiB |\n", total / 1024.0);
 }
 
-/*
- * progbench --ab OTHER.bpf.o: this build's XDP program against another
- * build's (say, the last commit's build/portsense.bpf.o), warm, on the
- * mix, interleaved round by round with the PASS program.  A change that
- * saves a few ns shows here long before it shows end to end.  @prog:
- * ps_xdp, or ps_tc_in or ps_tc_out against the tc PASS program (a
- * change to what this host's own packets cost shows on egress).
- * --ab-capture (@other NULL): against this build with ps_capture_on = 0,
- * so what the evidence check costs a frame while no capture is open (its
- * budget: 1 ns).
- */
-static int set_rodata_u32(struct bpf_object *obj, const char *var, __u32 val);
-
-static int ab(const char *other, int rounds, const char *prog)
-{
-	bool tc = strcmp(prog, "ps_xdp") != 0;
-	struct portsense_bpf *skel = portsense_bpf__open_and_load();
-	struct bpf_object *base = NULL, *old = NULL;
-	static struct pkt frame;
-	double worst = -1e9;
-	int ret = 1;
-	size_t i;
-
-	base = bpf_object__open_file("build/bench_base.bpf.o", NULL);
-	/* No OTHER: this build without its capture code (ps_capture_on = 0, pruned at load). */
-	old = bpf_object__open_file(other ? other : "build/portsense.bpf.o", NULL);
-	if (!other && old && set_rodata_u32(old, "ps_capture_on", 0))
-		old = NULL;
-	if (!skel || !base || !old || bpf_object__load(base) || bpf_object__load(old) ||
-	    ht_fill_lists(skel->obj) || ht_fill_lists(old) || ht_give_slot(skel->obj) || ht_give_slot(old)) {
-		fprintf(stderr, "progbench: cannot load the programs: %s\n", strerror(errno));
-		goto out;
-	}
-	printf("| packet | PASS %s | %s %s | this build | this - other, median of the rounds' |\n"
-	       "|---|---|---|---|---|\n", tc ? "tc" : "xdp", other ? other : "no capture code", prog);
-	for (i = 0; i < N_MIX; i++) {
-		struct bpf_program *mine = bpf_object__find_program_by_name(skel->obj, prog);
-		int fds[3] = { bpf_program__fd(bpf_object__find_program_by_name(base, tc ? "base_tc_pass" :
-										  "base_xdp_pass")),
-			       bpf_program__fd(bpf_object__find_program_by_name(old, prog)),
-			       mine ? bpf_program__fd(mine) : -1 };
-		static double v[3][64], d[64];
-		double ns[3];
-		int r;
-
-		if (pb_build(&frame, mix[i].desc)) {
-			fprintf(stderr, "progbench: %s: %s\n", mix[i].name, frame.err);
-			goto out;
-		}
-		/* Paired by round: the difference of two loops run back to back. */
-		for (r = 0; r < rounds; r++) {
-			/* Every other round the two builds swap turns. */
-			int sw = r & 1, order[3] = { fds[0], fds[1 + sw], fds[2 - sw] };
-
-			if (warm(order, ns, 3, &frame, 1)) {
-				fprintf(stderr, "progbench: %s: a test run failed\n", mix[i].name);
-				goto out;
-			}
-			v[0][r] = ns[0];
-			v[1][r] = ns[1 + sw];
-			v[2][r] = ns[2 - sw];
-			d[r] = v[2][r] - v[1][r];
-		}
-		printf("| %s | %.0f ns | %.0f ns | %.0f ns | %+.1f ns |\n", mix[i].name,
-		       median(v[0], rounds), median(v[1], rounds), median(v[2], rounds),
-		       median(d, rounds));
-		if (median(d, rounds) > worst)
-			worst = median(d, rounds);
-	}
-	if (!other)
-		printf("\nBudget: the capture check, no capture open, adds at most 1 ns warm: "
-		       "%+.1f ns at most: %s\n", worst, worst <= 1.0 ? "met" : "MISSED");
-	ret = 0;
-out:
-	portsense_bpf__destroy(skel);
-	bpf_object__close(base);
-	bpf_object__close(old);
-	return ret;
-}
-
-/* Point @map's initial value's variable @var at @val; 0 or -errno. */
-static int set_rodata_u32(struct bpf_object *obj, const char *var, __u32 val)
-{
-	struct btf *btf = bpf_object__btf(obj);
-	const struct btf_var_secinfo *vs;
-	const struct btf_type *sec;
-	struct bpf_map *m;
-	size_t size;
-	int id, i;
-	char *v;
-
-	bpf_object__for_each_map(m, obj) {
-		const char *dot = strrchr(bpf_map__name(m), '.');
-
-		if (bpf_map__is_internal(m) && dot && !strcmp(dot, ".rodata"))
-			break;
-	}
-	id = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC) : -ENOENT;
-	if (!m || id < 0)
-		return -ENOENT;
-	sec = btf__type_by_id(btf, id);
-	vs = btf_var_secinfos(sec);
-	for (i = 0; i < btf_vlen(sec); i++, vs++) {
-		if (strcmp(btf__name_by_offset(btf, btf__type_by_id(btf, vs->type)->name_off), var))
-			continue;
-		/* libbpf copies the value at load: a changed copy is all it takes. */
-		v = malloc(bpf_map__value_size(m));
-		if (!v)
-			return -ENOMEM;
-		memcpy(v, bpf_map__initial_value(m, &size), bpf_map__value_size(m));
-		memcpy(v + vs->offset, &val, sizeof(val));
-		i = bpf_map__set_initial_value(m, v, bpf_map__value_size(m));
-		free(v);
-		return i;
-	}
-	return -ENOENT;
-}
-
-/*
- * progbench --verifier [OBJ]: what the verifier processes for each program
- * of OBJ (default this build's object), with every detector on, each one
- * off alone and all off (ps_enabled, rodata).  A detector that is off must
- * be pruned at load: its row falls below the all-on row.  Counts do not
- * depend on the machine's load, so two objects compare run to run.
- */
-static int verifier_runs(const char *path)
-{
-	static const char *const progs[] = { "ps_xdp", "ps_tc_in", "ps_tc_out" };
-	int a, i, ret = 1;
-
-	/* Processed: the verifier's work.  Kept: what is left once it has removed the code it found dead. */
-	printf("Verifier, instructions processed at load / kept after it (%s):\n\n", path);
-	printf("| detectors (enum ps_alert) | ps_xdp | ps_tc_in | ps_tc_out |\n|---|---|---|---|\n");
-	for (a = -2; a < PS_ALERT_MAX; a++) {
-		__u32 on = (1U << PS_ALERT_MAX) - 1;
-		struct bpf_object *obj = bpf_object__open_file(path, NULL);
-
-		if (a >= 0)
-			on &= ~(1U << a);
-		else if (a == -1)
-			on = 0;
-		if (!obj || set_rodata_u32(obj, "ps_enabled", on) || bpf_object__load(obj)) {
-			fprintf(stderr, "progbench: cannot load %s: %s\n", path, strerror(errno));
-			bpf_object__close(obj);
-			return ret;
-		}
-		if (a == -2)
-			printf("| all on |");
-		else if (a == -1)
-			printf("| all off |");
-		else
-			printf("| %d off |", a);
-		for (i = 0; i < 3; i++) {
-			struct bpf_program *p = bpf_object__find_program_by_name(obj, progs[i]);
-			struct bpf_prog_info info = {};
-			__u32 len = sizeof(info);
-
-			if (!p || bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
-				printf(" ? |");
-			else
-				printf(" %u / %u |", info.verified_insns,
-				       info.xlated_prog_len / 8);
-		}
-		printf("\n");
-		fflush(stdout);
-		bpf_object__close(obj);
-	}
-	ret = 0;
-	return ret;
-}
-
-/* One line-info record of the JIT image: its address and source line. */
-struct jline {
-	__u64 addr;
-	const char *where;	/* "file:line" */
-	const char *text;
-	unsigned long samples;
-};
-
-static int cmp_jline(const void *a, const void *b)
-{
-	const struct jline *x = a, *y = b;
-
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
-}
-
-static int cmp_samples(const void *a, const void *b)
-{
-	const struct jline *x = a, *y = b;
-
-	return x->samples < y->samples ? 1 : x->samples > y->samples ? -1 : 0;
-}
-
-/*
- * The program's line info, by JIT address, into *@out (sorted); its image
- * spans [lo, hi).  The number of records, or -errno.
- */
-static int jit_lines(int fd, struct jline **out, __u64 *lo, __u64 *hi, struct btf **btf)
-{
-	struct bpf_prog_info info = {};
-	__u32 len = sizeof(info), n, nj, nf, k;
-	struct bpf_line_info *li = NULL;
-	__u64 *jl = NULL, *ks = NULL;
-	__u32 *fl = NULL;
-	struct jline *v = NULL;
-	int err = -ENOMEM;
-	char *where;
-
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		return -errno;
-	n = info.nr_line_info, nj = info.nr_jited_line_info, nf = info.nr_jited_ksyms;
-	if (!n || n != nj || !nf || info.line_info_rec_size != sizeof(*li))
-		return -ENODATA;	/* no BTF line info, or JIT addresses hidden */
-	li = calloc(n, sizeof(*li));
-	jl = calloc(n, sizeof(*jl));
-	ks = calloc(nf, sizeof(*ks));
-	fl = calloc(nf, sizeof(*fl));
-	v = calloc(n, sizeof(*v));
-	if (!li || !jl || !ks || !fl || !v)
-		goto out;
-	memset(&info, 0, sizeof(info));
-	info.nr_line_info = n, info.line_info_rec_size = sizeof(*li);
-	info.line_info = (__u64)(unsigned long)li;
-	info.nr_jited_line_info = n, info.jited_line_info_rec_size = sizeof(*jl);
-	info.jited_line_info = (__u64)(unsigned long)jl;
-	info.nr_jited_ksyms = nf, info.jited_ksyms = (__u64)(unsigned long)ks;
-	info.nr_jited_func_lens = nf, info.jited_func_lens = (__u64)(unsigned long)fl;
-	len = sizeof(info);
-	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
-		err = -errno;
-		goto out;
-	}
-	*btf = btf__load_from_kernel_by_id(info.btf_id);
-	if (!*btf) {
-		err = -errno;
-		goto out;
-	}
-	*lo = ~0ULL, *hi = 0;
-	for (k = 0; k < nf; k++) {
-		*lo = ks[k] < *lo ? ks[k] : *lo;
-		*hi = ks[k] + fl[k] > *hi ? ks[k] + fl[k] : *hi;
-	}
-	for (k = 0; k < n; k++) {
-		const char *file = btf__name_by_offset(*btf, li[k].file_name_off);
-		const char *base = file ? strrchr(file, '/') : NULL;
-
-		if (asprintf(&where, "%s:%u", base ? base + 1 : file ? file : "?",
-			     BPF_LINE_INFO_LINE_NUM(li[k].line_col)) < 0)
-			goto out;
-		v[k] = (struct jline){ .addr = jl[k], .where = where,
-				       .text = btf__name_by_offset(*btf, li[k].line_off) };
-	}
-	qsort(v, n, sizeof(*v), cmp_jline);
-	*out = v;
-	v = NULL;
-	err = n;
-out:
-	free(li);
-	free(jl);
-	free(ks);
-	free(fl);
-	free(v);
-	return err;
-}
-
-/* progbench --lines: see the top of this file. */
-static int lines(struct portsense_bpf *skel, const char *hook, const char *desc, int secs)
-{
-	int fd = bpf_program__fd(strcmp(hook, "tc") ? skel->progs.ps_xdp : skel->progs.ps_tc_in);
-	char data[] = "/tmp/progbench-perf.XXXXXX", cmd[256], line[256];
-	unsigned long total = 0, outside = 0, icl = 0, runs;
-	static unsigned char seen[1 << 14];	/* 64-byte lines of a 1 MiB image */
-	struct btf *btf = NULL;
-	struct jline *v = NULL;
-	static struct pkt frame;
-	__u64 lo = 0, hi = 0, ip;
-	int n, i, tmp, status;
-	struct timespec t0, t;
-	pid_t perf;
-	FILE *f;
-
-	if (pb_build(&frame, desc)) {
-		fprintf(stderr, "progbench: %s: %s\n", desc, frame.err);
-		return 1;
-	}
-	n = jit_lines(fd, &v, &lo, &hi, &btf);
-	if (n < 0) {
-		fprintf(stderr, "progbench: no line info for the program: %s\n", strerror(-n));
-		return 1;
-	}
-	tmp = mkstemp(data);
-	if (tmp < 0)
-		return 1;
-	close(tmp);
-	perf = fork();
-	if (perf == 0) {
-		char s[16];
-
-		snprintf(s, sizeof(s), "%d", secs);
-		execlp("perf", "perf", "record", "-q", "-e", "cpu-clock", "-a", "-o", data,
-		       "--", "sleep", s, (char *)NULL);
-		_exit(127);
-	}
-	if (perf < 0) {
-		unlink(data);
-		return 1;
-	}
-	/* Run the frame until perf is done: bounded by SECONDS and 30 s more. */
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	do {
-		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame.b, .data_size_in = frame.len,
-			    .repeat = 100000);
-
-		if (bpf_prog_test_run_opts(fd, &o)) {
-			fprintf(stderr, "progbench: test run: %s\n", strerror(errno));
-			kill(perf, SIGINT);
-			break;
-		}
-		clock_gettime(CLOCK_MONOTONIC, &t);
-	} while (waitpid(perf, &status, WNOHANG) == 0 && t.tv_sec - t0.tv_sec < secs + 30);
-	waitpid(perf, &status, 0);
-	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		fprintf(stderr, "progbench: perf record failed (is perf installed?)\n");
-		unlink(data);
-		return 1;
-	}
-	snprintf(cmd, sizeof(cmd), "perf script -i %s -F ip 2>/dev/null", data);
-	f = popen(cmd, "r");
-	while (f && fgets(line, sizeof(line), f)) {
-		struct jline key;
-		int a = 0, b = n;
-
-		ip = strtoull(line, NULL, 16);
-		if (ip < lo || ip >= hi) {
-			outside++;
-			continue;
-		}
-		if (((ip - lo) >> 6) < sizeof(seen) && !seen[(ip - lo) >> 6]++)
-			icl++;
-		/* The last record at or before ip. */
-		key.addr = ip;
-		while (a < b) {
-			int m = (a + b) / 2;
-
-			if (cmp_jline(&v[m], &key) <= 0)
-				a = m + 1;
-			else
-				b = m;
-		}
-		if (a > 0) {
-			v[a - 1].samples++;
-			total++;
-		}
-	}
-	if (f)
-		pclose(f);
-	unlink(data);
-	/* Lines that several records name (inlined at several places) add up. */
-	for (i = 0; i < n; i++) {
-		int j;
-
-		for (j = 0; j < i && v[i].samples; j++) {
-			if (!strcmp(v[j].where, v[i].where)) {
-				v[j].samples += v[i].samples;
-				v[i].samples = 0;
-			}
-		}
-	}
-	qsort(v, n, sizeof(*v), cmp_samples);
-	printf("%s, %s: %lu samples in the program (%lu elsewhere on the machine)\n\n",
-	       strcmp(hook, "tc") ? "ps_xdp" : "ps_tc_in", desc, total, outside);
-	/* The instruction-cache lines the path runs through: what a cold run refetches. */
-	printf("Samples fell in %lu distinct 64-byte lines of the %llu-byte JIT image", icl,
-	       (unsigned long long)(hi - lo));
-	/* Runs of consecutive lines: how scattered the path's code is. */
-	for (i = 0, runs = 0; i < (int)sizeof(seen) && (__u64)i << 6 < hi - lo; i++)
-		runs += seen[i] && (!i || !seen[i - 1]);
-	printf(", in %lu runs of consecutive lines:", runs);
-	for (i = 0; i < (int)sizeof(seen) && (__u64)i << 6 < hi - lo; i++) {
-		int j = i;
-
-		if (!seen[i] || (i && seen[i - 1]))
-			continue;
-		while (j + 1 < (int)sizeof(seen) && seen[j + 1])
-			j++;
-		printf(j > i ? " %d-%d" : " %d", i, j);
-	}
-	printf(".\n\n");
-	printf("| share | line | source |\n|---|---|---|\n");
-	for (i = 0; i < n && i < 40 && v[i].samples; i++)
-		printf("| %.1f%% | %s | `%s` |\n", 100.0 * v[i].samples / (total ? total : 1), v[i].where,
-		       v[i].text ? v[i].text + strspn(v[i].text, " \t") : "");
-	for (i = 0; i < n; i++)
-		free((char *)v[i].where);
-	free(v);
-	btf__free(btf);
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
-	int rounds = argc > 1 ? atoi(argv[1]) : 15, ret = 1;
+	int rounds = argc > 1 ? atoi(argv[1]) : 15, ret = 1, h;
 	struct portsense_bpf *skel = NULL, *quiet = NULL;
 	struct bpf_object *base = NULL;
-	int base_xdp, base_tc;
-	double worst_warm = 0, x;
-	static struct pkt frame;
-	size_t i;
+	struct pb_figures fig = {};
+	struct progs p;
+	bool known;
+	size_t l2;
 
 	if (argc >= 3 && !strcmp(argv[1], "--ab"))
-		return ab(argv[2], argc > 3 && atoi(argv[3]) >= 1 && atoi(argv[3]) <= 64 ?
-				   atoi(argv[3]) : 31, argc > 4 ? argv[4] : "ps_xdp");
+		return pb_ab(argv[2], argc > 3 && atoi(argv[3]) >= 1 && atoi(argv[3]) <= PB_MAX_ROUNDS ?
+				      atoi(argv[3]) : 31, argc > 4 ? argv[4] : "ps_xdp");
 	if (argc >= 2 && !strcmp(argv[1], "--ab-capture"))
-		return ab(NULL, argc > 2 && atoi(argv[2]) >= 1 && atoi(argv[2]) <= 64 ?
-				atoi(argv[2]) : 31, argc > 3 ? argv[3] : "ps_xdp");
+		return pb_ab(NULL, argc > 2 && atoi(argv[2]) >= 1 && atoi(argv[2]) <= PB_MAX_ROUNDS ?
+				   atoi(argv[2]) : 31, argc > 3 ? argv[3] : "ps_xdp");
 	if (argc >= 2 && !strcmp(argv[1], "--verifier"))
-		return verifier_runs(argc > 2 ? argv[2] : "build/portsense.bpf.o");
+		return pb_verifier_runs(argc > 2 ? argv[2] : "build/portsense.bpf.o");
 	if (argc >= 4 && !strcmp(argv[1], "--lines")) {
 		skel = portsense_bpf__open_and_load();
 		if (!skel || ht_fill_lists(skel->obj) || ht_give_slot(skel->obj)) {
 			fprintf(stderr, "progbench: cannot load portsense: %s\n", strerror(errno));
 			goto out;
 		}
-		i = argc > 4 ? (size_t)atoi(argv[4]) : 5;
-		ret = lines(skel, argv[2], argv[3], i >= 1 && i <= 60 ? (int)i : 5);
+		h = argc > 4 ? atoi(argv[4]) : 5;
+		ret = pb_lines(skel, argv[2], argv[3], h >= 1 && h <= 60 ? h : 5);
 		goto out;
 	}
-	if (rounds < 1 || rounds > 64)
+	if (rounds < 1 || rounds > PB_MAX_ROUNDS)
 		rounds = 15;
 	base = bpf_object__open_file("build/bench_base.bpf.o", NULL);
 	if (!base || bpf_object__load(base)) {
 		fprintf(stderr, "progbench: cannot load build/bench_base.bpf.o (run from the source tree, after make)\n");
 		goto out;
 	}
-	base_xdp = bpf_program__fd(bpf_object__find_program_by_name(base, "base_xdp_pass"));
-	base_tc = bpf_program__fd(bpf_object__find_program_by_name(base, "base_tc_pass"));
 	skel = portsense_bpf__open_and_load();
-	/* The same sensor with every detector off: what counting alone costs. */
+	/* The same sensor with every detector off: what parsing and counting alone cost. */
 	quiet = portsense_bpf__open();
 	if (quiet)
 		quiet->rodata->ps_enabled = 0;
@@ -688,62 +495,39 @@ int main(int argc, char **argv)
 		fprintf(stderr, "progbench: cannot load portsense: %s\n", strerror(errno));
 		goto out;
 	}
+	p = (struct progs){
+		.pass = { fd_of(base, "base_xdp_pass"), fd_of(base, "base_tc_pass") },
+		.ps = { bpf_program__fd(skel->progs.ps_xdp), bpf_program__fd(skel->progs.ps_tc_in) },
+		.quiet = { bpf_program__fd(quiet->progs.ps_xdp), bpf_program__fd(quiet->progs.ps_tc_in) },
+	};
 
-	printf("| packet | PASS xdp | portsense xdp | ratio | no detectors | PASS tc | portsense tc | ratio |\n");
-	printf("|---|---|---|---|---|---|---|---|\n");
-	for (i = 0; i < N_MIX; i++) {
-		int fds[5] = { base_xdp, bpf_program__fd(skel->progs.ps_xdp),
-			       bpf_program__fd(quiet->progs.ps_xdp), base_tc,
-			       bpf_program__fd(skel->progs.ps_tc_in) };
-		double ns[5], bx, px, qx, bt, pt;
-
-		if (pb_build(&frame, mix[i].desc)) {
-			fprintf(stderr, "progbench: %s: %s\n", mix[i].name, frame.err);
-			goto out;
-		}
-		if (warm(fds, ns, 5, &frame, rounds)) {
-			fprintf(stderr, "progbench: %s: a test run failed: %s\n", mix[i].name,
-				strerror(errno));
-			goto out;
-		}
-		bx = ns[0], px = ns[1], qx = ns[2], bt = ns[3], pt = ns[4];
-		if (bx <= 0 || px <= 0 || qx <= 0 || bt <= 0 || pt <= 0) {
-			fprintf(stderr, "progbench: %s: a test run failed\n", mix[i].name);
-			goto out;
-		}
-		printf("| %s | %.0f ns | %.0f ns | %.2fx | %.0f ns | %.0f ns | %.0f ns | %.2fx |\n",
-		       mix[i].name, bx, px, px / bx, qx, bt, pt, pt / bt);
-		if (px / bx > worst_warm)
-			worst_warm = px / bx;
-	}
-	pb_build(&frame, mix[0].desc);
-	{
-		static const struct { const char *name; bool vary, evict; } runs[] = {
-			{ "the same on every packet", false, false },
-			{ "the same, L2 evicted before each run", false, true },
-			{ "new on every packet (" PB_STR(NEW_SOURCES) " in 198.18.0.0/15)", true, false },
-		};
-		int fds[3] = { base_xdp, bpf_program__fd(skel->progs.ps_xdp),
-			       bpf_program__fd(quiet->progs.ps_xdp) };
-		double ns[3];
-
-		printf("\nOne run per call (64-byte SYN; median of the kernel's time of each run, its timer\n"
-		       "included in all; the programs take turns every " PB_STR(BLOCK) " runs):\n\n");
-		printf("| source | PASS xdp | portsense xdp | ratio | no detectors |\n|---|---|---|---|---|\n");
-		for (i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
-			if (single_runs(fds, ns, 3, &frame, 14 + 12, runs[i].vary, runs[i].evict)) {
-				fprintf(stderr, "progbench: single runs failed: %s\n", strerror(errno));
-				goto out;
-			}
-			printf("| %s | %.0f ns | %.0f ns | %.2fx | %.0f ns |\n", runs[i].name, ns[0],
-			       ns[1], ns[1] / ns[0], ns[2]);
-		}
-		x = ns[1] / ns[0];	/* the last row: new sources */
-	}
-	verifier_table(skel);
+	printf("### Warm\n\nEach packet of the mix " PB_STR(PB_REPEAT) " times in a kernel loop, %d rounds; "
+	       "*added* is the median of the rounds' paired differences, the sensor's loop less the PASS "
+	       "program's in the same round (tc: ingress).\n\n", rounds);
+	if (warm_table(&p, rounds, &fig))
+		goto out;
+	printf("\n### A new source on every packet\n\nThe same kernel loops, %d rounds, through "
+	       "tools/bench/vary.bpf.c: it writes the next of 131071 sources in 198.18.0.0/15 into the frame, "
+	       "then tail-calls the program, so only the per-source state is new. The baseline is the same "
+	       "wrapper into a PASS program; the control (*same source*) the wrapper with a fixed source into "
+	       "the sensor.\n\n", rounds);
+	if (fresh_table(&p, rounds, &fig))
+		goto out;
+	l2 = l2_evict_bytes(&known);
+	printf("\n### One run per call\n\nThe median of the kernel's time of each of " PB_STR(PER_CALL)
+	       " single runs (its timer in every figure; the programs take turns every " PB_STR(BLOCK)
+	       " runs), in " PB_STR(CALL_PASSES) " passes: the median of the passes, the range of what was added "
+	       "beside it.%s Cold: %zu KiB read before each run, twice the L2%s, as a core's other work between "
+	       "frames would.\n\n", pb_tlb_flushed_per_call() ? " Each call enters and leaves the kernel, which "
+	       "here (page-table isolation without PCIDs) empties the TLB, so every row includes finding the "
+	       "sensor's pages again." : "", l2 / 1024, known ? "" : " (sysfs gives no cache sizes here: 1 MiB assumed)");
+	if (call_table(&p, &fig))
+		goto out;
+	printf("\n### Verifier\n\nInstructions processed at load (the kernel's limit: 1000000), every detector on "
+	       "and all off; instructions in the program.\n\n");
+	verifier_table(skel, quiet, &fig);
 	maps_table(skel);
-	printf("\nBudget: warm mix <= 2x PASS (worst here %.2fx): %s; new sources <= 4x (%.2fx): %s\n",
-	       worst_warm, worst_warm <= 2 ? "met" : "MISSED", x, x <= 4 ? "met" : "MISSED");
+	pb_budgets(&fig);
 	ret = 0;
 out:
 	portsense_bpf__destroy(skel);
