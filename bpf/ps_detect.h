@@ -332,6 +332,9 @@ static __always_inline void ps_detect_amp(const struct ps_pkt *p, __u64 len, boo
  */
 static __always_inline void ps_detect_tcp_seg(struct ps_pkt *p, __u32 ifindex, __u32 dir)
 {
+	if (dir == PS_DIR_INGRESS &&
+	    (p->tcp_flags & (PS_TH_SYN | PS_TH_ACK | PS_TH_RST)) == PS_TH_SYN)
+		ps_scan_prefetch(p);
 	ps_detect_tcp(p, ifindex, dir);
 	ps_detect_scan_tcp(p, ifindex, dir);
 	if (dir == PS_DIR_EGRESS) {

@@ -394,6 +394,25 @@ static __always_inline bool ps_scan_on(void)
 }
 
 /*
+ * An ingress SYN, before its handshake is followed: start the fetch of its
+ * source's sketch slot.  From a new source (a flood, a scan) that slot and
+ * the connection's ps_flows slot both come from L3 or memory; read one
+ * after the other, behind the handshake's call and clock read, the two
+ * waits add up, and started here they overlap.  The value is not used: a
+ * load nothing waits for.
+ */
+static __always_inline void ps_scan_prefetch(const struct ps_pkt *p)
+{
+	struct ps_sketch *s;
+
+	if (!ps_scan_on())
+		return;
+	s = ps_sketch_of(p->hsrc);
+	if (s)
+		(void)*(volatile __u64 *)&s->ports;
+}
+
+/*
  * For ps_detect(), by protocol: an ingress probe goes through the sketch;
  * what is no probe may be an answer (on a router or bridge the answers to
  * a source pass inward too), and egress has only answers.  Group
