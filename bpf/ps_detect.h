@@ -12,9 +12,11 @@
  * addresses, its direction).  The bits are rodata, resolved by the
  * verifier at load, so a disabled detector's code is dropped there; with
  * each test beside its work, what turning an alert off removes is in
- * sight.  One exception, kept as it was: ps_detect_tcp() follows
- * handshakes (ps_flows, ps_synq, whose evictions the metrics count)
- * whichever of syn_flood, half_open and backscatter is on, even none.
+ * sight.  Two exceptions: ps_detect_tcp() follows handshakes (ps_flows,
+ * ps_synq, whose evictions the metrics count) whichever of syn_flood,
+ * half_open and backscatter is on, even none; and ps_detect_udp() looks
+ * the source port up among the amplifiers' once for udp_amplification and
+ * the scan detector, when either is on.
  */
 #ifndef PS_DETECT_H
 #define PS_DETECT_H
@@ -39,32 +41,27 @@ static __always_inline bool ps_addr_eq(const struct ps_pkt *p)
 	       p->saddr[2] == p->daddr[2] && p->saddr[3] == p->daddr[3];
 }
 
-static __always_inline bool ps_is_tcp_udp(const struct ps_pkt *p)
-{
-	return p->l4_proto == IPPROTO_TCP || p->l4_proto == IPPROTO_UDP;
-}
-
 /*
  * land: a packet whose source is its destination (and, for TCP/UDP, the
  * same port) makes an old stack answer itself forever.  No legitimate
  * packet arrives on a wire this way.  Keyed by the victim.
  */
-static __always_inline void ps_detect_land(const struct ps_pkt *p,
+static __always_inline void ps_detect_land(const struct ps_pkt *p, bool ports,
 					   __u32 ifindex, enum ps_dir dir)
 {
 	if (!ps_alert_enabled(PS_ALERT_LAND))
 		return;
 	if (!ps_addr_eq(p))
 		return;
-	/* TCP/UDP with a readable header: the ports must match too. */
-	if (ps_is_tcp_udp(p) && (p->flags & PS_PKT_L4_DONE) &&
-	    p->sport != p->dport)
+	/* @ports: TCP/UDP with a readable header, whose ports must match too. */
+	if (ports && p->sport != p->dport)
 		return;
 	ps_alert(PS_ALERT_LAND, ps_mix_addr(PS_ALERT_LAND, p->daddr), p,
 		 ifindex, dir, 0);
 }
 
 /*
+ * A TCP segment with its header (ps_detect_tcp_seg()), as the next two.
  * invalid_tcp_flags: flag combinations no TCP stack sends (RFC 9293):
  * NULL, XMAS (FIN+PSH+URG), SYN+FIN, SYN+RST.  They are probes (nmap -sN,
  * -sX) or evasion attempts.  Any source can be forged: keyed by the
@@ -77,8 +74,6 @@ static __always_inline void ps_detect_tcp_flags(const struct ps_pkt *p,
 	__u8 kind;
 
 	if (!ps_alert_enabled(PS_ALERT_INVALID_TCP_FLAGS))
-		return;
-	if (p->l4_proto != IPPROTO_TCP || !(p->flags & PS_PKT_L4_DONE))
 		return;
 	fl = p->tcp_flags;
 	if (!(fl & 0x3F))
@@ -191,8 +186,7 @@ static __always_inline void ps_detect_backdoor(const struct ps_pkt *p,
 	if (!ps_alert_enabled(PS_ALERT_BACKDOOR_PORT))
 		return;
 	fl = p->tcp_flags;
-	if (p->l4_proto != IPPROTO_TCP || !(p->flags & PS_PKT_L4_DONE) ||
-	    !(fl & PS_TH_SYN) || (fl & (PS_TH_RST | PS_TH_FIN)))
+	if (!(fl & PS_TH_SYN) || (fl & (PS_TH_RST | PS_TH_FIN)))
 		return;
 	if (dir == PS_DIR_INGRESS && !(fl & PS_TH_ACK)) {
 		kind = PS_BACKDOOR_PROBE;
@@ -233,6 +227,7 @@ static __always_inline bool ps_icmp_echo(const struct ps_pkt *p, bool request)
  *   at or above smurf_bcast (a single admin's 'ping -b' stays under);
  * - fraggle: UDP to echo (7) or chargen (19) at a broadcast or multicast
  *   address: no legitimate use, every packet is evidence.
+ * By protocol, as ps_detect() calls them: ICMP and ICMPv6 here.
  */
 static __always_inline void ps_detect_floods(const struct ps_pkt *p,
 					     __u32 ifindex, enum ps_dir dir)
@@ -262,34 +257,43 @@ static __always_inline void ps_detect_floods(const struct ps_pkt *p,
 		if (ps_alert_enabled(PS_ALERT_SMURF) && ps_egress)
 			ps_rate_hit(PS_ALERT_SMURF, p, ps_cfg.smurf_replies,
 				    ifindex, dir, PS_SMURF_VICTIM);
-	} else if (p->l4_proto == IPPROTO_TCP && (p->flags & PS_PKT_L4_DONE) &&
-		   (p->tcp_flags & PS_TH_RST)) {
-		if (ps_alert_enabled(PS_ALERT_RST_FLOOD))
-			ps_rate_hit(PS_ALERT_RST_FLOOD, p, ps_cfg.rst_flood,
-				    ifindex, dir, 0);
-	} else if (p->l4_proto == IPPROTO_UDP && (p->flags & PS_PKT_L4_DONE) &&
-		   (p->dport == 7 || p->dport == 19) && ps_to_group(p)) {
-		if (ps_alert_enabled(PS_ALERT_FRAGGLE))
-			ps_alert(PS_ALERT_FRAGGLE, ps_mix_addr(PS_ALERT_FRAGGLE, p->daddr),
-				 p, ifindex, dir, 0);
 	}
 }
 
+/* An ingress TCP segment with its header: rst_flood. */
+static __always_inline void ps_detect_rst_flood(const struct ps_pkt *p,
+						__u32 ifindex, enum ps_dir dir)
+{
+	if ((p->tcp_flags & PS_TH_RST) && ps_alert_enabled(PS_ALERT_RST_FLOOD))
+		ps_rate_hit(PS_ALERT_RST_FLOOD, p, ps_cfg.rst_flood, ifindex, dir, 0);
+}
+
+/* An ingress UDP datagram with its header: fraggle. */
+static __always_inline void ps_detect_fraggle(const struct ps_pkt *p,
+					      __u32 ifindex, enum ps_dir dir)
+{
+	if (ps_alert_enabled(PS_ALERT_FRAGGLE) && (p->dport == 7 || p->dport == 19) &&
+	    ps_to_group(p))
+		ps_alert(PS_ALERT_FRAGGLE, ps_mix_addr(PS_ALERT_FRAGGLE, p->daddr),
+			 p, ifindex, dir, 0);
+}
+
 /*
+ * A UDP datagram with its header.  @amp_src: its source port is an
+ * amplifier's (ingress only; ps_detect() looks it up once for this and
+ * the scan detector).
  * udp_amplification: responses from amplifier ports (DNS, NTP, SSDP,
  * memcached...) to one host at or above amp_packets and amp_bytes in the
  * window, and more than ten times the requests it sent to such ports (seen
  * on egress): a reflection flood aimed at it.  Keyed by the victim.
  */
-static __always_inline void ps_detect_amp(const struct ps_pkt *p, __u64 len,
+static __always_inline void ps_detect_amp(const struct ps_pkt *p, __u64 len, bool amp_src,
 					  __u32 ifindex, enum ps_dir dir)
 {
 	__u64 n, b;
 	struct ps_rate *r;
 
 	if (!ps_alert_enabled(PS_ALERT_UDP_AMPLIFICATION))
-		return;
-	if (p->l4_proto != IPPROTO_UDP || !(p->flags & PS_PKT_L4_DONE))
 		return;
 	if (dir == PS_DIR_EGRESS) {
 		if (ps_amp_port(p->dport)) {
@@ -300,7 +304,7 @@ static __always_inline void ps_detect_amp(const struct ps_pkt *p, __u64 len,
 		}
 		return;
 	}
-	if (!ps_amp_port(p->sport))
+	if (!amp_src)
 		return;
 	r = ps_rate_of(PS_ALERT_UDP_AMPLIFICATION, p, p->daddr, ps_now());
 	if (!r || r->fired)
@@ -320,7 +324,70 @@ static __always_inline void ps_detect_amp(const struct ps_pkt *p, __u64 len,
 	}
 }
 
-/* Every detector a frame concerns (from ps_process()); the rule above. */
+/*
+ * Every detector a frame concerns (from ps_process()); the rule above.
+ * Chosen by protocol first, so a frame passes only the tests of the
+ * detectors its protocol can concern, each detector keeping the order it
+ * had among the others (the order alerts of one frame are sent in).
+ */
+static __always_inline void ps_detect_tcp_seg(struct ps_pkt *p, __u32 ifindex, __u32 dir)
+{
+	if (dir == PS_DIR_INGRESS &&
+	    (p->tcp_flags & (PS_TH_SYN | PS_TH_ACK | PS_TH_RST)) == PS_TH_SYN)
+		ps_scan_prefetch(p);
+	ps_detect_tcp(p, ifindex, dir);
+	ps_detect_scan_tcp(p, ifindex, dir);
+	if (dir == PS_DIR_EGRESS) {
+		ps_detect_backdoor(p, ifindex, dir);
+		return;
+	}
+	ps_detect_land(p, true, ifindex, dir);
+	ps_detect_tcp_flags(p, ifindex, dir);
+	ps_detect_pod(p, ifindex, dir);
+	ps_detect_bogon(p, ifindex, dir);
+	ps_detect_backdoor(p, ifindex, dir);
+	ps_detect_rst_flood(p, ifindex, dir);
+}
+
+static __always_inline void ps_detect_udp(struct ps_pkt *p, __u64 len, __u32 ifindex,
+					  __u32 dir)
+{
+	bool amp_src = false;
+
+	/*
+	 * The one exception to the rule above besides ps_detect_tcp(): the
+	 * amplifier-port lookup both detectors need is made once, and only
+	 * for one that is on.
+	 */
+	if (dir == PS_DIR_INGRESS &&
+	    (ps_alert_enabled(PS_ALERT_UDP_AMPLIFICATION) ||
+	     ((ps_alert_enabled(PS_ALERT_PORT_SCAN) || ps_alert_enabled(PS_ALERT_HOST_SWEEP)) &&
+	      p->dport < PS_SCAN_EPHEMERAL)))
+		amp_src = ps_amp_port(p->sport);
+	ps_detect_scan_udp(p, amp_src, ifindex, dir);
+	ps_detect_amp(p, len, amp_src, ifindex, dir);
+	if (dir == PS_DIR_EGRESS)
+		return;
+	ps_detect_land(p, true, ifindex, dir);
+	ps_detect_pod(p, ifindex, dir);
+	ps_detect_bogon(p, ifindex, dir);
+	ps_detect_fraggle(p, ifindex, dir);
+}
+
+/* Anything else with addresses: ICMP, a fragment, a header cut short. */
+static __always_inline void ps_detect_other(struct ps_pkt *p, __u32 ifindex, __u32 dir)
+{
+	ps_detect_scan_other(p, ifindex, dir);
+	if (dir == PS_DIR_EGRESS) {
+		ps_detect_floods(p, ifindex, dir);
+		return;
+	}
+	ps_detect_land(p, false, ifindex, dir);
+	ps_detect_pod(p, ifindex, dir);
+	ps_detect_bogon(p, ifindex, dir);
+	ps_detect_floods(p, ifindex, dir);
+}
+
 static __always_inline void ps_detect(struct ps_pkt *p, __u64 len,
 				      __u32 ifindex, __u32 dir)
 {
@@ -330,21 +397,17 @@ static __always_inline void ps_detect(struct ps_pkt *p, __u64 len,
 		return;
 	p->hsrc = ps_addr_hash(p->l3, p->saddr);
 	p->hdst = ps_addr_hash(p->l3, p->daddr);
-	ps_detect_tcp(p, ifindex, dir);
-	ps_detect_scan(p, ifindex, dir);
-	ps_detect_amp(p, len, ifindex, dir);
-	/* Egress: only what says something about this host itself. */
-	if (dir == PS_DIR_EGRESS) {
-		ps_detect_backdoor(p, ifindex, dir);
-		ps_detect_floods(p, ifindex, dir);
-		return;
+	if (p->flags & PS_PKT_L4_DONE) {
+		if (p->l4_proto == IPPROTO_TCP) {
+			ps_detect_tcp_seg(p, ifindex, dir);
+			return;
+		}
+		if (p->l4_proto == IPPROTO_UDP) {
+			ps_detect_udp(p, len, ifindex, dir);
+			return;
+		}
 	}
-	ps_detect_land(p, ifindex, dir);
-	ps_detect_tcp_flags(p, ifindex, dir);
-	ps_detect_pod(p, ifindex, dir);
-	ps_detect_bogon(p, ifindex, dir);
-	ps_detect_backdoor(p, ifindex, dir);
-	ps_detect_floods(p, ifindex, dir);
+	ps_detect_other(p, ifindex, dir);
 }
 
 #endif /* PS_DETECT_H */

@@ -69,42 +69,46 @@ struct {
 	__type(value, struct ps_budget);
 } ps_admit SEC(".maps");
 
+/* Below it: the ports no reply to this host's own traffic lands on. */
+#define PS_SCAN_EPHEMERAL 32768
+
 /*
- * What an ingress packet probes with, or 0 when it is no probe.  The TCP
- * kinds are nmap's: -sS (a bare SYN with at most an MSS option: raw
- * scanners build minimal headers), -sT (the OS's SYN, full options), -sF,
- * -sN, -sX, -sA, -sM.  UDP (and ACK, FIN+ACK) only to ports below 32768: replies to this
+ * What an ingress packet probes with, or 0 when it is no probe; by
+ * protocol, as ps_detect() calls the scan detector.  The TCP kinds are
+ * nmap's: -sS (a bare SYN with at most an MSS option: raw scanners build
+ * minimal headers), -sT (the OS's SYN, full options), -sF, -sN, -sX, -sA,
+ * -sM.  UDP (and ACK, FIN+ACK) only to ports below 32768: replies to this
  * host's own queries land on its ephemeral ports (Linux 32768-60999,
  * Windows 49152+), and must not look like a scan.
  */
-static __always_inline __u8 ps_probe_kind(const struct ps_pkt *p)
+static __always_inline __u8 ps_probe_kind_tcp(const struct ps_pkt *p)
 {
-	if (p->l4_proto == IPPROTO_TCP && (p->flags & PS_PKT_L4_DONE)) {
-		switch (p->tcp_flags & 0x3F) {
-		case PS_TH_SYN:
-			return p->tcp_doff <= 6 ? PS_SCAN_SYN : PS_SCAN_CONNECT;
-		case PS_TH_FIN:
-			return PS_SCAN_FIN;
-		case 0:
-			return PS_SCAN_NULL;
-		case PS_TH_FIN | PS_TH_PSH | PS_TH_URG:
-			return PS_SCAN_XMAS;
-		/*
-		 * ACK and FIN+ACK are also every server's segments to this
-		 * host's own connections, which land on its ephemeral ports:
-		 * only below them are they probes.
-		 */
-		case PS_TH_ACK:
-			return p->dport < 32768 ? PS_SCAN_ACK : 0;
-		case PS_TH_FIN | PS_TH_ACK:
-			return p->dport < 32768 ? PS_SCAN_MAIMON : 0;
-		default:
-			return 0;
-		}
+	switch (p->tcp_flags & 0x3F) {
+	case PS_TH_SYN:
+		return p->tcp_doff <= 6 ? PS_SCAN_SYN : PS_SCAN_CONNECT;
+	case PS_TH_FIN:
+		return PS_SCAN_FIN;
+	case 0:
+		return PS_SCAN_NULL;
+	case PS_TH_FIN | PS_TH_PSH | PS_TH_URG:
+		return PS_SCAN_XMAS;
+	/*
+	 * ACK and FIN+ACK are also every server's segments to this
+	 * host's own connections, which land on its ephemeral ports:
+	 * only below them are they probes.
+	 */
+	case PS_TH_ACK:
+		return p->dport < PS_SCAN_EPHEMERAL ? PS_SCAN_ACK : 0;
+	case PS_TH_FIN | PS_TH_ACK:
+		return p->dport < PS_SCAN_EPHEMERAL ? PS_SCAN_MAIMON : 0;
+	default:
+		return 0;
 	}
-	/* Nor are answers from amplifier ports (a reflection hits random ports). */
-	if (p->l4_proto == IPPROTO_UDP && (p->flags & PS_PKT_L4_DONE))
-		return p->dport < 32768 && !ps_amp_port(p->sport) ? PS_SCAN_UDP : 0;
+}
+
+/* An echo request: a ping sweep's probe. */
+static __always_inline __u8 ps_probe_kind_other(const struct ps_pkt *p)
+{
 	if ((p->flags & PS_PKT_ICMP_TYPE) &&
 	    ((p->l3 == PS_L3_IPV4 && p->l4_proto == IPPROTO_ICMP &&
 	      p->icmp_type == PS_ICMP_ECHO) ||
@@ -384,24 +388,78 @@ static __always_inline void ps_scan_answer(const struct ps_pkt *p)
 	__sync_fetch_and_add(ctr, 1);
 }
 
-/* For ps_detect(), each frame with addresses. */
-static __always_inline void ps_detect_scan(const struct ps_pkt *p,
-					   __u32 ifindex, __u32 dir)
+static __always_inline bool ps_scan_on(void)
 {
-	__u8 kind;
+	return ps_alert_enabled(PS_ALERT_PORT_SCAN) || ps_alert_enabled(PS_ALERT_HOST_SWEEP);
+}
 
-	if (!ps_alert_enabled(PS_ALERT_PORT_SCAN) &&
-	    !ps_alert_enabled(PS_ALERT_HOST_SWEEP))
+/*
+ * An ingress SYN, before its handshake is followed: start the fetch of its
+ * source's sketch slot.  From a new source (a flood, a scan) that slot and
+ * the connection's ps_flows slot both come from L3 or memory; read one
+ * after the other, behind the handshake's call and clock read, the two
+ * waits add up, and started here they overlap.  The value is not used: a
+ * load nothing waits for.
+ */
+static __always_inline void ps_scan_prefetch(const struct ps_pkt *p)
+{
+	struct ps_sketch *s;
+
+	if (!ps_scan_on())
 		return;
-	if (dir == PS_DIR_EGRESS) {
+	s = ps_sketch_of(p->hsrc);
+	if (s)
+		(void)*(volatile __u64 *)&s->ports;
+}
+
+/*
+ * For ps_detect(), by protocol: an ingress probe goes through the sketch;
+ * what is no probe may be an answer (on a router or bridge the answers to
+ * a source pass inward too), and egress has only answers.  Group
+ * destinations are no scan of a host (ps_to_group()).
+ */
+static __always_inline void ps_detect_scan_tcp(const struct ps_pkt *p,
+					       __u32 ifindex, __u32 dir)
+{
+	__u8 kind = 0;
+
+	if (!ps_scan_on())
+		return;
+	if (dir == PS_DIR_INGRESS && !ps_to_group(p))
+		kind = ps_probe_kind_tcp(p);
+	if (kind)
+		ps_scan_probe(p, kind, ifindex, dir);
+	else if ((p->tcp_flags & PS_TH_RST) ||
+		 (p->tcp_flags & (PS_TH_SYN | PS_TH_ACK)) == (PS_TH_SYN | PS_TH_ACK))
 		ps_scan_answer(p);
+}
+
+/* @amp_src: the source port is an amplifier's (ps_detect_udp()). */
+static __always_inline void ps_detect_scan_udp(const struct ps_pkt *p, bool amp_src,
+					       __u32 ifindex, __u32 dir)
+{
+	/* Nor are answers from amplifier ports (a reflection hits random ports). */
+	if (!ps_scan_on() || dir != PS_DIR_INGRESS || p->dport >= PS_SCAN_EPHEMERAL ||
+	    amp_src || ps_to_group(p))
 		return;
+	ps_scan_probe(p, PS_SCAN_UDP, ifindex, dir);
+}
+
+static __always_inline void ps_detect_scan_other(const struct ps_pkt *p,
+						 __u32 ifindex, __u32 dir)
+{
+	__u8 kind = 0;
+
+	if (!ps_scan_on())
+		return;
+	if (dir == PS_DIR_INGRESS) {
+		kind = ps_probe_kind_other(p);
+		if (kind && ps_to_group(p))
+			kind = 0;
 	}
-	kind = ps_to_group(p) ? 0 : ps_probe_kind(p);
 	if (kind)
 		ps_scan_probe(p, kind, ifindex, dir);
 	else
-		/* On a router or bridge the answers to a source pass inward too. */
 		ps_scan_answer(p);
 }
 

@@ -234,7 +234,7 @@ static __always_inline void ps_backscatter(const struct ps_pkt *p, __u32 ifindex
 }
 
 /*
- * For ps_detect(), each frame with addresses.  Each alert's bit is tested
+ * For ps_detect(), each TCP segment with its header.  Each alert's bit is tested
  * where its work begins; following handshakes is no one alert's work and
  * runs whatever is on (ps_detect.h).  What a packet does to its handshake
  * is ps_hs_step()'s (ps_flows.h), called only for a packet that changes
@@ -248,8 +248,6 @@ static __always_inline void ps_detect_tcp(const struct ps_pkt *p,
 	__u64 h;
 	__u32 tag;
 
-	if (p->l4_proto != IPPROTO_TCP || !(p->flags & PS_PKT_L4_DONE))
-		return;
 	fl = p->tcp_flags & (PS_TH_SYN | PS_TH_ACK | PS_TH_RST);
 	/* Only the packets that open, answer or end a handshake. */
 	if (fl != PS_TH_SYN && fl != (PS_TH_SYN | PS_TH_ACK) && fl != PS_TH_ACK &&

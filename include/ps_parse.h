@@ -96,7 +96,7 @@ struct ps_pkt {
 	__u16 dport;
 	__u16 tcp_flags;	/* PS_TH_* */
 	__u8 tcp_doff;		/* TCP header length in 32-bit words */
-	__u8 pad;
+	__u8 l3_off;		/* where the IP header starts (the parser's, ps_parse()) */
 	/*
 	 * Fragments: the size the reassembled packet must reach to hold this
 	 * one (IPv4: offset + total length; IPv6: offset + fragment data).
@@ -111,7 +111,7 @@ struct ps_pkt {
 	 * also fills saddr/daddr word 0 (sender, target) without PS_PKT_ADDR.
 	 */
 	__u8 mac[6];
-	__u16 l4_off;		/* IPv6: where the upper-layer header starts */
+	__u16 l4_off;		/* where the upper-layer header starts */
 	__be32 bind[4];
 	/*
 	 * Not the parser's: hashes of saddr and daddr (with the family),
@@ -346,8 +346,9 @@ static __always_inline void ps_ipv4_opts_copy(struct ps_ipv4_opts *o,
 	}
 }
 
-static __always_inline void ps_parse_ipv4(struct ps_cursor *c,
-					  struct ps_pkt *p)
+/* The L4 header's length bound, the cursor at it; 0: no L4 header. */
+static __always_inline __u32 ps_parse_ipv4(struct ps_cursor *c,
+					   struct ps_pkt *p)
 {
 	struct iphdr *iph = c->pos;
 	__u32 hlen, tot_len, l4_len;
@@ -356,14 +357,14 @@ static __always_inline void ps_parse_ipv4(struct ps_cursor *c,
 	p->l3 = PS_L3_IPV4;
 	if (!ps_pull(c, sizeof(*iph))) {
 		p->flags |= PS_PKT_L3_INCOMPLETE;
-		return;
+		return 0;
 	}
 	hlen = iph->ihl * 4;
 	tot_len = bpf_ntohs(iph->tot_len);
 	if (iph->version != 4 || hlen < sizeof(*iph) ||
 	    (tot_len && tot_len < hlen)) {
 		p->flags |= PS_PKT_L3_MALFORMED;
-		return;
+		return 0;
 	}
 	p->saddr[0] = iph->saddr;
 	p->daddr[0] = iph->daddr;
@@ -381,7 +382,7 @@ static __always_inline void ps_parse_ipv4(struct ps_cursor *c,
 	 */
 	if (!ps_pull(c, hlen - sizeof(*iph))) {
 		p->flags |= PS_PKT_L3_INCOMPLETE;
-		return;
+		return 0;
 	}
 	if (hlen > sizeof(*iph)) {
 		struct ps_ipv4_opts opts;
@@ -390,15 +391,14 @@ static __always_inline void ps_parse_ipv4(struct ps_cursor *c,
 				  hlen - sizeof(*iph));
 		if (ps_ipv4_opts_bad(&opts, hlen - sizeof(*iph))) {
 			p->flags |= PS_PKT_L3_MALFORMED;
-			return;
+			return 0;
 		}
 	}
-	if (frag & PS_IP_OFFSET) {
-		return;		/* a later fragment: no L4 header in here */
-	}
+	if (frag & PS_IP_OFFSET)
+		return 0;	/* a later fragment: no L4 header in here */
 	/* tot_len 0 is what TSO leaves; then the frame is the only bound. */
 	l4_len = tot_len ? tot_len - hlen : 0xFFFF;
-	ps_parse_l4(c, p, l4_len);
+	return l4_len;
 }
 
 /* The extension headers the IPv6 walk steps over. */
@@ -412,6 +412,12 @@ static __always_inline bool ps_ipv6_is_ext(__u8 nexthdr)
 #define PS_ND_SOLICIT	135
 #define PS_ND_ADVERT	136
 #define PS_L4_OFF_MAX	4095	/* a bound the verifier can see */
+/*
+ * Past any header's start (22 bytes of Ethernet and tags, 40 of IPv6,
+ * PS_IPV6_EXT_MAX extension headers of at most 2048): a mask that never
+ * changes an offset, and bounds it for the verifier.
+ */
+#define PS_PKT_OFF_MAX	0x7FFF
 
 /*
  * NDP, the IPv6 ARP: a neighbour solicitation names its sender's MAC (source
@@ -453,10 +459,11 @@ static __always_inline void ps_parse_nd(void *data, void *data_end,
 
 /*
  * IPv6: walk hop-by-hop, routing, fragment, destination-options and AH
- * headers (at most PS_IPV6_EXT_MAX) to the upper-layer header.
+ * headers (at most PS_IPV6_EXT_MAX) to the upper-layer header.  As
+ * ps_parse_ipv4(): the L4 bound, the cursor at the header; 0: none.
  */
-static __always_inline void ps_parse_ipv6(struct ps_cursor *c,
-					  struct ps_pkt *p, void *data)
+static __always_inline __u32 ps_parse_ipv6(struct ps_cursor *c,
+					   struct ps_pkt *p)
 {
 	struct ipv6hdr *ip6h = c->pos;
 	__u32 left;
@@ -466,11 +473,11 @@ static __always_inline void ps_parse_ipv6(struct ps_cursor *c,
 	p->l3 = PS_L3_IPV6;
 	if (!ps_pull(c, sizeof(*ip6h))) {
 		p->flags |= PS_PKT_L3_INCOMPLETE;
-		return;
+		return 0;
 	}
 	if (ip6h->version != 6) {
 		p->flags |= PS_PKT_L3_MALFORMED;
-		return;
+		return 0;
 	}
 	__builtin_memcpy(p->saddr, &ip6h->saddr, 16);
 	__builtin_memcpy(p->daddr, &ip6h->daddr, 16);
@@ -492,37 +499,36 @@ static __always_inline void ps_parse_ipv6(struct ps_cursor *c,
 			goto upper;
 		/* Next header and length (or reserved) come first in all five. */
 		if (!ps_has(c, eh, 2))
-			return;
+			return 0;
 		if (nexthdr == IPPROTO_FRAGMENT) {
 			__be16 *off;
 
 			len = 8;
 			if (!ps_has(c, eh, 8))
-				return;
+				return 0;
 			p->flags |= PS_PKT_FRAG;
 			off = (__be16 *)(eh + 2);
 			if (left >= 8)
 				p->frag_end = (bpf_ntohs(*off) & PS_IP6_OFFSET) +
 					      left - 8;
 			if (bpf_ntohs(*off) & PS_IP6_OFFSET)
-				return;	/* a later fragment: no L4 header */
+				return 0;	/* a later fragment: no L4 header */
 		} else if (nexthdr == IPPROTO_AH) {
 			len = ((__u32)eh[1] + 2) * 4;	/* RFC 4302: 4-octet units */
 		} else {
 			len = ((__u32)eh[1] + 1) * 8;	/* RFC 8200: 8-octet units */
 		}
 		if (!ps_pull(c, len) || len > left)
-			return;
+			return 0;
 		left -= len;
 		nexthdr = eh[0];
 	}
 	/* Chain longer than we walk: upper layer unknown, like a tunnel. */
 	if (ps_ipv6_is_ext(nexthdr))
-		return;
+		return 0;
 upper:
 	p->l4_proto = nexthdr;
-	p->l4_off = c->pos - data;
-	ps_parse_l4(c, p, left);
+	return left;
 }
 
 static __always_inline void ps_parse_arp(struct ps_cursor *c, struct ps_pkt *p,
@@ -553,6 +559,21 @@ static __always_inline void ps_parse_arp(struct ps_cursor *c, struct ps_pkt *p,
 }
 
 /*
+ * The cursor at @off bytes into the frame, an offset read back from the
+ * frame's record.  Each layer starts from one: the verifier then checks
+ * the layer once, not once for each way the layers below ended (VLAN
+ * depth, IPv4 options, the IPv6 extension walk), the parser's paths
+ * multiplying.  The record's offset fields sit at no multiple of 8 bytes
+ * in struct ps_pkt, where the verifier keeps no value for what is stored:
+ * read back, an offset is a number it knows only the bounds of, and all
+ * the paths reach the layer alike.
+ */
+static __always_inline void ps_cursor_at(struct ps_cursor *c, void *data, __u32 off)
+{
+	c->pos = data + (off & PS_PKT_OFF_MAX);
+}
+
+/*
  * Parse one frame.  @hw_tags: VLAN tags already removed from the data by the
  * kernel (an skb's accelerated tag at tc), counted toward PS_VLAN_MAX.
  */
@@ -560,19 +581,27 @@ static __always_inline void ps_parse(void *data, void *data_end, __u8 hw_tags,
 				     struct ps_pkt *p)
 {
 	struct ps_cursor c = { .pos = data, .end = data_end };
+	__u32 l4_len = 0;
 	__be16 proto;
 
 	__builtin_memset(p, 0, sizeof(*p));
 	p->l3 = PS_L3_OTHER;
 	p->vlan_tags = hw_tags;
 	proto = ps_parse_eth(&c, p);
+	p->l3_off = c.pos - data;
+	ps_cursor_at(&c, data, p->l3_off);
 	if (proto == bpf_htons(ETH_P_IP))
-		ps_parse_ipv4(&c, p);
+		l4_len = ps_parse_ipv4(&c, p);
 	else if (proto == bpf_htons(ETH_P_IPV6))
-		ps_parse_ipv6(&c, p, data);
+		l4_len = ps_parse_ipv6(&c, p);
 	else if (proto == bpf_htons(ETH_P_ARP) ||
 		 proto == bpf_htons(PS_ETH_P_RARP))
 		ps_parse_arp(&c, p, proto == bpf_htons(PS_ETH_P_RARP));
+	if (l4_len) {
+		p->l4_off = c.pos - data;
+		ps_cursor_at(&c, data, p->l4_off);
+		ps_parse_l4(&c, p, l4_len);
+	}
 	if (c.cut)
 		p->flags |= PS_PKT_CUT;
 }
