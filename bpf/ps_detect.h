@@ -61,7 +61,8 @@ static __always_inline void ps_detect_land(const struct ps_pkt *p, bool ports,
 }
 
 /*
- * A TCP segment with its header (ps_detect_tcp_seg()), as the next two.
+ * For a TCP segment with its header (ps_detect_tcp_seg()), as
+ * backdoor_port below.
  * invalid_tcp_flags: flag combinations no TCP stack sends (RFC 9293):
  * NULL, XMAS (FIN+PSH+URG), SYN+FIN, SYN+RST.  They are probes (nmap -sN,
  * -sX) or evasion attempts.  Any source can be forged: keyed by the
