@@ -111,9 +111,10 @@ mix() {
 # stats_json FILE [BIN]: the pins' cumulative snapshot, read by BIN.
 stats_json() { PORTSENSE=${2:-$PORTSENSE} ps_in "$B" stats --json --pin-path "$PIN" >"$1" 2>/dev/null; }
 
-# sums_go_on NAME BEFORE OWN AFTER: every counter of psb0 in AFTER is its
-# value in BEFORE plus the run's own; counters BEFORE lacks (new fields)
-# must be 0 in AFTER.  Says how many counters it compared.
+# sums_go_on NAME BEFORE OWN AFTER: every counter of psb0 in AFTER (its
+# frames and its handshakes, ps_hs) is its value in BEFORE plus the run's
+# own; counters BEFORE lacks (new fields, a build before ps_hs) hold the
+# run's own counts alone.  Says how many counters it compared.
 sums_go_on() {
 	local name=$1 out
 	if out=$($PY - "$2" "$3" "$4" <<'PYEOF'
@@ -126,12 +127,14 @@ def leaves(d, p=''):
             yield p + k, v
 def side(f):
     i = json.load(open(f))['interfaces']['psb0']
-    return {k: v for s in ('ingress', 'egress') for k, v in leaves(i[s], s + '.')}
+    return {k: v for s in ('ingress', 'egress', 'handshakes') if s in i for k, v in leaves(i[s], s + '.')}
 before, own, after = (side(f) for f in sys.argv[1:4])
 bad = [k for k in after if k in before and after[k] != before[k] + own.get(k, 0)]
-bad += [k for k in after if k not in before and after[k] != 0]
+bad += [k for k in after if k not in before and after[k] != own.get(k, 0)]
 n = sum(1 for k in after if k in before)
-print('%d counters, %d non-zero, frames in %d' % (n, sum(1 for k in after if after[k]), after['ingress.frames']))
+hs = sum(v for k, v in after.items() if k.startswith('handshakes.') and k.endswith('.refused'))
+print('%d counters, %d non-zero, frames in %d, handshakes refused %d%s' % (
+    n, sum(1 for k in after if after[k]), after['ingress.frames'], hs, '; wrong: ' + ' '.join(bad[:5]) if bad else ''))
 sys.exit(1 if bad or n < 50 or not before['ingress.icmp.echo_request'] else 0)
 PYEOF
 	); then ok "$name ($out)"; else not_ok "$name" "$out"; fi
