@@ -103,6 +103,37 @@ void ht_alerts_close(struct ht_alerts *a)
 	a->rb = NULL;
 }
 
+int ht_sensor_open(struct ht_sensor *x, const struct bpf_object_open_opts *oo)
+{
+	memset(x, 0, sizeof(*x));
+	x->in_fd = x->out_fd = -1;
+	x->skel = portsense_bpf__open_opts(oo);
+	if (!x->skel)
+		return -errno;
+	x->skel->data->ps_cfg.alert_rate = 100000;
+	return 0;
+}
+
+int ht_sensor_load(struct ht_sensor *x)
+{
+	int err = portsense_bpf__load(x->skel);
+
+	if (!err)
+		err = ht_alerts_open(&x->al, x->skel->obj);
+	if (err)
+		return err;
+	x->in_fd = bpf_program__fd(x->skel->progs.ps_xdp);
+	x->out_fd = bpf_program__fd(x->skel->progs.ps_tc_out);
+	return 0;
+}
+
+void ht_sensor_close(struct ht_sensor *x)
+{
+	ht_alerts_close(&x->al);
+	portsense_bpf__destroy(x->skel);
+	x->skel = NULL;
+}
+
 int ht_alerts_of(struct ht_alerts *a, enum ps_alert id, const struct ps_event **last)
 {
 	int i, n = 0;

@@ -24,6 +24,7 @@
 
 struct bpf_map;
 struct bpf_object;
+struct bpf_object_open_opts;
 struct portsense_bpf;
 struct ring_buffer;
 
@@ -105,6 +106,25 @@ void ht_alerts_close(struct ht_alerts *a);
 
 /* Alerts of id @id collected so far (the ring buffer read first); the last in *@last. */
 int ht_alerts_of(struct ht_alerts *a, enum ps_alert id, const struct ps_event **last);
+
+/*
+ * A sensor as the detector suites load it: opened (alerts at any rate: a
+ * scenario's alerts are its assertions), then the suite's own settings,
+ * then loaded with its ring read.  in_fd runs a frame into this host
+ * (ps_xdp), out_fd out of it (ps_tc_out).
+ */
+struct ht_sensor {
+	struct portsense_bpf *skel;
+	struct ht_alerts al;
+	int in_fd, out_fd;
+};
+
+/* Opened with @oo (NULL: the defaults), not loaded.  0 or -errno. */
+int ht_sensor_open(struct ht_sensor *x, const struct bpf_object_open_opts *oo);
+/* Loaded, its alerts collected.  0 or -errno. */
+int ht_sensor_load(struct ht_sensor *x);
+/* Whatever of it was made, gone. */
+void ht_sensor_close(struct ht_sensor *x);
 
 /* splitmix64: the next of a deterministic sequence of 64-bit numbers from *@state. */
 __u64 ht_splitmix64(__u64 *state);

@@ -78,31 +78,20 @@ static struct addr spoofed(unsigned int i)
 	return a;
 }
 
-struct ctx {
-	struct portsense_bpf *skel;
-	struct ht_alerts al;
-	int in_fd, out_fd;
-};
-
 static void check(bool cond, const char *name, const char *fmt, ...);
 
 /* A fresh sensor; @tune adjusts its thresholds before load.  0, or -1 after a failed check. */
-static int setup(struct ctx *x, void (*tune)(struct ps_detect_cfg *))
+static int setup(struct ht_sensor *x, void (*tune)(struct ps_detect_cfg *))
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .kconfig = kconfig);
 
-	memset(x, 0, sizeof(*x));
-	x->skel = portsense_bpf__open_opts(&oo);
-	if (!x->skel)
+	if (ht_sensor_open(x, &oo))
 		goto fail;
 	/* Windows long enough that a slow run never splits a scenario. */
 	x->skel->data->ps_cfg.window_ns = 5ULL * 1000 * 1000 * 1000;
-	x->skel->data->ps_cfg.alert_rate = 100000;
 	if (tune)
 		tune(&x->skel->data->ps_cfg);
-	if (portsense_bpf__load(x->skel))
-		goto fail;
-	if (ht_alerts_open(&x->al, x->skel->obj))
+	if (ht_sensor_load(x))
 		goto fail;
 	/* What the loader puts there from data/amplifier-ports.txt, in part: DNS. */
 	{
@@ -112,8 +101,6 @@ static int setup(struct ctx *x, void (*tune)(struct ps_detect_cfg *))
 		if (bpf_map_update_elem(bpf_map__fd(x->skel->maps.ps_ampports), &w, &bits, BPF_ANY))
 			goto fail;
 	}
-	x->in_fd = bpf_program__fd(x->skel->progs.ps_xdp);
-	x->out_fd = bpf_program__fd(x->skel->progs.ps_tc_out);
 	if (kconfig && (!x->skel->kconfig || PS_NS_PER_TICK(x->skel->kconfig->CONFIG_HZ))) {
 		check(false, "setup", "the kconfig override did not take: CONFIG_HZ %u",
 		      x->skel->kconfig ? x->skel->kconfig->CONFIG_HZ : 0);
@@ -122,15 +109,8 @@ static int setup(struct ctx *x, void (*tune)(struct ps_detect_cfg *))
 	return 0;
 fail:
 	check(false, "setup", "%s", strerror(errno));
-	portsense_bpf__destroy(x->skel);
-	x->skel = NULL;
+	ht_sensor_close(x);
 	return -1;
-}
-
-static void teardown(struct ctx *x)
-{
-	ht_alerts_close(&x->al);
-	portsense_bpf__destroy(x->skel);
 }
 
 /* The frame a pktbuild.h description gives, into this host (ps_xdp) or out of it (ps_tc_out). */
@@ -138,7 +118,7 @@ static void teardown(struct ctx *x)
 #define OUT(x, ...) (failures += ht_run_desc((x)->out_fd, __VA_ARGS__) != 0)
 
 /* Alerts of id @a collected so far (and the last one in *last). */
-static int alerts(struct ctx *x, enum ps_alert a, const struct ps_event **last)
+static int alerts(struct ht_sensor *x, enum ps_alert a, const struct ps_event **last)
 {
 	return ht_alerts_of(&x->al, a, last);
 }
@@ -162,7 +142,7 @@ static void check(bool cond, const char *name, const char *fmt, ...)
 }
 
 /* Counter @g of the sensor itself, ~0ULL when unreadable. */
-static __u64 global(struct ctx *x, enum ps_global g)
+static __u64 global(struct ht_sensor *x, enum ps_global g)
 {
 	return ht_global(bpf_map__fd(x->skel->maps.ps_global), g);
 }
@@ -170,7 +150,7 @@ static __u64 global(struct ctx *x, enum ps_global g)
 static void flood_and_scan(void)
 {
 	const struct ps_event *e = NULL;
-	struct ctx x;
+	struct ht_sensor x;
 	unsigned int i;
 	int n;
 
@@ -214,14 +194,14 @@ static void flood_and_scan(void)
 	check(alerts(&x, PS_ALERT_HALF_OPEN, NULL) == 0 && alerts(&x, PS_ALERT_HOST_SWEEP, NULL) == 0,
 	      "syn flood: no half_open (no SYN-ACK seen) and no host_sweep", "%d/%d",
 	      alerts(&x, PS_ALERT_HALF_OPEN, NULL), alerts(&x, PS_ALERT_HOST_SWEEP, NULL));
-	teardown(&x);
+	ht_sensor_close(&x);
 }
 
 /* Complete handshakes: many SYNs that all finish are load, not a flood. */
 static void handshakes(bool complete)
 {
 	const struct ps_event *e = NULL;
-	struct ctx x;
+	struct ht_sensor x;
 	unsigned int i;
 	int n;
 
@@ -254,13 +234,13 @@ static void handshakes(bool complete)
 		check(n == 1 && e->sport == 443 && e->count == PS_HALF_OPEN_DEFAULT,
 		      "half_open: SYN-ACKs from port 443 never completed", "%d alerts", n);
 	}
-	teardown(&x);
+	ht_sensor_close(&x);
 }
 
 static void backscatter(void)
 {
 	const struct ps_event *e = NULL;
-	struct ctx x;
+	struct ht_sensor x;
 	unsigned int i;
 	int n;
 
@@ -283,13 +263,13 @@ static void backscatter(void)
 	n = alerts(&x, PS_ALERT_BACKSCATTER, &e);
 	check(n == 1 && e->detail == PS_BACKSCATTER_SYNACK && e->count == PS_BACKSCATTER_DEFAULT,
 	      "backscatter: 150 unsolicited SYN-ACKs alert once", "%d alerts", n);
-	teardown(&x);
+	ht_sensor_close(&x);
 }
 
 static void amplification(bool requested)
 {
 	const struct ps_event *e = NULL;
-	struct ctx x;
+	struct ht_sensor x;
 	unsigned int i;
 	int n;
 
@@ -317,7 +297,7 @@ static void amplification(bool requested)
 	      requested ? "answers from port 53 are not a udp scan (requested)" :
 			  "answers from port 53 are not a udp scan", "%d alerts",
 	      alerts(&x, PS_ALERT_PORT_SCAN, NULL));
-	teardown(&x);
+	ht_sensor_close(&x);
 }
 
 /* An NDP advert of 2001:db8::T, from itself, at MAC M: arguments T, T, M. */
@@ -327,7 +307,7 @@ static void amplification(bool requested)
 static void arp_spoof(void)
 {
 	const struct ps_event *e = NULL;
-	struct ctx x;
+	struct ht_sensor x;
 	unsigned int i;
 	int n;
 
@@ -385,7 +365,7 @@ static void arp_spoof(void)
 	check(e && e->detail == PS_ARPSPOOF_ND_ADVERT_FLOOD && e->family == 6,
 	      "arp_spoof: 60 unsolicited neighbour adverts are an advert flood", "last detail %u",
 	      e ? e->detail : 0);
-	teardown(&x);
+	ht_sensor_close(&x);
 }
 
 static void allow_tune(struct ps_detect_cfg *c)
@@ -398,7 +378,7 @@ static void allow_list(void)
 {
 	struct ps_lpm_key k = { .prefixlen = 8 + 32, .family = 4 };
 	__u32 mask = 1U << PS_ALERT_PORT_SCAN;
-	struct ctx x;
+	struct ht_sensor x;
 	unsigned int i;
 
 	if (setup(&x, allow_tune))
@@ -412,13 +392,13 @@ static void allow_list(void)
 	check(alerts(&x, PS_ALERT_PORT_SCAN, NULL) == 1,
 	      "--allow port_scan=198.18.0.66: only the other scanner alerts", "%d alerts",
 	      alerts(&x, PS_ALERT_PORT_SCAN, NULL));
-	teardown(&x);
+	ht_sensor_close(&x);
 }
 
 static void sweep(void)
 {
 	const struct ps_event *e = NULL;
-	struct ctx x;
+	struct ht_sensor x;
 	unsigned int i;
 	int n;
 
@@ -431,14 +411,14 @@ static void sweep(void)
 	      "host_sweep: pings to 40 addresses alert once, typed ping", "%d alerts", n);
 	check(alerts(&x, PS_ALERT_PORT_SCAN, NULL) == 0, "a ping sweep is no port_scan",
 	      "%d", alerts(&x, PS_ALERT_PORT_SCAN, NULL));
-	teardown(&x);
+	ht_sensor_close(&x);
 }
 
 /* The thresholds count from a source's first probe, admission or not. */
 static void exact_thresholds(void)
 {
 	const struct ps_event *e = NULL;
-	struct ctx x;
+	struct ht_sensor x;
 	unsigned int i;
 	int n;
 
@@ -487,13 +467,13 @@ static void exact_thresholds(void)
 	      e->count == PS_SWEEP_HOSTS_DEFAULT && alerts(&x, PS_ALERT_HOST_SWEEP, NULL) == 1,
 	      "host_sweep: a sweep alerts once, at its 16th to 20th host, counting 16", "at host %u, count %llu",
 	      sweep_at, e ? (unsigned long long)e->count : 0);
-	teardown(&x);
+	ht_sensor_close(&x);
 }
 
 /* This host's own connections: a server's ACKs and FIN+ACKs to them are no scan. */
 static void own_connections(void)
 {
-	struct ctx x;
+	struct ht_sensor x;
 	unsigned int i;
 
 	if (setup(&x, NULL))
@@ -511,13 +491,13 @@ static void own_connections(void)
 	check(alerts(&x, PS_ALERT_PORT_SCAN, NULL) == 0 && alerts(&x, PS_ALERT_BACKSCATTER, NULL) == 0,
 	      "40 connections this host opened to one server: no port_scan, no backscatter", "%d, %d",
 	      alerts(&x, PS_ALERT_PORT_SCAN, NULL), alerts(&x, PS_ALERT_BACKSCATTER, NULL));
-	teardown(&x);
+	ht_sensor_close(&x);
 }
 
 /* A client using 25 services, all of which accept: no scan. */
 static void many_services(void)
 {
-	struct ctx x;
+	struct ht_sensor x;
 	unsigned int i;
 
 	if (setup(&x, NULL))
@@ -531,7 +511,7 @@ static void many_services(void)
 	check(alerts(&x, PS_ALERT_PORT_SCAN, NULL) == 0,
 	      "25 ports that all accept are a client, not a port_scan", "%d alerts",
 	      alerts(&x, PS_ALERT_PORT_SCAN, NULL));
-	teardown(&x);
+	ht_sensor_close(&x);
 }
 
 static void short_holddown(struct ps_detect_cfg *c)
@@ -550,7 +530,7 @@ static void aggregated(void)
 	const struct ps_event *e = NULL;
 	struct ps_counters in;
 	struct ps_agg a = {};
-	struct ctx x;
+	struct ht_sensor x;
 	unsigned int i, regs = 0, j;
 	__u32 slot;
 	int n, fd;
@@ -608,7 +588,7 @@ static void aggregated(void)
 	      "%d alerts, suppressed %u, prev %llu packets", n, e ? e->suppressed : 0,
 	      (unsigned long long)a.prev.packets);
 out:
-	teardown(&x);
+	ht_sensor_close(&x);
 }
 
 /* --evidence: captures of 5 frames of 64 bytes, 2 new ones a second. */
@@ -647,7 +627,7 @@ static struct recs drain(struct bpf_map *map)
 }
 
 /* A scan of 40 ports from @src: port_scan about its 20th SYN (ports are hashed to bits). */
-static void scan_from(struct ctx *x, const char *src)
+static void scan_from(struct ht_sensor *x, const char *src)
 {
 	int p;
 
@@ -668,7 +648,7 @@ static void evidence(void)
 	struct ps_capkey k = { .family = 4 };
 	struct ps_cap od = { .left = 3, .alert = PS_ALERT_MAX, .ondemand = 1, .armed = 1 };
 	struct recs got;
-	struct ctx x;
+	struct ht_sensor x;
 	__u32 bit;
 	int n, i, bad = 0;
 
@@ -720,7 +700,7 @@ static void evidence(void)
 	      drain(x.skel->maps.ps_caps).n == 0 && n == 4 && e && !e->cap,
 	      "evidence: an on-demand capture takes its 3 frames through ps_capod; its key's alert opens none",
 	      "%d on-demand records, %d alerts, last cap %u", got.n, n, e ? e->cap : 0);
-	teardown(&x);
+	ht_sensor_close(&x);
 }
 
 int main(void)

@@ -37,12 +37,6 @@
 
 static int failures;
 
-struct ctx {
-	struct portsense_bpf *skel;
-	struct ht_alerts al;
-	int in_fd, out_fd, hs_fd;
-};
-
 static void check(bool cond, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -70,34 +64,20 @@ static void tune_refusing(struct ps_detect_cfg *c)
 }
 
 /* A fresh sensor, port SVC_PORT a service port, lo with its slot. */
-static int setup(struct ctx *x, void (*tune)(struct ps_detect_cfg *))
+static int setup(struct ht_sensor *x, void (*tune)(struct ps_detect_cfg *))
 {
-	memset(x, 0, sizeof(*x));
-	x->skel = portsense_bpf__open();
-	if (!x->skel)
+	if (ht_sensor_open(x, NULL))
 		goto fail;
 	x->skel->rodata->ps_svc_ports[0] = SVC_PORT;
-	x->skel->data->ps_cfg.alert_rate = 100000;
 	if (tune)
 		tune(&x->skel->data->ps_cfg);
-	if (portsense_bpf__load(x->skel) || ht_give_slot(x->skel->obj) ||
-	    ht_alerts_open(&x->al, x->skel->obj))
+	if (ht_sensor_load(x) || ht_give_slot(x->skel->obj))
 		goto fail;
-	x->in_fd = bpf_program__fd(x->skel->progs.ps_xdp);
-	x->out_fd = bpf_program__fd(x->skel->progs.ps_tc_out);
-	x->hs_fd = bpf_map__fd(x->skel->maps.ps_hs);
 	return 0;
 fail:
 	check(false, "setup", "%s", strerror(errno));
-	portsense_bpf__destroy(x->skel);
-	x->skel = NULL;
+	ht_sensor_close(x);
 	return -1;
-}
-
-static void teardown(struct ctx *x)
-{
-	ht_alerts_close(&x->al);
-	portsense_bpf__destroy(x->skel);
 }
 
 /* The frame a pktbuild.h description gives, into this host (ps_xdp) or out of it (ps_tc_out). */
@@ -105,7 +85,7 @@ static void teardown(struct ctx *x)
 #define OUT(x, ...) (failures += ht_run_desc((x)->out_fd, __VA_ARGS__) != 0)
 
 /* A client at 198.18.0.@c, port @cport, completes a handshake to this host's @port. */
-static void serve(struct ctx *x, int c, int cport, int port)
+static void serve(struct ht_sensor *x, int c, int cport, int port)
 {
 	IN(x, "ipv4:src=198.18.0.%d,dst=" HOST " tcp:sport=%d,dport=%d," SYN ",seq=1", c, cport, port);
 	OUT(x, "ipv4:src=" HOST ",dst=198.18.0.%d tcp:sport=%d,dport=%d," SYNACK ",seq=7", c, port, cport);
@@ -113,24 +93,24 @@ static void serve(struct ctx *x, int c, int cport, int port)
 }
 
 /* The same client's SYN, which this host refuses (RST+ACK, sequence 0: nothing listens). */
-static void refuse(struct ctx *x, int c, int cport, int port)
+static void refuse(struct ht_sensor *x, int c, int cport, int port)
 {
 	IN(x, "ipv4:src=198.18.0.%d,dst=" HOST " tcp:sport=%d,dport=%d," SYN ",seq=1", c, cport, port);
 	OUT(x, "ipv4:src=" HOST ",dst=198.18.0.%d tcp:sport=%d,dport=%d," RSTACK ",seq=0", c, port, cport);
 }
 
-static struct ps_hs_counters hs(struct ctx *x)
+static struct ps_hs_counters hs(struct ht_sensor *x)
 {
 	struct ps_hs_counters c = {};
 	__u32 k = HT_SLOT;
 
-	if (bpf_map_lookup_elem(x->hs_fd, &k, &c))
+	if (bpf_map_lookup_elem(bpf_map__fd(x->skel->maps.ps_hs), &k, &c))
 		check(false, "read ps_hs", "%s", strerror(errno));
 	return c;
 }
 
 /* The sweep, as the loader runs it: the number of handshakes it expired. */
-static long long sweep(struct ctx *x, double timeout_s)
+static long long sweep(struct ht_sensor *x, double timeout_s)
 {
 	struct ps_hs_sweep_args a = { .timeout_ns = (__u64)(timeout_s * 1e9) };
 	/* A syscall program's context comes back where it came from. */
@@ -141,7 +121,7 @@ static long long sweep(struct ctx *x, double timeout_s)
 	return (long long)a.expired;
 }
 
-static int alerts(struct ctx *x, enum ps_alert a, const struct ps_event **last)
+static int alerts(struct ht_sensor *x, enum ps_alert a, const struct ps_event **last)
 {
 	return ht_alerts_of(&x->al, a, last);
 }
@@ -166,7 +146,7 @@ static void completed(void)
 {
 	const struct ps_hs_series *srv, *cli, *svc;
 	struct ps_hs_counters c;
-	struct ctx x;
+	struct ht_sensor x;
 
 	if (setup(&x, NULL))
 		return;
@@ -207,7 +187,7 @@ static void completed(void)
 	      "a --service-ports port counts in its own series (under 5 ms), not in its class's",
 	      "svc completed %llu, registered %llu", (unsigned long long)svc->outcome[0],
 	      (unsigned long long)ps_hs_ended(&c.role[PS_HS_SERVER].cls[PS_PCLASS_REGISTERED]));
-	teardown(&x);
+	ht_sensor_close(&x);
 }
 
 /* Refused, reset after the SYN-ACK, unanswered: each once, the sweep included. */
@@ -216,7 +196,7 @@ static void failed(void)
 	const struct ps_hs_series *srv, *cli;
 	struct ps_hs_counters c;
 	long long n1, n2;
-	struct ctx x;
+	struct ht_sensor x;
 
 	if (setup(&x, NULL))
 		return;
@@ -277,14 +257,14 @@ static void failed(void)
 	      c.role[PS_HS_CLIENT].syn_retransmits == 2 && alerts(&x, PS_ALERT_BACKSCATTER, NULL) == 0,
 	      "each handshake has one outcome: 4 in, 2 out, whatever comes late", "%llu in, %llu out",
 	      (unsigned long long)ps_hs_ended(srv), (unsigned long long)ps_hs_ended(cli));
-	teardown(&x);
+	ht_sensor_close(&x);
 }
 
 /* Zero windows and RSTs that end no handshake, by direction. */
 static void windows_and_resets(void)
 {
 	struct ps_hs_counters c;
-	struct ctx x;
+	struct ht_sensor x;
 
 	if (setup(&x, NULL))
 		return;
@@ -306,7 +286,7 @@ static void windows_and_resets(void)
 	check(c.resets[PS_DIR_INGRESS] == 1 && c.resets[PS_DIR_EGRESS] == 1,
 	      "resets: one RST each way on connections; RSTs with sequence 0 answer SYNs, not counted",
 	      "in %llu, out %llu", (unsigned long long)c.resets[0], (unsigned long long)c.resets[1]);
-	teardown(&x);
+	ht_sensor_close(&x);
 }
 
 /* A random-source SYN flood cannot push this host's own handshakes out. */
@@ -316,7 +296,7 @@ static void flood(void)
 	struct ps_hs_counters c;
 	unsigned int i;
 	__u64 own;
-	struct ctx x;
+	struct ht_sensor x;
 
 	if (setup(&x, NULL))
 		return;
@@ -338,7 +318,7 @@ static void flood(void)
 	      "131072 random-source SYNs in: this host's 200 handshakes out all complete",
 	      "%llu completed, %llu lost to each other", (unsigned long long)cli->outcome[PS_HS_COMPLETED],
 	      (unsigned long long)own);
-	teardown(&x);
+	ht_sensor_close(&x);
 }
 
 /* service_refusing: a port that served, then refuses; a closed port does not alert. */
@@ -346,7 +326,7 @@ static void refusing(void)
 {
 	const struct ps_event *e = NULL;
 	unsigned int i;
-	struct ctx x;
+	struct ht_sensor x;
 	int n;
 
 	if (setup(&x, tune_refusing))
@@ -369,7 +349,7 @@ static void refusing(void)
 	      "service_refusing: port 8000 completed 3, then refuses: one alert at the 5th refusal",
 	      "%d alerts (port %u, count %llu, completed %llu before)", n, e ? e->sport : 0,
 	      e ? (unsigned long long)e->count : 0, e ? (unsigned long long)e->aux2 : 0);
-	teardown(&x);
+	ht_sensor_close(&x);
 }
 
 int main(void)
