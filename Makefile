@@ -57,9 +57,11 @@ HARNESS_OBJS := $(OUT)/harness.o $(OUT)/lists.o
 $(OUT)/harness.o: tests/harness.c tests/harness.h $(HDRS) $(OUT)/portsense.skel.h | $(OUT)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(OUT)/test_prog: tests/test_prog.c tests/pktbuild.h tests/harness.h $(HARNESS_OBJS) $(OUT)/fields.o \
-		$(HDRS) $(OUT)/portsense.skel.h
-	$(CC) $(CFLAGS) tests/test_prog.c $(HARNESS_OBJS) $(OUT)/fields.o -o $@ $(LDLIBS)
+# The runner, its table of crafted frames, and the expectations they imply.
+TEST_PROG_SRCS := tests/test_prog.c tests/prog_cases.c tests/prog_want.c
+$(OUT)/test_prog: $(TEST_PROG_SRCS) tests/prog_cases.h tests/pktbuild.h tests/harness.h $(HARNESS_OBJS) \
+		$(OUT)/fields.o $(HDRS) $(OUT)/portsense.skel.h
+	$(CC) $(CFLAGS) $(TEST_PROG_SRCS) $(HARNESS_OBJS) $(OUT)/fields.o -o $@ $(LDLIBS)
 
 # The loader's tables and pure modules, without BPF (tests/test_loader.c).
 $(OUT)/test_loader: tests/test_loader.c $(USER_OBJS) $(HDRS)
