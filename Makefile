@@ -69,9 +69,12 @@ $(OUT)/test_loader: tests/test_loader.c $(USER_OBJS) $(HDRS)
 
 # With the loader's summary of aggregated alerts: the estimate of the real sketch.
 DETECT_OBJS := $(OUT)/summary.o $(OUT)/alerts.o $(OUT)/catalogue.o
-$(OUT)/test_detect: tests/test_detect.c tests/pktbuild.h tests/harness.h $(HARNESS_OBJS) $(DETECT_OBJS) \
-		$(HDRS) $(OUT)/portsense.skel.h
-	$(CC) $(CFLAGS) tests/test_detect.c $(HARNESS_OBJS) $(DETECT_OBJS) -o $@ $(LDLIBS)
+# The suite's frame and its scenarios, a file per family of detectors.
+TEST_DETECT_SRCS := tests/test_detect.c tests/detect_floods.c tests/detect_scans.c tests/detect_arp.c \
+	tests/detect_evidence.c
+$(OUT)/test_detect: $(TEST_DETECT_SRCS) tests/detect.h tests/pktbuild.h tests/harness.h $(HARNESS_OBJS) \
+		$(DETECT_OBJS) $(HDRS) $(OUT)/portsense.skel.h
+	$(CC) $(CFLAGS) $(TEST_DETECT_SRCS) $(HARNESS_OBJS) $(DETECT_OBJS) -o $@ $(LDLIBS)
 
 # The connection diagnosis in the kernel, packet by packet.
 $(OUT)/test_handshake: tests/test_handshake.c tests/pktbuild.h tests/harness.h $(HARNESS_OBJS) \

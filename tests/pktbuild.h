@@ -2,8 +2,9 @@
 /*
  * pktbuild.h - build a test frame from a one-line description and remember
  * where every header starts and ends, so a test can cut the frame at each
- * boundary.  Header-only, for the tests (test_prog.c, fuzz_prog.c,
- * test_detect.c) and the benchmarks (tools/bench/).
+ * boundary.  Header-only, for the tests (test_prog.c and prog_want.c,
+ * fuzz_prog.c, the detector suites through harness.c's ht_run_desc()) and
+ * the benchmarks (tools/bench/).
  *
  * A description is a list of layers, outermost first, separated by blanks;
  * a layer may carry "key=value" attributes after a colon, comma separated:
