@@ -12,7 +12,11 @@
  * a hash of the connection, a store per handshake, no map insert.  A
  * slot holds the handshake's state, its interface, its service port and
  * the time of its first SYN (client) or SYN-ACK (server), taken with
- * bpf_ktime_get_ns() on handshake packets only.  Every step that gives a
+ * bpf_ktime_get_ns() on handshake packets only.  A SYN in that waits for
+ * this host's answer is timed by the tick (ps_now()): only the sweep reads
+ * that time, against a timeout of seconds, and in a random-source SYN
+ * flood, where every SYN takes a slot, the precise clock was the largest
+ * part of what a SYN cost after its two cache misses.  Every step that gives a
  * handshake its outcome is a compare-and-swap of the slot's head (tag,
  * state, interface), so a handshake counts one outcome even when its
  * answer and the sweep that expires it (ps_hs_expire(), run by the loader
@@ -30,6 +34,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "portsense.h"
+#include "ps_clock.h"
 #include "ps_config.h"
 #include "ps_global.h"
 #include "ps_hash.h"
@@ -58,7 +63,7 @@ struct ps_flow {
 		struct ps_flow_head h;
 		__u64 word;	/* the head as one word, for compare-and-swap */
 	};
-	__u32 ts;		/* ps_hs_clock() of the first SYN out or SYN-ACK out */
+	__u32 ts;		/* ps_hs_clock() of the first SYN out or SYN-ACK out; ps_hs_tick() of a SYN in */
 	__u16 port;		/* the service's: local (server), remote (client) */
 	__u16 pad;
 };
@@ -119,6 +124,12 @@ static __always_inline __u32 ps_hs_clock(void)
 	return (__u32)(bpf_ktime_get_ns() >> PS_HS_TICK_SHIFT);
 }
 
+/* The same units at the tick's resolution, and no helper call: a waiting SYN's. */
+static __always_inline __u32 ps_hs_tick(void)
+{
+	return (__u32)(ps_now() >> PS_HS_TICK_SHIFT);
+}
+
 static __always_inline __u64 ps_hs_ns(__u32 now, __u32 then)
 {
 	return (__u64)(__u32)(now - then) << PS_HS_TICK_SHIFT;
@@ -146,14 +157,17 @@ static __always_inline bool ps_flow_claim(struct ps_flow *f, struct ps_flow_head
 	return __sync_val_compare_and_swap(&f->word, old, new) == old;
 }
 
-/* A new handshake in the slot: its time and port first, then its head. */
+/*
+ * A new handshake in the slot: its time and port first, then its head.
+ * A waiting SYN in is timed by the tick, the others precisely (ps_hs_tick()).
+ */
 static __always_inline void ps_flow_start(struct ps_flow *f, __u32 tag, __u16 state,
 					  __u32 slot, __u16 port)
 {
 	struct ps_flow_head h = { .tag = tag, .state = state, .slot = slot };
 	__u64 w;
 
-	f->ts = ps_hs_clock();
+	f->ts = state == PS_FLOW_SYN_IN ? ps_hs_tick() : ps_hs_clock();
 	f->port = port;
 	__builtin_memcpy(&w, &h, sizeof(w));
 	f->word = w;
@@ -397,6 +411,7 @@ __attribute__((noinline)) int ps_hs_step(const struct ps_pkt *p, struct ps_flow 
 /* The sweep's state across the slots (bpf_loop's context). */
 struct ps_hs_sweep {
 	__u32 now;
+	__u32 now_tick;		/* for a waiting SYN in's time (ps_flow_start()) */
 	__u32 timeout;		/* in ps_hs_clock() units */
 	__u64 expired;
 };
@@ -414,7 +429,8 @@ static long ps_hs_expire(__u64 index, void *ctx)
 		return 1;
 	h = ps_flow_head(f);
 	port = f->port;
-	if (!((1U << h.state) & PS_FLOW_PENDING) || (__u32)(x->now - f->ts) < x->timeout)
+	if (!((1U << h.state) & PS_FLOW_PENDING) ||
+	    (__u32)((h.state == PS_FLOW_SYN_IN ? x->now_tick : x->now) - f->ts) < x->timeout)
 		return 0;
 	if (!ps_flow_claim(f, h, PS_FLOW_EXPIRED))
 		return 0;
@@ -430,6 +446,7 @@ static __always_inline __u64 ps_hs_sweep_all(__u64 timeout_ns)
 {
 	struct ps_hs_sweep x = {
 		.now = ps_hs_clock(),
+		.now_tick = ps_hs_tick(),
 		.timeout = (__u32)(timeout_ns >> PS_HS_TICK_SHIFT),
 	};
 
