@@ -25,24 +25,52 @@
  * --ab-capture (@other NULL): against this build with ps_capture_on = 0,
  * so what the evidence check costs a frame while no capture is open (its
  * budget: 1 ns).
+ *
+ * Each build is loaded twice, in the order this, other, other, this, and
+ * each side's figure is the mean of its two.  Loaded once each, whichever
+ * instance was loaded first ran a SYN 3 ns slower, the same object
+ * against itself (where its maps landed: it moved with the load order, not
+ * with the code), which read as a cost of the other build's change.
  */
+
+/* The other build, once: a file, without its capture code when @other is NULL. */
+static struct bpf_object *pb_other(const char *other)
+{
+	struct bpf_object *o = bpf_object__open_file(other ? other : "build/portsense.bpf.o", NULL);
+
+	if (o && ((!other && pb_set_rodata_u32(o, "ps_capture_on", 0)) || bpf_object__load(o) ||
+		  ht_fill_lists(o) || ht_give_slot(o))) {
+		bpf_object__close(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* This build, once: its skeleton, lists filled and a counter slot given. */
+static struct portsense_bpf *pb_this(void)
+{
+	struct portsense_bpf *s = portsense_bpf__open_and_load();
+
+	if (s && (ht_fill_lists(s->obj) || ht_give_slot(s->obj))) {
+		portsense_bpf__destroy(s);
+		return NULL;
+	}
+	return s;
+}
+
 int pb_ab(const char *other, int rounds, const char *prog)
 {
 	bool tc = strcmp(prog, "ps_xdp") != 0;
-	struct portsense_bpf *skel = portsense_bpf__open_and_load();
-	struct bpf_object *base = NULL, *old = NULL;
+	struct portsense_bpf *skel = NULL, *skel2 = NULL;
+	struct bpf_object *base = NULL, *old = NULL, *old2 = NULL;
 	static struct pkt frame;
 	double worst = -1e9;
 	int ret = 1;
 	size_t i;
 
 	base = bpf_object__open_file("build/bench_base.bpf.o", NULL);
-	/* No OTHER: this build without its capture code (ps_capture_on = 0, pruned at load). */
-	old = bpf_object__open_file(other ? other : "build/portsense.bpf.o", NULL);
-	if (!other && old && pb_set_rodata_u32(old, "ps_capture_on", 0))
-		old = NULL;
-	if (!skel || !base || !old || bpf_object__load(base) || bpf_object__load(old) ||
-	    ht_fill_lists(skel->obj) || ht_fill_lists(old) || ht_give_slot(skel->obj) || ht_give_slot(old)) {
+	if (!base || bpf_object__load(base) || !(skel = pb_this()) || !(old = pb_other(other)) ||
+	    !(old2 = pb_other(other)) || !(skel2 = pb_this())) {
 		fprintf(stderr, "progbench: cannot load the programs: %s\n", strerror(errno));
 		goto out;
 	}
@@ -50,11 +78,14 @@ int pb_ab(const char *other, int rounds, const char *prog)
 	       "|---|---|---|---|---|\n", tc ? "tc" : "xdp", other ? other : "no capture code", prog);
 	for (i = 0; i < pb_n_mix; i++) {
 		struct bpf_program *mine = bpf_object__find_program_by_name(skel->obj, prog);
-		int fds[3] = { bpf_program__fd(bpf_object__find_program_by_name(base, tc ? "base_tc_pass" :
+		struct bpf_program *mine2 = bpf_object__find_program_by_name(skel2->obj, prog);
+		/* PASS, the other build's two instances, this build's two. */
+		int fds[5] = { bpf_program__fd(bpf_object__find_program_by_name(base, tc ? "base_tc_pass" :
 										  "base_xdp_pass")),
 			       bpf_program__fd(bpf_object__find_program_by_name(old, prog)),
-			       mine ? bpf_program__fd(mine) : -1 };
-		static double v[3][PB_MAX_ROUNDS], d[PB_MAX_ROUNDS], one[3][PB_MAX_ROUNDS];
+			       bpf_program__fd(bpf_object__find_program_by_name(old2, prog)),
+			       mine ? bpf_program__fd(mine) : -1, mine2 ? bpf_program__fd(mine2) : -1 };
+		static double v[3][PB_MAX_ROUNDS], d[PB_MAX_ROUNDS], one[5][PB_MAX_ROUNDS];
 		double md;
 		int r;
 
@@ -75,16 +106,22 @@ int pb_ab(const char *other, int rounds, const char *prog)
 			lo = f > 0 && (!lo || f < lo) ? f : lo;
 			/* Paired by round: the difference of two loops run back to back. */
 			for (r = 0; r < rounds; r++) {
-				/* Every other round the two builds swap turns. */
-				int sw = r & 1, order[3] = { fds[0], fds[1 + sw], fds[2 - sw] };
+				/*
+				 * other, this, this, other; every other round this,
+				 * other, other, this: each build's two instances
+				 * take the same places on average.
+				 */
+				int sw = (r & 1) * 2, order[5] = { fds[0], fds[1 + sw], fds[3 - sw],
+								   fds[4 - sw], fds[2 + sw] };
 
-				if (pb_loops(order, 3, &frame, 1, PB_REPEAT, PB_ANY, one)) {
+				if (pb_loops(order, 5, &frame, 1, PB_REPEAT, PB_ANY, one)) {
 					fprintf(stderr, "progbench: %s: a test run failed\n", pb_mix[i].name);
 					goto out;
 				}
 				v[0][r] = one[0][0];
-				v[1][r] = one[1 + sw][0];
-				v[2][r] = one[2 - sw][0];
+				/* Places 1 and 4 hold one build's instances, 2 and 3 the other's. */
+				v[1][r] = (sw ? one[2][0] + one[3][0] : one[1][0] + one[4][0]) / 2;
+				v[2][r] = (sw ? one[1][0] + one[4][0] : one[2][0] + one[3][0]) / 2;
 				d[r] = v[2][r] - v[1][r];
 			}
 			busy = pb_disturbed(v[0], rounds, lo);
@@ -109,8 +146,10 @@ int pb_ab(const char *other, int rounds, const char *prog)
 	ret = 0;
 out:
 	portsense_bpf__destroy(skel);
+	portsense_bpf__destroy(skel2);
 	bpf_object__close(base);
 	bpf_object__close(old);
+	bpf_object__close(old2);
 	return ret;
 }
 

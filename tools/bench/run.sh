@@ -74,8 +74,10 @@ busy2=$(others)
 	echo "### The evidence capture's check"
 	echo
 	echo "\`build/progbench --ab-capture 31 PROG\`: this build against the same object with its capture code"
-	echo "pruned at load (\`ps_capture_on = 0\`), no capture open, warm, 31 rounds; the two take turns within"
-	echo "each round, the order swapped every other round; the median of the rounds' paired differences."
+	echo "pruned at load (\`ps_capture_on = 0\`), no capture open, warm, 31 rounds; each loaded twice (this,"
+	echo "other, other, this: where the first instance's maps land moves a SYN by 3 ns), the four take turns"
+	echo "within each round, the order reversed every other round, each side the mean of its two; the"
+	echo "median of the rounds' paired differences."
 	echo
 	grep -v '^Budget: ' "$cap"
 	echo "### The verifier, detector by detector"
