@@ -33,6 +33,18 @@ static __always_inline __u64 ps_now(void)
 }
 
 /*
+ * ps_now() where the coarse helper is not allowed (a syscall program, such
+ * as the handshake sweep): without a tick length, the precise clock, whose
+ * time the coarse one is at the last tick.
+ */
+static __always_inline __u64 ps_now_anywhere(void)
+{
+	__u64 tick = PS_NS_PER_TICK(CONFIG_HZ);
+
+	return tick ? bpf_jiffies64() * tick : bpf_ktime_get_ns();
+}
+
+/*
  * Times compare by their difference read as signed, as the kernel's
  * time_after() compares jiffies: right across a wrap, and when another CPU
  * has just stored a later "now" than the one this CPU read.  Written once

@@ -446,7 +446,8 @@ static __always_inline __u64 ps_hs_sweep_all(__u64 timeout_ns)
 {
 	struct ps_hs_sweep x = {
 		.now = ps_hs_clock(),
-		.now_tick = ps_hs_tick(),
+		/* The sweep is a syscall program: no coarse helper there. */
+		.now_tick = (__u32)(ps_now_anywhere() >> PS_HS_TICK_SHIFT),
 		.timeout = (__u32)(timeout_ns >> PS_HS_TICK_SHIFT),
 	};
 
