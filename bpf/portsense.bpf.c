@@ -50,15 +50,6 @@ struct {
 	__type(value, struct ps_ifslot);
 } ps_ifslot SEC(".maps");
 
-/* Declared in ps_flows.h, whose rare paths count per interface. */
-static __always_inline __u32 ps_slot_of(__u32 ifindex)
-{
-	__u32 i = ifindex & (PS_IFSLOT_SIZE - 1);
-	struct ps_ifslot *s = bpf_map_lookup_elem(&ps_ifslot, &i);
-
-	return s && s->ifindex == ifindex ? s->slot : 0;
-}
-
 /*
  * Whose counts each slot holds (struct ps_ifinfo): the loader's alone, no
  * program reads it; here so it is pinned with its BTF.  Sized as ps_stats.
@@ -109,22 +100,28 @@ static __always_inline void ps_talk(const struct ps_pkt *p, __u64 len, __u32 dir
 	__sync_fetch_and_add(&t->bytes[dir & 1], len);
 }
 
-/* The interface's counters in one direction; NULL: it has no slot. */
-static __always_inline struct ps_counters *ps_counters_of(__u32 ifindex, __u32 dir)
+/*
+ * The interface's counters in one direction; NULL: it has no slot.  Its
+ * slot goes to *@slot unless @slot is NULL.
+ */
+static __always_inline struct ps_counters *ps_counters_of(__u32 ifindex, __u32 dir,
+							  __u16 *slot)
 {
 	__u32 i = ifindex & (PS_IFSLOT_SIZE - 1);
 	struct ps_ifslot *s = bpf_map_lookup_elem(&ps_ifslot, &i);
 
 	if (!s || s->ifindex != ifindex || !s->slot)
 		return NULL;
+	if (slot)
+		*slot = s->slot;
 	i = ps_stats_index(s->slot, dir);
 	return bpf_map_lookup_elem(&ps_stats, &i);
 }
 
-static __always_inline void ps_account(const struct ps_pkt *p, __u64 len,
+static __always_inline void ps_account(struct ps_pkt *p, __u64 len,
 				       __u32 ifindex, __u32 dir)
 {
-	struct ps_counters *c = ps_counters_of(ifindex, dir);
+	struct ps_counters *c = ps_counters_of(ifindex, dir, &p->slot);
 
 	/* An interface attached by another path has no slot: counted as such. */
 	if (!c) {
@@ -137,7 +134,7 @@ static __always_inline void ps_account(const struct ps_pkt *p, __u64 len,
 		ps_talk(p, len, dir);
 }
 
-/* Count the frame, then run the detectors on it. */
+/* Count the frame, then run the detectors on it (the counting gives them p->slot). */
 static __always_inline void ps_process(struct ps_pkt *p, __u64 len,
 				       __u32 ifindex, __u32 dir)
 {
@@ -163,7 +160,7 @@ static __always_inline bool ps_mirror_drop(struct xdp_md *ctx)
 		return false;
 	if (*(__u32 *)d == *(__u32 *)m->mac && *(__u16 *)(d + 4) == *(__u16 *)(m->mac + 4))
 		return false;
-	c = ps_counters_of(ifindex, PS_DIR_INGRESS);
+	c = ps_counters_of(ifindex, PS_DIR_INGRESS, NULL);
 	if (c)
 		c->extras[PS_X_MIRROR_DROPPED]++;
 	return true;

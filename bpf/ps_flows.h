@@ -83,9 +83,6 @@ struct {
 	__type(value, struct ps_hs_counters);
 } ps_hs SEC(".maps");
 
-/* The counter slot of @ifindex, 0: none (portsense.bpf.c, beside ps_ifslot). */
-static __always_inline __u32 ps_slot_of(__u32 ifindex);
-
 /*
  * The slot of a connection, from this host's side (local address and
  * port, remote address and port), whichever way the packet goes.
@@ -325,7 +322,7 @@ static __always_inline void ps_hs_complete(struct ps_flow *f, struct ps_flow_hea
  * Returns PS_HS_REFUSED_OUT when this host refused a handshake (RST out).
  */
 static __always_inline int ps_hs_rst(const struct ps_pkt *p, struct ps_flow *f, __u32 tag,
-				      __u32 ifindex, __u32 slot, __u32 dir)
+				      __u32 slot, __u32 dir)
 {
 	struct ps_flow_head h = ps_flow_head(f);
 	__u16 port = f->port;	/* before the claim: then the slot may be another's */
@@ -366,7 +363,7 @@ static __always_inline int ps_hs_rst(const struct ps_pkt *p, struct ps_flow *f, 
  */
 
 __attribute__((noinline)) int ps_hs_step(const struct ps_pkt *p, struct ps_flow *f, __u32 tag,
-					  __u32 ifindex, __u32 dir)
+					  __u32 dir)
 {
 	struct ps_flow_head h;
 	__u32 slot;
@@ -375,9 +372,9 @@ __attribute__((noinline)) int ps_hs_step(const struct ps_pkt *p, struct ps_flow 
 	if (!p || !f)
 		return 0;
 	fl = p->tcp_flags & (PS_TH_SYN | PS_TH_ACK | PS_TH_RST);
-	slot = ps_slot_of(ifindex);
+	slot = p->slot;		/* the counting's (ps_account()) */
 	if (fl & PS_TH_RST)
-		return ps_hs_rst(p, f, tag, ifindex, slot, dir);
+		return ps_hs_rst(p, f, tag, slot, dir);
 	if (dir == PS_DIR_EGRESS) {
 		if (fl == PS_TH_SYN)
 			ps_hs_syn_out(p, f, tag, slot);

@@ -266,7 +266,7 @@ static __always_inline void ps_detect_tcp(const struct ps_pkt *p,
 		return;
 	if (dir == PS_DIR_EGRESS) {
 		if ((fl != PS_TH_ACK || (p->flags & PS_PKT_ZERO_WIN)) &&
-		    ps_hs_step(p, f, tag, ifindex, dir) == PS_HS_REFUSED_OUT)
+		    ps_hs_step(p, f, tag, dir) == PS_HS_REFUSED_OUT)
 			ps_svc_refused(p, ifindex);
 		if (fl == (PS_TH_SYN | PS_TH_ACK))
 			ps_synack_out(p, ifindex, dir);
@@ -276,22 +276,22 @@ static __always_inline void ps_detect_tcp(const struct ps_pkt *p,
 		/* Most ingress packets: one load and a compare. */
 		if ((f->h.tag == tag && f->h.state == PS_FLOW_ANSWERED) ||
 		    (p->flags & PS_PKT_ZERO_WIN)) {
-			if (ps_hs_step(p, f, tag, ifindex, dir) == PS_HS_SERVER_DONE)
+			if (ps_hs_step(p, f, tag, dir) == PS_HS_SERVER_DONE)
 				ps_handshake_done(p);
 		}
 	} else if (fl == PS_TH_SYN) {
-		ps_hs_step(p, f, tag, ifindex, dir);
+		ps_hs_step(p, f, tag, dir);
 	} else if (fl == (PS_TH_SYN | PS_TH_ACK)) {
 		if (f->h.tag == tag &&
 		    (f->h.state == PS_FLOW_OPENED || f->h.state == PS_FLOW_EXPIRED))
-			ps_hs_step(p, f, tag, ifindex, dir);
+			ps_hs_step(p, f, tag, dir);
 		else
 			ps_backscatter(p, ifindex, dir, PS_BACKSCATTER_SYNACK);
 	} else {
 		if ((p->flags & PS_PKT_RST_SEQ0) && (fl & PS_TH_ACK) &&
 		    !(f->h.tag == tag && f->h.state == PS_FLOW_OPENED))
 			ps_backscatter(p, ifindex, dir, PS_BACKSCATTER_RST);
-		ps_hs_step(p, f, tag, ifindex, dir);
+		ps_hs_step(p, f, tag, dir);
 	}
 }
 

@@ -115,6 +115,12 @@ struct ps_pkt {
 	__u16 l4_off;		/* where the upper-layer header starts */
 	__be32 bind[4];
 	/*
+	 * Not the parser's: the interface's counter slot, 0: none, set by the
+	 * counting (ps_account()) for the handshake table's per-interface
+	 * counts, which would otherwise look it up a second time.
+	 */
+	__u16 slot;
+	/*
 	 * Not the parser's: hashes of saddr and daddr (with the family),
 	 * computed once per frame by the detectors (ps_detect()), which
 	 * derive every per-address slot and bit from them.
