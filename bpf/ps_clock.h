@@ -33,9 +33,9 @@ static __always_inline __u64 ps_now(void)
 }
 
 /*
- * ps_now() where the coarse helper is not allowed (a syscall program, such
- * as the handshake sweep): without a tick length, the precise clock, whose
- * time the coarse one is at the last tick.
+ * ps_now() for a time a syscall program (the handshake sweep), where the
+ * coarse helper is not allowed, reads too: without a tick length, the
+ * precise clock instead.
  */
 static __always_inline __u64 ps_now_anywhere(void)
 {

@@ -13,7 +13,7 @@
  * slot holds the handshake's state, its interface, its service port and
  * the time of its first SYN (client) or SYN-ACK (server), taken with
  * bpf_ktime_get_ns() on handshake packets only.  A SYN in that waits for
- * this host's answer is timed by the tick (ps_now()): only the sweep reads
+ * this host's answer is timed by the tick (ps_hs_tick()): only the sweep reads
  * that time, against a timeout of seconds, and in a random-source SYN
  * flood, where every SYN takes a slot, the precise clock was the largest
  * part of what a SYN cost after its two cache misses.  Every step that gives a
@@ -121,10 +121,14 @@ static __always_inline __u32 ps_hs_clock(void)
 	return (__u32)(bpf_ktime_get_ns() >> PS_HS_TICK_SHIFT);
 }
 
-/* The same units at the tick's resolution, and no helper call: a waiting SYN's. */
+/*
+ * The same units at the tick's resolution, no helper call (but without a
+ * known tick length): a waiting SYN's, on the clock the sweep, a syscall
+ * program, can read too.
+ */
 static __always_inline __u32 ps_hs_tick(void)
 {
-	return (__u32)(ps_now() >> PS_HS_TICK_SHIFT);
+	return (__u32)(ps_now_anywhere() >> PS_HS_TICK_SHIFT);
 }
 
 static __always_inline __u64 ps_hs_ns(__u32 now, __u32 then)
@@ -443,8 +447,7 @@ static __always_inline __u64 ps_hs_sweep_all(__u64 timeout_ns)
 {
 	struct ps_hs_sweep x = {
 		.now = ps_hs_clock(),
-		/* The sweep is a syscall program: no coarse helper there. */
-		.now_tick = (__u32)(ps_now_anywhere() >> PS_HS_TICK_SHIFT),
+		.now_tick = ps_hs_tick(),
 		.timeout = (__u32)(timeout_ns >> PS_HS_TICK_SHIFT),
 	};
 

@@ -48,9 +48,8 @@ static void check(bool cond, const char *name, const char *fmt, ...)
 
 static void check(bool cond, const char *name, const char *fmt, ...)
 {
-	va_list ap;
-
 	const char *tag = kconfig ? " [coarse clock]" : "";
+	va_list ap;
 
 	if (cond) {
 		printf("ok - handshake %s%s\n", name, tag);
