@@ -50,6 +50,10 @@ double pb_floor(int fd, const struct pkt *frame);
 /* Whether @rounds figures of a PASS program ran far above @lo, its lowest floor so far: a disturbed machine. */
 bool pb_disturbed(const double *v, int rounds, double lo);
 
+struct portsense_bpf;
+/* This build's sensor as the loader loads it: lists filled, a counter slot given; NULL+errno. */
+struct portsense_bpf *pb_this(void);
+
 /* Point the initial value of rodata variable @var of opened @obj at @val; 0 or -errno. */
 int pb_set_rodata_u32(struct bpf_object *obj, const char *var, __u32 val);
 

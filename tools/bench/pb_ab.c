@@ -46,13 +46,15 @@ static struct bpf_object *pb_other(const char *other)
 	return o;
 }
 
-/* This build, once: its skeleton, lists filled and a counter slot given. */
-static struct portsense_bpf *pb_this(void)
+struct portsense_bpf *pb_this(void)
 {
 	struct portsense_bpf *s = portsense_bpf__open_and_load();
+	int err;
 
 	if (s && (ht_fill_lists(s->obj) || ht_give_slot(s->obj))) {
+		err = errno;
 		portsense_bpf__destroy(s);
+		errno = err;
 		return NULL;
 	}
 	return s;

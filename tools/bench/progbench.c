@@ -469,8 +469,8 @@ int main(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "--verifier"))
 		return pb_verifier_runs(argc > 2 ? argv[2] : "build/portsense.bpf.o");
 	if (argc >= 4 && !strcmp(argv[1], "--lines")) {
-		skel = portsense_bpf__open_and_load();
-		if (!skel || ht_fill_lists(skel->obj) || ht_give_slot(skel->obj)) {
+		skel = pb_this();
+		if (!skel) {
 			fprintf(stderr, "progbench: cannot load portsense: %s\n", strerror(errno));
 			goto out;
 		}
@@ -485,13 +485,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "progbench: cannot load build/bench_base.bpf.o (run from the source tree, after make)\n");
 		goto out;
 	}
-	skel = portsense_bpf__open_and_load();
+	skel = pb_this();
 	/* The same sensor with every detector off: what parsing and counting alone cost. */
 	quiet = portsense_bpf__open();
 	if (quiet)
 		quiet->rodata->ps_enabled = 0;
-	if (!skel || !quiet || portsense_bpf__load(quiet) || ht_fill_lists(skel->obj) ||
-	    ht_give_slot(skel->obj) || ht_give_slot(quiet->obj)) {
+	if (!skel || !quiet || portsense_bpf__load(quiet) || ht_give_slot(quiet->obj)) {
 		fprintf(stderr, "progbench: cannot load portsense: %s\n", strerror(errno));
 		goto out;
 	}
